@@ -1,0 +1,121 @@
+# cprof — build, test and install.
+#   make                 libcprof.so, examples, benchmarks
+#   make test            every test (unit, unit under ASan+UBSan, integration)
+#   make demo            the main job: see README.md
+#   make install PREFIX=DIR
+# Dependencies are Debian packages; scripts/install-deps.sh installs the missing ones.
+
+PREFIX   ?= /usr/local
+CC       ?= cc
+VERSION  := 0.1.0
+SOMAJOR  := 0
+BUILD    := build
+
+PKGS     := libmicrohttpd libdw libunwind zlib
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iinclude -Ilib \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIB_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -ldl -lpthread
+
+LIB_SRCS    := $(sort $(wildcard lib/*.c))
+# The malloc interposers stay out of the unit-test archive: under ASan the
+# sanitizer owns malloc, and unit tests exercise everything behind the hooks.
+HOOK_SRCS   := lib/heap_hooks.c
+CORE_SRCS   := $(filter-out $(HOOK_SRCS),$(LIB_SRCS))
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+ASAN_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/asan/%.o)
+SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+ASAN_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+EXAMPLE_SRCS:= $(sort $(wildcard examples/*.c))
+EXAMPLE_BINS:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+BENCH_SRCS  := $(sort $(wildcard bench/*.c))
+BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+SONAME   := libcprof.so.$(SOMAJOR)
+LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
+
+.PHONY: all lib test unit asan demo bench install clean deps format
+all: lib $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
+lib: $(BUILD)/libcprof.so
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/asan/lib/%.o: lib/%.c $(wildcard lib/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -fPIC -c $< -o $@
+
+$(LIBREAL): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/libcprof.so: $(LIBREAL)
+	ln -sf libcprof.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(BUILD)/core.a: $(CORE_OBJS)
+	ar rcs $@ $^
+$(BUILD)/asan/core.a: $(ASAN_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/core.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/core.a $(LIB_LIBS) -lcmocka
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/core.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -o $@ $< $(BUILD)/asan/core.a $(LIB_LIBS) -lcmocka
+
+# Test helpers and examples keep exact call sites: -O0 -g, frame pointers.
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libcprof.so
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< \
+	    -L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lcprof -lpthread
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libcprof.so
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< -lpthread
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $< -lpthread -lm
+
+unit: $(UNIT_BINS)
+asan: $(ASAN_BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all asan
+	@tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIBREAL) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcprof.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libcprof.so
+	install -m 644 include/cprof.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' cprof.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cprof.pc
+
+format:
+	clang-format -i lib/*.c lib/*.h include/*.h tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,33 @@
+/*
+ * buf.h — a growable byte buffer, the one output type of every encoder.
+ *
+ * Invariant: after any failed growth `oom` is set and later appends are
+ * no-ops, so callers check once at the end instead of after every append.
+ * data is always NUL-terminated when len < cap (handy for text replies).
+ * Only for profiler threads: never call from a malloc hook or signal handler.
+ */
+#ifndef CPROF_BUF_H
+#define CPROF_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    int oom;
+} buf;
+
+void buf_init(buf *b);
+void buf_free(buf *b);
+void buf_reset(buf *b);
+int buf_reserve(buf *b, size_t extra);
+void buf_append(buf *b, const void *data, size_t len);
+void buf_append_str(buf *b, const char *s);
+void buf_append_byte(buf *b, uint8_t byte);
+void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Detach the data (caller frees it); the buffer is left empty. */
+uint8_t *buf_steal(buf *b, size_t *len);
+
+#endif

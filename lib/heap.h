@@ -1,0 +1,60 @@
+/*
+ * heap.h — the sampled heap profile.
+ *
+ *   heap_hooks.c    the interposed malloc family (fast path: a countdown
+ *                   and a filter probe, no lock)
+ *   heap_sampler.c  Poisson sampling, the bucket table (stack+size ->
+ *                   counters) and the live table (sampled pointer -> bucket)
+ *   heap_profile.c  buckets -> profile model (unsampled, reference §2) and
+ *                   Go's legacy debug=1 text; the heap/allocs sources
+ */
+#ifndef CPROF_HEAP_H
+#define CPROF_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profiles.h"
+
+#define HEAP_MAX_FRAMES 64
+
+/* Sampling control. rate: mean bytes between samples; 0 = off, 1 = every
+ * allocation. Takes effect on each thread within a few MiB of allocation. */
+void heap_sampler_set_rate(int64_t rate);
+int64_t heap_sampler_rate(void);
+/* Seed of the per-thread generators (0 = from the clock). Threads started
+ * after the call derive their generator from it. */
+void heap_sampler_set_seed(uint64_t seed);
+
+/* Mark the calling thread as the profiler's own: none of its allocations are
+ * sampled (the HTTP listener and its workers). */
+void heap_thread_set_internal(int on);
+
+/* One bucket: allocations of one size from one call stack. Counters are raw
+ * sampled counts; pcs point into memory that lives as long as the process. */
+typedef struct heap_record {
+    const uint64_t *pcs;
+    size_t n_pcs;
+    uint64_t size;
+    uint64_t alloc_objects;
+    uint64_t free_objects;
+} heap_record;
+
+/* A consistent-enough copy of all buckets (counters are read atomically one
+ * by one). Caller frees the array. NULL with *n = 0 when there are none. */
+heap_record *heap_records_snapshot(size_t *n);
+
+/* Slow paths called by the hooks (heap_hooks.c -> heap_sampler.c). */
+void heap_sample_take(void *ptr, size_t size);
+int heap_sample_forget(void *ptr); /* 1 when ptr was sampled */
+/* Fork handling: hold every sampler lock across fork. */
+void heap_sampler_atfork_prepare(void);
+void heap_sampler_atfork_parent(void);
+void heap_sampler_atfork_child(void);
+
+/* The "heap" and "allocs" profile sources (heap_profile.c): the same data,
+ * differing in default sample type (inuse_space vs alloc_space). */
+long heap_profile_count(void);
+int heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+
+#endif

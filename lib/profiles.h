@@ -1,0 +1,34 @@
+/*
+ * profiles.h — the named profiles served under /debug/pprof/<name>.
+ *
+ * The router validates the request (query parameters, method) and then asks
+ * a profile source to write its bytes; a source knows its collector and which
+ * encoder to call, and nothing of HTTP. Adding a profile (threads, CPU) means
+ * adding one entry to the table in profiles.c.
+ */
+#ifndef CPROF_PROFILES_H
+#define CPROF_PROFILES_H
+
+#include "buf.h"
+
+typedef struct profile_request {
+    const char *name; /* the profile asked for, e.g. "heap" */
+    int debug;        /* 0 = gzipped profile.proto, >0 = text */
+} profile_request;
+
+typedef struct profile_source {
+    const char *name;
+    const char *description; /* one line for the index page */
+    /* Live count for the index page; -1 when the profile has none. */
+    long (*count)(void);
+    /* Append the profile to out. Returns 0, or an HTTP status (4xx/5xx) with
+     * a one-line reason (no newline) written to err. */
+    int (*write)(const profile_request *req, buf *out, char *err, size_t err_len);
+} profile_source;
+
+/* NULL when no profile has that name. */
+const profile_source *profile_source_find(const char *name);
+/* All sources in index-page order. */
+const profile_source *profile_sources(size_t *n);
+
+#endif

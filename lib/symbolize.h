@@ -1,0 +1,56 @@
+/*
+ * symbolize.h — address -> function, file:line and inline frames, in process,
+ * with elfutils libdw; and the process's executable mappings with build IDs.
+ *
+ * One symbolizer cache serves every encoder. Results are cached per address
+ * for the life of the process, so repeated scrapes cost a lookup each.
+ * Thread-safe (one internal mutex around libdw, which is not). Call only from
+ * profiler threads: it allocates, so never from a malloc hook or a signal
+ * handler.
+ */
+#ifndef CPROF_SYMBOLIZE_H
+#define CPROF_SYMBOLIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYMBOL_MAX_INLINE 16
+
+typedef struct symbol_line {
+    const char *function; /* demangled when C++; never NULL once resolved */
+    const char *filename; /* NULL when unknown */
+    int line;             /* 0 when unknown */
+} symbol_line;
+
+typedef struct symbol_info {
+    /* lines[0] is the innermost inlined function, lines[n_lines-1] the real
+     * (outermost) function containing the address: profile.proto's order. */
+    symbol_line lines[SYMBOL_MAX_INLINE];
+    size_t n_lines;       /* 0 when nothing is known about the address */
+    uint64_t func_offset; /* address - start of the outermost function */
+} symbol_info;
+
+/*
+ * Symbolize one address. `addr` is looked up as given: callers pass pc-1 for
+ * return addresses. Strings in *out are interned and stay valid for the life
+ * of the process. Returns 0 when a function was found, -1 otherwise (out is
+ * then zeroed, n_lines == 0).
+ */
+int symbolize_addr(uint64_t addr, symbol_info *out);
+
+typedef struct mapping_info {
+    uint64_t start, limit, offset; /* as in /proc/self/maps */
+    const char *filename;          /* interned; "" for anonymous */
+    const char *build_id;          /* interned lowercase hex; "" if none */
+} mapping_info;
+
+/*
+ * The executable mappings of this process (from /proc/self/maps, 'x'
+ * permission), with ELF build IDs. Returns a malloc'd array the caller frees
+ * (the strings inside are interned, do not free them), or NULL with *n = 0.
+ * Mappings of the main executable come first (pprof treats mapping 1 as the
+ * main binary).
+ */
+mapping_info *mappings_read_self(size_t *n);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages cprof needs to build, test and run its demo.
+# Idempotent and quiet when everything is present; run as root on a fresh
+# Debian 12 (both README commands call it). Non-root with packages missing:
+# prints what to install and fails.
+set -eu
+
+PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
+libunwind-dev libcmocka-dev golang-go curl python3 git clang libclang-rt-14-dev"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing Debian packages:$missing (run this script as root)" >&2
+    exit 1
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
