@@ -40,6 +40,9 @@ typedef struct heap_record {
     uint64_t free_objects;
 } heap_record;
 
+/* Number of buckets (distinct stack+size pairs) sampled so far. */
+long heap_bucket_count(void);
+
 /* A consistent-enough copy of all buckets (counters are read atomically one
  * by one). Caller frees the array. NULL with *n = 0 when there are none. */
 heap_record *heap_records_snapshot(size_t *n);
@@ -47,6 +50,9 @@ heap_record *heap_records_snapshot(size_t *n);
 /* Slow paths called by the hooks (heap_hooks.c -> heap_sampler.c). */
 void heap_sample_take(void *ptr, size_t size);
 int heap_sample_forget(void *ptr); /* 1 when ptr was sampled */
+/* Resolve the real allocator (idempotent; the first hooked call does it
+ * too). Called from the library constructor. */
+void heap_hooks_init(void);
 /* Fork handling: hold every sampler lock across fork. */
 void heap_sampler_atfork_prepare(void);
 void heap_sampler_atfork_parent(void);

@@ -1,0 +1,33 @@
+/*
+ * config.h — the settings libcprof runs with, from a cprof_config (linked
+ * mode) or from CPROF_* environment variables (preload mode), and the
+ * library's one-line stderr messages.
+ */
+#ifndef CPROF_CONFIG_H
+#define CPROF_CONFIG_H
+
+#include <stdint.h>
+
+#include "cprof.h"
+
+#define CPROF_DEFAULT_ADDR "127.0.0.1:6060"
+#define CPROF_PREFIX "/debug/pprof"
+
+typedef struct cprof_settings {
+    int64_t heap_rate;   /* 0 = heap profiling off */
+    char http_addr[256]; /* "" = no listener */
+    uint64_t seed;       /* 0 = from the clock */
+} cprof_settings;
+
+/* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED. A malformed value prints one
+ * line on stderr and disables what it configures (never the host). */
+void settings_from_env(cprof_settings *s);
+void settings_from_config(const cprof_config *c, cprof_settings *s);
+
+/* Parse a whole decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);
+
+/* "cprof: <message>\n" on stderr in a single write(2), no stdio. */
+void cprof_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * heap_internal.h — what the malloc hooks (heap_hooks.c) and the sampler
+ * (heap_sampler.c) share, and nobody else may use.
+ *
+ * The fast path of every hook reads only thread-local state and one filter
+ * counter, so these are exposed as variables, not functions: an unsampled
+ * malloc is a TLS subtraction and a compare, an unsampled free a hash and a
+ * relaxed load, both followed by a tail call into the real allocator.
+ */
+#ifndef CPROF_HEAP_INTERNAL_H
+#define CPROF_HEAP_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "unwind.h"
+#define HEAP_HOOK_TEXT PROFILER_TEXT
+
+typedef struct heap_thread_state {
+    /* Bytes this thread may still allocate before the next sample. When it
+     * would drop to or below zero the hook takes the slow path. 0 on a new
+     * thread, so every thread's first allocation seeds its generator. */
+    int64_t bytes_until_sample;
+    uint64_t rng;
+    uint32_t guard;    /* >0 while inside the profiler: never sample */
+    uint8_t internal;  /* a profiler thread: never sample */
+    uint8_t seeded;
+    int32_t tid;       /* cached gettid(); reset after fork */
+} heap_thread_state;
+
+extern __thread heap_thread_state heap_tls
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* Counting filter over sampled live pointers: nonzero at a pointer's slot
+ * means "maybe sampled, look it up"; zero means "certainly not". Updated
+ * under the live table's shard lock, read without any lock. */
+#define HEAP_FILTER_BITS 16
+extern _Atomic uint16_t heap_filter[1u << HEAP_FILTER_BITS] __attribute__((visibility("hidden")));
+
+static inline uint32_t heap_filter_slot(const void *ptr)
+{
+    /* malloc pointers are 16-byte aligned: drop those bits, then Fibonacci
+     * hashing spreads neighbouring blocks over the table. */
+    uint64_t h = ((uint64_t)(uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> (64 - HEAP_FILTER_BITS));
+}
+
+static inline int heap_filter_maybe_sampled(const void *ptr)
+{
+    return atomic_load_explicit(&heap_filter[heap_filter_slot(ptr)], memory_order_relaxed) != 0;
+}
+
+/* Slow path of the countdown: called when an allocation of `size` bytes
+ * would exhaust bytes_until_sample. Returns 1 when this allocation is to be
+ * sampled (then call heap_sample_take after the real allocation). */
+int heap_countdown_expired(size_t size);
+
+#endif
