@@ -39,8 +39,11 @@ typedef struct http_response {
     const char *content_type;      /* static string */
     char content_disposition[160]; /* "" = header not sent */
     int go_pprof_error;            /* send X-Go-Pprof: 1 */
+    const char *allow;             /* static; Allow header of a 405, NULL = not sent */
     buf body;
 } http_response;
+/* Every reply also carries X-Content-Type-Options: nosniff; the sender adds
+ * it unconditionally, so there is no flag for it. */
 
 void http_response_init(http_response *resp);
 void http_response_free(http_response *resp);

@@ -1,0 +1,43 @@
+/*
+ * profiles.c — the registry of named profiles served under /debug/pprof/<name>.
+ *
+ * A static, read-only table: no registration at run time, so lookups need no
+ * lock and the table is safe to read from any thread at any moment (including
+ * right after fork). Adding a profile is one line in `sources`; the index
+ * page lists entries in table order, so keep it sorted by name like Go's.
+ *
+ * The descriptions are shown verbatim (HTML-escaped) on the index page.
+ */
+#include "profiles.h"
+
+#include <string.h>
+
+#include "heap.h"
+
+static const profile_source sources[] = {
+    {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write},
+    {"heap",
+     "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
+     "for compatibility and ignored (C has no garbage collector).",
+     heap_profile_count, heap_profile_write},
+};
+
+#define N_SOURCES (sizeof sources / sizeof sources[0])
+
+const profile_source *profile_source_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < N_SOURCES; i++) {
+        if (strcmp(sources[i].name, name) == 0)
+            return &sources[i];
+    }
+    return NULL;
+}
+
+const profile_source *profile_sources(size_t *n)
+{
+    if (n)
+        *n = N_SOURCES;
+    return sources;
+}

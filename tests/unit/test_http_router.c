@@ -1,0 +1,404 @@
+/*
+ * test_http_router.c — Go's /debug/pprof contract, driven through http_route()
+ * with no sockets: statuses, headers, bodies and error messages, plus the
+ * query-string decoder.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http.h"
+#include "profiles.h"
+
+static int g_argc;
+static char **g_argv;
+
+/* A function whose address /symbol must resolve by name. */
+__attribute__((noinline, used)) int cprof_router_test_marker(int x)
+{
+    __asm__ volatile("" : "+r"(x));
+    return x * 3 + 1;
+}
+
+/* ---- helpers ---- */
+
+typedef struct call {
+    http_request req;
+    http_response resp;
+} call;
+
+static void route_full(call *c, const char *method, const char *path, const char *query,
+                       const void *body, size_t body_len)
+{
+    memset(c, 0, sizeof *c);
+    c->req.method = method;
+    c->req.path = path;
+    c->req.query = query;
+    c->req.body = body;
+    c->req.body_len = body_len;
+    http_route(&c->req, &c->resp);
+}
+
+static void route_get(call *c, const char *path, const char *query)
+{
+    route_full(c, "GET", path, query, NULL, 0);
+}
+
+static const char *body_str(call *c)
+{
+    /* buf keeps data NUL-terminated; an empty reply may have no data. */
+    return c->resp.body.data ? (const char *)c->resp.body.data : "";
+}
+
+static void assert_go_error(call *c, int status, const char *msg)
+{
+    assert_int_equal(c->resp.status, status);
+    assert_string_equal(c->resp.content_type, "text/plain; charset=utf-8");
+    assert_int_equal(c->resp.go_pprof_error, 1);
+    assert_string_equal(c->resp.content_disposition, "");
+    char want[512];
+    snprintf(want, sizeof want, "%s\n", msg);
+    assert_string_equal(body_str(c), want);
+}
+
+/* ---- index ---- */
+
+static void test_index(void **state)
+{
+    (void)state;
+    call c;
+    route_get(&c, "/", NULL);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "text/html; charset=utf-8");
+    assert_int_equal(c.resp.go_pprof_error, 0);
+    const char *b = body_str(&c);
+    assert_non_null(strstr(b, "<title>/debug/pprof/</title>"));
+    assert_non_null(strstr(b, "<thead><td>Count</td><td>Profile</td></thead>"));
+    size_t n;
+    const profile_source *src = profile_sources(&n);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++) {
+        char row[256];
+        long count = src[i].count ? src[i].count() : 0;
+        snprintf(row, sizeof row, "<tr><td>%ld</td><td><a href='%s?debug=1'>%s</a></td></tr>",
+                 count < 0 ? 0 : count, src[i].name, src[i].name);
+        assert_non_null(strstr(b, row));
+        char li[128];
+        snprintf(li, sizeof li, "<li><div class=profile-name>%s: </div> ", src[i].name);
+        assert_non_null(strstr(b, li));
+    }
+    assert_non_null(strstr(b, "<a href='cmdline'>cmdline</a>"));
+    assert_non_null(strstr(b, "<a href='symbol'>symbol</a>"));
+    assert_non_null(strstr(b, "A sampling of memory allocations of live objects."));
+    assert_non_null(strstr(b, "A sampling of all past memory allocations"));
+    /* Escaped: the symbol description mentions '+' in quotes. */
+    assert_non_null(strstr(b, "&#39;+&#39;"));
+    http_response_free(&c.resp);
+
+    route_get(&c, "", NULL); /* mounted without trailing slash */
+    assert_int_equal(c.resp.status, 200);
+    assert_non_null(strstr(body_str(&c), "<title>/debug/pprof/</title>"));
+    http_response_free(&c.resp);
+}
+
+static void test_registry(void **state)
+{
+    (void)state;
+    assert_non_null(profile_source_find("heap"));
+    assert_non_null(profile_source_find("allocs"));
+    assert_null(profile_source_find("nonexistent"));
+    assert_null(profile_source_find(NULL));
+    assert_string_equal(profile_source_find("allocs")->description,
+                        "A sampling of all past memory allocations");
+}
+
+/* ---- errors ---- */
+
+static void test_unknown_profile(void **state)
+{
+    (void)state;
+    call c;
+    route_get(&c, "/nonexistent", NULL);
+    assert_go_error(&c, 404, "Unknown profile");
+    http_response_free(&c.resp);
+    route_get(&c, "/heap/extra", "debug=1");
+    assert_go_error(&c, 404, "Unknown profile");
+    http_response_free(&c.resp);
+}
+
+static void test_bad_debug(void **state)
+{
+    (void)state;
+    static const char *bad[] = {"debug=abc", "debug=-1",  "debug=1x",    "debug=%201",
+                                "debug=+1",  "debug=%zz", "debug=1%002", "debug=99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        call c;
+        route_get(&c, "/heap", bad[i]);
+        assert_go_error(&c, 400, "invalid value for \"debug\" - must be a non-negative integer");
+        http_response_free(&c.resp);
+    }
+}
+
+static void test_seconds(void **state)
+{
+    (void)state;
+    call c;
+    route_get(&c, "/heap", "seconds=5");
+    assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
+    http_response_free(&c.resp);
+    route_get(&c, "/allocs", "debug=1&seconds=5");
+    assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
+    http_response_free(&c.resp);
+    route_get(&c, "/heap", "seconds=0");
+    assert_go_error(&c, 400, "invalid value for \"seconds\" - must be a positive integer");
+    http_response_free(&c.resp);
+    route_get(&c, "/heap", "seconds=x");
+    assert_go_error(&c, 400, "invalid value for \"seconds\" - must be a positive integer");
+    http_response_free(&c.resp);
+    /* Empty seconds is absent, as with Go's FormValue. */
+    route_get(&c, "/heap", "seconds=&debug=1");
+    assert_int_equal(c.resp.status, 200);
+    http_response_free(&c.resp);
+}
+
+static void test_methods(void **state)
+{
+    (void)state;
+    call c;
+    route_full(&c, "POST", "/heap", NULL, "x", 1);
+    assert_go_error(&c, 405, "method not allowed: use GET or HEAD");
+    assert_string_equal(c.resp.allow, "GET, HEAD");
+    http_response_free(&c.resp);
+    route_full(&c, "DELETE", "/symbol", NULL, NULL, 0);
+    assert_go_error(&c, 405, "method not allowed: use GET, HEAD or POST");
+    assert_string_equal(c.resp.allow, "GET, HEAD, POST");
+    http_response_free(&c.resp);
+    route_full(&c, "HEAD", "/", NULL, NULL, 0);
+    assert_int_equal(c.resp.status, 200);
+    assert_null(c.resp.allow);
+    http_response_free(&c.resp);
+}
+
+static void test_body_too_large(void **state)
+{
+    (void)state;
+    size_t n = HTTP_MAX_BODY + 1;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, '1', n);
+    call c;
+    route_full(&c, "POST", "/symbol", NULL, big, n);
+    assert_go_error(&c, 413, "request body too large (limit 1048576 bytes)");
+    http_response_free(&c.resp);
+    /* Exactly at the limit is fine (one huge invalid token -> 400, not 413). */
+    route_full(&c, "POST", "/symbol", NULL, big, HTTP_MAX_BODY);
+    assert_int_equal(c.resp.status, 400);
+    http_response_free(&c.resp);
+    free(big);
+}
+
+/* ---- profiles ---- */
+
+static void test_heap_text(void **state)
+{
+    (void)state;
+    call c;
+    route_get(&c, "/heap", "debug=1");
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "text/plain; charset=utf-8");
+    assert_string_equal(c.resp.content_disposition, "");
+    assert_int_equal(c.resp.go_pprof_error, 0);
+    assert_non_null(strstr(body_str(&c), "heap profile:"));
+    http_response_free(&c.resp);
+
+    /* gc is accepted and ignored; an empty debug means 0. */
+    route_get(&c, "/heap", "gc=1&debug=2");
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "text/plain; charset=utf-8");
+    http_response_free(&c.resp);
+}
+
+static void assert_gzip_attachment(const char *name)
+{
+    call c;
+    char path[64];
+    snprintf(path, sizeof path, "/%s", name);
+    route_get(&c, path, NULL);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "application/octet-stream");
+    char want[96];
+    snprintf(want, sizeof want, "attachment; filename=\"%s\"", name);
+    assert_string_equal(c.resp.content_disposition, want);
+    assert_true(c.resp.body.len >= 2);
+    assert_int_equal(c.resp.body.data[0], 0x1f);
+    assert_int_equal(c.resp.body.data[1], 0x8b);
+    http_response_free(&c.resp);
+}
+
+static void test_heap_proto(void **state)
+{
+    (void)state;
+    assert_gzip_attachment("heap");
+    assert_gzip_attachment("allocs");
+    call c;
+    route_get(&c, "/heap", "debug=0&gc=1");
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "application/octet-stream");
+    http_response_free(&c.resp);
+    route_get(&c, "/heap", "debug=");
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "application/octet-stream");
+    http_response_free(&c.resp);
+}
+
+/* ---- cmdline ---- */
+
+static void test_cmdline(void **state)
+{
+    (void)state;
+    size_t want_len = 0;
+    for (int i = 0; i < g_argc; i++)
+        want_len += strlen(g_argv[i]) + (i > 0);
+    char *want = malloc(want_len + 1);
+    assert_non_null(want);
+    char *p = want;
+    for (int i = 0; i < g_argc; i++) {
+        if (i > 0)
+            *p++ = '\0';
+        size_t n = strlen(g_argv[i]);
+        memcpy(p, g_argv[i], n);
+        p += n;
+    }
+    call c;
+    route_get(&c, "/cmdline", "debug=1");
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "text/plain; charset=utf-8");
+    assert_int_equal(c.resp.body.len, want_len);
+    assert_memory_equal(c.resp.body.data, want, want_len);
+    http_response_free(&c.resp);
+    free(want);
+}
+
+/* ---- symbol ---- */
+
+static void test_symbol_get(void **state)
+{
+    (void)state;
+    call c;
+    route_get(&c, "/symbol", NULL);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "text/plain; charset=utf-8");
+    assert_string_equal(body_str(&c), "num_symbols: 1\n");
+    http_response_free(&c.resp);
+    route_get(&c, "/symbol", "");
+    assert_string_equal(body_str(&c), "num_symbols: 1\n");
+    http_response_free(&c.resp);
+}
+
+static void test_symbol_lookup(void **state)
+{
+    (void)state;
+    uint64_t addr = (uint64_t)(uintptr_t)&cprof_router_test_marker;
+    char body[128];
+    int n = snprintf(body, sizeof body, "%#llx+garbage+0x10", (unsigned long long)addr);
+    char want[256];
+    snprintf(want, sizeof want, "num_symbols: 1\n%#llx cprof_router_test_marker\n",
+             (unsigned long long)addr);
+
+    call c;
+    route_full(&c, "POST", "/symbol", NULL, body, (size_t)n);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(c.resp.content_type, "text/plain; charset=utf-8");
+    assert_string_equal(body_str(&c), want);
+    http_response_free(&c.resp);
+
+    /* GET reads the raw query the same way; decimal and octal parse too. */
+    char query[64];
+    snprintf(query, sizeof query, "%llu+0", (unsigned long long)addr);
+    route_get(&c, "/symbol", query);
+    assert_string_equal(body_str(&c), want);
+    http_response_free(&c.resp);
+
+    /* Valid but unresolvable addresses: just the header, status 200. */
+    route_full(&c, "POST", "/symbol", NULL, "0x10+0x0+", 9);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(body_str(&c), "num_symbols: 1\n");
+    http_response_free(&c.resp);
+
+    /* An empty POST is the GET probe. */
+    route_full(&c, "POST", "/symbol", NULL, "", 0);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(body_str(&c), "num_symbols: 1\n");
+    http_response_free(&c.resp);
+}
+
+static void test_symbol_garbage(void **state)
+{
+    (void)state;
+    static const char *bad[] = {"garbage", "0x+zz", "-1", "0x1ffffffffffffffff", "1.5", "0x10 x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        call c;
+        route_full(&c, "POST", "/symbol", NULL, bad[i], strlen(bad[i]));
+        assert_go_error(
+            &c, 400, "no valid address in request: expected addresses like 0x4005d0 joined by '+'");
+        http_response_free(&c.resp);
+    }
+}
+
+/* ---- query decoding ---- */
+
+static void test_query_get(void **state)
+{
+    (void)state;
+    char v[16];
+    assert_int_equal(http_query_get("debug=1&gc=0", "debug", v, sizeof v), 1);
+    assert_string_equal(v, "1");
+    assert_int_equal(http_query_get("debug=1&gc=0", "gc", v, sizeof v), 1);
+    assert_string_equal(v, "0");
+    assert_int_equal(http_query_get("a=%41%2b%2F+b", "a", v, sizeof v), 1);
+    assert_string_equal(v, "A+/ b");
+    /* Keys are decoded too; the first match wins. */
+    assert_int_equal(http_query_get("d%65bug=7&debug=8", "debug", v, sizeof v), 1);
+    assert_string_equal(v, "7");
+    /* A key without '=' has an empty value; a prefix of a key is no match. */
+    assert_int_equal(http_query_get("x&debug", "debug", v, sizeof v), 1);
+    assert_string_equal(v, "");
+    assert_int_equal(http_query_get("debugx=1&&=2", "debug", v, sizeof v), 0);
+    assert_string_equal(v, "");
+    assert_int_equal(http_query_get(NULL, "debug", v, sizeof v), 0);
+    assert_int_equal(http_query_get("", "debug", v, sizeof v), 0);
+    /* Malformed escapes and decoded NUL bytes. */
+    assert_int_equal(http_query_get("debug=%zz", "debug", v, sizeof v), -1);
+    assert_int_equal(http_query_get("debug=%4", "debug", v, sizeof v), -1);
+    assert_int_equal(http_query_get("debug=1%00", "debug", v, sizeof v), -1);
+    /* A bad escape in another pair does not matter. */
+    assert_int_equal(http_query_get("x=%zz&debug=2", "debug", v, sizeof v), 1);
+    assert_string_equal(v, "2");
+    /* Too long: 15 characters fit in 16 bytes, 16 do not. */
+    assert_int_equal(http_query_get("a=123456789012345", "a", v, sizeof v), 1);
+    assert_string_equal(v, "123456789012345");
+    assert_int_equal(http_query_get("a=1234567890123456", "a", v, sizeof v), -1);
+    assert_int_equal(http_query_get("a=%41", "a", v, 1), -1);
+}
+
+int main(int argc, char **argv)
+{
+    g_argc = argc;
+    g_argv = argv;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index),           cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_unknown_profile), cmocka_unit_test(test_bad_debug),
+        cmocka_unit_test(test_seconds),         cmocka_unit_test(test_methods),
+        cmocka_unit_test(test_body_too_large),  cmocka_unit_test(test_heap_text),
+        cmocka_unit_test(test_heap_proto),      cmocka_unit_test(test_cmdline),
+        cmocka_unit_test(test_symbol_get),      cmocka_unit_test(test_symbol_lookup),
+        cmocka_unit_test(test_symbol_garbage),  cmocka_unit_test(test_query_get),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
