@@ -30,14 +30,16 @@ void heap_sampler_set_seed(uint64_t seed);
  * sampled (the HTTP listener and its workers). */
 void heap_thread_set_internal(int on);
 
-/* One bucket: allocations of one size from one call stack. Counters are raw
- * sampled counts; pcs point into memory that lives as long as the process. */
+/* One bucket: allocations of one size class from one call stack. Counters
+ * are raw sampled counts and bytes; pcs point into memory that lives as long
+ * as the process. */
 typedef struct heap_record {
     const uint64_t *pcs;
     size_t n_pcs;
-    uint64_t size;
     uint64_t alloc_objects;
+    uint64_t alloc_bytes;
     uint64_t free_objects;
+    uint64_t free_bytes;
 } heap_record;
 
 /* Number of buckets (distinct stack+size pairs) sampled so far. */

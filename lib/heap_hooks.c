@@ -72,7 +72,7 @@ static void *bootstrap_alloc(size_t size, size_t align)
     } while (!atomic_compare_exchange_weak(&bootstrap_used, &used, end));
     void *p = bootstrap_arena + start;
     memcpy((char *)p - sizeof(size_t), &size, sizeof size);
-    atomic_fetch_add_explicit(&heap_filter[heap_filter_slot(p)], 1, memory_order_relaxed);
+    heap_filter_pin(p);
     return p;
 }
 

@@ -32,11 +32,17 @@ typedef struct heap_thread_state {
 extern __thread heap_thread_state heap_tls
     __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
-/* Counting filter over sampled live pointers: nonzero at a pointer's slot
- * means "maybe sampled, look it up"; zero means "certainly not". Updated
- * under the live table's shard lock, read without any lock. */
+/* Filter over sampled live pointers: a set bit at a pointer's slot means
+ * "maybe sampled, look it up"; a clear bit means "certainly not". One bit a
+ * slot keeps the whole filter (8 KiB) in L1 for the free fast path. Slot s
+ * belongs to live-table shard s >> HEAP_SLOTS_PER_SHARD_BITS, whose lock
+ * guards the slot's count and therefore its bit: a word is only ever written
+ * by one shard, so plain atomic stores suffice. Read without any lock. */
 #define HEAP_FILTER_BITS 16
-extern _Atomic uint16_t heap_filter[1u << HEAP_FILTER_BITS] __attribute__((visibility("hidden")));
+#define HEAP_SHARD_BITS 6
+#define HEAP_SLOTS_PER_SHARD_BITS (HEAP_FILTER_BITS - HEAP_SHARD_BITS)
+extern _Atomic uint64_t heap_filter_words[(1u << HEAP_FILTER_BITS) / 64]
+    __attribute__((visibility("hidden")));
 
 static inline uint32_t heap_filter_slot(const void *ptr)
 {
@@ -48,8 +54,14 @@ static inline uint32_t heap_filter_slot(const void *ptr)
 
 static inline int heap_filter_maybe_sampled(const void *ptr)
 {
-    return atomic_load_explicit(&heap_filter[heap_filter_slot(ptr)], memory_order_relaxed) != 0;
+    uint32_t slot = heap_filter_slot(ptr);
+    uint64_t word = atomic_load_explicit(&heap_filter_words[slot >> 6], memory_order_relaxed);
+    return (int)((word >> (slot & 63)) & 1);
 }
+
+/* Keep ptr's filter bit set for good (bootstrap blocks: their frees must
+ * always reach the slow path, which recognises them). */
+void heap_filter_pin(const void *ptr);
 
 /* Slow path of the countdown: called when an allocation of `size` bytes
  * would exhaust bytes_until_sample. Returns 1 when this allocation is to be

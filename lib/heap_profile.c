@@ -3,10 +3,11 @@
  * into the profile model (for profile.proto) or into Go's legacy text.
  *
  * Unsampling (reference §2, as Go's protomem.go): a bucket of `count`
- * sampled blocks of `size` bytes each stands for count/(1-exp(-size/rate))
+ * sampled blocks averaging `size` bytes stands for count/(1-exp(-size/rate))
  * blocks, since each block was sampled with probability 1-exp(-size/rate).
- * Buckets are per (stack, size), so the average size is exact and one scale
- * serves both the alloc and the in-use pair. The legacy text keeps raw
+ * Buckets are per (stack, size class) with sizes within 12.5 % of each
+ * other, so the average is a faithful stand-in; the scale of the allocated
+ * pair's average serves the in-use pair too (same blocks, same sizes). The legacy text keeps raw
  * counts and announces the rate as heap/<2*rate>, which google/pprof's
  * legacy parser unsamples the same way.
  */
@@ -22,11 +23,24 @@
 
 long heap_profile_count(void) { return heap_bucket_count(); }
 
-static double unsample_scale(uint64_t size, int64_t rate)
+static double unsample_scale(const heap_record *r, int64_t rate)
 {
-    if (rate <= 1 || size == 0)
+    if (rate <= 1 || r->alloc_objects == 0 || r->alloc_bytes == 0)
         return 1.0;
-    return 1.0 / (1.0 - exp(-(double)size / (double)rate));
+    double avg = (double)r->alloc_bytes / (double)r->alloc_objects;
+    return 1.0 / (1.0 - exp(-avg / (double)rate));
+}
+
+static uint64_t record_inuse_objects(const heap_record *r)
+{
+    return r->alloc_objects - r->free_objects;
+}
+
+static uint64_t record_inuse_bytes(const heap_record *r) { return r->alloc_bytes - r->free_bytes; }
+
+static int64_t average_size(const heap_record *r)
+{
+    return r->alloc_objects ? (int64_t)(r->alloc_bytes / r->alloc_objects) : 0;
 }
 
 static profile *heap_profile_build(const heap_record *recs, size_t n, int64_t rate,
@@ -44,23 +58,17 @@ static profile *heap_profile_build(const heap_record *recs, size_t n, int64_t ra
     p->default_sample_type = default_type;
     for (size_t i = 0; i < n; i++) {
         const heap_record *r = &recs[i];
-        double scale = unsample_scale(r->size, rate);
-        uint64_t inuse = r->alloc_objects - r->free_objects;
+        double scale = unsample_scale(r, rate);
         int64_t values[4] = {
             llround((double)r->alloc_objects * scale),
-            llround((double)r->alloc_objects * (double)r->size * scale),
-            llround((double)inuse * scale),
-            llround((double)inuse * (double)r->size * scale),
+            llround((double)r->alloc_bytes * scale),
+            llround((double)record_inuse_objects(r) * scale),
+            llround((double)record_inuse_bytes(r) * scale),
         };
-        profile_label bytes = {.key = "bytes", .num = (int64_t)r->size};
+        profile_label bytes = {.key = "bytes", .num = average_size(r)};
         profile_add_sample(p, r->pcs, r->n_pcs, values, &bytes, 1);
     }
     return p;
-}
-
-static uint64_t record_inuse_bytes(const heap_record *r)
-{
-    return (r->alloc_objects - r->free_objects) * r->size;
 }
 
 static int by_inuse_bytes_desc(const void *a, const void *b)
@@ -76,10 +84,10 @@ static void heap_text_write(heap_record *recs, size_t n, int64_t rate, buf *out)
     qsort(recs, n, sizeof *recs, by_inuse_bytes_desc);
     uint64_t in_objs = 0, in_bytes = 0, al_objs = 0, al_bytes = 0;
     for (size_t i = 0; i < n; i++) {
-        in_objs += recs[i].alloc_objects - recs[i].free_objects;
+        in_objs += record_inuse_objects(&recs[i]);
         in_bytes += record_inuse_bytes(&recs[i]);
         al_objs += recs[i].alloc_objects;
-        al_bytes += recs[i].alloc_objects * recs[i].size;
+        al_bytes += recs[i].alloc_bytes;
     }
     buf_printf(out, "heap profile: %llu: %llu [%llu: %llu] @ heap/%lld\n",
                (unsigned long long)in_objs, (unsigned long long)in_bytes,
@@ -87,10 +95,9 @@ static void heap_text_write(heap_record *recs, size_t n, int64_t rate, buf *out)
                (long long)(2 * (rate > 0 ? rate : 1)));
     for (size_t i = 0; i < n; i++) {
         const heap_record *r = &recs[i];
-        uint64_t inuse = r->alloc_objects - r->free_objects;
-        buf_printf(out, "%llu: %llu [%llu: %llu] @", (unsigned long long)inuse,
-                   (unsigned long long)(inuse * r->size), (unsigned long long)r->alloc_objects,
-                   (unsigned long long)(r->alloc_objects * r->size));
+        buf_printf(out, "%llu: %llu [%llu: %llu] @", (unsigned long long)record_inuse_objects(r),
+                   (unsigned long long)record_inuse_bytes(r), (unsigned long long)r->alloc_objects,
+                   (unsigned long long)r->alloc_bytes);
         text_write_pcs(out, r->pcs, r->n_pcs);
         buf_append_byte(out, '\n');
         text_write_frames(out, r->pcs, r->n_pcs, 0);

@@ -10,18 +10,19 @@
  * rate every HEAP_OFF_RECHECK bytes, so a later start takes effect quickly
  * without any load on the fast path).
  *
- * Bucket table: (stack, size) -> alloc/free counters, as Go's memprofile
- * buckets. Insert-only and lock-free: chains are pushed with CAS and never
+ * Bucket table: (stack, size class) -> alloc/free counters and bytes, like
+ * Go's memprofile buckets (which key on exact size). Insert-only and lock-free: chains are pushed with CAS and never
  * unlinked, so readers (the profile snapshot, other samplers) walk them with
  * plain acquire loads. Bucket memory comes from an mmap arena and lives as
  * long as the process; pcs handed out in snapshots stay valid forever.
  *
- * Live table: sampled pointer -> (bucket, time, tid), sharded with one mutex
- * per shard. Only sampled blocks are in it; a free of any other pointer is
- * ruled out by heap_filter (heap_internal.h) without a lock. Invariant: a
- * pointer's filter slot is incremented before the allocation is returned to
- * the application and decremented before the block is handed back to the
- * real free, so no free can miss its record.
+ * Live table: sampled pointer -> (bucket, size, time, tid), sharded with one
+ * mutex per shard. Only sampled blocks are in it; a free of any other pointer
+ * is ruled out by the filter bitmap (heap_internal.h) without a lock.
+ * Invariant: a pointer's filter bit is set before the allocation is returned
+ * to the application and cleared only when no sampled block maps to that
+ * slot, after the record is gone and before the block reaches the real free,
+ * so no free can miss its record.
  *
  * Nothing here calls the hooked malloc: memory comes from mmap. Locks are
  * taken only after the stack has been unwound, so the unwinder (which may
@@ -41,7 +42,9 @@
 #include <unistd.h>
 
 __thread heap_thread_state heap_tls __attribute__((tls_model("initial-exec")));
-_Atomic uint16_t heap_filter[1u << HEAP_FILTER_BITS];
+_Atomic uint64_t heap_filter_words[(1u << HEAP_FILTER_BITS) / 64];
+/* Sampled live blocks per filter slot; guarded by the slot's shard lock. */
+static uint32_t filter_slot_counts[1u << HEAP_FILTER_BITS];
 
 #define HEAP_OFF_RECHECK (4 << 20)
 #define HEAP_INTERNAL_COUNTDOWN (INT64_MAX / 2)
@@ -85,14 +88,32 @@ typedef struct heap_bucket {
     struct heap_bucket *_Atomic chain_next; /* same hash slot */
     struct heap_bucket *_Atomic all_next;   /* every bucket, for snapshots */
     uint64_t hash;
-    uint64_t size;
+    uint64_t size_class;
     _Atomic uint64_t alloc_objects;
+    _Atomic uint64_t alloc_bytes;
     _Atomic uint64_t free_objects;
+    _Atomic uint64_t free_bytes;
     uint32_t n_pcs;
     uint64_t pcs[];
 } heap_bucket;
 
-#define BUCKET_SLOTS (1u << 14)
+#define BUCKET_SLOTS (1u << 16)
+
+/*
+ * Buckets are keyed by stack and size class, not exact size: a site that
+ * allocates every length from 1 to 64 KiB gets ~100 buckets, not 65536, yet
+ * sizes within a class differ by under 12.5 %, so unsampling with the
+ * class's average size stays accurate (the scale varies smoothly with size).
+ * Sizes below 16 are their own classes.
+ */
+static uint64_t size_class_of(uint64_t size)
+{
+    if (size < 16)
+        return size;
+    int msb = 63 - __builtin_clzll(size);
+    uint64_t mantissa = (size >> (msb - 3)) & 7;
+    return 16 + ((uint64_t)msb << 3 | mantissa);
+}
 static heap_bucket *_Atomic bucket_slots[BUCKET_SLOTS];
 static heap_bucket *_Atomic bucket_all;
 static _Atomic long bucket_count;
@@ -112,7 +133,7 @@ static heap_bucket *bucket_find_in_chain(heap_bucket *b, heap_bucket *stop, uint
                                          const uint64_t *pcs, size_t n, uint64_t size)
 {
     for (; b && b != stop; b = atomic_load_explicit(&b->chain_next, memory_order_acquire)) {
-        if (b->hash == hash && b->size == size && b->n_pcs == n &&
+        if (b->hash == hash && b->size_class == size && b->n_pcs == n &&
             memcmp(b->pcs, pcs, n * sizeof *pcs) == 0)
             return b;
     }
@@ -129,9 +150,10 @@ static void bucket_publish_all(heap_bucket *b)
     atomic_fetch_add_explicit(&bucket_count, 1, memory_order_relaxed);
 }
 
-/* Find or create the bucket of (pcs, size). NULL only when out of memory. */
-static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size)
+/* Find or create the bucket of (pcs, size class). NULL only when out of memory. */
+static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_class)
 {
+    uint64_t size = size_class;
     uint64_t hash = stack_hash(pcs, n, size);
     heap_bucket *_Atomic *slot = &bucket_slots[hash & (BUCKET_SLOTS - 1)];
     heap_bucket *head = atomic_load_explicit(slot, memory_order_acquire);
@@ -143,11 +165,13 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size)
     if (!b)
         return NULL;
     b->hash = hash;
-    b->size = size;
+    b->size_class = size_class;
     b->n_pcs = (uint32_t)n;
     memcpy(b->pcs, pcs, n * sizeof *pcs);
     atomic_init(&b->alloc_objects, 0);
+    atomic_init(&b->alloc_bytes, 0);
     atomic_init(&b->free_objects, 0);
+    atomic_init(&b->free_bytes, 0);
     for (;;) {
         atomic_store_explicit(&b->chain_next, head, memory_order_relaxed);
         heap_bucket *seen = head;
@@ -170,12 +194,13 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size)
 typedef struct live_block {
     uintptr_t ptr;
     heap_bucket *bucket;
+    uint64_t size;
     int64_t time_ns; /* CLOCK_MONOTONIC at allocation */
     int32_t tid;
     struct live_block *next;
 } live_block;
 
-#define LIVE_SHARDS 64
+#define LIVE_SHARDS (1 << HEAP_SHARD_BITS)
 #define LIVE_INITIAL_SLOTS 256
 
 typedef struct live_shard {
@@ -186,25 +211,50 @@ typedef struct live_shard {
     live_block *free_records;
 } __attribute__((aligned(64))) live_shard;
 
-static live_shard live_shards[LIVE_SHARDS];
-static pthread_once_t live_once = PTHREAD_ONCE_INIT;
+static live_shard live_shards[LIVE_SHARDS] = {
+    [0 ... LIVE_SHARDS - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
+};
 
-static void live_init(void)
+/* A pointer's shard is fixed by its filter slot, so the shard lock also
+ * owns that slot's count and bit (heap_internal.h). */
+static live_shard *live_shard_of_slot(uint32_t filter_slot)
 {
-    for (int i = 0; i < LIVE_SHARDS; i++)
-        pthread_mutex_init(&live_shards[i].lock, NULL);
-}
-
-static uint64_t ptr_hash(uintptr_t p) { return ((uint64_t)p >> 4) * 0xff51afd7ed558ccdull; }
-
-static live_shard *live_shard_of(uintptr_t p)
-{
-    return &live_shards[(ptr_hash(p) >> 58) & (LIVE_SHARDS - 1)];
+    return &live_shards[filter_slot >> HEAP_SLOTS_PER_SHARD_BITS];
 }
 
 static size_t live_slot_of(const live_shard *s, uintptr_t p)
 {
-    return (size_t)(ptr_hash(p) >> 8) & (s->n_slots - 1);
+    uint64_t h = ((uint64_t)p >> 4) * 0xff51afd7ed558ccdull;
+    return (size_t)(h >> 32) & (s->n_slots - 1);
+}
+
+static void filter_slot_add(uint32_t slot)
+{
+    if (filter_slot_counts[slot]++ == 0) {
+        _Atomic uint64_t *word = &heap_filter_words[slot >> 6];
+        atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) |
+                                        (1ull << (slot & 63)),
+                              memory_order_release);
+    }
+}
+
+static void filter_slot_remove(uint32_t slot)
+{
+    if (--filter_slot_counts[slot] == 0) {
+        _Atomic uint64_t *word = &heap_filter_words[slot >> 6];
+        atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) &
+                                        ~(1ull << (slot & 63)),
+                              memory_order_release);
+    }
+}
+
+void heap_filter_pin(const void *ptr)
+{
+    uint32_t slot = heap_filter_slot(ptr);
+    live_shard *s = live_shard_of_slot(slot);
+    pthread_mutex_lock(&s->lock);
+    filter_slot_add(slot);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Double the slot array (under the shard lock). Failure leaves longer chains. */
@@ -233,9 +283,11 @@ static void live_shard_grow(live_shard *s)
         munmap(old, old_n * sizeof *old);
 }
 
-static int live_insert(uintptr_t ptr, heap_bucket *bucket, int64_t time_ns, int32_t tid)
+static int live_insert(uintptr_t ptr, uint64_t size, heap_bucket *bucket, int64_t time_ns,
+                       int32_t tid)
 {
-    live_shard *s = live_shard_of(ptr);
+    uint32_t filter_slot = heap_filter_slot((void *)ptr);
+    live_shard *s = live_shard_of_slot(filter_slot);
     pthread_mutex_lock(&s->lock);
     if (s->count >= s->n_slots * 2)
         live_shard_grow(s);
@@ -248,25 +300,22 @@ static int live_insert(uintptr_t ptr, heap_bucket *bucket, int64_t time_ns, int3
         pthread_mutex_unlock(&s->lock);
         return -1;
     }
-    r->ptr = ptr;
-    r->bucket = bucket;
-    r->time_ns = time_ns;
-    r->tid = tid;
+    *r = (live_block){.ptr = ptr, .bucket = bucket, .size = size, .time_ns = time_ns, .tid = tid};
     size_t at = live_slot_of(s, ptr);
     r->next = s->slots[at];
     s->slots[at] = r;
     s->count++;
-    atomic_fetch_add_explicit(&heap_filter[heap_filter_slot((void *)ptr)], 1,
-                              memory_order_relaxed);
+    filter_slot_add(filter_slot);
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
 
-/* Remove ptr's record; returns its bucket, or NULL when ptr was not sampled. */
-static heap_bucket *live_remove(uintptr_t ptr)
+/* Remove ptr's record into *out; returns 0, or -1 when ptr was not sampled. */
+static int live_remove(uintptr_t ptr, live_block *out)
 {
-    live_shard *s = live_shard_of(ptr);
-    heap_bucket *bucket = NULL;
+    uint32_t filter_slot = heap_filter_slot((void *)ptr);
+    live_shard *s = live_shard_of_slot(filter_slot);
+    int found = -1;
     pthread_mutex_lock(&s->lock);
     if (s->slots) {
         live_block **link = &s->slots[live_slot_of(s, ptr)];
@@ -274,17 +323,17 @@ static heap_bucket *live_remove(uintptr_t ptr)
             if (r->ptr != ptr)
                 continue;
             *link = r->next;
-            bucket = r->bucket;
+            *out = *r;
             r->next = s->free_records;
             s->free_records = r;
             s->count--;
-            atomic_fetch_sub_explicit(&heap_filter[heap_filter_slot((void *)ptr)], 1,
-                                      memory_order_relaxed);
+            filter_slot_remove(filter_slot);
+            found = 0;
             break;
         }
     }
     pthread_mutex_unlock(&s->lock);
-    return bucket;
+    return found;
 }
 
 /* ---- per-thread countdown ---- */
@@ -371,25 +420,28 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
 {
     if (!ptr)
         return;
-    pthread_once(&live_once, live_init);
     heap_tls.guard++;
     uint64_t pcs[HEAP_MAX_FRAMES];
     size_t n = unwind_capture(pcs, HEAP_MAX_FRAMES);
-    heap_bucket *b = bucket_lookup(pcs, n, size);
-    if (b && live_insert((uintptr_t)ptr, b, monotonic_nanos(), current_tid()) == 0)
+    heap_bucket *b = bucket_lookup(pcs, n, size_class_of(size));
+    if (b && live_insert((uintptr_t)ptr, size, b, monotonic_nanos(), current_tid()) == 0) {
+        atomic_fetch_add_explicit(&b->alloc_bytes, size, memory_order_relaxed);
         atomic_fetch_add_explicit(&b->alloc_objects, 1, memory_order_relaxed);
+    }
     heap_tls.guard--;
 }
 
 int heap_sample_forget(void *ptr)
 {
-    pthread_once(&live_once, live_init);
     heap_tls.guard++;
-    heap_bucket *b = live_remove((uintptr_t)ptr);
-    if (b)
-        atomic_fetch_add_explicit(&b->free_objects, 1, memory_order_relaxed);
+    live_block r;
+    int found = live_remove((uintptr_t)ptr, &r) == 0;
+    if (found) {
+        atomic_fetch_add_explicit(&r.bucket->free_bytes, r.size, memory_order_relaxed);
+        atomic_fetch_add_explicit(&r.bucket->free_objects, 1, memory_order_relaxed);
+    }
     heap_tls.guard--;
-    return b != NULL;
+    return found;
 }
 
 /* ---- control and snapshots ---- */
@@ -433,12 +485,17 @@ heap_record *heap_records_snapshot(size_t *n)
          b && i < (size_t)cap; b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
         out[i].pcs = b->pcs;
         out[i].n_pcs = b->n_pcs;
-        out[i].size = b->size;
-        /* free before alloc, so free_objects <= alloc_objects always holds */
-        out[i].free_objects = atomic_load_explicit(&b->free_objects, memory_order_relaxed);
-        out[i].alloc_objects = atomic_load_explicit(&b->alloc_objects, memory_order_relaxed);
+        /* Frees are read before allocations so that, with the bytes added
+         * before the objects on both sides, free <= alloc holds in the copy
+         * except for a free racing its own allocation: clamp that. */
+        out[i].free_objects = atomic_load_explicit(&b->free_objects, memory_order_acquire);
+        out[i].free_bytes = atomic_load_explicit(&b->free_bytes, memory_order_acquire);
+        out[i].alloc_objects = atomic_load_explicit(&b->alloc_objects, memory_order_acquire);
+        out[i].alloc_bytes = atomic_load_explicit(&b->alloc_bytes, memory_order_acquire);
         if (out[i].free_objects > out[i].alloc_objects)
             out[i].free_objects = out[i].alloc_objects;
+        if (out[i].free_bytes > out[i].alloc_bytes)
+            out[i].free_bytes = out[i].alloc_bytes;
         i++;
     }
     *n = i;
@@ -449,7 +506,6 @@ heap_record *heap_records_snapshot(size_t *n)
 
 void heap_sampler_atfork_prepare(void)
 {
-    pthread_once(&live_once, live_init);
     pthread_mutex_lock(&arena_lock);
     for (int i = 0; i < LIVE_SHARDS; i++)
         pthread_mutex_lock(&live_shards[i].lock);
