@@ -81,7 +81,8 @@ static int by_inuse_bytes_desc(const void *a, const void *b)
  * section in place of runtime.MemStats so pprof can place the addresses. */
 static void heap_text_write(heap_record *recs, size_t n, int64_t rate, buf *out)
 {
-    qsort(recs, n, sizeof *recs, by_inuse_bytes_desc);
+    if (n > 0)
+        qsort(recs, n, sizeof *recs, by_inuse_bytes_desc);
     uint64_t in_objs = 0, in_bytes = 0, al_objs = 0, al_bytes = 0;
     for (size_t i = 0; i < n; i++) {
         in_objs += record_inuse_objects(&recs[i]);
