@@ -1,0 +1,676 @@
+/*
+ * symbolize.c — in-process symbolization with elfutils libdwfl, and the
+ * executable mappings of this process with their ELF build IDs.
+ *
+ * Design:
+ *   - One Dwfl session for the process, created on first use from
+ *     /proc/self/maps (dwfl_linux_proc_report). When an address falls in no
+ *     known module and the dynamic loader's add/remove counters moved since
+ *     the last report (a dlopen happened), the modules are re-reported once
+ *     and the lookup retried; otherwise the miss is final.
+ *   - Per address: DWARF (if present) gives the function names, file:line
+ *     and the chain of inlined calls, walked like `eu-addr2line -i`: the
+ *     innermost scope's line comes from the line table, each outer frame's
+ *     line is the inner inlined_subroutine's DW_AT_call_file/call_line.
+ *     DWARF names are preferred because they are the source names ("foo",
+ *     not the clone "foo.constprop.0"). The ELF symbol table gives the
+ *     offset into the function, and the name when there is no DWARF.
+ *   - Debug info is found the standard elfutils way (build-id and
+ *     .gnu_debuglink under /usr/lib/debug; and debuginfod when the
+ *     environment sets DEBUGINFOD_URLS, which is elfutils' own choice).
+ *   - C++ names are demangled with __cxa_demangle found at run time: it is
+ *     there exactly when the host program is C++, and we never link
+ *     libstdc++ ourselves.
+ *
+ * Invariants:
+ *   - Every string handed out is interned: allocated once, never freed, so
+ *     callers may keep pointers for the life of the process.
+ *   - Results are cached per address forever (entries are never evicted);
+ *     a profile references a bounded set of code addresses.
+ *   - One mutex guards libdwfl (not thread-safe), the cache and the intern
+ *     table. Everything stays reachable from static pointers, so leak
+ *     checkers see no leaks at exit.
+ *   - Profiler threads only: this allocates and takes locks.
+ */
+#include "symbolize.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_mutex_t sym_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- interned strings -------------------------------------------------- */
+
+/* Open addressing, linear probing; load factor kept under 1/2. */
+static char **intern_slots;
+static size_t intern_cap, intern_count;
+
+static uint64_t hash_string(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static int intern_grow(void)
+{
+    size_t cap = intern_cap ? intern_cap * 2 : 1024;
+    char **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < intern_cap; i++) {
+        if (!intern_slots[i])
+            continue;
+        size_t j = hash_string(intern_slots[i]) & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = intern_slots[i];
+    }
+    free(intern_slots);
+    intern_slots = slots;
+    intern_cap = cap;
+    return 0;
+}
+
+/* The interned copy of s; NULL only when s is NULL or memory ran out. */
+static const char *intern(const char *s)
+{
+    if (!s)
+        return NULL;
+    if (2 * (intern_count + 1) > intern_cap && intern_grow() != 0)
+        return NULL;
+    size_t i = hash_string(s) & (intern_cap - 1);
+    for (; intern_slots[i]; i = (i + 1) & (intern_cap - 1))
+        if (strcmp(intern_slots[i], s) == 0)
+            return intern_slots[i];
+    char *copy = strdup(s);
+    if (!copy)
+        return NULL;
+    intern_slots[i] = copy;
+    intern_count++;
+    return copy;
+}
+
+/* ---- C++ demangling ---------------------------------------------------- */
+
+typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+
+/* Interned, demangled when it is an Itanium C++ name and the host program
+ * carries a demangler. */
+static const char *intern_function_name(const char *name)
+{
+    static demangle_fn demangle;
+    static int looked_up;
+    if (!name)
+        return NULL;
+    if (name[0] != '_' || name[1] != 'Z')
+        return intern(name);
+    if (!looked_up) {
+        demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+        looked_up = 1;
+    }
+    int status = -1;
+    char *plain = demangle ? demangle(name, NULL, NULL, &status) : NULL;
+    const char *result = intern(status == 0 && plain ? plain : name);
+    free(plain);
+    return result;
+}
+
+/* ---- the Dwfl session -------------------------------------------------- */
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+static Dwfl *dwfl;
+static int dwfl_unavailable; /* dwfl_begin or the first report failed */
+static unsigned long long reported_adds, reported_subs;
+
+typedef struct loader_counters {
+    unsigned long long adds, subs;
+} loader_counters;
+
+static int read_counters_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    loader_counters *c = data;
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+        c->adds = info->dlpi_adds;
+        c->subs = info->dlpi_subs;
+    }
+    return 1; /* the counters are the same in every entry: stop at once */
+}
+
+/* The loader's count of objects loaded and unloaded so far. */
+static loader_counters loader_generation(void)
+{
+    loader_counters c = {0, 0};
+    dl_iterate_phdr(read_counters_cb, &c);
+    return c;
+}
+
+/* (Re)report every module of /proc/self/maps. add != 0 keeps the modules
+ * already known (dwfl_report_begin_add), so earlier lookups stay valid. */
+static int report_modules(int add)
+{
+    loader_counters gen = loader_generation();
+    if (add)
+        dwfl_report_begin_add(dwfl);
+    else
+        dwfl_report_begin(dwfl);
+    int rc = dwfl_linux_proc_report(dwfl, getpid());
+    if (dwfl_report_end(dwfl, NULL, NULL) != 0)
+        rc = -1;
+    reported_adds = gen.adds;
+    reported_subs = gen.subs;
+    return rc == 0 ? 0 : -1;
+}
+
+static int dwfl_ensure(void)
+{
+    if (dwfl)
+        return 0;
+    if (dwfl_unavailable)
+        return -1;
+    dwfl = dwfl_begin(&dwfl_callbacks);
+    if (!dwfl) {
+        dwfl_unavailable = 1;
+        return -1;
+    }
+    report_modules(0); /* a partial report still serves what it found */
+    return 0;
+}
+
+/* The module containing addr, re-reporting once if something was loaded
+ * since the last report. */
+static Dwfl_Module *module_for(uint64_t addr)
+{
+    Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+    if (mod)
+        return mod;
+    loader_counters gen = loader_generation();
+    if (gen.adds == reported_adds && gen.subs == reported_subs)
+        return NULL;
+    report_modules(1);
+    return dwfl_addrmodule(dwfl, addr);
+}
+
+/* ---- DWARF: inline chain ----------------------------------------------- */
+
+static int is_function_scope(Dwarf_Die *die)
+{
+    int tag = dwarf_tag(die);
+    return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+           tag == DW_TAG_entry_point;
+}
+
+/* Linkage name first (C++: qualified and demangled), then the plain name;
+ * both through the abstract origin / specification of inlined copies. */
+static const char *die_function_name(Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!name)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    if (!name)
+        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+    return intern_function_name(name);
+}
+
+static int die_udata(Dwarf_Die *die, unsigned int at, Dwarf_Word *out)
+{
+    Dwarf_Attribute attr;
+    return dwarf_formudata(dwarf_attr(die, at, &attr), out) == 0 ? 0 : -1;
+}
+
+/* Where an inlined call happened, from the inlined_subroutine DIE. */
+static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, symbol_line *out)
+{
+    Dwarf_Word file = 0, line = 0;
+    out->filename = NULL;
+    out->line = 0;
+    if (files && die_udata(inlined, DW_AT_call_file, &file) == 0)
+        out->filename = intern(dwarf_filesrc(files, file, NULL, NULL));
+    if (die_udata(inlined, DW_AT_call_line, &line) == 0)
+        out->line = (int)line;
+}
+
+/* Start of the function DIE, in process addresses. */
+static int die_entry(Dwarf_Die *die, Dwarf_Addr bias, uint64_t *entry)
+{
+    Dwarf_Addr pc;
+    if (dwarf_entrypc(die, &pc) != 0 && dwarf_lowpc(die, &pc) != 0)
+        return -1;
+    *entry = pc + bias;
+    return 0;
+}
+
+/*
+ * Fill info->lines from DWARF: function-like scopes from the innermost
+ * outwards, ending at the real (out-of-line) function. dwarf_getscopes finds
+ * the innermost scope; dwarf_getscopes_die then gives its physical nesting
+ * (dwarf_getscopes itself follows abstract origins, which is lexical, not
+ * the inlined call chain). Returns the number of lines; *entry gets the
+ * outermost function's start when known.
+ */
+static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, uint64_t *entry)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+    if (!cudie)
+        return 0;
+    Dwarf_Die *scopes = NULL;
+    int n = dwarf_getscopes(cudie, addr - bias, &scopes);
+    if (n <= 0) {
+        free(scopes);
+        return 0;
+    }
+    Dwarf_Die innermost = scopes[0];
+    free(scopes);
+    scopes = NULL;
+    n = dwarf_getscopes_die(&innermost, &scopes);
+    if (n <= 0) {
+        free(scopes);
+        return 0;
+    }
+    Dwarf_Files *files = NULL;
+    if (dwarf_getsrcfiles(cudie, &files, NULL) != 0)
+        files = NULL;
+
+    size_t count = 0;
+    Dwarf_Die *inner_call = NULL; /* the inlined_subroutine below this one */
+    for (int i = 0; i < n && count < SYMBOL_MAX_INLINE; i++) {
+        Dwarf_Die *die = &scopes[i];
+        if (!is_function_scope(die))
+            continue;
+        int inlined = dwarf_tag(die) == DW_TAG_inlined_subroutine;
+        if (inlined && count == SYMBOL_MAX_INLINE - 1) {
+            /* Too deep: drop middle frames, keep the last slot for the
+             * real function (called from the outermost inlined call). */
+            inner_call = die;
+            continue;
+        }
+        symbol_line *line = &info->lines[count++];
+        line->function = die_function_name(die);
+        if (inner_call)
+            call_site(inner_call, files, line);
+        if (!inlined) {
+            die_entry(die, bias, entry);
+            break;
+        }
+        inner_call = die;
+    }
+    free(scopes);
+    return count;
+}
+
+/* The innermost file:line from the line table. */
+static void line_table_position(Dwfl_Module *mod, uint64_t addr, symbol_line *out)
+{
+    Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+    if (!l)
+        return;
+    int lineno = 0;
+    const char *file = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL);
+    if (!file)
+        return;
+    out->filename = intern(file);
+    out->line = lineno;
+}
+
+/* The whole lookup, uncached. Returns 0 when a function was found. */
+static int resolve(uint64_t addr, symbol_info *info)
+{
+    memset(info, 0, sizeof *info);
+    Dwfl_Module *mod = module_for(addr);
+    if (!mod)
+        return -1;
+
+    GElf_Sym sym;
+    GElf_Off sym_offset = 0;
+    const char *sym_name = dwfl_module_addrinfo(mod, addr, &sym_offset, &sym, NULL, NULL, NULL);
+
+    uint64_t entry = 0;
+    info->n_lines = dwarf_frames(mod, addr, info, &entry);
+    if (info->n_lines == 0) {
+        if (!sym_name)
+            return -1;
+        info->n_lines = 1;
+    }
+    line_table_position(mod, addr, &info->lines[0]);
+
+    /* The symbol table names the real function when DWARF could not. */
+    symbol_line *outer = &info->lines[info->n_lines - 1];
+    if (!outer->function)
+        outer->function = intern_function_name(sym_name);
+    for (size_t i = 0; i < info->n_lines; i++)
+        if (!info->lines[i].function)
+            info->lines[i].function = "??"; /* unnamed DIE or no memory */
+
+    if (sym_name)
+        info->func_offset = sym_offset;
+    else if (entry && entry <= addr)
+        info->func_offset = addr - entry;
+    return 0;
+}
+
+/* ---- the per-address cache --------------------------------------------- */
+
+typedef struct cache_entry {
+    uint64_t addr;
+    int found;
+    uint64_t func_offset;
+    size_t n_lines;
+    symbol_line lines[]; /* n_lines of them */
+} cache_entry;
+
+static cache_entry **cache_slots;
+static size_t cache_cap, cache_count;
+
+static size_t hash_addr(uint64_t addr, size_t cap)
+{
+    return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+}
+
+static cache_entry *cache_find(uint64_t addr)
+{
+    if (!cache_cap)
+        return NULL;
+    for (size_t i = hash_addr(addr, cache_cap); cache_slots[i]; i = (i + 1) & (cache_cap - 1))
+        if (cache_slots[i]->addr == addr)
+            return cache_slots[i];
+    return NULL;
+}
+
+static int cache_grow(void)
+{
+    size_t cap = cache_cap ? cache_cap * 2 : 1024;
+    cache_entry **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < cache_cap; i++) {
+        if (!cache_slots[i])
+            continue;
+        size_t j = hash_addr(cache_slots[i]->addr, cap);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = cache_slots[i];
+    }
+    free(cache_slots);
+    cache_slots = slots;
+    cache_cap = cap;
+    return 0;
+}
+
+/* Remember a result; silently forgets it when memory is short. */
+static void cache_store(uint64_t addr, int found, const symbol_info *info)
+{
+    if (2 * (cache_count + 1) > cache_cap && cache_grow() != 0)
+        return;
+    cache_entry *e = malloc(sizeof *e + info->n_lines * sizeof e->lines[0]);
+    if (!e)
+        return;
+    e->addr = addr;
+    e->found = found;
+    e->func_offset = info->func_offset;
+    e->n_lines = info->n_lines;
+    memcpy(e->lines, info->lines, info->n_lines * sizeof e->lines[0]);
+    size_t i = hash_addr(addr, cache_cap);
+    while (cache_slots[i])
+        i = (i + 1) & (cache_cap - 1);
+    cache_slots[i] = e;
+    cache_count++;
+}
+
+static int cache_copy_out(const cache_entry *e, symbol_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!e->found)
+        return -1;
+    out->n_lines = e->n_lines;
+    out->func_offset = e->func_offset;
+    memcpy(out->lines, e->lines, e->n_lines * sizeof e->lines[0]);
+    return 0;
+}
+
+int symbolize_addr(uint64_t addr, symbol_info *out)
+{
+    pthread_mutex_lock(&sym_lock);
+    cache_entry *e = cache_find(addr);
+    int rc;
+    if (e) {
+        rc = cache_copy_out(e, out);
+    } else if (dwfl_ensure() != 0) {
+        memset(out, 0, sizeof *out);
+        rc = -1; /* not cached: a later call may find libdw working */
+    } else {
+        rc = resolve(addr, out);
+        if (rc != 0)
+            memset(out, 0, sizeof *out);
+        cache_store(addr, rc == 0, out);
+    }
+    pthread_mutex_unlock(&sym_lock);
+    return rc;
+}
+
+/* ---- executable mappings and build IDs --------------------------------- */
+
+/* One object loaded by the dynamic loader: its address span and build ID. */
+typedef struct loaded_object {
+    uint64_t lo, hi;
+    char build_id[2 * 64 + 1]; /* hex; "" when none */
+} loaded_object;
+
+typedef struct object_list {
+    loaded_object *v;
+    size_t n, cap;
+} object_list;
+
+static void hex_encode(const uint8_t *bytes, size_t n, char *out, size_t out_len)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 < out_len; i++) {
+        out[k++] = digits[bytes[i] >> 4];
+        out[k++] = digits[bytes[i] & 15];
+    }
+    out[k] = 0;
+}
+
+/* Scan one PT_NOTE segment (in memory) for NT_GNU_BUILD_ID. */
+static int note_build_id(const uint8_t *p, size_t size, size_t align, char *out, size_t out_len)
+{
+    const size_t hdr = sizeof(ElfW(Nhdr));
+    while (size >= hdr) {
+        const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+        size_t name_sz = (nh->n_namesz + align - 1) & ~(align - 1);
+        size_t desc_sz = (nh->n_descsz + align - 1) & ~(align - 1);
+        if (name_sz > size - hdr || desc_sz > size - hdr - name_sz)
+            return -1;
+        const uint8_t *name = p + hdr;
+        if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+            nh->n_descsz > 0) {
+            hex_encode(name + name_sz, nh->n_descsz, out, out_len);
+            return 0;
+        }
+        p += hdr + name_sz + desc_sz;
+        size -= hdr + name_sz + desc_sz;
+    }
+    return -1;
+}
+
+static int collect_object_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    object_list *list = data;
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 32;
+        loaded_object *v = realloc(list->v, cap * sizeof *v);
+        if (!v)
+            return 1;
+        list->v = v;
+        list->cap = cap;
+    }
+    loaded_object *o = &list->v[list->n];
+    memset(o, 0, sizeof *o);
+    o->lo = UINT64_MAX;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uint64_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD) {
+            if (start < o->lo)
+                o->lo = start;
+            if (start + ph->p_memsz > o->hi)
+                o->hi = start + ph->p_memsz;
+        } else if (ph->p_type == PT_NOTE && !o->build_id[0]) {
+            size_t align = ph->p_align == 8 ? 8 : 4;
+            note_build_id((const uint8_t *)(uintptr_t)start, ph->p_memsz, align, o->build_id,
+                          sizeof o->build_id);
+        }
+    }
+    if (o->lo < o->hi)
+        list->n++;
+    return 0;
+}
+
+/* Index of the loaded object containing addr, or -1. Object 0 is the main
+ * program: dl_iterate_phdr always reports it first. */
+static long object_containing(const object_list *list, uint64_t addr)
+{
+    for (size_t i = 0; i < list->n; i++)
+        if (list->v[i].lo <= addr && addr < list->v[i].hi)
+            return (long)i;
+    return -1;
+}
+
+typedef struct maps_line {
+    uint64_t start, limit, offset, inode;
+    char perms[5];
+    const char *path; /* points into the line buffer */
+} maps_line;
+
+/* "start-limit perms offset dev inode   path" */
+static int parse_maps_line(char *line, maps_line *out)
+{
+    unsigned long start, limit, offset, inode;
+    int path_at = 0;
+    if (sscanf(line, "%lx-%lx %4s %lx %*s %lu %n", &start, &limit, out->perms, &offset, &inode,
+               &path_at) < 5)
+        return -1;
+    out->start = start;
+    out->limit = limit;
+    out->offset = offset;
+    out->inode = inode;
+    char *path = path_at ? line + path_at : line + strlen(line);
+    path[strcspn(path, "\n")] = 0;
+    /* A replaced binary still maps the old file: name it as pprof would
+     * look for it. */
+    size_t len = strlen(path);
+    const char deleted[] = " (deleted)";
+    if (len >= sizeof deleted - 1 && strcmp(path + len - (sizeof deleted - 1), deleted) == 0)
+        path[len - (sizeof deleted - 1)] = 0;
+    out->path = path;
+    return 0;
+}
+
+/*
+ * The mappings worth reporting, as Go's runtime/pprof picks them: executable,
+ * and not anonymous (inode 0 without a name: JIT code, or the unpopulated
+ * head of a huge-page text mapping). [vdso] and [vsyscall] stay: go tool
+ * pprof knows both as unsymbolizable and shows them by name, without
+ * warnings (checked by hand with go 1.19, -raw/-top/-symbolize=force).
+ */
+static int is_reported_mapping(const maps_line *m)
+{
+    return m->perms[2] == 'x' && !(m->inode == 0 && m->path[0] == 0);
+}
+
+static int append_mapping(mapping_info **v, size_t *n, size_t *cap, const mapping_info *m)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 32;
+        mapping_info *grown = realloc(*v, c * sizeof *grown);
+        if (!grown)
+            return -1;
+        *v = grown;
+        *cap = c;
+    }
+    (*v)[(*n)++] = *m;
+    return 0;
+}
+
+/* Move the main program's mappings to the front, keeping the order within
+ * both groups (address order, as in /proc/self/maps). */
+static void main_program_first(mapping_info *v, const int *is_main, size_t n)
+{
+    size_t front = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_main[i])
+            continue;
+        mapping_info m = v[i];
+        memmove(&v[front + 1], &v[front], (i - front) * sizeof *v);
+        v[front++] = m;
+    }
+}
+
+mapping_info *mappings_read_self(size_t *n)
+{
+    *n = 0;
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return NULL;
+    object_list objects = {0};
+    dl_iterate_phdr(collect_object_cb, &objects);
+
+    mapping_info *v = NULL;
+    int *is_main = NULL;
+    size_t count = 0, cap = 0;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int failed = 0;
+
+    pthread_mutex_lock(&sym_lock);
+    while (!failed && getline(&line, &line_cap, f) > 0) {
+        maps_line ml;
+        if (parse_maps_line(line, &ml) != 0 || !is_reported_mapping(&ml))
+            continue;
+        long obj = object_containing(&objects, ml.start);
+        mapping_info m = {ml.start, ml.limit, ml.offset, intern(ml.path),
+                          intern(obj >= 0 ? objects.v[obj].build_id : "")};
+        if (!m.filename || !m.build_id || append_mapping(&v, &count, &cap, &m) != 0) {
+            failed = 1;
+            break;
+        }
+        int *grown = realloc(is_main, cap * sizeof *grown);
+        if (!grown) {
+            failed = 1;
+            break;
+        }
+        is_main = grown;
+        is_main[count - 1] = obj == 0;
+    }
+    pthread_mutex_unlock(&sym_lock);
+    free(line);
+    fclose(f);
+    free(objects.v);
+
+    if (failed || count == 0) {
+        free(v);
+        free(is_main);
+        return NULL;
+    }
+    main_program_first(v, is_main, count);
+    free(is_main);
+    *n = count;
+    return v;
+}

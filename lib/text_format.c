@@ -1,0 +1,79 @@
+/*
+ * text_format.c — shared pieces of Go's legacy debug=1 text formats.
+ *
+ * Frame lines follow runtime/pprof's printStackRecord exactly:
+ *   "#\t%#x\t%s+%#x\t%s:%d\n"  (PC, function, PC - function entry, file:line)
+ * (Go's %#x prints 0 as "0x0", so we spell out "0x%" PRIx64 rather than C's %#)
+ * where PC is the address looked up: runtime.CallersFrames turns a return
+ * address into pc-1 (the call instruction), and so do we; an exact leaf PC is
+ * used as is. Inlined calls print one line each with the same PC and the
+ * offset of the enclosing real function, innermost first, as Go does. An
+ * address nothing is known about prints as "#\t0x<pc>\n". No blank line is
+ * written after the frames: the record writer owns record separation.
+ *
+ * The MAPPED_LIBRARIES section is /proc/self/maps verbatim; google/pprof's
+ * legacy parser reads it to place the "@ 0x..." addresses in binaries.
+ */
+#include "text_format.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+
+void text_write_pcs(buf *out, const uint64_t *pcs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf_printf(out, " 0x%" PRIx64, pcs[i]);
+}
+
+static void write_one_frame(buf *out, uint64_t addr)
+{
+    symbol_info si;
+    if (symbolize_addr(addr, &si) != 0) {
+        buf_printf(out, "#\t0x%" PRIx64 "\n", addr);
+        return;
+    }
+    for (size_t i = 0; i < si.n_lines; i++) {
+        const symbol_line *l = &si.lines[i];
+        buf_printf(out, "#\t0x%" PRIx64 "\t%s+0x%" PRIx64 "\t%s:%d\n", addr, l->function,
+                   si.func_offset, l->filename ? l->filename : "?", l->line);
+    }
+}
+
+void text_write_frames(buf *out, const uint64_t *pcs, size_t n, int leaf_exact)
+{
+    for (size_t i = 0; i < n; i++) {
+        int exact = i == 0 && leaf_exact;
+        uint64_t addr = exact || pcs[i] == 0 ? pcs[i] : pcs[i] - 1;
+        write_one_frame(out, addr);
+    }
+}
+
+/* /proc files report size 0, so read until EOF in chunks. */
+static void append_file(buf *out, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    for (;;) {
+        if (buf_reserve(out, 4096) != 0)
+            break;
+        ssize_t got = read(fd, out->data + out->len, out->cap - out->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        out->len += (size_t)got;
+        out->data[out->len] = 0;
+    }
+    close(fd);
+}
+
+void text_write_mapped_libraries(buf *out)
+{
+    buf_append_str(out, "\nMAPPED_LIBRARIES:\n");
+    append_file(out, "/proc/self/maps");
+}
