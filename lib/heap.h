@@ -55,6 +55,10 @@ int heap_sample_forget(void *ptr); /* 1 when ptr was sampled */
 /* Resolve the real allocator (idempotent; the first hooked call does it
  * too). Called from the library constructor. */
 void heap_hooks_init(void);
+/* Run fn once, from the calling thread's next allocation slow path (then on
+ * whichever thread gets there first). Used after fork to speak up only in
+ * children that go on running code, not in those that exec at once. */
+void heap_sampler_call_soon(void (*fn)(void));
 /* Fork handling: hold every sampler lock across fork. */
 void heap_sampler_atfork_prepare(void);
 void heap_sampler_atfork_parent(void);

@@ -50,6 +50,7 @@ static uint32_t filter_slot_counts[1u << HEAP_FILTER_BITS];
 #define HEAP_INTERNAL_COUNTDOWN (INT64_MAX / 2)
 
 static _Atomic int64_t sample_rate;
+static void (*_Atomic pending_call)(void);
 static _Atomic uint64_t sample_seed;
 static _Atomic uint64_t thread_counter;
 
@@ -377,8 +378,23 @@ static int64_t next_sample_interval(int64_t rate)
     return (int64_t)bytes + 1;
 }
 
+void heap_sampler_call_soon(void (*fn)(void))
+{
+    atomic_store(&pending_call, fn);
+    heap_tls.bytes_until_sample = 0;
+}
+
+static void run_pending_call(void)
+{
+    void (*fn)(void) = atomic_exchange(&pending_call, NULL);
+    if (fn)
+        fn();
+}
+
 PROFILER_TEXT int heap_countdown_expired(size_t size)
 {
+    if (__builtin_expect(atomic_load_explicit(&pending_call, memory_order_relaxed) != NULL, 0))
+        run_pending_call();
     if (heap_tls.internal || heap_tls.guard) {
         if (heap_tls.internal)
             heap_tls.bytes_until_sample = HEAP_INTERNAL_COUNTDOWN;

@@ -10,8 +10,9 @@
  * Fork: the sampler's locks are held across fork() so the child inherits
  * consistent tables. The child keeps sampling but has no listener thread
  * (threads do not survive fork); it closes the inherited listening socket
- * and says so in one line. A child that execs starts afresh through the
- * constructor and binds its own port, or says why it cannot.
+ * and says so in one line at its first allocation, so a child that execs
+ * straight away (the common fork+exec) stays quiet here: it starts afresh
+ * through the constructor and binds its own port, or says why it cannot.
  */
 #include "config.h"
 #include "cprof.h"
@@ -142,7 +143,7 @@ static void atfork_child(void)
         http_listener_forget_in_child();
         listener_running = 0;
         bound_address[0] = 0;
-        say_child_has_no_listener();
+        heap_sampler_call_soon(say_child_has_no_listener);
     }
 }
 
