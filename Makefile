@@ -33,8 +33,16 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 ASAN_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
-EXAMPLE_SRCS:= $(sort $(wildcard examples/*.c))
+# Examples: examples/NAME.c, or examples/NAME/*.c (one program per file,
+# extra link flags in examples/NAME/LIBS).
+EXAMPLE_SRCS:= $(sort $(wildcard examples/*.c examples/*/*.c))
 EXAMPLE_BINS:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+# The cprof command-line tool (tool/*.c) shares the wire codec with the library.
+TOOL_PKGS   := zlib libcurl libmicrohttpd
+TOOL_SRCS   := $(sort $(wildcard tool/*.c))
+TOOL_OBJS   := $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/lib/proto_wire.o $(BUILD)/lib/buf.o
+TOOL_LIBS   := $(shell pkg-config --libs $(TOOL_PKGS) 2>/dev/null) -lm -lpthread
+TOOL_BIN    := $(if $(TOOL_SRCS),$(BUILD)/cprof)
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
@@ -42,7 +50,7 @@ SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
 .PHONY: all lib test unit asan demo bench install clean deps format
-all: lib $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
+all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 lib: $(BUILD)/libcprof.so
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h include/*.h)
@@ -81,7 +89,15 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libcprof.so
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libcprof.so
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< -lpthread
+	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< \
+	    -L$(BUILD) -Wl,-rpath,'$(abspath $(BUILD))' $(shell cat $(dir $<)LIBS 2>/dev/null) -lpthread
+
+$(BUILD)/tool/%.o: tool/%.c $(wildcard tool/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itool $(shell pkg-config --cflags $(TOOL_PKGS) 2>/dev/null) -c $< -o $@
+
+$(BUILD)/cprof: $(TOOL_OBJS)
+	$(CC) -o $@ $^ $(TOOL_LIBS)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -105,8 +121,9 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
-install: lib
+install: lib $(TOOL_BIN)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(if $(TOOL_BIN),install -d $(DESTDIR)$(PREFIX)/bin && install -m 755 $(TOOL_BIN) $(DESTDIR)$(PREFIX)/bin/)
 	install -m 755 $(LIBREAL) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcprof.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libcprof.so

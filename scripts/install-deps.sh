@@ -6,7 +6,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
-libunwind-dev libcmocka-dev golang-go curl python3 git clang libclang-rt-14-dev"
+libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang
+libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
