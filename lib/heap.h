@@ -31,15 +31,15 @@ void heap_sampler_set_seed(uint64_t seed);
 void heap_thread_set_internal(int on);
 
 /* One bucket: allocations of one size class from one call stack. Counters
- * are raw sampled counts and bytes; pcs point into memory that lives as long
- * as the process. */
+ * are raw sampled counts and bytes (in-use = sampled blocks not yet freed);
+ * pcs point into memory that lives as long as the process. */
 typedef struct heap_record {
     const uint64_t *pcs;
     size_t n_pcs;
     uint64_t alloc_objects;
     uint64_t alloc_bytes;
-    uint64_t free_objects;
-    uint64_t free_bytes;
+    uint64_t inuse_objects;
+    uint64_t inuse_bytes;
 } heap_record;
 
 /* Number of buckets (distinct stack+size pairs) sampled so far. */

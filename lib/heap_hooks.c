@@ -8,8 +8,10 @@
  * Fast paths (no lock, no call but the real allocator's):
  *   allocation: subtract the size from the thread's countdown; while it
  *               stays positive, tail-call the real function.
- *   free:       probe the sampled-pointer filter; a zero slot proves the
- *               pointer unsampled, tail-call the real free.
+ *   free:       a pointer that is not page-aligned cannot be a sampled block
+ *               (sampled blocks are placed page-aligned, see below); others
+ *               probe the sampled-pointer filter; then tail-call the real
+ *               free.
  *
  * Bootstrap: the real functions are found with dlsym(RTLD_NEXT), and dlsym
  * itself allocates. Until resolution completes, the resolving thread is
@@ -31,6 +33,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -59,8 +62,11 @@ static int is_bootstrap(const void *p)
 /* Each block is preceded by its size (for realloc and malloc_usable_size). */
 static void *bootstrap_alloc(size_t size, size_t align)
 {
-    if (align < 16)
-        align = 16;
+    /* Page-aligned like sampled blocks, so free() checks the filter for
+     * them (where they are pinned) even while samples are aligned. Only a
+     * handful are made, while dlsym resolves the real allocator. */
+    if (align < 4096)
+        align = 4096;
     size_t used = atomic_load(&bootstrap_used), start, end;
     do {
         start = (used + sizeof(size_t) + align - 1) & ~(align - 1);
@@ -227,6 +233,27 @@ static size_t first_malloc_usable_size(void *p)
 
 /* ---- sampling decisions ---- */
 
+/*
+ * Sampled blocks are placed at SAMPLE_ALIGN-aligned addresses, so free()
+ * rules out all but 1 in 256 pointers by their low bits alone, touching no
+ * memory (the filter probe it replaces was the largest part of the hooks'
+ * cost on a churn load). At rates below SAMPLE_ALIGN_MIN_RATE samples are
+ * frequent enough that page alignment would waste real memory: they are
+ * left where the allocator puts them, and free() probes the filter for
+ * every pointer from then on (samples_unaligned is sticky).
+ */
+#define SAMPLE_ALIGN 4096
+#define SAMPLE_ALIGN_MIN_RATE (64 * 1024)
+static _Atomic int samples_unaligned;
+
+static inline int maybe_sampled(const void *p)
+{
+    if (LIKELY(((uintptr_t)p & (SAMPLE_ALIGN - 1)) != 0) &&
+        LIKELY(!atomic_load_explicit(&samples_unaligned, memory_order_relaxed)))
+        return 0;
+    return heap_filter_maybe_sampled(p);
+}
+
 static inline int should_sample(size_t size)
 {
     if (LIKELY(heap_tls.bytes_until_sample > (int64_t)size)) {
@@ -236,8 +263,19 @@ static inline int should_sample(size_t size)
     return heap_countdown_expired(size);
 }
 
-static inline void *sampled(void *p, size_t size)
+/* Allocate a block chosen for sampling and record it. align 0 = malloc's. */
+PROFILER_TEXT static void *sampled_alloc(size_t align, size_t size, int zero)
 {
+    void *p;
+    if (heap_sampler_rate() >= SAMPLE_ALIGN_MIN_RATE) {
+        p = real.memalign(align > SAMPLE_ALIGN ? align : SAMPLE_ALIGN, size);
+        if (p && zero)
+            memset(p, 0, size);
+    } else {
+        /* Before the block exists, so no free of it can skip the filter. */
+        atomic_store(&samples_unaligned, 1);
+        p = align ? real.memalign(align, size) : zero ? real.calloc(1, size) : real.malloc(size);
+    }
     if (p)
         heap_sample_take(p, size);
     return p;
@@ -249,12 +287,12 @@ EXPORT PROFILER_TEXT void *malloc(size_t size)
 {
     if (LIKELY(!should_sample(size)))
         return real.malloc(size);
-    return sampled(real.malloc(size), size);
+    return sampled_alloc(0, size, 0);
 }
 
 EXPORT PROFILER_TEXT void free(void *p)
 {
-    if (UNLIKELY(heap_filter_maybe_sampled(p))) {
+    if (UNLIKELY(maybe_sampled(p))) {
         if (is_bootstrap(p))
             return;
         heap_sample_forget(p);
@@ -269,7 +307,7 @@ EXPORT PROFILER_TEXT void *calloc(size_t n, size_t m)
         return real.calloc(n, m); /* let the allocator report ENOMEM */
     if (LIKELY(!should_sample(size)))
         return real.calloc(n, m);
-    return sampled(real.calloc(n, m), size);
+    return sampled_alloc(0, size, 1);
 }
 
 static void *realloc_bootstrap(void *old, size_t size)
@@ -282,18 +320,32 @@ static void *realloc_bootstrap(void *old, size_t size)
     return p;
 }
 
+/* realloc chosen for sampling: a new (aligned) block, the old contents
+ * copied, the old block released — a move, which realloc may always do. */
+PROFILER_TEXT static void *realloc_sampled(void *old, size_t size)
+{
+    size_t old_usable = old ? real.malloc_usable_size(old) : 0;
+    void *p = sampled_alloc(0, size, 0);
+    if (p && old) {
+        memcpy(p, old, old_usable < size ? old_usable : size);
+        real.free(old);
+    }
+    return p;
+}
+
 EXPORT PROFILER_TEXT void *realloc(void *old, size_t size)
 {
-    if (UNLIKELY(old && heap_filter_maybe_sampled(old))) {
+    if (UNLIKELY(old && maybe_sampled(old))) {
         if (is_bootstrap(old))
             return realloc_bootstrap(old, size);
         /* realloc = free + malloc. Forgotten first so no other thread can be
          * handed this address while its record still exists. */
         heap_sample_forget(old);
     }
-    if (LIKELY(!should_sample(size)))
+    /* realloc(p, 0) frees in glibc: never turn it into an allocation. */
+    if (LIKELY(size == 0 || !real.malloc_usable_size || !should_sample(size)))
         return real.realloc(old, size);
-    return sampled(real.realloc(old, size), size);
+    return realloc_sampled(old, size);
 }
 
 EXPORT PROFILER_TEXT void *reallocarray(void *old, size_t n, size_t m)
@@ -306,42 +358,53 @@ EXPORT PROFILER_TEXT void *reallocarray(void *old, size_t n, size_t m)
     return realloc(old, size);
 }
 
+static int valid_posix_alignment(size_t align)
+{
+    return align >= sizeof(void *) && (align & (align - 1)) == 0;
+}
+
 EXPORT PROFILER_TEXT int posix_memalign(void **out, size_t align, size_t size)
 {
-    int sample = should_sample(size);
-    int rc = real.posix_memalign ? real.posix_memalign(out, align, size)
-                                 : first_posix_memalign(out, align, size);
-    if (UNLIKELY(sample) && rc == 0)
-        heap_sample_take(*out, size);
-    return rc;
+    if (LIKELY(!valid_posix_alignment(align) || !should_sample(size)))
+        return real.posix_memalign ? real.posix_memalign(out, align, size)
+                                   : first_posix_memalign(out, align, size);
+    void *p = sampled_alloc(align, size, 0);
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
 }
 
 EXPORT PROFILER_TEXT void *aligned_alloc(size_t align, size_t size)
 {
     if (LIKELY(!should_sample(size)))
         return real.aligned_alloc(align, size);
-    return sampled(real.aligned_alloc(align, size), size);
+    return sampled_alloc(align, size, 0);
 }
 
 EXPORT PROFILER_TEXT void *memalign(size_t align, size_t size)
 {
     if (LIKELY(!should_sample(size)))
         return real.memalign(align, size);
-    return sampled(real.memalign(align, size), size);
+    return sampled_alloc(align, size, 0);
 }
 
 EXPORT PROFILER_TEXT void *valloc(size_t size)
 {
     if (LIKELY(!should_sample(size)))
         return real.valloc(size);
-    return sampled(real.valloc(size), size);
+    return sampled_alloc((size_t)sysconf(_SC_PAGESIZE), size, 0);
 }
 
 EXPORT PROFILER_TEXT void *pvalloc(size_t size)
 {
     if (LIKELY(!should_sample(size)))
         return real.pvalloc(size);
-    return sampled(real.pvalloc(size), size);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t rounded = size ? (size + page - 1) & ~(page - 1) : page;
+    if (rounded < size)
+        return real.pvalloc(size); /* overflow: let the allocator fail it */
+    return sampled_alloc(page, rounded, 0);
 }
 
 EXPORT size_t malloc_usable_size(void *p)

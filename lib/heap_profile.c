@@ -31,12 +31,9 @@ static double unsample_scale(const heap_record *r, int64_t rate)
     return 1.0 / (1.0 - exp(-avg / (double)rate));
 }
 
-static uint64_t record_inuse_objects(const heap_record *r)
-{
-    return r->alloc_objects - r->free_objects;
-}
+static uint64_t record_inuse_objects(const heap_record *r) { return r->inuse_objects; }
 
-static uint64_t record_inuse_bytes(const heap_record *r) { return r->alloc_bytes - r->free_bytes; }
+static uint64_t record_inuse_bytes(const heap_record *r) { return r->inuse_bytes; }
 
 static int64_t average_size(const heap_record *r)
 {

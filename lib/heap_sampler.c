@@ -30,6 +30,7 @@
  */
 #include "heap.h"
 #include "heap_internal.h"
+#include "heap_live.h"
 #include "unwind.h"
 
 #include <math.h>
@@ -42,9 +43,6 @@
 #include <unistd.h>
 
 __thread heap_thread_state heap_tls __attribute__((tls_model("initial-exec")));
-_Atomic uint64_t heap_filter_words[(1u << HEAP_FILTER_BITS) / 64];
-/* Sampled live blocks per filter slot; guarded by the slot's shard lock. */
-static uint32_t filter_slot_counts[1u << HEAP_FILTER_BITS];
 
 #define HEAP_OFF_RECHECK (4 << 20)
 #define HEAP_INTERNAL_COUNTDOWN (INT64_MAX / 2)
@@ -92,8 +90,9 @@ typedef struct heap_bucket {
     uint64_t size_class;
     _Atomic uint64_t alloc_objects;
     _Atomic uint64_t alloc_bytes;
-    _Atomic uint64_t free_objects;
-    _Atomic uint64_t free_bytes;
+    /* where this bucket sits in the snapshot being built (snapshot_lock) */
+    uint64_t snapshot_generation;
+    size_t snapshot_index;
     uint32_t n_pcs;
     uint64_t pcs[];
 } heap_bucket;
@@ -171,8 +170,7 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_c
     memcpy(b->pcs, pcs, n * sizeof *pcs);
     atomic_init(&b->alloc_objects, 0);
     atomic_init(&b->alloc_bytes, 0);
-    atomic_init(&b->free_objects, 0);
-    atomic_init(&b->free_bytes, 0);
+    b->snapshot_generation = 0;
     for (;;) {
         atomic_store_explicit(&b->chain_next, head, memory_order_relaxed);
         heap_bucket *seen = head;
@@ -188,153 +186,6 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_c
     }
     bucket_publish_all(b);
     return b;
-}
-
-/* ---- live table ---- */
-
-typedef struct live_block {
-    uintptr_t ptr;
-    heap_bucket *bucket;
-    uint64_t size;
-    int64_t time_ns; /* CLOCK_MONOTONIC at allocation */
-    int32_t tid;
-    struct live_block *next;
-} live_block;
-
-#define LIVE_SHARDS (1 << HEAP_SHARD_BITS)
-#define LIVE_INITIAL_SLOTS 256
-
-typedef struct live_shard {
-    pthread_mutex_t lock;
-    live_block **slots;
-    size_t n_slots;
-    size_t count;
-    live_block *free_records;
-} __attribute__((aligned(64))) live_shard;
-
-static live_shard live_shards[LIVE_SHARDS] = {
-    [0 ... LIVE_SHARDS - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
-};
-
-/* A pointer's shard is fixed by its filter slot, so the shard lock also
- * owns that slot's count and bit (heap_internal.h). */
-static live_shard *live_shard_of_slot(uint32_t filter_slot)
-{
-    return &live_shards[filter_slot >> HEAP_SLOTS_PER_SHARD_BITS];
-}
-
-static size_t live_slot_of(const live_shard *s, uintptr_t p)
-{
-    uint64_t h = ((uint64_t)p >> 4) * 0xff51afd7ed558ccdull;
-    return (size_t)(h >> 32) & (s->n_slots - 1);
-}
-
-static void filter_slot_add(uint32_t slot)
-{
-    if (filter_slot_counts[slot]++ == 0) {
-        _Atomic uint64_t *word = &heap_filter_words[slot >> 6];
-        atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) |
-                                        (1ull << (slot & 63)),
-                              memory_order_release);
-    }
-}
-
-static void filter_slot_remove(uint32_t slot)
-{
-    if (--filter_slot_counts[slot] == 0) {
-        _Atomic uint64_t *word = &heap_filter_words[slot >> 6];
-        atomic_store_explicit(word, atomic_load_explicit(word, memory_order_relaxed) &
-                                        ~(1ull << (slot & 63)),
-                              memory_order_release);
-    }
-}
-
-void heap_filter_pin(const void *ptr)
-{
-    uint32_t slot = heap_filter_slot(ptr);
-    live_shard *s = live_shard_of_slot(slot);
-    pthread_mutex_lock(&s->lock);
-    filter_slot_add(slot);
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* Double the slot array (under the shard lock). Failure leaves longer chains. */
-static void live_shard_grow(live_shard *s)
-{
-    size_t n = s->n_slots ? s->n_slots * 2 : LIVE_INITIAL_SLOTS;
-    live_block **slots =
-        mmap(NULL, n * sizeof *slots, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (slots == MAP_FAILED)
-        return;
-    live_block **old = s->slots;
-    size_t old_n = s->n_slots;
-    s->slots = slots;
-    s->n_slots = n;
-    for (size_t i = 0; i < old_n; i++) {
-        live_block *r = old[i];
-        while (r) {
-            live_block *next = r->next;
-            size_t at = live_slot_of(s, r->ptr);
-            r->next = slots[at];
-            slots[at] = r;
-            r = next;
-        }
-    }
-    if (old)
-        munmap(old, old_n * sizeof *old);
-}
-
-static int live_insert(uintptr_t ptr, uint64_t size, heap_bucket *bucket, int64_t time_ns,
-                       int32_t tid)
-{
-    uint32_t filter_slot = heap_filter_slot((void *)ptr);
-    live_shard *s = live_shard_of_slot(filter_slot);
-    pthread_mutex_lock(&s->lock);
-    if (s->count >= s->n_slots * 2)
-        live_shard_grow(s);
-    live_block *r = s->free_records;
-    if (r)
-        s->free_records = r->next;
-    else
-        r = arena_alloc(sizeof *r);
-    if (!r || !s->slots) {
-        pthread_mutex_unlock(&s->lock);
-        return -1;
-    }
-    *r = (live_block){.ptr = ptr, .bucket = bucket, .size = size, .time_ns = time_ns, .tid = tid};
-    size_t at = live_slot_of(s, ptr);
-    r->next = s->slots[at];
-    s->slots[at] = r;
-    s->count++;
-    filter_slot_add(filter_slot);
-    pthread_mutex_unlock(&s->lock);
-    return 0;
-}
-
-/* Remove ptr's record into *out; returns 0, or -1 when ptr was not sampled. */
-static int live_remove(uintptr_t ptr, live_block *out)
-{
-    uint32_t filter_slot = heap_filter_slot((void *)ptr);
-    live_shard *s = live_shard_of_slot(filter_slot);
-    int found = -1;
-    pthread_mutex_lock(&s->lock);
-    if (s->slots) {
-        live_block **link = &s->slots[live_slot_of(s, ptr)];
-        for (live_block *r = *link; r; link = &r->next, r = r->next) {
-            if (r->ptr != ptr)
-                continue;
-            *link = r->next;
-            *out = *r;
-            r->next = s->free_records;
-            s->free_records = r;
-            s->count--;
-            filter_slot_remove(filter_slot);
-            found = 0;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    return found;
 }
 
 /* ---- per-thread countdown ---- */
@@ -440,22 +291,20 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
     uint64_t pcs[HEAP_MAX_FRAMES];
     size_t n = unwind_capture(pcs, HEAP_MAX_FRAMES);
     heap_bucket *b = bucket_lookup(pcs, n, size_class_of(size));
-    if (b && live_insert((uintptr_t)ptr, size, b, monotonic_nanos(), current_tid()) == 0) {
+    live_entry e = {(uintptr_t)ptr, b, size, monotonic_nanos(), current_tid()};
+    if (b && live_insert(&e) == 0) {
         atomic_fetch_add_explicit(&b->alloc_bytes, size, memory_order_relaxed);
         atomic_fetch_add_explicit(&b->alloc_objects, 1, memory_order_relaxed);
     }
     heap_tls.guard--;
 }
 
+/* A free touches only the live table: in-use totals are summed from it at
+ * snapshot time, so frees never contend on a bucket's counters. */
 int heap_sample_forget(void *ptr)
 {
     heap_tls.guard++;
-    live_block r;
-    int found = live_remove((uintptr_t)ptr, &r) == 0;
-    if (found) {
-        atomic_fetch_add_explicit(&r.bucket->free_bytes, r.size, memory_order_relaxed);
-        atomic_fetch_add_explicit(&r.bucket->free_objects, 1, memory_order_relaxed);
-    }
+    int found = live_remove((uintptr_t)ptr);
     heap_tls.guard--;
     return found;
 }
@@ -485,34 +334,58 @@ void heap_thread_set_internal(int on)
 
 long heap_bucket_count(void) { return atomic_load_explicit(&bucket_count, memory_order_relaxed); }
 
+static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t snapshot_generation;
+
+typedef struct snapshot_build {
+    heap_record *records;
+    uint64_t generation;
+} snapshot_build;
+
+static void add_live_entry(const live_entry *e, void *arg)
+{
+    snapshot_build *sb = arg;
+    heap_bucket *b = e->bucket;
+    /* Buckets published after the bucket walk are not in this snapshot. */
+    if (b->snapshot_generation != sb->generation)
+        return;
+    sb->records[b->snapshot_index].inuse_objects++;
+    sb->records[b->snapshot_index].inuse_bytes += e->size;
+}
+
 heap_record *heap_records_snapshot(size_t *n)
 {
     *n = 0;
+    pthread_mutex_lock(&snapshot_lock);
     long cap = heap_bucket_count();
-    if (cap <= 0)
+    heap_record *out = cap > 0 ? calloc((size_t)cap, sizeof *out) : NULL;
+    if (!out) {
+        pthread_mutex_unlock(&snapshot_lock);
         return NULL;
-    heap_record *out = calloc((size_t)cap, sizeof *out);
-    if (!out)
-        return NULL;
-    /* Buckets published after we read the count are skipped: the list is
-     * pushed at the head, so walk and stop when the array is full. */
+    }
+    snapshot_build sb = {out, ++snapshot_generation};
+    /* The list is pushed at the head: buckets published after the count was
+     * read come first and are skipped once the array is full. */
     size_t i = 0;
     for (heap_bucket *b = atomic_load_explicit(&bucket_all, memory_order_acquire);
          b && i < (size_t)cap; b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
+        b->snapshot_generation = sb.generation;
+        b->snapshot_index = i;
         out[i].pcs = b->pcs;
         out[i].n_pcs = b->n_pcs;
-        /* Frees are read before allocations so that, with the bytes added
-         * before the objects on both sides, free <= alloc holds in the copy
-         * except for a free racing its own allocation: clamp that. */
-        out[i].free_objects = atomic_load_explicit(&b->free_objects, memory_order_acquire);
-        out[i].free_bytes = atomic_load_explicit(&b->free_bytes, memory_order_acquire);
-        out[i].alloc_objects = atomic_load_explicit(&b->alloc_objects, memory_order_acquire);
-        out[i].alloc_bytes = atomic_load_explicit(&b->alloc_bytes, memory_order_acquire);
-        if (out[i].free_objects > out[i].alloc_objects)
-            out[i].free_objects = out[i].alloc_objects;
-        if (out[i].free_bytes > out[i].alloc_bytes)
-            out[i].free_bytes = out[i].alloc_bytes;
+        out[i].alloc_objects = atomic_load_explicit(&b->alloc_objects, memory_order_relaxed);
+        out[i].alloc_bytes = atomic_load_explicit(&b->alloc_bytes, memory_order_relaxed);
         i++;
+    }
+    live_for_each(add_live_entry, &sb);
+    pthread_mutex_unlock(&snapshot_lock);
+    /* A block sampled between the bucket walk and the live walk is in use
+     * before its allocation is counted: keep in-use <= allocated. */
+    for (size_t k = 0; k < i; k++) {
+        if (out[k].inuse_objects > out[k].alloc_objects)
+            out[k].alloc_objects = out[k].inuse_objects;
+        if (out[k].inuse_bytes > out[k].alloc_bytes)
+            out[k].alloc_bytes = out[k].inuse_bytes;
     }
     *n = i;
     return out;
@@ -522,16 +395,16 @@ heap_record *heap_records_snapshot(size_t *n)
 
 void heap_sampler_atfork_prepare(void)
 {
+    pthread_mutex_lock(&snapshot_lock);
     pthread_mutex_lock(&arena_lock);
-    for (int i = 0; i < LIVE_SHARDS; i++)
-        pthread_mutex_lock(&live_shards[i].lock);
+    live_atfork_prepare();
 }
 
 void heap_sampler_atfork_parent(void)
 {
-    for (int i = LIVE_SHARDS - 1; i >= 0; i--)
-        pthread_mutex_unlock(&live_shards[i].lock);
+    live_atfork_parent();
     pthread_mutex_unlock(&arena_lock);
+    pthread_mutex_unlock(&snapshot_lock);
 }
 
 void heap_sampler_atfork_child(void)
@@ -539,8 +412,8 @@ void heap_sampler_atfork_child(void)
     /* Only the forking thread exists now; it held every lock, so the tables
      * are consistent. Re-initialise rather than unlock (glibc allows either
      * for default mutexes; this is robust to other kinds). */
-    for (int i = 0; i < LIVE_SHARDS; i++)
-        pthread_mutex_init(&live_shards[i].lock, NULL);
+    live_atfork_child();
     pthread_mutex_init(&arena_lock, NULL);
+    pthread_mutex_init(&snapshot_lock, NULL);
     heap_tls.tid = 0;
 }

@@ -101,7 +101,8 @@ static void test_take_and_forget_update_buckets_and_filter(void **state)
     assert_non_null(r);
     assert_int_equal(r->alloc_objects, N);
     assert_int_equal(r->alloc_bytes, N * 777);
-    assert_int_equal(r->free_objects, 0);
+    assert_int_equal(r->inuse_objects, N);
+    assert_int_equal(r->inuse_bytes, N * 777);
     assert_true(r->n_pcs >= 2); /* take_from_here and this test at least */
     free(recs);
 
@@ -115,8 +116,8 @@ static void test_take_and_forget_update_buckets_and_filter(void **state)
     recs = heap_records_snapshot(&n);
     r = find_record_of_size(recs, n, 777);
     assert_int_equal(r->alloc_objects, N);
-    assert_int_equal(r->free_objects, N / 2);
-    assert_int_equal(r->free_bytes, N / 2 * 777);
+    assert_int_equal(r->inuse_objects, N / 2);
+    assert_int_equal(r->inuse_bytes, N / 2 * 777);
     free(recs);
     for (int i = N / 2; i < N; i++)
         assert_int_equal(heap_sample_forget(blocks[i]), 1);
@@ -168,15 +169,15 @@ static void test_concurrent_take_forget_keeps_exact_counts(void **state)
         pthread_join(th[i], NULL);
     size_t n;
     heap_record *recs = heap_records_snapshot(&n);
-    uint64_t alloc = 0, freed = 0;
+    uint64_t alloc = 0, inuse = 0;
     for (size_t i = 0; i < n; i++)
         if (recs[i].alloc_objects && recs[i].alloc_bytes / recs[i].alloc_objects == 555) {
             alloc += recs[i].alloc_objects;
-            freed += recs[i].free_objects;
+            inuse += recs[i].inuse_objects;
         }
     free(recs);
     assert_int_equal(alloc, T * 200 * 50);
-    assert_int_equal(freed, alloc);
+    assert_int_equal(inuse, 0);
 }
 
 int main(void)
