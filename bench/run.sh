@@ -25,12 +25,14 @@ for r in $(seq 1 "$rounds"); do
     for c in "${configs[@]}"; do
         cpu=$(run_config "$c" | awk '{print $2}')
         # rate 1 runs a fifth of the steps (it is slow): scale to compare
-        [ "$c" = rate_1 ] && cpu=$(echo "$cpu * 5" | bc -l)
-        if [ -z "${best[$c]:-}" ] || (($(echo "$cpu < ${best[$c]}" | bc -l))); then best[$c]=$cpu; fi
+        [ "$c" = rate_1 ] && cpu=$(awk -v c="$cpu" 'BEGIN {print c * 5}')
+        if [ -z "${best[$c]:-}" ] || awk -v a="$cpu" -v b="${best[$c]}" 'BEGIN {exit !(a < b)}'; then
+            best[$c]=$cpu
+        fi
     done
 done
 printf '%-10s %10s %8s\n' config "cpu (s)" ratio
 for c in "${configs[@]}"; do
-    printf '%-10s %10.3f %7.3fx\n' "$c" "${best[$c]}" "$(echo "${best[$c]} / ${best[baseline]}" | bc -l)"
+    awk -v n="$c" -v t="${best[$c]}" -v b="${best[baseline]}" 'BEGIN {printf "%-10s %10.3f %7.3fx\n", n, t, t / b}'
 done
 echo "(2 threads x $steps malloc+free each, best of $rounds alternating rounds; rate_1 measured on $((steps / 5)) steps and scaled)"

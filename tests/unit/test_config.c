@@ -1,0 +1,159 @@
+/*
+ * Unit tests of settings parsing: CPROF_* variables and cprof_config, and
+ * the rule that a bad value costs one stderr line and disables only its part.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+/* Run settings_from_env with stderr captured; returns the captured text. */
+static const char *env_settings_capturing_stderr(cprof_settings *s)
+{
+    static char text[4096];
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int saved = dup(2);
+    dup2(fds[1], 2);
+    settings_from_env(s);
+    dup2(saved, 2);
+    close(saved);
+    close(fds[1]);
+    ssize_t n = read(fds[0], text, sizeof text - 1);
+    close(fds[0]);
+    text[n > 0 ? n : 0] = 0;
+    return text;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+static void clear_env(void)
+{
+    unsetenv("CPROF_HEAP_RATE");
+    unsetenv("CPROF_ADDR");
+    unsetenv("CPROF_SEED");
+}
+
+static void test_parse_int64(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_int_equal(parse_int64("524288", 0, INT64_MAX, &v), 0);
+    assert_int_equal(v, 524288);
+    assert_int_equal(parse_int64("-5", -10, 10, &v), 0);
+    assert_int_equal(v, -5);
+    const char *bad[] = {"", "abc", "12abc", " 12", "12 ", "0x10", "1e3", "--1",
+                         "99999999999999999999", "+5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(parse_int64(bad[i], INT64_MIN, INT64_MAX, &v), -1);
+    assert_int_equal(parse_int64("11", 0, 10, &v), -1);
+    assert_int_equal(parse_int64("-1", 0, 10, &v), -1);
+}
+
+static void test_defaults_from_empty_env(void **state)
+{
+    (void)state;
+    clear_env();
+    cprof_settings s;
+    const char *err = env_settings_capturing_stderr(&s);
+    assert_string_equal(err, "");
+    assert_int_equal(s.heap_rate, CPROF_DEFAULT_HEAP_RATE);
+    assert_string_equal(s.http_addr, "127.0.0.1:6060");
+    assert_int_equal(s.seed, 0);
+}
+
+static void test_good_values(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("CPROF_HEAP_RATE", "1", 1);
+    setenv("CPROF_ADDR", "off", 1);
+    setenv("CPROF_SEED", "42", 1);
+    cprof_settings s;
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.heap_rate, 1);
+    assert_string_equal(s.http_addr, "");
+    assert_int_equal(s.seed, 42);
+    setenv("CPROF_HEAP_RATE", "0", 1);
+    env_settings_capturing_stderr(&s);
+    assert_int_equal(s.heap_rate, 0);
+}
+
+static void test_bad_rate_disables_heap_with_one_line(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("CPROF_HEAP_RATE", "lots", 1);
+    cprof_settings s;
+    const char *err = env_settings_capturing_stderr(&s);
+    assert_int_equal(count_lines(err), 1);
+    assert_non_null(strstr(err, "cprof: CPROF_HEAP_RATE=\"lots\""));
+    assert_non_null(strstr(err, "heap profiling disabled"));
+    assert_int_equal(s.heap_rate, 0);
+    assert_string_equal(s.http_addr, "127.0.0.1:6060"); /* the rest still runs */
+    setenv("CPROF_HEAP_RATE", "-4", 1);
+    err = env_settings_capturing_stderr(&s);
+    assert_int_equal(count_lines(err), 1);
+    assert_int_equal(s.heap_rate, 0);
+}
+
+static void test_bad_seed_and_long_addr(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("CPROF_SEED", "x", 1);
+    char longaddr[400];
+    memset(longaddr, 'a', sizeof longaddr - 1);
+    longaddr[sizeof longaddr - 1] = 0;
+    setenv("CPROF_ADDR", longaddr, 1);
+    cprof_settings s;
+    const char *err = env_settings_capturing_stderr(&s);
+    assert_int_equal(count_lines(err), 2);
+    assert_int_equal(s.seed, 0);
+    assert_string_equal(s.http_addr, "");
+    assert_int_equal(s.heap_rate, CPROF_DEFAULT_HEAP_RATE);
+    clear_env();
+}
+
+static void test_settings_from_config(void **state)
+{
+    (void)state;
+    cprof_config c = {0};
+    cprof_settings s;
+    settings_from_config(&c, &s);
+    assert_int_equal(s.heap_rate, CPROF_DEFAULT_HEAP_RATE);
+    assert_string_equal(s.http_addr, "127.0.0.1:6060");
+    c.heap_rate = -1;
+    c.http_addr = "off";
+    c.seed = 9;
+    settings_from_config(&c, &s);
+    assert_int_equal(s.heap_rate, 0);
+    assert_string_equal(s.http_addr, "");
+    assert_int_equal(s.seed, 9);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_int64),
+        cmocka_unit_test(test_defaults_from_empty_env),
+        cmocka_unit_test(test_good_values),
+        cmocka_unit_test(test_bad_rate_disables_heap_with_one_line),
+        cmocka_unit_test(test_bad_seed_and_long_addr),
+        cmocka_unit_test(test_settings_from_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
