@@ -1,0 +1,31 @@
+# make install PREFIX=DIR puts the library (with soname), the header and the
+# pkg-config file under DIR, and a program builds and runs against them.
+source "$(dirname "$0")/lib/common.sh"
+prefix=$WORK/prefix
+make -s -C "$ROOT" install PREFIX="$prefix" >/dev/null || fail "make install"
+for f in lib/libcprof.so lib/libcprof.so.0 include/cprof.h lib/pkgconfig/cprof.pc; do
+    [ -e "$prefix/$f" ] || fail "missing $f"
+done
+soname=$(objdump -p "$prefix/lib/libcprof.so" | awk '$1 == "SONAME" {print $2}')
+[ "$soname" = libcprof.so.0 ] || fail "soname is '$soname'"
+# only the public API and the malloc family are exported
+exported=$(nm -D --defined-only "$prefix/lib/libcprof.so" | awk '$2 == "T" || $2 == "W" {print $3}' | sort | tr '\n' ' ')
+want="aligned_alloc calloc cprof_http_address cprof_start cprof_stop free malloc malloc_usable_size memalign posix_memalign pvalloc realloc reallocarray valloc "
+[ "$exported" = "$want" ] || fail "exported symbols: $exported"
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+cat >"$WORK/app.c" <<'C'
+#include <cprof.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+    cprof_config c = {.http_addr = "off"};
+    if (cprof_start(&c) != 0) return 1;
+    free(malloc(100));
+    cprof_stop();
+    puts(CPROF_VERSION);
+    return 0;
+}
+C
+cc "$WORK/app.c" -o "$WORK/app" $(pkg-config --cflags --libs cprof) -Wl,-rpath,"$prefix/lib" ||
+    fail "build against the installed library"
+[ "$("$WORK/app")" = "$(pkg-config --modversion cprof)" ] || fail "app run / version mismatch"
