@@ -128,9 +128,25 @@ static const char *intern_function_name(const char *name)
 
 /* ---- the Dwfl session -------------------------------------------------- */
 
+/*
+ * Separate debug info is looked up by build ID under /usr/lib/debug (where
+ * Debian's -dbgsym packages put it) and nowhere else. Not the standard
+ * callback: with DEBUGINFOD_URLS set (Debian sets it in /etc/profile.d),
+ * libdw would fetch debug info over the network from inside the host
+ * process, on a scrape, for every stripped library.
+ */
+static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname,
+                                  Dwarf_Addr base, const char *file_name,
+                                  const char *debuglink_file, GElf_Word debuglink_crc,
+                                  char **debuginfo_file_name)
+{
+    return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                        debuglink_crc, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo_locally,
 };
 
 static Dwfl *dwfl;
