@@ -272,8 +272,12 @@ PROFILER_TEXT static void *sampled_alloc(size_t align, size_t size, int zero)
         if (p && zero)
             memset(p, 0, size);
     } else {
-        /* Before the block exists, so no free of it can skip the filter. */
-        atomic_store(&samples_unaligned, 1);
+        /* Set before the block exists, so no free of it can skip the filter
+         * (a free elsewhere happens after the application hands the pointer
+         * over, which orders this store before it). Written once: a store per
+         * sample would bounce the line every free() reads. */
+        if (!atomic_load_explicit(&samples_unaligned, memory_order_relaxed))
+            atomic_store_explicit(&samples_unaligned, 1, memory_order_relaxed);
         p = align ? real.memalign(align, size) : zero ? real.calloc(1, size) : real.malloc(size);
     }
     if (p)

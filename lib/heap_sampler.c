@@ -60,9 +60,10 @@ static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *arena_next;
 static size_t arena_left;
 
+/* 64-byte aligned: buckets keep their counters on cache lines of their own. */
 static void *arena_alloc(size_t size)
 {
-    size = (size + 15) & ~(size_t)15;
+    size = (size + 63) & ~(size_t)63;
     pthread_mutex_lock(&arena_lock);
     if (size > arena_left) {
         size_t chunk = size > ARENA_CHUNK ? size : ARENA_CHUNK;
@@ -83,17 +84,27 @@ static void *arena_alloc(size_t size)
 
 /* ---- bucket table ---- */
 
+/* Allocation counters, striped by thread and one cache line each: when
+ * several threads sample the same site (every allocation at rate 1), each
+ * adds to its own line instead of bouncing one between cores. The key
+ * fields read by lookups sit on lines of their own that stay clean. */
+#define COUNTER_STRIPES 4
+
+typedef struct bucket_counters {
+    _Atomic uint64_t objects;
+    _Atomic uint64_t bytes;
+} __attribute__((aligned(64))) bucket_counters;
+
 typedef struct heap_bucket {
     struct heap_bucket *_Atomic chain_next; /* same hash slot */
     struct heap_bucket *_Atomic all_next;   /* every bucket, for snapshots */
     uint64_t hash;
     uint64_t size_class;
-    _Atomic uint64_t alloc_objects;
-    _Atomic uint64_t alloc_bytes;
     /* where this bucket sits in the snapshot being built (snapshot_lock) */
     uint64_t snapshot_generation;
     size_t snapshot_index;
     uint32_t n_pcs;
+    bucket_counters alloc[COUNTER_STRIPES];
     uint64_t pcs[];
 } heap_bucket;
 
@@ -168,8 +179,10 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_c
     b->size_class = size_class;
     b->n_pcs = (uint32_t)n;
     memcpy(b->pcs, pcs, n * sizeof *pcs);
-    atomic_init(&b->alloc_objects, 0);
-    atomic_init(&b->alloc_bytes, 0);
+    for (int i = 0; i < COUNTER_STRIPES; i++) {
+        atomic_init(&b->alloc[i].objects, 0);
+        atomic_init(&b->alloc[i].bytes, 0);
+    }
     b->snapshot_generation = 0;
     for (;;) {
         atomic_store_explicit(&b->chain_next, head, memory_order_relaxed);
@@ -293,8 +306,9 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
     heap_bucket *b = bucket_lookup(pcs, n, size_class_of(size));
     live_entry e = {(uintptr_t)ptr, b, size, monotonic_nanos(), current_tid()};
     if (b && live_insert(&e) == 0) {
-        atomic_fetch_add_explicit(&b->alloc_bytes, size, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->alloc_objects, 1, memory_order_relaxed);
+        bucket_counters *c = &b->alloc[(unsigned)current_tid() % COUNTER_STRIPES];
+        atomic_fetch_add_explicit(&c->bytes, size, memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->objects, 1, memory_order_relaxed);
     }
     heap_tls.guard--;
 }
@@ -373,8 +387,10 @@ heap_record *heap_records_snapshot(size_t *n)
         b->snapshot_index = i;
         out[i].pcs = b->pcs;
         out[i].n_pcs = b->n_pcs;
-        out[i].alloc_objects = atomic_load_explicit(&b->alloc_objects, memory_order_relaxed);
-        out[i].alloc_bytes = atomic_load_explicit(&b->alloc_bytes, memory_order_relaxed);
+        for (int k = 0; k < COUNTER_STRIPES; k++) {
+            out[i].alloc_objects += atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
+            out[i].alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
+        }
         i++;
     }
     live_for_each(add_live_entry, &sb);
