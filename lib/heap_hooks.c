@@ -246,6 +246,16 @@ static size_t first_malloc_usable_size(void *p)
 #define SAMPLE_ALIGN_MIN_RATE (64 * 1024)
 static _Atomic int samples_unaligned;
 
+static void mark_samples_unaligned(void)
+{
+    /* Set before the block exists, so no free of it can skip the filter
+     * (a free elsewhere happens after the application hands the pointer
+     * over, which orders this store before it). Written once: a store per
+     * sample would bounce the line every free() reads. */
+    if (!atomic_load_explicit(&samples_unaligned, memory_order_relaxed))
+        atomic_store_explicit(&samples_unaligned, 1, memory_order_relaxed);
+}
+
 static inline int maybe_sampled(const void *p)
 {
     if (LIKELY(((uintptr_t)p & (SAMPLE_ALIGN - 1)) != 0) &&
@@ -272,12 +282,7 @@ PROFILER_TEXT static void *sampled_alloc(size_t align, size_t size, int zero)
         if (p && zero)
             memset(p, 0, size);
     } else {
-        /* Set before the block exists, so no free of it can skip the filter
-         * (a free elsewhere happens after the application hands the pointer
-         * over, which orders this store before it). Written once: a store per
-         * sample would bounce the line every free() reads. */
-        if (!atomic_load_explicit(&samples_unaligned, memory_order_relaxed))
-            atomic_store_explicit(&samples_unaligned, 1, memory_order_relaxed);
+        mark_samples_unaligned();
         p = align ? real.memalign(align, size) : zero ? real.calloc(1, size) : real.malloc(size);
     }
     if (p)
@@ -324,10 +329,23 @@ static void *realloc_bootstrap(void *old, size_t size)
     return p;
 }
 
+/* Above this size a sampled realloc keeps the allocator's in-place growth
+ * (mremap for large blocks) instead of copying into an aligned block; the
+ * block is then sampled where it lands, and free() probes the filter for
+ * every pointer from then on. */
+#define REALLOC_COPY_LIMIT (1u << 20)
+
 /* realloc chosen for sampling: a new (aligned) block, the old contents
  * copied, the old block released — a move, which realloc may always do. */
 PROFILER_TEXT static void *realloc_sampled(void *old, size_t size)
 {
+    if (old && size >= REALLOC_COPY_LIMIT) {
+        mark_samples_unaligned();
+        void *p = real.realloc(old, size);
+        if (p)
+            heap_sample_take(p, size);
+        return p;
+    }
     size_t old_usable = old ? real.malloc_usable_size(old) : 0;
     void *p = sampled_alloc(0, size, 0);
     if (p && old) {
