@@ -40,6 +40,7 @@ typedef struct http_response {
     char content_disposition[160]; /* "" = header not sent */
     int go_pprof_error;            /* send X-Go-Pprof: 1 */
     const char *allow;             /* static; Allow header of a 405, NULL = not sent */
+    const char *www_authenticate;  /* static; WWW-Authenticate of a 401, NULL = not sent */
     buf body;
 } http_response;
 /* Every reply also carries X-Content-Type-Options: nosniff; the sender adds
@@ -64,6 +65,20 @@ int http_query_get(const char *query, const char *name, char *out, size_t out_le
  * port. On success writes the bound "HOST:PORT" into bound and returns 0; on
  * failure writes a one-line reason into bound and returns -1. */
 int http_listener_start(const char *addr, const char *prefix, char *bound, size_t bound_len);
+
+typedef struct http_listener_options {
+    const char *addr;         /* "HOST:PORT" */
+    const char *prefix;       /* NULL = "/debug/pprof" */
+    const char *token;        /* NULL or "" = no authentication */
+    int allow_insecure;       /* serve beyond loopback without a token */
+    const char *tls_cert_pem; /* both set = HTTPS (PEM text, not paths) */
+    const char *tls_key_pem;
+} http_listener_options;
+
+/* The same with access control: a token makes every request require
+ * "Authorization: Bearer <token>"; a non-loopback address without a token
+ * is refused unless allow_insecure; a certificate and key turn on TLS. */
+int http_listener_start_with(const http_listener_options *o, char *bound, size_t bound_len);
 void http_listener_stop(void);
 /* In a forked child: forget the parent's listener without touching its
  * thread (it does not exist here) and close the inherited listening socket.

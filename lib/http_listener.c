@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,11 +43,17 @@
 #include <microhttpd.h>
 
 #include "heap.h"
+#include "http_auth.h"
 
 #define DEFAULT_PREFIX "/debug/pprof"
 #define MAX_PREFIX 128
-#define MAX_CONNECTIONS 32u
-#define CONNECTION_TIMEOUT_S 60u
+/* Slow or numerous clients must not exhaust the host, nor lock out a normal
+ * scrape: up to 256 connections (one small-stack thread each), and a
+ * connection idle for 30 s is closed. A long profile is not idle: it is
+ * being written. */
+#define MAX_CONNECTIONS 256u
+#define CONNECTION_TIMEOUT_S 30u
+#define THREAD_STACK_SIZE (512u * 1024u)
 #define MAX_HEADERS 64
 
 static atomic_int g_lock;           /* start/stop serialisation */
@@ -54,6 +61,7 @@ static struct MHD_Daemon *g_daemon; /* under g_lock */
 static atomic_int g_listen_fd = -1; /* for the fork child; -1 = none */
 static char g_prefix[MAX_PREFIX];   /* "" = mounted at the root */
 static size_t g_prefix_len;
+static char g_token[HTTP_MAX_TOKEN + 1]; /* "" = no authentication; set before start */
 
 /* Start-up errors from MHD's logger, reported as the start failure reason. */
 static atomic_int g_capture_log;
@@ -78,10 +86,19 @@ static void lock_release(void)
     atomic_store_explicit(&g_lock, 0, memory_order_release);
 }
 
+/* Every thread that runs our callbacks is the profiler's: keep its
+ * allocations out of the heap profile, and name it so a thread dump tells
+ * it from the application's threads. */
 static void mark_internal(void)
 {
-    if (!tl_in_api)
-        heap_thread_set_internal(1);
+    static __thread int named;
+    if (tl_in_api)
+        return;
+    heap_thread_set_internal(1);
+    if (!named) {
+        named = 1;
+        pthread_setname_np(pthread_self(), "cprof-http");
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -168,7 +185,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
 }
 
-/* Only here to mark MHD's accept and connection threads early. */
+/* Only here to mark MHD's accept thread (which announces new connections)
+ * and connection threads early. */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
@@ -204,6 +222,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, http_response *r,
         MHD_add_response_header(mr, "X-Go-Pprof", "1");
     if (r->allow)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->www_authenticate)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_authenticate);
     if (location)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, location);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, mr);
@@ -291,6 +311,23 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
     const char *query = strchr(ctx->uri, '?');
     query = query ? query + 1 : NULL;
 
+    header_list headers;
+    headers.n = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &headers);
+    /* Authentication comes before everything, 404s included: without the
+     * token nothing is revealed, not even which paths exist. */
+    if (g_token[0]) {
+        http_request probe = {.method = method, .headers = headers.items, .n_headers = headers.n};
+        if (!http_auth_bearer_ok(&probe, g_token)) {
+            http_response r;
+            http_response_init(&r);
+            http_auth_reject(&r);
+            enum MHD_Result ret = send_reply(conn, &r, NULL);
+            http_response_free(&r);
+            return ret;
+        }
+    }
+
     const char *path = url;
     if (g_prefix_len > 0) {
         if (strcmp(url, g_prefix) == 0)
@@ -299,10 +336,6 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
             return send_error(conn, 404, "Unknown profile");
         path = url + g_prefix_len;
     }
-
-    header_list headers;
-    headers.n = 0;
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &headers);
 
     int too_large = ctx->received > HTTP_MAX_BODY || ctx->body.oom;
     http_request req = {
@@ -497,25 +530,77 @@ static int set_prefix(const char *prefix, char *err, size_t err_len)
 /* ------------------------------------------------------------------------ */
 /* Start / stop                                                              */
 
-static struct MHD_Daemon *start_daemon(listen_addr *a)
+static struct MHD_Daemon *start_daemon(listen_addr *a, const http_listener_options *o)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (a->ipv6)
         flags |= MHD_USE_IPv6;
+    int tls = o->tls_cert_pem && o->tls_key_pem;
+    if (tls)
+        flags |= MHD_USE_TLS;
     uint16_t port = a->ipv6 ? ntohs(((struct sockaddr_in6 *)&a->ss)->sin6_port)
                             : ntohs(((struct sockaddr_in *)&a->ss)->sin_port);
-    /* The logger must come first, or MHD logs option errors to stderr. */
-    return MHD_start_daemon(flags, port, NULL, NULL, access_handler, NULL,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&a->ss, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
-                            MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
-                            MHD_OPTION_URI_LOG_CALLBACK, uri_logged, NULL,
-                            MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-                            MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL, MHD_OPTION_END);
+    /* The logger must come first, or MHD logs option errors to stderr. The
+     * TLS pair comes last so a plain listener ends the list before it. */
+    return MHD_start_daemon(
+        flags, port, NULL, NULL, access_handler, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a->ss, MHD_OPTION_CONNECTION_LIMIT,
+        MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_logged, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem, MHD_OPTION_END);
+}
+
+static int is_loopback(const listen_addr *a)
+{
+    if (a->ipv6) {
+        const struct in6_addr *ip = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(ip))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(ip) && ip->s6_addr[12] == 127;
+    }
+    uint32_t ip = ntohl(((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr);
+    return (ip >> 24) == 127;
+}
+
+/* Access-control settings; a one-line reason in err when they cannot work. */
+static int check_access(const http_listener_options *o, const listen_addr *la, char *err,
+                        size_t err_len)
+{
+    int has_token = o->token && o->token[0];
+    if (has_token && !http_auth_token_valid(o->token)) {
+        snprintf(err, err_len, "the token must be 1 to %d visible ASCII characters",
+                 HTTP_MAX_TOKEN);
+        return -1;
+    }
+    if (!has_token && !o->allow_insecure && !is_loopback(la)) {
+        snprintf(err, err_len,
+                 "refusing to serve profiles on %s without a token: set CPROF_TOKEN or "
+                 "CPROF_TOKEN_FILE, or CPROF_ALLOW_INSECURE=1",
+                 o->addr);
+        return -1;
+    }
+    if ((o->tls_cert_pem != NULL) != (o->tls_key_pem != NULL)) {
+        snprintf(err, err_len, "TLS needs both a certificate and a key");
+        return -1;
+    }
+    if (o->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, err_len, "this libmicrohttpd was built without TLS");
+        return -1;
+    }
+    return 0;
 }
 
 int http_listener_start(const char *addr, const char *prefix, char *bound, size_t bound_len)
+{
+    http_listener_options o = {.addr = addr, .prefix = prefix};
+    return http_listener_start_with(&o, bound, bound_len);
+}
+
+int http_listener_start_with(const http_listener_options *o, char *bound, size_t bound_len)
 {
     char err[256] = "";
     char scratch[8];
@@ -524,9 +609,15 @@ int http_listener_start(const char *addr, const char *prefix, char *bound, size_
         bound_len = sizeof scratch;
     }
     bound[0] = '\0';
+    const char *addr = o->addr;
+    const char *prefix = o->prefix;
     listen_addr la;
     if (!addr || parse_listen_addr(addr, &la, err, sizeof err) != 0) {
         snprintf(bound, bound_len, "%s", addr ? err : "no listen address given");
+        return -1;
+    }
+    if (check_access(o, &la, err, sizeof err) != 0) {
+        snprintf(bound, bound_len, "%s", err);
         return -1;
     }
 
@@ -543,11 +634,12 @@ int http_listener_start(const char *addr, const char *prefix, char *bound, size_
         return -1;
     }
 
+    snprintf(g_token, sizeof g_token, "%s", o->token ? o->token : "");
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
     errno = 0;
-    struct MHD_Daemon *d = start_daemon(&la);
+    struct MHD_Daemon *d = start_daemon(&la, o);
     int saved_errno = errno;
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
@@ -580,6 +672,7 @@ void http_listener_stop(void)
     struct MHD_Daemon *d = g_daemon;
     g_daemon = NULL;
     atomic_store(&g_listen_fd, -1);
+    memset(g_token, 0, sizeof g_token);
     if (d) {
         tl_in_api = 1;
         MHD_stop_daemon(d);
