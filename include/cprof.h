@@ -41,6 +41,14 @@ typedef struct cprof_config {
     /* Seed for the sampling random generator; 0 = seeded from the clock.
      * Set it to make sampling reproducible in tests. */
     uint64_t seed;
+    /* Bearer token: every request must send "Authorization: Bearer <token>".
+     * NULL = none (then only loopback addresses are served). */
+    const char *token;
+    /* Nonzero: serve a non-loopback address without a token. */
+    int allow_insecure;
+    /* PEM files of a certificate and its key: serve HTTPS. Both or neither. */
+    const char *tls_cert_file;
+    const char *tls_key_file;
 } cprof_config;
 
 /*

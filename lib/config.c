@@ -96,12 +96,132 @@ static void addr_from_env(cprof_settings *s)
     strcpy(s->http_addr, v);
 }
 
+/* ---- access control: token, TLS ---- */
+
+static void disable_listener(cprof_settings *s) { s->http_addr[0] = 0; }
+
+/* A whole small file (PEM, token) into a malloc'd string; NULL with errno. */
+static char *read_small_file(const char *path, size_t limit)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char *text = malloc(limit + 1);
+    size_t n = text ? fread(text, 1, limit + 1, f) : 0;
+    int too_big = n > limit, failed = !text || ferror(f);
+    fclose(f);
+    if (failed || too_big) {
+        free(text);
+        errno = too_big ? EFBIG : errno ? errno : EIO;
+        return NULL;
+    }
+    text[n] = 0;
+    return text;
+}
+
+static int set_token(cprof_settings *s, const char *token, const char *source)
+{
+    size_t n = strlen(token);
+    while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r' || token[n - 1] == ' '))
+        n--;
+    int valid = n > 0 && n <= CPROF_MAX_TOKEN;
+    for (size_t i = 0; valid && i < n; i++)
+        valid = token[i] > ' ' && token[i] <= '~';
+    if (!valid) {
+        /* never print the token itself */
+        cprof_log("%s: the token must be 1 to %d visible ASCII characters; HTTP listener "
+                  "disabled",
+                  source, CPROF_MAX_TOKEN);
+        return -1;
+    }
+    memcpy(s->token, token, n);
+    s->token[n] = 0;
+    return 0;
+}
+
+static void token_from_env(cprof_settings *s)
+{
+    const char *token = getenv("CPROF_TOKEN");
+    const char *file = getenv("CPROF_TOKEN_FILE");
+    if (token && *token && file && *file) {
+        cprof_log("set CPROF_TOKEN or CPROF_TOKEN_FILE, not both; HTTP listener disabled");
+        disable_listener(s);
+        return;
+    }
+    if (token && *token) {
+        if (set_token(s, token, "CPROF_TOKEN") != 0)
+            disable_listener(s);
+        return;
+    }
+    if (!file || !*file)
+        return;
+    char *text = read_small_file(file, 4096);
+    if (!text) {
+        cprof_log("CPROF_TOKEN_FILE: cannot read %.200s: %s; HTTP listener disabled", file,
+                  strerror(errno));
+        disable_listener(s);
+        return;
+    }
+    char *newline = strchr(text, '\n');
+    if (newline)
+        *newline = 0; /* the first line is the token */
+    if (set_token(s, text, "CPROF_TOKEN_FILE") != 0)
+        disable_listener(s);
+    memset(text, 0, strlen(text));
+    free(text);
+}
+
+static void tls_from_files(cprof_settings *s, const char *cert, const char *key,
+                           const char *cert_name, const char *key_name)
+{
+    if (!cert && !key)
+        return;
+    if (!cert || !key) {
+        cprof_log("TLS needs both %s and %s; HTTP listener disabled", cert_name, key_name);
+        disable_listener(s);
+        return;
+    }
+    const char *names[2] = {cert_name, key_name}, *paths[2] = {cert, key};
+    char **out[2] = {&s->tls_cert_pem, &s->tls_key_pem};
+    for (int i = 0; i < 2; i++) {
+        *out[i] = read_small_file(paths[i], 1 << 20);
+        if (!*out[i]) {
+            cprof_log("%s: cannot read %.200s: %s; HTTP listener disabled", names[i], paths[i],
+                      strerror(errno));
+            disable_listener(s);
+            return;
+        }
+    }
+}
+
+static void access_from_env(cprof_settings *s)
+{
+    token_from_env(s);
+    const char *insecure = getenv("CPROF_ALLOW_INSECURE");
+    s->allow_insecure = insecure && strcmp(insecure, "1") == 0;
+    if (insecure && *insecure && strcmp(insecure, "1") != 0 && strcmp(insecure, "0") != 0)
+        cprof_log("CPROF_ALLOW_INSECURE=\"%.20s\" is not 0 or 1; treated as 0", insecure);
+    const char *cert = getenv("CPROF_TLS_CERT"), *key = getenv("CPROF_TLS_KEY");
+    tls_from_files(s, cert && *cert ? cert : NULL, key && *key ? key : NULL, "CPROF_TLS_CERT",
+                   "CPROF_TLS_KEY");
+}
+
+void settings_free(cprof_settings *s)
+{
+    free(s->tls_cert_pem);
+    free(s->tls_key_pem);
+    s->tls_cert_pem = s->tls_key_pem = NULL;
+    memset(s->token, 0, sizeof s->token);
+}
+
 void settings_from_env(cprof_settings *s)
 {
     memset(s, 0, sizeof *s);
     heap_rate_from_env(s);
     seed_from_env(s);
     addr_from_env(s);
+    if (s->http_addr[0])
+        access_from_env(s);
 }
 
 void settings_from_config(const cprof_config *c, cprof_settings *s)
@@ -118,4 +238,10 @@ void settings_from_config(const cprof_config *c, cprof_settings *s)
         strcpy(s->http_addr, addr);
     if (strlen(addr) >= sizeof s->http_addr)
         cprof_log("http_addr is too long; HTTP listener disabled");
+    if (!s->http_addr[0])
+        return;
+    if (c->token && *c->token && set_token(s, c->token, "cprof_config.token") != 0)
+        disable_listener(s);
+    s->allow_insecure = c->allow_insecure;
+    tls_from_files(s, c->tls_cert_file, c->tls_key_file, "tls_cert_file", "tls_key_file");
 }

@@ -13,16 +13,27 @@
 #define CPROF_DEFAULT_ADDR "127.0.0.1:6060"
 #define CPROF_PREFIX "/debug/pprof"
 
+#define CPROF_MAX_TOKEN 512
+
 typedef struct cprof_settings {
     int64_t heap_rate;   /* 0 = heap profiling off */
     char http_addr[256]; /* "" = no listener */
     uint64_t seed;       /* 0 = from the clock */
+    char token[CPROF_MAX_TOKEN + 1]; /* "" = no authentication */
+    int allow_insecure;
+    char *tls_cert_pem; /* malloc'd PEM text, NULL = plain HTTP */
+    char *tls_key_pem;
 } cprof_settings;
 
-/* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED. A malformed value prints one
- * line on stderr and disables what it configures (never the host). */
+/* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED, CPROF_TOKEN,
+ * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY.
+ * A malformed value prints one line on stderr and disables what it
+ * configures (never the host); access-control errors disable the listener
+ * (it never starts less protected than asked). */
 void settings_from_env(cprof_settings *s);
 void settings_from_config(const cprof_config *c, cprof_settings *s);
+/* Free what settings_from_* allocated (and wipe the token). */
+void settings_free(cprof_settings *s);
 
 /* Parse a whole decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);

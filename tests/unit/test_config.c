@@ -42,9 +42,11 @@ static int count_lines(const char *text)
 
 static void clear_env(void)
 {
-    unsetenv("CPROF_HEAP_RATE");
-    unsetenv("CPROF_ADDR");
-    unsetenv("CPROF_SEED");
+    const char *vars[] = {"CPROF_HEAP_RATE", "CPROF_ADDR",           "CPROF_SEED",
+                          "CPROF_TOKEN",     "CPROF_TOKEN_FILE",     "CPROF_ALLOW_INSECURE",
+                          "CPROF_TLS_CERT",  "CPROF_TLS_KEY"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        unsetenv(vars[i]);
 }
 
 static void test_parse_int64(void **state)
@@ -145,6 +147,88 @@ static void test_settings_from_config(void **state)
     assert_int_equal(s.seed, 9);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_token_sources(void **state)
+{
+    (void)state;
+    cprof_settings s;
+    clear_env();
+    setenv("CPROF_TOKEN", "abc.DEF-123", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.token, "abc.DEF-123");
+    assert_string_equal(s.http_addr, "127.0.0.1:6060");
+    settings_free(&s);
+
+    setenv("CPROF_TOKEN", "secret with space", 1);
+    const char *err = env_settings_capturing_stderr(&s);
+    assert_int_equal(count_lines(err), 1);
+    assert_null(strstr(err, "secret")); /* never echoed */
+    assert_string_equal(s.http_addr, "");  /* fail closed */
+    settings_free(&s);
+
+    clear_env();
+    char path[] = "/tmp/cprof-token.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, "from-file-token\nsecond line ignored\n");
+    setenv("CPROF_TOKEN_FILE", path, 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.token, "from-file-token");
+    settings_free(&s);
+
+    setenv("CPROF_TOKEN", "x", 1); /* both: ambiguous, refuse */
+    err = env_settings_capturing_stderr(&s);
+    assert_non_null(strstr(err, "not both"));
+    assert_string_equal(s.http_addr, "");
+    settings_free(&s);
+
+    unsetenv("CPROF_TOKEN");
+    unlink(path);
+    err = env_settings_capturing_stderr(&s);
+    assert_non_null(strstr(err, "cannot read"));
+    assert_string_equal(s.http_addr, "");
+    settings_free(&s);
+    clear_env();
+}
+
+static void test_tls_and_insecure(void **state)
+{
+    (void)state;
+    cprof_settings s;
+    clear_env();
+    char cert[] = "/tmp/cprof-cert.XXXXXX";
+    close(mkstemp(cert));
+    write_file(cert, "-----BEGIN CERTIFICATE-----\n");
+    setenv("CPROF_TLS_CERT", cert, 1);
+    const char *err = env_settings_capturing_stderr(&s); /* key missing */
+    assert_non_null(strstr(err, "TLS needs both"));
+    assert_string_equal(s.http_addr, "");
+    settings_free(&s);
+    setenv("CPROF_TLS_KEY", cert, 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_non_null(s.tls_cert_pem);
+    assert_non_null(strstr(s.tls_key_pem, "BEGIN"));
+    settings_free(&s);
+    unlink(cert);
+    clear_env();
+    setenv("CPROF_ALLOW_INSECURE", "1", 1);
+    env_settings_capturing_stderr(&s);
+    assert_int_equal(s.allow_insecure, 1);
+    setenv("CPROF_ALLOW_INSECURE", "yes", 1);
+    err = env_settings_capturing_stderr(&s);
+    assert_int_equal(count_lines(err), 1);
+    assert_int_equal(s.allow_insecure, 0);
+    clear_env();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +238,8 @@ int main(void)
         cmocka_unit_test(test_bad_rate_disables_heap_with_one_line),
         cmocka_unit_test(test_bad_seed_and_long_addr),
         cmocka_unit_test(test_settings_from_config),
+        cmocka_unit_test(test_token_sources),
+        cmocka_unit_test(test_tls_and_insecure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
