@@ -1,0 +1,381 @@
+/*
+ * fetch.c — see fetch.h.
+ *
+ * HTTP follows go tool pprof's fetcher: -seconds becomes the "seconds"
+ * query parameter, the timeout defaults to 1.5x the duration (or 60 s) and
+ * the transfer may take 5 s more; redirects are followed; any status but
+ * 200 is an error, and when the reply comes from a Go-style pprof endpoint
+ * (X-Go-Pprof header, text/plain) its body is the message, exactly like
+ * pprof's "server response: 404 Not Found - Unknown profile". Errors are
+ * kept to one line: control characters and newlines in a server's message
+ * become spaces and long bodies are cut.
+ * Saving: every fetched profile is written as received (gzip-compressed if
+ * it was not), named cprof.<program>.<sample types>.<time>.pb.gz; a name
+ * already taken gets a counter, created with O_EXCL so nothing is
+ * overwritten.
+ */
+#include "fetch.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "graph.h"
+
+#define MAX_PROFILE_BYTES ((size_t)1 << 31)
+#define MAX_ERROR_BODY 300
+
+/* ---- sources ------------------------------------------------------------ */
+
+static int looks_like_host_port(const char *s)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon || colon == s)
+        return 0;
+    for (const char *p = s; p < colon; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+            return 0;
+    const char *p = colon + 1;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return *p == '/' || *p == 0;
+}
+
+char *source_url(const char *source)
+{
+    if (!strncmp(source, "http://", 7) || !strncmp(source, "https://", 8))
+        return xstrdup(source);
+    struct stat st;
+    if (stat(source, &st) != 0 && looks_like_host_port(source)) {
+        char *url = xmalloc(strlen(source) + 8);
+        sprintf(url, "http://%s", source);
+        return url;
+    }
+    return NULL;
+}
+
+int read_file(const char *path, buf *out, cp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cp_err_set(err, "%s", strerror(errno));
+        return -1;
+    }
+    char chunk[1 << 16];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        buf_append(out, chunk, n);
+        if (out->oom || out->len > MAX_PROFILE_BYTES) {
+            cp_err_set(err, "file too large");
+            fclose(f);
+            return -1;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        cp_err_set(err, "read error: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+typedef struct reply {
+    buf *body;
+    int too_big;
+    char status_text[128]; /* reason phrase of the last status line */
+    int go_pprof;          /* X-Go-Pprof present */
+    int text_plain;
+} reply;
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    reply *r = ud;
+    if (r->body->len + size * n > MAX_PROFILE_BYTES) {
+        r->too_big = 1;
+        return 0;
+    }
+    buf_append(r->body, data, size * n);
+    return r->body->oom ? 0 : size * n;
+}
+
+static int header_is(const char *line, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len > n && line[n] == ':' && !strncasecmp(line, name, n);
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *ud)
+{
+    reply *r = ud;
+    size_t len = size * n;
+    if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
+        /* A new status line (after a redirect): forget the previous reply. */
+        r->go_pprof = r->text_plain = 0;
+        r->status_text[0] = 0;
+        const char *sp = memchr(line, ' ', len);
+        if (sp && (size_t)(sp - line) + 4 < len) {
+            const char *reason = sp + 4;
+            size_t rl = len - (size_t)(reason - line);
+            while (rl && (reason[rl - 1] == '\r' || reason[rl - 1] == '\n'))
+                rl--;
+            while (rl && *reason == ' ')
+                reason++, rl--;
+            snprintf(r->status_text, sizeof r->status_text, "%.*s", (int)rl, reason);
+        }
+        r->body->len = 0;
+    } else if (header_is(line, len, "X-Go-Pprof")) {
+        r->go_pprof = 1;
+    } else if (header_is(line, len, "Content-Type")) {
+        r->text_plain = memmem(line, len, "text/plain", 10) != NULL;
+    }
+    return len;
+}
+
+static const char *reason_phrase(long code)
+{
+    switch (code) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    }
+    return "";
+}
+
+/* adjustURL: -seconds replaces the URL's seconds parameter. */
+static char *with_seconds(const char *url, int seconds, int *duration)
+{
+    *duration = 0;
+    const char *q = strstr(url, "?seconds=");
+    if (!q)
+        q = strstr(url, "&seconds=");
+    if (seconds <= 0) {
+        if (q)
+            *duration = atoi(q + 9);
+        return xstrdup(url);
+    }
+    *duration = seconds;
+    size_t keep = q ? (size_t)(q - url) : strlen(url);
+    const char *rest = q ? strchr(q + 1, '&') : NULL;
+    char *out = NULL;
+    int has_query = memchr(url, '?', keep) != NULL;
+    if (asprintf(&out, "%.*s%cseconds=%d%s", (int)keep, url, has_query ? '&' : '?', seconds,
+                 rest ? rest : "") < 0)
+        die_oom();
+    return out;
+}
+
+/* The message of a failed reply: one line, bounded. */
+static void status_error(const reply *r, long code, cp_err *err)
+{
+    const char *reason = *r->status_text ? r->status_text : reason_phrase(code);
+    if (!(r->go_pprof && r->text_plain) || r->body->len == 0) {
+        cp_err_set(err, "server response: %ld %s", code, reason);
+        return;
+    }
+    char msg[MAX_ERROR_BODY + 4];
+    size_t n = 0;
+    for (size_t i = 0; i < r->body->len && n < MAX_ERROR_BODY; i++) {
+        unsigned char ch = r->body->data[i];
+        msg[n++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+    }
+    while (n && msg[n - 1] == ' ')
+        n--;
+    msg[n] = 0;
+    if (r->body->len > MAX_ERROR_BODY)
+        strcat(msg, "...");
+    cp_err_set(err, "server response: %ld %s - %s", code, reason, msg);
+}
+
+static struct curl_slist *request_headers(const fetch_opts *o)
+{
+    struct curl_slist *h = NULL;
+    if (o->token && *o->token) {
+        char *auth = NULL;
+        if (asprintf(&auth, "Authorization: Bearer %s", o->token) < 0)
+            die_oom();
+        h = curl_slist_append(h, auth);
+        free(auth);
+    }
+    for (size_t i = 0; i < o->n_headers; i++)
+        h = curl_slist_append(h, o->headers[i]);
+    return h;
+}
+
+int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_url, cp_err *err)
+{
+    static int curl_ready;
+    if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        cp_err_set(err, "http fetch: libcurl initialization failed");
+        return -1;
+    }
+    curl_ready = 1;
+    int duration;
+    char *url = with_seconds(url_in, o->seconds, &duration);
+    long timeout = o->timeout > 0 ? o->timeout : duration > 0 ? duration + duration / 2 : 60;
+    fprintf(stderr, "Fetching profile over HTTP from %s\n", url);
+    if (duration > 0)
+        fprintf(stderr, "Please wait... (%ds)\n", duration);
+    CURL *c = curl_easy_init();
+    if (!c) {
+        free(url);
+        cp_err_set(err, "http fetch: libcurl initialization failed");
+        return -1;
+    }
+    reply r = {.body = out};
+    char curl_err[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = request_headers(o);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout + 5);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "cprof/0.1");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    CURLcode rc = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    int result = -1;
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+        cp_err_set(err, "http fetch: timed out after %ld seconds", timeout + 5);
+    else if (rc == CURLE_COULDNT_CONNECT)
+        cp_err_set(err, "http fetch: connection refused (%s)", curl_err);
+    else if (r.too_big || out->oom)
+        cp_err_set(err, "http fetch: reply larger than 2 GiB");
+    else if (rc != CURLE_OK)
+        cp_err_set(err, "http fetch: %s", *curl_err ? curl_err : curl_easy_strerror(rc));
+    else if (code != 200)
+        status_error(&r, code, err);
+    else
+        result = 0;
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    if (result == 0 && final_url)
+        *final_url = url;
+    else
+        free(url);
+    return result;
+}
+
+/* ---- saving ------------------------------------------------------------- */
+
+static int make_dir(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static const char *save_dir(char *out, size_t cap)
+{
+    const char *home = getenv("CPROF_HOME");
+    if (home && *home) {
+        snprintf(out, cap, "%s", home);
+        if (make_dir(out) == 0)
+            return out;
+        fprintf(stderr, "Could not use directory %s: %s\n", out, strerror(errno));
+    }
+    home = getenv("HOME");
+    if (home && *home) {
+        snprintf(out, cap, "%s/cprof", home);
+        if (make_dir(out) == 0)
+            return out;
+        fprintf(stderr, "Could not use directory %s: %s\n", out, strerror(errno));
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, cap, "%s", tmp && *tmp ? tmp : "/tmp");
+    return out;
+}
+
+/* cprof.<program>.<type>.<type>...<YYYYMMDD-HHMMSS> */
+static void save_prefix(const cp_profile *p, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "cprof.");
+    if (p->n_mappings > 0 && *p->mappings[0]->file)
+        n += (size_t)snprintf(out + n, cap - n, "%s.", path_base(p->mappings[0]->file));
+    for (size_t i = 0; i < p->n_sample_types && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s.", p->sample_types[i].type);
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    if (n < cap)
+        strftime(out + n, cap - n, "%Y%m%d-%H%M%S", &tm);
+    for (char *c = out; *c; c++)
+        if (*c == '/' || (unsigned char)*c < 0x20)
+            *c = '_';
+}
+
+int save_fetched(const buf *data, const cp_profile *p, cp_err *err)
+{
+    buf gz;
+    buf_init(&gz);
+    const buf *bytes = data;
+    if (!is_gzip(data->data, data->len)) {
+        if (gzip_bytes(data->data, data->len, &gz) != 0) {
+            cp_err_set(err, "could not save profile: compression failed");
+            buf_free(&gz);
+            return -1;
+        }
+        bytes = &gz;
+    }
+    char dir[4096], prefix[512], path[4800];
+    save_dir(dir, sizeof dir);
+    save_prefix(p, prefix, sizeof prefix);
+    int fd = -1;
+    for (int i = 0; i < 1000 && fd < 0; i++) {
+        if (i == 0)
+            snprintf(path, sizeof path, "%s/%s.pb.gz", dir, prefix);
+        else
+            snprintf(path, sizeof path, "%s/%s.%03d.pb.gz", dir, prefix, i);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    int rc = -1;
+    if (fd < 0) {
+        cp_err_set(err, "could not save profile in %s: %s", dir, strerror(errno));
+    } else if (write(fd, bytes->data, bytes->len) != (ssize_t)bytes->len) {
+        cp_err_set(err, "could not save profile %s: %s", path, strerror(errno));
+        unlink(path);
+    } else {
+        fprintf(stderr, "Saved profile in %s\n", path);
+        rc = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    buf_free(&gz);
+    return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * fetch.h — profile sources: local files and HTTP(S) URLs (libcurl), plus
+ * saving every fetched profile to the profile directory.
+ */
+#ifndef CPROF_TOOL_FETCH_H
+#define CPROF_TOOL_FETCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "model.h"
+
+typedef struct fetch_opts {
+    const char *token;    /* Authorization: Bearer <token> */
+    const char **headers; /* "Name: value" */
+    size_t n_headers;
+    int seconds; /* -1: not given */
+    int timeout; /* -1: default */
+} fetch_opts;
+
+/* A source that names a URL: http(s)://..., or host:port/path when no such
+ * file exists (pprof accepts that form too). Returns the URL to use
+ * (malloc'ed, with the scheme added) or NULL for a file. */
+char *source_url(const char *source);
+/* Read a whole file (bounded; one-line errors). */
+int read_file(const char *path, buf *out, cp_err *err);
+/* GET the profile; final_url gets the URL actually requested. */
+int fetch_url(const char *url, const fetch_opts *o, buf *out, char **final_url, cp_err *err);
+/* Save fetched bytes (gzip-compressed if they were not) under $CPROF_HOME,
+ * else $HOME/cprof, else the temp directory; prints where. */
+int save_fetched(const buf *data, const cp_profile *p, cp_err *err);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * options.h — the cprof command line: a report name, options named and
+ * behaving like go tool pprof's flags (single or double dash, "-opt=value"
+ * or "-opt value"), then one or more sources (files or URLs).
+ */
+#ifndef CPROF_TOOL_OPTIONS_H
+#define CPROF_TOOL_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "fetch.h"
+#include "filters.h"
+#include "report.h"
+
+typedef struct cli {
+    enum report_format format;
+    const char *symbol; /* peek/list argument */
+    strlist sources, bases;
+    bool diff_base;
+    const char *sample_index; /* "" = profile default */
+    name_filters filters;
+    const char *granularity;
+    bool noinlines;
+    const char *unit, *output;
+    bool cum, drop_negative, compact_labels;
+    int nodecount; /* -1: the report's default */
+    double nodefraction, edgefraction;
+    const char *source_path, *trim_path;
+    fetch_opts fetch;
+} cli;
+
+enum cli_result { CLI_OK, CLI_EXIT_OK, CLI_ERROR };
+
+enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err);
+void cli_free(cli *c);
+void cli_usage(FILE *out);
+
+#endif
