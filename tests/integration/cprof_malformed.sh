@@ -1,0 +1,75 @@
+# Malformed input never crashes cprof: truncated or corrupt gzip, bad and
+# truncated varints, out-of-range string indexes and ids, huge lengths,
+# wrong wire types, non-profile files. Each gives exactly one "cprof: ..."
+# line on stderr, nothing on stdout and exit status 1. Then 300 random
+# mutations of a real profile run through a cprof built with ASan and UBSan:
+# each must either work (status 0) or fail cleanly (status 1).
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/cprof_common.sh"
+
+# A real profile to damage: a libcprof heap profile.
+CPROF_HEAP_RATE=4096 start_preloaded sites "$HELPERS/heapsites" 4 1 8
+wait_for_line sites ready
+curl -sf -o "$WORK/heap.pb.gz" "$BASE/heap" || fail "GET /heap"
+finish_app || fail "heapsites exited with $?"
+
+python3 "$ROOT/tests/integration/lib/cprof_badfiles.py" "$WORK/heap.pb.gz" "$WORK/bad" ||
+    fail "could not generate bad files"
+"$CPROF" top "$WORK/bad/good_crafted.pb" | grep -q ' main$' || fail "crafted control profile"
+
+for f in "$WORK"/bad/*; do
+    [ -f "$f" ] || continue
+    case $f in *good_crafted.pb) continue ;; esac
+    echo "$(basename "$f"): $(one_line_error 1 "$CPROF" top "$f")"
+done
+# Specific messages say what is wrong.
+expect() { # FILE PATTERN
+    one_line_error 1 "$CPROF" top "$WORK/bad/$1" | grep -qE "$2" ||
+        fail "$1: message does not match '$2': $(cat "$WORK/err.msg")"
+}
+expect truncated.pb.gz 'unexpected end of gzip data'
+expect corrupt.pb.gz 'decompressing profile'
+expect bad_varint.pb 'varint'
+expect string_index.pb 'string index 99 out of range'
+expect location_id.pb 'unknown location 7'
+expect function_id.pb 'unknown function 9'
+expect mapping_id.pb 'unknown mapping 4'
+expect huge_length.pb 'length past end'
+expect wire_type.pb 'wire type'
+expect value_count.pb '2 values for 1 sample types'
+expect text.txt 'not a profile.proto file'
+expect empty.pb 'empty profile'
+expect no_string_table.pb 'no string table'
+one_line_error 1 "$CPROF" top "$WORK/no/such/file" | grep -q 'No such file' || fail "missing file"
+one_line_error 1 "$CPROF" top "$WORK/bad" >/dev/null
+one_line_error 1 "$CPROF" top /bin/true >/dev/null
+one_line_error 2 "$CPROF" top --no-such-option "$WORK/heap.pb.gz" >/dev/null
+one_line_error 1 "$CPROF" top -sample_index=nope "$WORK/heap.pb.gz" | grep -q 'must be one of' ||
+    fail "bad sample index message"
+one_line_error 1 "$CPROF" top -focus='(' "$WORK/heap.pb.gz" | grep -q 'parsing focus regexp' ||
+    fail "bad regexp message"
+
+# Fuzzing under the sanitizers.
+asan=$WORK/cprof-asan
+cc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+    -fno-omit-frame-pointer -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/lib" -I"$ROOT/tool" \
+    "$ROOT"/tool/*.c "$ROOT/lib/proto_wire.c" "$ROOT/lib/buf.c" -o "$asan" \
+    $(pkg-config --cflags --libs zlib libcurl) -lm || fail "could not build cprof with ASan"
+export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
+worked=0
+for f in "$WORK"/bad/* "$WORK"/bad/fuzz/*; do
+    [ -f "$f" ] || continue
+    reports=top
+    case $f in */fuzz/*[05]) reports="top traces" ;; */fuzz/*) ;; *) reports="top traces" ;; esac
+    for report in $reports; do
+        rc=0
+        "$asan" "$report" "$f" >/dev/null 2>"$WORK/asan.err" || rc=$?
+        case $rc in
+        0) worked=$((worked + 1)) ;;
+        1) [ "$(wc -l <"$WORK/asan.err")" = 1 ] || { cat "$WORK/asan.err"; fail "$f: not one line"; } ;;
+        *) cat "$WORK/asan.err" >&2; fail "$f ($report): exit status $rc" ;;
+        esac
+    done
+done
+echo "fuzz: $worked runs parsed fine, the rest failed cleanly"
+"$asan" top -lines "$WORK/heap.pb.gz" >/dev/null || fail "ASan cprof on the good profile"
