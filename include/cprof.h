@@ -16,6 +16,7 @@
 #ifndef CPROF_H
 #define CPROF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -61,6 +62,55 @@ int cprof_start(const cprof_config *config);
 
 /* Stop the HTTP listener and heap sampling. Safe to call more than once. */
 void cprof_stop(void);
+
+/* ---- Serving the endpoints from your own HTTP server ----
+ *
+ * cprof_handle answers one request for any /debug/pprof endpoint, so a
+ * program can mount cprof in the server it already runs, under any prefix
+ * and behind its own authentication (as gin-contrib/pprof's RouteRegister
+ * does for Go). Strip your prefix and pass the rest as `path` ("/" for the
+ * index, "/heap", "/symbol"...). The replies are byte-identical to the
+ * built-in listener's: both go through one router. When cprof_start was
+ * given a token, cprof_handle checks it too.
+ */
+typedef struct cprof_header {
+    const char *name;
+    const char *value;
+} cprof_header;
+
+typedef struct cprof_request {
+    const char *method; /* "GET", "HEAD", "POST" */
+    const char *path;   /* relative to your mount point, starting with '/' */
+    const char *query;  /* raw query string without '?', or NULL */
+    const cprof_header *headers;
+    size_t n_headers;
+    const void *body; /* POST body (the /symbol endpoint), or NULL */
+    size_t body_len;
+} cprof_request;
+
+#define CPROF_MAX_REPLY_HEADERS 8
+
+typedef struct cprof_response {
+    int status;
+    cprof_header headers[CPROF_MAX_REPLY_HEADERS]; /* Content-Type first */
+    size_t n_headers;
+    const void *body;
+    size_t body_len;
+    void *internal_; /* owned by cprof: release with cprof_response_free */
+} cprof_response;
+
+/* Answer req into *resp (always filled: errors are 4xx/5xx replies in Go's
+ * style). Runs on the calling thread for as long as the profile takes. */
+void cprof_handle(const cprof_request *req, cprof_response *resp);
+void cprof_response_free(cprof_response *resp);
+
+/* The same on a cprof thread, for event-loop servers that must not block:
+ * req is copied, and done(resp, user) is called from that thread when the
+ * reply is ready (hand it back to your loop; free it with
+ * cprof_response_free). Returns 0, or -1 when no thread could be started
+ * (then call cprof_handle instead). */
+typedef void (*cprof_done_fn)(cprof_response *resp, void *user);
+int cprof_handle_async(const cprof_request *req, cprof_done_fn done, void *user);
 
 /*
  * The address the built-in listener is bound to ("127.0.0.1:6060"), or NULL

@@ -29,6 +29,7 @@ void heap_sampler_set_seed(uint64_t seed);
 /* Mark the calling thread as the profiler's own: none of its allocations are
  * sampled (the HTTP listener and its workers). */
 void heap_thread_set_internal(int on);
+int heap_thread_is_internal(void);
 
 /* One bucket: allocations of one size class from one call stack. Counters
  * are raw sampled counts and bytes (in-use = sampled blocks not yet freed);

@@ -346,6 +346,8 @@ void heap_thread_set_internal(int on)
     heap_tls.bytes_until_sample = on ? HEAP_INTERNAL_COUNTDOWN : 0;
 }
 
+int heap_thread_is_internal(void) { return heap_tls.internal; }
+
 long heap_bucket_count(void) { return atomic_load_explicit(&bucket_count, memory_order_relaxed); }
 
 static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -63,6 +63,27 @@ int http_auth_bearer_ok(const http_request *req, const char *token)
     return constant_time_equal(candidate, len, token);
 }
 
+static char configured_token[HTTP_MAX_TOKEN + 1];
+
+void http_auth_set_token(const char *token)
+{
+    memset(configured_token, 0, sizeof configured_token);
+    if (token)
+        strncpy(configured_token, token, HTTP_MAX_TOKEN);
+}
+
+const char *http_auth_token(void) { return configured_token; }
+
+void http_serve(const http_request *req, http_response *resp)
+{
+    if (configured_token[0] && !http_auth_bearer_ok(req, configured_token)) {
+        http_response_init(resp);
+        http_auth_reject(resp);
+        return;
+    }
+    http_route(req, resp);
+}
+
 void http_auth_reject(http_response *resp)
 {
     http_response_error(resp, 401, "Unauthorized");

@@ -21,4 +21,13 @@ void http_auth_reject(http_response *resp);
 #define HTTP_MAX_TOKEN 512
 int http_auth_token_valid(const char *token);
 
+/* The token configured with cprof_start, applied by the built-in listener
+ * and by cprof_handle alike ("" = none). Set before serving starts. */
+void http_auth_set_token(const char *token);
+const char *http_auth_token(void);
+
+/* Route with the configured token in front: the one entry point of every
+ * server (built-in listener, cprof_handle). */
+void http_serve(const http_request *req, http_response *resp);
+
 #endif

@@ -61,7 +61,6 @@ static struct MHD_Daemon *g_daemon; /* under g_lock */
 static atomic_int g_listen_fd = -1; /* for the fork child; -1 = none */
 static char g_prefix[MAX_PREFIX];   /* "" = mounted at the root */
 static size_t g_prefix_len;
-static char g_token[HTTP_MAX_TOKEN + 1]; /* "" = no authentication; set before start */
 
 /* Start-up errors from MHD's logger, reported as the start failure reason. */
 static atomic_int g_capture_log;
@@ -316,9 +315,10 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
     MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &headers);
     /* Authentication comes before everything, 404s included: without the
      * token nothing is revealed, not even which paths exist. */
-    if (g_token[0]) {
+    const char *token = http_auth_token();
+    if (token[0]) {
         http_request probe = {.method = method, .headers = headers.items, .n_headers = headers.n};
-        if (!http_auth_bearer_ok(&probe, g_token)) {
+        if (!http_auth_bearer_ok(&probe, token)) {
             http_response r;
             http_response_init(&r);
             http_auth_reject(&r);
@@ -634,7 +634,7 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
         return -1;
     }
 
-    snprintf(g_token, sizeof g_token, "%s", o->token ? o->token : "");
+    http_auth_set_token(o->token);
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
@@ -672,7 +672,7 @@ void http_listener_stop(void)
     struct MHD_Daemon *d = g_daemon;
     g_daemon = NULL;
     atomic_store(&g_listen_fd, -1);
-    memset(g_token, 0, sizeof g_token);
+    http_auth_set_token(NULL);
     if (d) {
         tl_in_api = 1;
         MHD_stop_daemon(d);

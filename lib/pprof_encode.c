@@ -17,8 +17,11 @@
  * Invariants: string index 0 is ""; location, function and mapping ids are
  * 1-based and dense; every string handed to the table outlives the encoder
  * (owned by the profile, static, or interned by symbolize.c), so the table
- * stores pointers without copying. A mapping's has_* flags are set only when
- * they hold for every location in it (and never for unused mappings).
+ * stores pointers without copying. has_functions is set on every mapping
+ * that has locations: each of them was symbolized here, in process, and no
+ * symbolizer knows more (without it pprof POSTs to .../symbol, which may sit
+ * behind an application's auth or be unreachable). The other has_* flags
+ * are set only when they hold for every location in the mapping.
  */
 #include "pprof_encode.h"
 
@@ -403,7 +406,7 @@ static void write_mapping(encoder *e, size_t i)
     const mapping_info *mi = &e->mappings[i];
     const mapping_facts *f = &e->facts[i];
     int64_t file = str(e, mi->filename), build_id = str(e, mi->build_id);
-    int functions = f->used && f->functions;
+    int functions = f->used; /* tried here: see the top comment */
     size_t m = proto_begin_message(e->out, PROFILE_MAPPING);
     proto_put_uint64(e->out, MAPPING_ID, i + 1);
     proto_put_uint64_nonzero(e->out, MAPPING_MEMORY_START, mi->start);
@@ -412,11 +415,12 @@ static void write_mapping(encoder *e, size_t i)
     proto_put_int64_nonzero(e->out, MAPPING_FILENAME, file);
     proto_put_int64_nonzero(e->out, MAPPING_BUILD_ID, build_id);
     proto_put_bool_true(e->out, MAPPING_HAS_FUNCTIONS, functions);
-    proto_put_bool_true(e->out, MAPPING_HAS_FILENAMES, functions && f->filenames);
-    proto_put_bool_true(e->out, MAPPING_HAS_LINE_NUMBERS, functions && f->line_numbers);
+    int all_resolved = functions && f->functions;
+    proto_put_bool_true(e->out, MAPPING_HAS_FILENAMES, all_resolved && f->filenames);
+    proto_put_bool_true(e->out, MAPPING_HAS_LINE_NUMBERS, all_resolved && f->line_numbers);
     /* Inline chains come from DWARF, present when files and lines are. */
     proto_put_bool_true(e->out, MAPPING_HAS_INLINE_FRAMES,
-                        functions && f->filenames && f->line_numbers);
+                        all_resolved && f->filenames && f->line_numbers);
     proto_end_message(e->out, m);
 }
 
