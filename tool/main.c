@@ -129,7 +129,7 @@ static void command_overrides(cli *c)
         if (c->nodecount == -1)
             c->nodecount = 80;
     }
-    if (c->format == FMT_PROTO) {
+    if (c->format == FMT_PROTO || c->format == FMT_RAW) {
         trim = false;
         c->granularity = "addresses";
         c->noinlines = false;
@@ -229,6 +229,8 @@ static int run_report(report *r, FILE *out, cp_err *err)
         return report_collapsed(r, out, err);
     case FMT_COMMENTS:
         return report_comments(r, out, err);
+    case FMT_RAW:
+        return report_raw(r, out, err);
     case FMT_PROTO:
         return write_proto(r->p, out, err);
     default:

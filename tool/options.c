@@ -68,6 +68,7 @@ static const spec specs[] = {
     {"proto", K_FLAG, O_REPORT},
     {"collapsed", K_FLAG, O_REPORT},
     {"comments", K_FLAG, O_REPORT},
+    {"raw", K_FLAG, O_REPORT},
     {"peek", K_STRING, O_REPORT},
     {"list", K_STRING, O_REPORT},
     {"sample_index", K_STRING, O_SAMPLE_INDEX},
@@ -123,6 +124,7 @@ static const struct {
     {"proto", FMT_PROTO, false},
     {"collapsed", FMT_COLLAPSED, false},
     {"comments", FMT_COMMENTS, false},
+    {"raw", FMT_RAW, false},
 };
 #define N_REPORTS (sizeof reports / sizeof reports[0])
 
@@ -143,6 +145,7 @@ void cli_usage(FILE *out)
           "  collapsed        folded stacks for flamegraph.pl\n"
           "  proto            the merged, filtered profile (gzip profile.proto)\n"
           "  comments         the profile's comments\n"
+          "  raw              the whole profile as text (pprof -raw)\n"
           "\n"
           "Options (as in go tool pprof):\n"
           "  -sample_index=NAME|N   value to show; shortcuts -inuse_space -inuse_objects\n"

@@ -99,8 +99,8 @@ void cp_err_set(cp_err *e, const char *fmt, ...)
     va_end(ap);
 }
 
-static void fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(decoder *d, const char *fmt, ...)
+static void decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void decode_fail(decoder *d, const char *fmt, ...)
 {
     if (d->failed)
         return;
@@ -184,11 +184,11 @@ static int reader_failed(decoder *d, const proto_reader *r, const char *what, si
     if (!r->err)
         return 0;
     if (i == (size_t)-1 && !strcmp(what, "profile"))
-        fail(d, "%s", r->err);
+        decode_fail(d, "%s", r->err);
     else if (i == (size_t)-1)
-        fail(d, "%s: %s", what, r->err);
+        decode_fail(d, "%s: %s", what, r->err);
     else
-        fail(d, "%s %zu: %s", what, i + 1, r->err);
+        decode_fail(d, "%s %zu: %s", what, i + 1, r->err);
     return 1;
 }
 
@@ -549,11 +549,11 @@ static const char *str(decoder *d, int64_t i, const char *what, size_t n)
     if (i >= 0 && (uint64_t)i < d->n_strings)
         return d->strings[i];
     if (n == (size_t)-1)
-        fail(d, "%s: string index %lld out of range (table has %zu)", what, (long long)i,
-             d->n_strings);
+        decode_fail(d, "%s: string index %lld out of range (table has %zu)", what, (long long)i,
+                    d->n_strings);
     else
-        fail(d, "%s %zu: string index %lld out of range (table has %zu)", what, n + 1, (long long)i,
-             d->n_strings);
+        decode_fail(d, "%s %zu: string index %lld out of range (table has %zu)", what, n + 1,
+                    (long long)i, d->n_strings);
     return STR_EMPTY;
 }
 
@@ -568,9 +568,9 @@ static void index_ids(decoder *d, htab *t, void **items, size_t n, const char *w
     for (size_t i = 0; i < n && !d->failed; i++) {
         uint64_t id = *(const uint64_t *)items[i];
         if (id == 0)
-            fail(d, "%s %zu has the reserved id 0", what, i + 1);
+            decode_fail(d, "%s %zu has the reserved id 0", what, i + 1);
         else if (htab_find(t, hash_mix(0, id), id_eq, &id))
-            fail(d, "multiple %ss with id %llu", what, (unsigned long long)id);
+            decode_fail(d, "multiple %ss with id %llu", what, (unsigned long long)id);
         else
             htab_insert(t, hash_mix(0, id), items[i]);
     }
@@ -601,13 +601,13 @@ static void resolve_tables(decoder *d, htab *maps, htab *funcs, htab *locs)
         cp_location *l = p->locations[i];
         uint64_t mid = d->locations[i].mapping_id;
         if (mid && !(l->mapping = find_id(maps, mid)))
-            fail(d, "location %llu refers to unknown mapping %llu", (unsigned long long)l->id,
-                 (unsigned long long)mid);
+            decode_fail(d, "location %llu refers to unknown mapping %llu",
+                        (unsigned long long)l->id, (unsigned long long)mid);
         for (size_t j = 0; j < l->n_lines && !d->failed; j++) {
             uint64_t fid = d->locations[i].lines[j].function_id;
             if (!(l->lines[j].function = fid ? find_id(funcs, fid) : NULL))
-                fail(d, "location %llu has a line with unknown function %llu",
-                     (unsigned long long)l->id, (unsigned long long)fid);
+                decode_fail(d, "location %llu has a line with unknown function %llu",
+                            (unsigned long long)l->id, (unsigned long long)fid);
         }
     }
 }
@@ -658,13 +658,13 @@ static void resolve_samples(decoder *d, htab *locs)
 {
     cp_profile *p = d->p;
     if (p->n_samples && !p->n_sample_types)
-        fail(d, "missing sample type information");
+        decode_fail(d, "missing sample type information");
     for (size_t i = 0; i < p->n_samples && !d->failed; i++) {
         const raw_sample *raw = &d->samples[i];
         cp_sample *s = &p->samples[i];
         if (raw->n_values != p->n_sample_types) {
-            fail(d, "sample %zu has %zu values for %zu sample types", i + 1, raw->n_values,
-                 p->n_sample_types);
+            decode_fail(d, "sample %zu has %zu values for %zu sample types", i + 1, raw->n_values,
+                        p->n_sample_types);
             break;
         }
         s->values = arena_dup(&p->mem, raw->values, raw->n_values, sizeof *s->values);
@@ -672,8 +672,8 @@ static void resolve_samples(decoder *d, htab *locs)
         s->n_locs = raw->n_locs;
         for (size_t j = 0; j < raw->n_locs && !d->failed; j++)
             if (!(s->locs[j] = find_id(locs, raw->loc_ids[j])))
-                fail(d, "sample %zu refers to unknown location %llu", i + 1,
-                     (unsigned long long)raw->loc_ids[j]);
+                decode_fail(d, "sample %zu refers to unknown location %llu", i + 1,
+                            (unsigned long long)raw->loc_ids[j]);
         resolve_labels(d, s, raw, i);
     }
 }
@@ -682,11 +682,11 @@ static void resolve(decoder *d)
 {
     cp_profile *p = d->p;
     if (d->n_strings == 0) {
-        fail(d, "no string table");
+        decode_fail(d, "no string table");
         return;
     }
     if (d->strings[0] != STR_EMPTY) {
-        fail(d, "string_table[0] must be \"\"");
+        decode_fail(d, "string_table[0] must be \"\"");
         return;
     }
     for (size_t i = 0; i < p->n_sample_types; i++) {

@@ -37,6 +37,15 @@ finish_app || fail "heapsites exited with $?"
 one_line_error 1 "$CPROF" top "$BASE/heap" | grep -q 'connection refused' ||
     fail "refused: $(cat "$WORK/err.msg")"
 
+# A libcprof server that wants a bearer token: 401 without it, fine with it.
+CPROF_TOKEN=s3cret-token CPROF_HEAP_RATE=4096 start_preloaded guarded "$HELPERS/heapsites" 1 1 1
+wait_for_line guarded ready
+one_line_error 1 "$CPROF" top "$BASE/heap" | grep -q "server response: 401 Unauthorized" ||
+    fail "401 from libcprof: $(cat "$WORK/err.msg")"
+"$CPROF" top --token=s3cret-token "$BASE/heap" 2>/dev/null | grep -q ' main$' ||
+    fail "fetch with --token from libcprof"
+finish_app || fail "heapsites (token) exited with $?"
+
 # The stand-in server: authentication and extra headers.
 python3 "$ROOT/tests/integration/lib/cprof_http_server.py" "$saved" "$WORK/requests.log" \
     >"$WORK/server.out" 2>&1 &

@@ -2,8 +2,10 @@
 # (the strings package benchmarks, CPU and heap): top for CPU and for every
 # heap sample index (by name, by number, by shortcut), with -base,
 # -diff_base, -focus, -ignore and the other filters, granularities and
-# sort orders; and tree, peek, traces, tags and list. Then -proto: the
-# profile cprof writes, read back by pprof, gives the same table.
+# sort orders; and tree, peek, traces, tags, list and raw (whose sample and
+# location numbering shows that profiles are merged exactly as pprof merges
+# them). Then -proto: the profile cprof writes, read back by pprof, gives
+# the same table.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 go_profiles "$WORK/go"
@@ -37,6 +39,8 @@ same_output -peek=Replace mem.out
 same_output -traces cpu.out
 same_output -traces -alloc_objects mem.out
 same_output -tags mem.out
+same_output -raw mem.out
+same_output -raw -focus=Fields -diff_base=cpu2.out cpu.out
 same_output -list='strings\.FieldsFunc$' cpu.out
 same_output -list=Repeat -alloc_space mem.out
 

@@ -1,0 +1,250 @@
+/*
+ * test_cprof_model.c — pieces of the cprof tool that the integration tests
+ * only reach indirectly: pprof's number formatting (units, rounding,
+ * percentages), the tabwriter layout of the tags report, and the decoder,
+ * encoder and merge on small hand-made profiles (run under ASan too).
+ *
+ * The tool's objects are not in core.a, so the sources are compiled in
+ * here; each is self-contained apart from the wire codec and buf (core.a).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../tool/arena.c"
+#include "../../tool/gzip.c"
+#include "../../tool/htab.c"
+#include "../../tool/measure.c"
+#include "../../tool/profile_decode.c"
+#include "../../tool/profile_encode.c"
+#include "../../tool/profile_merge.c"
+#include "../../tool/profile_ops.c"
+#include "../../tool/tabwriter.c"
+
+static void check_label(int64_t v, const char *from, const char *to, const char *want)
+{
+    char out[64];
+    assert_string_equal(measure_scaled_label(out, v, from, to), want);
+}
+
+static void test_scaled_labels(void **state)
+{
+    (void)state;
+    check_label(0, "nanoseconds", "minimum", "0");
+    check_label(10000000, "nanoseconds", "minimum", "10ms");
+    check_label(1500000, "nanoseconds", "ms", "1.50ms");
+    check_label(21290000000, "nanoseconds", "s", "21.29s");
+    check_label(1536, "bytes", "minimum", "1.50kB");
+    check_label(-1536, "bytes", "minimum", "-1.50kB");
+    check_label(524288, "bytes", "MB", "0.50MB");
+    check_label(12345, "count", "count", "12345");
+    check_label(3, "count", "minimum", "3");
+    check_label(-1, "nanoseconds", "s", "0"); /* "-0.00" -> "-0" -> "0" */
+    char out[64];
+    measure_scaled_label(out, INT64_MIN, "bytes", "minimum"); /* no overflow trap */
+}
+
+static void test_percentages(void **state)
+{
+    (void)state;
+    char out[32];
+    assert_string_equal(measure_percentage(out, 1, 3), "33.33%");
+    assert_string_equal(measure_percentage(out, 1000, 1000), "  100%");
+    assert_string_equal(measure_percentage(out, 9996, 10000), "  100%");
+    assert_string_equal(measure_percentage(out, 1, 1000), "  0.1%");
+    assert_string_equal(measure_percentage(out, 1, 100000), "0.001%");
+    assert_string_equal(measure_percentage(out, 0, 0), "    0%");
+    assert_string_equal(measure_percentage(out, -5, 10), "50.00%");
+}
+
+static void test_units(void **state)
+{
+    (void)state;
+    const char *u;
+    assert_true(measure_scale(1, "kilobytes", "bytes", &u) == 1024);
+    assert_string_equal(u, "B");
+    assert_true(measure_same_family("bytes", "MB"));
+    assert_false(measure_same_family("bytes", "ms"));
+    assert_true(measure_scale(7, "count", "minimum", &u) == 7);
+    assert_string_equal(u, "");
+}
+
+static void test_tabwriter_right_aligns_blocks(void **state)
+{
+    (void)state;
+    tabwriter w;
+    tabwriter_init(&w, 1, true);
+    tabwriter_printf(&w, "bytes:\t Total 10.0kB\n");
+    tabwriter_printf(&w, " \t8.0kB (80.00%%):\t 4kB\n");
+    tabwriter_printf(&w, " \t2.0kB (20.00%%):\t 64B\n");
+    tabwriter_printf(&w, "\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    tabwriter_flush(&w, f);
+    fclose(f);
+    /* Column 0 is as wide as "bytes:" plus padding, for all three lines;
+     * column 1 only spans the two value lines. */
+    assert_string_equal(text, " bytes: Total 10.0kB\n"
+                              "        8.0kB (80.00%): 4kB\n"
+                              "        2.0kB (20.00%): 64B\n"
+                              "\n");
+    free(text);
+    buf_free(&w.text);
+}
+
+/* ---- a hand-made profile ------------------------------------------------ */
+
+static void put_vt(buf *b, int64_t type, int64_t unit)
+{
+    size_t m = proto_begin_message(b, 1);
+    proto_put_int64(b, 1, type);
+    proto_put_int64(b, 2, unit);
+    proto_end_message(b, m);
+}
+
+/* Two samples on the same stack (main -> leaf, leaf inlined into a
+ * location with two lines), one with a label; strings: "", samples, count,
+ * main, leaf, k, v. */
+static void make_profile(buf *b, int64_t value2)
+{
+    put_vt(b, 1, 2);
+    for (int i = 0; i < 2; i++) {
+        size_t m = proto_begin_message(b, 2);
+        uint64_t locs[] = {1, 2};
+        proto_put_packed_uint64(b, 1, locs, 2);
+        int64_t v = i ? value2 : 5;
+        proto_put_packed_int64(b, 2, &v, 1);
+        if (i) {
+            size_t l = proto_begin_message(b, 3);
+            proto_put_int64(b, 1, 5);
+            proto_put_int64(b, 2, 6);
+            proto_end_message(b, l);
+        }
+        proto_end_message(b, m);
+    }
+    for (uint64_t id = 1; id <= 2; id++) {
+        size_t m = proto_begin_message(b, 4);
+        proto_put_uint64(b, 1, id);
+        proto_put_uint64(b, 3, 0x1000 * id);
+        size_t ln = proto_begin_message(b, 4);
+        proto_put_uint64(b, 1, id);
+        proto_put_int64(b, 2, 10 * (int64_t)id);
+        proto_end_message(b, ln);
+        proto_end_message(b, m);
+    }
+    for (uint64_t id = 1; id <= 2; id++) {
+        size_t m = proto_begin_message(b, 5);
+        proto_put_uint64(b, 1, id);
+        proto_put_int64(b, 2, id == 1 ? 4 : 3);
+        proto_end_message(b, m);
+    }
+    const char *strs[] = {"", "samples", "count", "main", "leaf", "k", "v"};
+    for (size_t i = 0; i < 7; i++)
+        proto_put_string(b, 6, strs[i]);
+}
+
+static cp_profile *parse_buf(const buf *b)
+{
+    cp_err err = {""};
+    cp_profile *p = profile_parse(b->data, b->len, &err);
+    if (!p)
+        fail_msg("parse: %s", err.msg);
+    return p;
+}
+
+static void test_decode_resolves_everything(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b);
+    make_profile(&b, 7);
+    cp_profile *p = parse_buf(&b);
+    assert_int_equal(p->n_samples, 2);
+    assert_string_equal(p->sample_types[0].type, "samples");
+    assert_string_equal(p->samples[0].locs[0]->lines[0].function->name, "leaf");
+    assert_string_equal(p->samples[0].locs[1]->lines[0].function->name, "main");
+    assert_int_equal(p->samples[1].n_labels, 1);
+    assert_string_equal(p->samples[1].labels[0].str, "v");
+    assert_int_equal(p->samples[1].values[0], 7);
+    profile_free(p);
+    buf_free(&b);
+}
+
+static void test_encode_roundtrip_and_merge(void **state)
+{
+    (void)state;
+    buf b, out;
+    buf_init(&b);
+    buf_init(&out);
+    make_profile(&b, 7);
+    cp_profile *p = parse_buf(&b);
+    cp_err err;
+    assert_int_equal(profile_encode(p, 1, &out, &err), 0);
+    assert_true(is_gzip(out.data, out.len));
+    cp_profile *q = parse_buf(&out);
+    /* The label keeps the two samples apart; without it they merge. */
+    cp_profile *m = profile_merge(&q, 1, &err);
+    assert_int_equal(m->n_samples, 2);
+    profile_free(m);
+    profile_remove_label(q, "k");
+    m = profile_merge(&q, 1, &err);
+    assert_int_equal(m->n_samples, 1);
+    assert_int_equal(m->samples[0].values[0], 12);
+    assert_int_equal(m->n_locations, 2);
+    profile_free(m);
+    /* A negated copy cancels out; zero samples disappear. */
+    cp_profile *neg = parse_buf(&out);
+    profile_remove_label(neg, "k");
+    profile_scale_all(neg, -1);
+    cp_profile *both[2] = {q, neg};
+    m = profile_merge(both, 2, &err);
+    assert_int_equal(m->n_samples, 0);
+    profile_free(m);
+    profile_free(neg);
+    profile_free(q);
+    profile_free(p);
+    buf_free(&b);
+    buf_free(&out);
+}
+
+static void test_decode_rejects_truncation_everywhere(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b);
+    make_profile(&b, 7);
+    /* Every strict prefix either fails cleanly or (at a field boundary
+     * that still forms a valid profile) parses; none may crash. */
+    size_t failures = 0;
+    for (size_t n = 0; n < b.len; n++) {
+        cp_err err = {""};
+        cp_profile *p = profile_parse(b.data, n, &err);
+        if (p)
+            profile_free(p);
+        else
+            failures += err.msg[0] != 0;
+    }
+    assert_true(failures > b.len / 2);
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scaled_labels),
+        cmocka_unit_test(test_percentages),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_tabwriter_right_aligns_blocks),
+        cmocka_unit_test(test_decode_resolves_everything),
+        cmocka_unit_test(test_encode_roundtrip_and_merge),
+        cmocka_unit_test(test_decode_rejects_truncation_everywhere),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
