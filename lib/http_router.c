@@ -35,6 +35,7 @@
 #include "cprof.h"
 #include "profiles.h"
 #include "symbolize.h"
+#include "threads.h"
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 #define TEXT_HTML "text/html; charset=utf-8"
@@ -268,7 +269,13 @@ static void serve_index(http_response *resp)
         append_html_escaped(b, e[i].name);
         buf_append_str(b, "</a></td></tr>\n");
     }
-    buf_append_str(b, "</table>\n<br>\n<p>\nProfile Descriptions:\n<ul>\n");
+    /* The seed's "refresh and compare": each view reports the change. */
+    char threads[64];
+    threads_index_summary(threads, sizeof threads);
+    buf_printf(b, "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
+                  "dump</a></p>\n",
+               threads);
+    buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");
         append_html_escaped(b, e[i].name);

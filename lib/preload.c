@@ -18,6 +18,7 @@
 #include "cprof.h"
 #include "heap.h"
 #include "http.h"
+#include "threads.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -66,9 +67,13 @@ static int start_with(const cprof_settings *s)
     heap_thread_set_internal(1);
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
+    threads_capture_start();
     int rc = 0;
+    /* The listener's threads, and the threads they start, are ours. */
+    threads_mark_internal_creator(1);
     if (s->http_addr[0])
         rc = start_listener(s->http_addr);
+    threads_mark_internal_creator(0);
     heap_thread_set_internal(0);
     pthread_mutex_unlock(&start_lock);
     return rc;
