@@ -338,6 +338,20 @@ static void save_prefix(const cp_profile *p, char *out, size_t cap)
             *c = '_';
 }
 
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 int save_fetched(const buf *data, const cp_profile *p, cp_err *err)
 {
     buf gz;
@@ -367,15 +381,17 @@ int save_fetched(const buf *data, const cp_profile *p, cp_err *err)
     int rc = -1;
     if (fd < 0) {
         cp_err_set(err, "could not save profile in %s: %s", dir, strerror(errno));
-    } else if (write(fd, bytes->data, bytes->len) != (ssize_t)bytes->len) {
-        cp_err_set(err, "could not save profile %s: %s", path, strerror(errno));
-        unlink(path);
     } else {
-        fprintf(stderr, "Saved profile in %s\n", path);
-        rc = 0;
+        int failed = write_all(fd, bytes->data, bytes->len) != 0;
+        failed |= close(fd) != 0; /* close even after a failed write */
+        if (failed) {
+            cp_err_set(err, "could not save profile %s: %s", path, strerror(errno));
+            unlink(path);
+        } else {
+            fprintf(stderr, "Saved profile in %s\n", path);
+            rc = 0;
+        }
     }
-    if (fd >= 0)
-        close(fd);
     buf_free(&gz);
     return rc;
 }

@@ -396,16 +396,16 @@ static int compatible_value_types(const cp_value_type *a, const cp_value_type *b
 
 /* measurement.CommonValueType over vt[0..n): the finest unit; NULL when
  * n <= 1 (nothing to reconcile). */
-static const cp_value_type *common_type(const cp_value_type **vt, size_t n, cp_err *err,
-                                        int *failed)
+static const cp_value_type *common_type(const cp_value_type **vt, size_t n, const char *what,
+                                        cp_err *err, int *failed)
 {
     if (n <= 1)
         return NULL;
     const cp_value_type *min = vt[0];
     for (size_t i = 1; i < n; i++) {
         if (!compatible_value_types(min, vt[i])) {
-            cp_err_set(err, "incompatible types: %s/%s %s/%s", min->type, min->unit, vt[i]->type,
-                       vt[i]->unit);
+            cp_err_set(err, "%s: incompatible types: %s/%s %s/%s", what, min->type, min->unit,
+                       vt[i]->type, vt[i]->unit);
             *failed = 1;
             return NULL;
         }
@@ -423,7 +423,7 @@ int profile_scale_units(cp_profile **ps, size_t n, cp_err *err)
     const cp_value_type **vt = xcalloc(n, sizeof *vt);
     for (size_t i = 0; i < n; i++)
         vt[i] = &ps[i]->period_type;
-    const cp_value_type *c = common_type(vt, n, err, &failed);
+    const cp_value_type *c = common_type(vt, n, "period type", err, &failed);
     cp_value_type period = c ? *c : (cp_value_type){NULL, NULL};
     size_t nst = ps[0]->n_sample_types;
     for (size_t i = 1; i < n && !failed; i++)
@@ -436,7 +436,7 @@ int profile_scale_units(cp_profile **ps, size_t n, cp_err *err)
     for (size_t t = 0; t < nst && !failed; t++) {
         for (size_t i = 0; i < n; i++)
             vt[i] = &ps[i]->sample_types[t];
-        c = common_type(vt, n, err, &failed);
+        c = common_type(vt, n, "sample types", err, &failed);
         common[t] = c ? *c : (cp_value_type){NULL, NULL};
     }
     for (size_t i = 0; i < n && !failed; i++) {
