@@ -279,7 +279,7 @@ static void prune_from(cp_profile *p, const regex_t *re)
     free(beneath);
 }
 
-int apply_name_filters(cp_profile *p, const name_filters *f, cp_err *err)
+int apply_filters(cp_profile *p, const name_filters *f, const num_label_units *units, cp_err *err)
 {
     matcher focus, ignore, hide, show, from;
     int rc = -1;
@@ -301,6 +301,11 @@ int apply_name_filters(cp_profile *p, const name_filters *f, cp_err *err)
     filter_by_name(p, &focus, &ignore, &hide, &show);
     if (from.active)
         show_from(p, &from);
+    if (apply_tag_filters(p, f, units, err) != 0) {
+        if (pruning)
+            regfree(&prune);
+        goto out;
+    }
     if (pruning) {
         prune_from(p, &prune);
         regfree(&prune);

@@ -1,7 +1,8 @@
 /*
  * filters.h — sample and frame filters with go tool pprof's semantics
- * (-focus, -ignore, -hide, -show, -show_from, -prune_from, and the
- * profile's own drop_frames). Patterns are POSIX extended regular
+ * (-focus, -ignore, -hide, -show, -show_from, -prune_from, the label
+ * filters -tagfocus, -tagignore, -tagshow, -taghide, and the profile's own
+ * drop_frames). Patterns are POSIX extended regular
  * expressions, matched unanchored like Go's regexp.MatchString; RE2-only
  * syntax such as (?i) or \d is not available (glibc does accept \w \s \b).
  */
@@ -14,16 +15,20 @@
 
 typedef struct name_filters {
     const char *focus, *ignore, *hide, *show, *show_from, *prune_from;
+    const char *tagfocus, *tagignore, *tagshow, *taghide;
 } name_filters;
 
 /* regcomp(REG_EXTENDED | REG_NOSUB) with a one-line error naming what. */
 int regex_compile(regex_t *re, const char *pattern, const char *what, cp_err *err);
 int regex_match(const regex_t *re, const char *s);
 
-/* driver.applyFocus for the name filters. Warns on stderr (like pprof)
- * when an expression matched nothing. Always drops samples that have no
- * location, as pprof does. */
-int apply_name_filters(cp_profile *p, const name_filters *f, cp_err *err);
+/* driver.applyFocus: every filter, in pprof's order. Warns on stderr (like
+ * pprof) when an expression matched nothing. Always drops samples that
+ * have no location, as pprof does. units: of numeric labels, for ranges. */
+int apply_filters(cp_profile *p, const name_filters *f, const num_label_units *units, cp_err *err);
+/* tag_filters.c: the label filters (called by apply_filters). */
+int apply_tag_filters(cp_profile *p, const name_filters *f, const num_label_units *units,
+                      cp_err *err);
 /* profile.RemoveUninteresting: prune frames matching drop_frames. */
 int profile_remove_uninteresting(cp_profile *p, cp_err *err);
 

@@ -189,6 +189,10 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, are
     add_filter(&o->active_filters, "hide", c->filters.hide);
     add_filter(&o->active_filters, "show", c->filters.show);
     add_filter(&o->active_filters, "show_from", c->filters.show_from);
+    add_filter(&o->active_filters, "tagfocus", c->filters.tagfocus);
+    add_filter(&o->active_filters, "tagignore", c->filters.tagignore);
+    add_filter(&o->active_filters, "tagshow", c->filters.tagshow);
+    add_filter(&o->active_filters, "taghide", c->filters.taghide);
     profile_num_label_units(p, &o->label_units, mem);
     return 0;
 }
@@ -276,7 +280,7 @@ static int generate(cp_profile *p, cli *c)
         o.symbol_src = c->symbol;
     }
     report_init(&r, p, &o);
-    if (apply_name_filters(p, &c->filters, &err) != 0)
+    if (apply_filters(p, &c->filters, &o.label_units, &err) != 0)
         goto fail;
     aggregate(p, c);
     FILE *out = open_output(c, &err);

@@ -29,6 +29,10 @@ enum id {
     O_SHOW,
     O_SHOW_FROM,
     O_PRUNE_FROM,
+    O_TAGFOCUS,
+    O_TAGIGNORE,
+    O_TAGSHOW,
+    O_TAGHIDE,
     O_GRANULARITY, /* -functions ...: named like the option */
     O_NOINLINES,
     O_BASE,
@@ -82,6 +86,10 @@ static const spec specs[] = {
     {"show", K_STRING, O_SHOW},
     {"show_from", K_STRING, O_SHOW_FROM},
     {"prune_from", K_STRING, O_PRUNE_FROM},
+    {"tagfocus", K_STRING, O_TAGFOCUS},
+    {"tagignore", K_STRING, O_TAGIGNORE},
+    {"tagshow", K_STRING, O_TAGSHOW},
+    {"taghide", K_STRING, O_TAGHIDE},
     {"functions", K_FLAG, O_GRANULARITY},
     {"filefunctions", K_FLAG, O_GRANULARITY},
     {"files", K_FLAG, O_GRANULARITY},
@@ -153,6 +161,8 @@ void cli_usage(FILE *out)
           "  -focus=RE -ignore=RE   keep samples through / not through matching frames\n"
           "  -hide=RE -show=RE      drop / keep only matching frames\n"
           "  -show_from=RE -prune_from=RE\n"
+          "  -tagfocus=[KEY=]RE|RANGE -tagignore=...  keep/drop samples by label\n"
+          "  -tagshow=RE -taghide=RE  keep/drop label keys\n"
           "  -functions -filefunctions -files -lines -addresses   granularity; -noinlines\n"
           "  -base=SRC              subtract SRC;  -diff_base=SRC  compare against SRC\n"
           "  -cum  -nodecount=N  -nodefraction=F  -edgefraction=F  -drop_negative\n"
@@ -257,6 +267,18 @@ static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool
         return 0;
     case O_PRUNE_FROM:
         c->filters.prune_from = value;
+        return 0;
+    case O_TAGFOCUS:
+        c->filters.tagfocus = value;
+        return 0;
+    case O_TAGIGNORE:
+        c->filters.tagignore = value;
+        return 0;
+    case O_TAGSHOW:
+        c->filters.tagshow = value;
+        return 0;
+    case O_TAGHIDE:
+        c->filters.taghide = value;
         return 0;
     case O_GRANULARITY:
         if (!flag)
@@ -388,31 +410,46 @@ static void cli_defaults(cli *c)
     c->fetch.seconds = c->fetch.timeout = -1;
 }
 
+static bool is_report_name(const char *s)
+{
+    for (size_t i = 0; i < N_REPORTS; i++)
+        if (!strcmp(reports[i].name, s))
+            return true;
+    return false;
+}
+
 enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err)
 {
     parse_state st = {0};
-    bool options_done = false, first_positional = true;
+    bool options_done = false, seen_positional = false;
     cli_defaults(c);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options_done && !strcmp(a, "--")) {
             options_done = true;
-        } else if (!options_done && a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
+            continue;
+        }
+        if (!options_done && a[0] == '-' && a[1]) {
             if (parse_option(c, &st, argc, argv, &i, err) != 0)
                 return CLI_ERROR;
-        } else if (first_positional && !st.report_set && !options_done &&
-                   set_report(c, a, NULL, &st.report_set, err) == 0) {
-            if ((c->format == FMT_PEEK || c->format == FMT_LIST)) {
-                if (i + 1 >= argc) {
-                    cp_err_set(err, "%s needs a regular expression", a);
-                    return CLI_ERROR;
-                }
-                c->symbol = argv[++i];
-            }
-        } else {
-            strlist_push(&c->sources, a);
+            continue;
         }
-        first_positional = first_positional && (a[0] == '-' && a[1] && !options_done);
+        /* The first positional argument names the report when it can
+         * (a file called "top" is then "./top"); the rest are sources. */
+        bool report_word = !seen_positional && !options_done && !st.report_set && is_report_name(a);
+        seen_positional = true;
+        if (!report_word) {
+            strlist_push(&c->sources, a);
+            continue;
+        }
+        set_report(c, a, NULL, &st.report_set, err);
+        if (c->format == FMT_PEEK || c->format == FMT_LIST) {
+            if (i + 1 >= argc) {
+                cp_err_set(err, "%s needs a regular expression", a);
+                return CLI_ERROR;
+            }
+            c->symbol = argv[++i];
+        }
     }
     if (st.help) {
         cli_usage(stdout);

@@ -2,8 +2,10 @@
 # URL` prints the table go tool pprof prints for the same bytes, and saves
 # them under $CPROF_HOME named by program and types; errors are one line
 # (404 with the server's X-Go-Pprof text, 400 for -seconds on heap, 401,
-# connection refused, timeout). Against a stand-in server: --token and -H
-# reach the server, -seconds becomes the query parameter.
+# connection refused, timeout); label filters on libcprof's threads profile
+# print what pprof prints. Against a libcprof server with CPROF_TOKEN:
+# 401 without --token, the profile with it. Against a stand-in server:
+# --token and -H reach the server, -seconds becomes the query parameter.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 export CPROF_HOME=$WORK/saved
@@ -26,6 +28,16 @@ diff <(table_rows "$WORK/pprof.txt") <(table_rows "$WORK/top.txt") >&2 ||
 "$CPROF" -top -sample_index=alloc_space "127.0.0.1:$PORT/debug/pprof/allocs" 2>/dev/null |
     grep -q '^Type: alloc_space$' || fail "host:port/path source"
 [ "$(ls "$WORK/saved" | wc -l)" = 2 ] || fail "every fetched profile is saved"
+
+# Label filters on libcprof's threads profile (string labels: name, state,
+# cprof=internal) print what pprof prints for the same bytes.
+"$CPROF" top "$BASE/threads" >/dev/null 2>"$WORK/threads.err" || fail "cprof top threads"
+threads=$(sed -n 's/^Saved profile in //p' "$WORK/threads.err")
+[ -f "$threads" ] || fail "threads profile not saved"
+same_output -tags "$threads"
+same_output -top -tagignore=cprof=internal "$threads"
+same_output -traces -tagfocus=state=sleeping,running -taghide=leaf "$threads"
+same_output -top -tagfocus='name:cprof' -tagshow=state "$threads"
 
 one_line_error 1 "$CPROF" top "$BASE/nosuch" |
     grep -qx "cprof: $BASE/nosuch: server response: 404 Not Found - Unknown profile" ||

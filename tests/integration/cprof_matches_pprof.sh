@@ -1,7 +1,8 @@
 # cprof's reports equal go tool pprof's, byte for byte, on real Go profiles
 # (the strings package benchmarks, CPU and heap): top for CPU and for every
 # heap sample index (by name, by number, by shortcut), with -base,
-# -diff_base, -focus, -ignore and the other filters, granularities and
+# -diff_base, -focus, -ignore and the other filters (numeric tag ranges
+# too), granularities and
 # sort orders; and tree, peek, traces, tags, list and raw (whose sample and
 # location numbering shows that profiles are merged exactly as pprof merges
 # them). Then -proto: the profile cprof writes, read back by pprof, gives
@@ -39,6 +40,11 @@ same_output -peek=Replace mem.out
 same_output -traces cpu.out
 same_output -traces -alloc_objects mem.out
 same_output -tags mem.out
+for tf in -tagfocus=1kb: -tagfocus=bytes=1b:1gb -tagignore=:1kb -tagignore=1kb:; do
+    same_output -top $tf mem.out
+done
+same_output -tags -tagfocus=1kb: mem.out
+same_output -tags -tagfocus=bytes=1b:1gb mem.out
 same_output -raw mem.out
 same_output -raw -focus=Fields -diff_base=cpu2.out cpu.out
 same_output -list='strings\.FieldsFunc$' cpu.out
