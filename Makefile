@@ -61,8 +61,10 @@ $(BUILD)/asan/lib/%.o: lib/%.c $(wildcard lib/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -fPIC -c $< -o $@
 
-$(LIBREAL): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete -o $@ $^ $(LIB_LIBS)
+$(LIBREAL): $(LIB_OBJS) lib/libcprof.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete \
+	    -Wl,--version-script=lib/libcprof.map \
+	    -o $@ $(LIB_OBJS) $(LIB_LIBS)
 
 $(BUILD)/libcprof.so: $(LIBREAL)
 	ln -sf libcprof.so.$(VERSION) $(BUILD)/$(SONAME)

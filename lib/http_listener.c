@@ -61,6 +61,15 @@ static struct MHD_Daemon *g_daemon; /* under g_lock */
 static atomic_int g_listen_fd = -1; /* for the fork child; -1 = none */
 static char g_prefix[MAX_PREFIX];   /* "" = mounted at the root */
 static size_t g_prefix_len;
+/* Our copies of the TLS PEM texts, alive as long as the daemon (under g_lock). */
+static char *g_tls_cert, *g_tls_key;
+
+static void tls_copies_free(void)
+{
+    free(g_tls_cert);
+    free(g_tls_key);
+    g_tls_cert = g_tls_key = NULL;
+}
 
 /* Start-up errors from MHD's logger, reported as the start failure reason. */
 static atomic_int g_capture_log;
@@ -635,15 +644,26 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     }
 
     http_auth_set_token(o->token);
+    http_listener_options own = *o;
+    if (o->tls_cert_pem) {
+        g_tls_cert = strdup(o->tls_cert_pem);
+        g_tls_key = strdup(o->tls_key_pem);
+        own.tls_cert_pem = g_tls_cert;
+        own.tls_key_pem = g_tls_key;
+    }
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
     errno = 0;
-    struct MHD_Daemon *d = start_daemon(&la, o);
+    struct MHD_Daemon *d = (o->tls_cert_pem && (!g_tls_cert || !g_tls_key))
+                               ? NULL
+                               : start_daemon(&la, &own);
     int saved_errno = errno;
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
     if (!d) {
+        tls_copies_free();
+        http_auth_set_token(NULL);
         lock_release();
         const char *why = g_start_log[0]     ? g_start_log
                           : saved_errno != 0 ? strerror(saved_errno)
@@ -678,6 +698,7 @@ void http_listener_stop(void)
         MHD_stop_daemon(d);
         tl_in_api = 0;
     }
+    tls_copies_free();
     lock_release();
 }
 

@@ -39,17 +39,26 @@ static int port_is_zero(const char *addr)
     return n >= 2 && addr[n - 1] == '0' && addr[n - 2] == ':';
 }
 
-static int start_listener(const char *addr)
+static int start_listener(const cprof_settings *s)
 {
     char bound[256];
-    if (http_listener_start(addr, CPROF_PREFIX, bound, sizeof bound) != 0) {
+    http_listener_options o = {
+        .addr = s->http_addr,
+        .prefix = CPROF_PREFIX,
+        .token = s->token,
+        .allow_insecure = s->allow_insecure,
+        .tls_cert_pem = s->tls_cert_pem,
+        .tls_key_pem = s->tls_key_pem,
+    };
+    if (http_listener_start_with(&o, bound, sizeof bound) != 0) {
         cprof_log("pid %d: HTTP listener disabled: %s", (int)getpid(), bound);
         return -1;
     }
     strcpy(bound_address, bound);
     listener_running = 1;
-    if (port_is_zero(addr))
-        cprof_log("pid %d serving http://%s%s/", (int)getpid(), bound, CPROF_PREFIX);
+    if (port_is_zero(s->http_addr))
+        cprof_log("pid %d serving %s://%s%s/", (int)getpid(), s->tls_cert_pem ? "https" : "http",
+                  bound, CPROF_PREFIX);
     return 0;
 }
 
@@ -72,7 +81,7 @@ static int start_with(const cprof_settings *s)
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);
     if (s->http_addr[0])
-        rc = start_listener(s->http_addr);
+        rc = start_listener(s);
     threads_mark_internal_creator(0);
     heap_thread_set_internal(0);
     pthread_mutex_unlock(&start_lock);
@@ -86,7 +95,9 @@ EXPORT int cprof_start(const cprof_config *config)
         settings_from_config(config, &s);
     else
         settings_from_env(&s);
-    return start_with(&s);
+    int rc = start_with(&s);
+    settings_free(&s); /* the listener keeps its own copies */
+    return rc;
 }
 
 EXPORT void cprof_stop(void)

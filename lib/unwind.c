@@ -12,8 +12,8 @@
 
 #include <libunwind.h>
 
-extern const char __start_cprof_hook_text[];
-extern const char __stop_cprof_hook_text[];
+extern const char __start_cprof_hook_text[] __attribute__((visibility("hidden")));
+extern const char __stop_cprof_hook_text[] __attribute__((visibility("hidden")));
 
 int unwind_is_profiler_pc(uint64_t pc)
 {
