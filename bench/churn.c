@@ -31,7 +31,7 @@ static size_t pick_size(uint64_t r)
 {
     unsigned bucket = r % 100;
     if (bucket < 80)
-        return 16 + (r >> 8) % 240;   /* 80 %: 16-255 bytes */
+        return 16 + (r >> 8) % 240; /* 80 %: 16-255 bytes */
     if (bucket < 98)
         return 256 + (r >> 8) % 3840; /* 18 %: 256 B - 4 KiB */
     return 4096 + (r >> 8) % 61440;   /*  2 %: 4-64 KiB */

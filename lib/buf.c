@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void buf_init(buf *b) { memset(b, 0, sizeof *b); }
+void buf_init(buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
 
 void buf_free(buf *b)
 {
@@ -59,9 +62,15 @@ void buf_append(buf *b, const void *data, size_t len)
     b->data[b->len] = 0;
 }
 
-void buf_append_str(buf *b, const char *s) { buf_append(b, s, strlen(s)); }
+void buf_append_str(buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
 
-void buf_append_byte(buf *b, uint8_t byte) { buf_append(b, &byte, 1); }
+void buf_append_byte(buf *b, uint8_t byte)
+{
+    buf_append(b, &byte, 1);
+}
 
 void buf_printf(buf *b, const char *fmt, ...)
 {

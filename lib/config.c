@@ -98,7 +98,10 @@ static void addr_from_env(cprof_settings *s)
 
 /* ---- access control: token, TLS ---- */
 
-static void disable_listener(cprof_settings *s) { s->http_addr[0] = 0; }
+static void disable_listener(cprof_settings *s)
+{
+    s->http_addr[0] = 0;
+}
 
 /* A whole small file (PEM, token) into a malloc'd string; NULL with errno. */
 static char *read_small_file(const char *path, size_t limit)
@@ -227,7 +230,7 @@ void settings_from_env(cprof_settings *s)
 void settings_from_config(const cprof_config *c, cprof_settings *s)
 {
     memset(s, 0, sizeof *s);
-    s->heap_rate = c->heap_rate == 0 ? CPROF_DEFAULT_HEAP_RATE
+    s->heap_rate = c->heap_rate == 0  ? CPROF_DEFAULT_HEAP_RATE
                    : c->heap_rate < 0 ? 0
                                       : c->heap_rate;
     s->seed = c->seed;

@@ -16,9 +16,9 @@
 #define CPROF_MAX_TOKEN 512
 
 typedef struct cprof_settings {
-    int64_t heap_rate;   /* 0 = heap profiling off */
-    char http_addr[256]; /* "" = no listener */
-    uint64_t seed;       /* 0 = from the clock */
+    int64_t heap_rate;               /* 0 = heap profiling off */
+    char http_addr[256];             /* "" = no listener */
+    uint64_t seed;                   /* 0 = from the clock */
     char token[CPROF_MAX_TOKEN + 1]; /* "" = no authentication */
     int allow_insecure;
     char *tls_cert_pem; /* malloc'd PEM text, NULL = plain HTTP */

@@ -122,7 +122,7 @@ static size_t first_malloc_usable_size(void *);
 /* Until resolution every entry points at a trampoline that resolves first,
  * so the fast paths never test whether resolution has happened. */
 static real_allocator real = {
-    first_malloc,  first_free,   first_calloc, first_realloc,  first_posix_memalign,
+    first_malloc,        first_free,     first_calloc, first_realloc, first_posix_memalign,
     first_aligned_alloc, first_memalign, first_valloc, first_pvalloc, first_malloc_usable_size,
 };
 
@@ -170,9 +170,15 @@ static int resolve_real(void)
     return 1;
 }
 
-void heap_hooks_init(void) { resolve_real(); }
+void heap_hooks_init(void)
+{
+    resolve_real();
+}
 
-static void *first_malloc(size_t n) { return resolve_real() ? real.malloc(n) : bootstrap_alloc(n, 16); }
+static void *first_malloc(size_t n)
+{
+    return resolve_real() ? real.malloc(n) : bootstrap_alloc(n, 16);
+}
 
 static void first_free(void *p)
 {
@@ -223,8 +229,14 @@ static void *first_memalign(size_t a, size_t n)
     return resolve_real() ? real.memalign(a, n) : bootstrap_alloc(n, a);
 }
 
-static void *first_valloc(size_t n) { return resolve_real() ? real.valloc(n) : NULL; }
-static void *first_pvalloc(size_t n) { return resolve_real() ? real.pvalloc(n) : NULL; }
+static void *first_valloc(size_t n)
+{
+    return resolve_real() ? real.valloc(n) : NULL;
+}
+static void *first_pvalloc(size_t n)
+{
+    return resolve_real() ? real.pvalloc(n) : NULL;
+}
 
 static size_t first_malloc_usable_size(void *p)
 {

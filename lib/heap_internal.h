@@ -23,10 +23,10 @@ typedef struct heap_thread_state {
      * thread, so every thread's first allocation seeds its generator. */
     int64_t bytes_until_sample;
     uint64_t rng;
-    uint32_t guard;    /* >0 while inside the profiler: never sample */
-    uint8_t internal;  /* a profiler thread: never sample */
+    uint32_t guard;   /* >0 while inside the profiler: never sample */
+    uint8_t internal; /* a profiler thread: never sample */
     uint8_t seeded;
-    int32_t tid;       /* cached gettid(); reset after fork */
+    int32_t tid; /* cached gettid(); reset after fork */
 } heap_thread_state;
 
 extern __thread heap_thread_state heap_tls

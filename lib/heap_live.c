@@ -54,7 +54,10 @@ static void shard_lock(live_shard *s)
     }
 }
 
-static void shard_unlock(live_shard *s) { atomic_store_explicit(&s->locked, 0, memory_order_release); }
+static void shard_unlock(live_shard *s)
+{
+    atomic_store_explicit(&s->locked, 0, memory_order_release);
+}
 
 static live_shard *shard_of_slot(uint32_t filter_slot)
 {

@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-long heap_profile_count(void) { return heap_bucket_count(); }
+long heap_profile_count(void)
+{
+    return heap_bucket_count();
+}
 
 static double unsample_scale(const heap_record *r, int64_t rate)
 {
@@ -31,9 +34,15 @@ static double unsample_scale(const heap_record *r, int64_t rate)
     return 1.0 / (1.0 - exp(-avg / (double)rate));
 }
 
-static uint64_t record_inuse_objects(const heap_record *r) { return r->inuse_objects; }
+static uint64_t record_inuse_objects(const heap_record *r)
+{
+    return r->inuse_objects;
+}
 
-static uint64_t record_inuse_bytes(const heap_record *r) { return r->inuse_bytes; }
+static uint64_t record_inuse_bytes(const heap_record *r)
+{
+    return r->inuse_bytes;
+}
 
 static int64_t average_size(const heap_record *r)
 {

@@ -11,8 +11,8 @@
  * without any load on the fast path).
  *
  * Bucket table: (stack, size class) -> alloc/free counters and bytes, like
- * Go's memprofile buckets (which key on exact size). Insert-only and lock-free: chains are pushed with CAS and never
- * unlinked, so readers (the profile snapshot, other samplers) walk them with
+ * Go's memprofile buckets (which key on exact size). Insert-only and lock-free: chains are pushed
+ * with CAS and never unlinked, so readers (the profile snapshot, other samplers) walk them with
  * plain acquire loads. Bucket memory comes from an mmap arena and lives as
  * long as the process; pcs handed out in snapshots stay valid forever.
  *
@@ -330,7 +330,10 @@ void heap_sampler_set_rate(int64_t rate)
     atomic_store_explicit(&sample_rate, rate < 0 ? 0 : rate, memory_order_relaxed);
 }
 
-int64_t heap_sampler_rate(void) { return atomic_load_explicit(&sample_rate, memory_order_relaxed); }
+int64_t heap_sampler_rate(void)
+{
+    return atomic_load_explicit(&sample_rate, memory_order_relaxed);
+}
 
 void heap_sampler_set_seed(uint64_t seed)
 {
@@ -346,9 +349,15 @@ void heap_thread_set_internal(int on)
     heap_tls.bytes_until_sample = on ? HEAP_INTERNAL_COUNTDOWN : 0;
 }
 
-int heap_thread_is_internal(void) { return heap_tls.internal; }
+int heap_thread_is_internal(void)
+{
+    return heap_tls.internal;
+}
 
-long heap_bucket_count(void) { return atomic_load_explicit(&bucket_count, memory_order_relaxed); }
+long heap_bucket_count(void)
+{
+    return atomic_load_explicit(&bucket_count, memory_order_relaxed);
+}
 
 static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t snapshot_generation;
@@ -390,7 +399,8 @@ heap_record *heap_records_snapshot(size_t *n)
         out[i].pcs = b->pcs;
         out[i].n_pcs = b->n_pcs;
         for (int k = 0; k < COUNTER_STRIPES; k++) {
-            out[i].alloc_objects += atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
+            out[i].alloc_objects +=
+                atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
             out[i].alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
         }
         i++;

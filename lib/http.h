@@ -25,9 +25,9 @@ typedef struct http_header {
 } http_header;
 
 typedef struct http_request {
-    const char *method;    /* "GET", "POST", ... */
-    const char *path;      /* relative to the prefix: "/", "/heap", "/symbol" */
-    const char *query;     /* raw query string without '?', or NULL */
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* relative to the prefix: "/", "/heap", "/symbol" */
+    const char *query;  /* raw query string without '?', or NULL */
     const http_header *headers;
     size_t n_headers;
     const uint8_t *body;

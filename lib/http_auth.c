@@ -72,7 +72,10 @@ void http_auth_set_token(const char *token)
         strncpy(configured_token, token, HTTP_MAX_TOKEN);
 }
 
-const char *http_auth_token(void) { return configured_token; }
+const char *http_auth_token(void)
+{
+    return configured_token;
+}
 
 void http_serve(const http_request *req, http_response *resp)
 {

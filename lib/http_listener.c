@@ -553,14 +553,14 @@ static struct MHD_Daemon *start_daemon(listen_addr *a, const http_listener_optio
     /* The logger must come first, or MHD logs option errors to stderr. The
      * TLS pair comes last so a plain listener ends the list before it. */
     return MHD_start_daemon(
-        flags, port, NULL, NULL, access_handler, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a->ss, MHD_OPTION_CONNECTION_LIMIT,
+        flags, port, NULL, NULL, access_handler, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a->ss, MHD_OPTION_CONNECTION_LIMIT,
         MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_URI_LOG_CALLBACK,
         uri_logged, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
-        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
-        MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem, MHD_OPTION_END);
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+        o->tls_key_pem, MHD_OPTION_END);
 }
 
 static int is_loopback(const listen_addr *a)
@@ -655,9 +655,8 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
     errno = 0;
-    struct MHD_Daemon *d = (o->tls_cert_pem && (!g_tls_cert || !g_tls_key))
-                               ? NULL
-                               : start_daemon(&la, &own);
+    struct MHD_Daemon *d =
+        (o->tls_cert_pem && (!g_tls_cert || !g_tls_key)) ? NULL : start_daemon(&la, &own);
     int saved_errno = errno;
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;

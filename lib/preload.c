@@ -115,7 +115,10 @@ EXPORT void cprof_stop(void)
     pthread_mutex_unlock(&start_lock);
 }
 
-EXPORT const char *cprof_http_address(void) { return listener_running ? bound_address : NULL; }
+EXPORT const char *cprof_http_address(void)
+{
+    return listener_running ? bound_address : NULL;
+}
 
 /* ---- fork ---- */
 
@@ -125,7 +128,10 @@ static void atfork_prepare(void)
     heap_sampler_atfork_prepare();
 }
 
-static void atfork_parent(void) { heap_sampler_atfork_parent(); }
+static void atfork_parent(void)
+{
+    heap_sampler_atfork_parent();
+}
 
 /* Decimal formatting without stdio: the child of a multithreaded fork may
  * only use async-signal-safe functions until it execs. */
@@ -142,8 +148,8 @@ static char *format_pid(char *end, long v)
 static void say_child_has_no_listener(void)
 {
     char a[24], b[24];
-    const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()),
-                           " (forked from ", format_pid(b + sizeof b, parent_pid),
+    const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()), " (forked from ",
+                           format_pid(b + sizeof b, parent_pid),
                            ") has no HTTP listener; exec gives a child its own\n"};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         ssize_t ignored = write(STDERR_FILENO, parts[i], strlen(parts[i]));

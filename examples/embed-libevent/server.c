@@ -117,7 +117,9 @@ static void serve_pprof(struct evhttp_request *req, const char *path)
     p->req = req;
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     cprof_request creq = {
-        .method = cmd == EVHTTP_REQ_POST ? "POST" : cmd == EVHTTP_REQ_HEAD ? "HEAD" : "GET",
+        .method = cmd == EVHTTP_REQ_POST   ? "POST"
+                  : cmd == EVHTTP_REQ_HEAD ? "HEAD"
+                                           : "GET",
         .path = p->path,
         .query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)),
         .headers = p->headers,
@@ -174,7 +176,8 @@ int main(int argc, char **argv)
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
     evhttp_set_gencb(http, route, NULL);
     int port = argc > 1 ? atoi(argv[1]) : 8080;
-    struct evhttp_bound_socket *sock = evhttp_bind_socket_with_handle(http, "127.0.0.1", (ev_uint16_t)port);
+    struct evhttp_bound_socket *sock =
+        evhttp_bind_socket_with_handle(http, "127.0.0.1", (ev_uint16_t)port);
     if (!sock)
         return 1;
     struct sockaddr_in sa;

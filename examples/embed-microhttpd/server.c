@@ -107,8 +107,8 @@ static enum MHD_Result serve_pprof(struct MHD_Connection *c, const char *url, co
     };
     cprof_response resp;
     cprof_handle(&req, &resp);
-    struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, (void *)resp.body,
-                                                             MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(resp.body_len, (void *)resp.body, MHD_RESPMEM_MUST_COPY);
     for (size_t i = 0; i < resp.n_headers; i++)
         MHD_add_response_header(r, resp.headers[i].name, resp.headers[i].value);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)resp.status, r);
@@ -169,11 +169,11 @@ int main(int argc, char **argv)
     unsigned port = argc > 1 ? (unsigned)atoi(argv[1]) : 8080;
     struct sockaddr_in loopback = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     loopback.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, (uint16_t)port, NULL,
-        NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&loopback,
-        MHD_OPTION_URI_LOG_CALLBACK, log_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+                         (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&loopback, MHD_OPTION_URI_LOG_CALLBACK, log_uri, NULL,
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
     if (!d)
         return 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

@@ -42,8 +42,8 @@ static int count_lines(const char *text)
 
 static void clear_env(void)
 {
-    const char *vars[] = {"CPROF_HEAP_RATE", "CPROF_ADDR",           "CPROF_SEED",
-                          "CPROF_TOKEN",     "CPROF_TOKEN_FILE",     "CPROF_ALLOW_INSECURE",
+    const char *vars[] = {"CPROF_HEAP_RATE", "CPROF_ADDR",       "CPROF_SEED",
+                          "CPROF_TOKEN",     "CPROF_TOKEN_FILE", "CPROF_ALLOW_INSECURE",
                           "CPROF_TLS_CERT",  "CPROF_TLS_KEY"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
@@ -57,8 +57,8 @@ static void test_parse_int64(void **state)
     assert_int_equal(v, 524288);
     assert_int_equal(parse_int64("-5", -10, 10, &v), 0);
     assert_int_equal(v, -5);
-    const char *bad[] = {"", "abc", "12abc", " 12", "12 ", "0x10", "1e3", "--1",
-                         "99999999999999999999", "+5"};
+    const char *bad[] = {
+        "", "abc", "12abc", " 12", "12 ", "0x10", "1e3", "--1", "99999999999999999999", "+5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(parse_int64(bad[i], INT64_MIN, INT64_MAX, &v), -1);
     assert_int_equal(parse_int64("11", 0, 10, &v), -1);
@@ -169,8 +169,8 @@ static void test_token_sources(void **state)
     setenv("CPROF_TOKEN", "secret with space", 1);
     const char *err = env_settings_capturing_stderr(&s);
     assert_int_equal(count_lines(err), 1);
-    assert_null(strstr(err, "secret")); /* never echoed */
-    assert_string_equal(s.http_addr, "");  /* fail closed */
+    assert_null(strstr(err, "secret"));   /* never echoed */
+    assert_string_equal(s.http_addr, ""); /* fail closed */
     settings_free(&s);
 
     clear_env();

@@ -27,7 +27,8 @@
 static int auth_with(const char *header_value)
 {
     http_header h = {"authorization", header_value};
-    http_request req = {.method = "GET", .path = "/", .headers = &h, .n_headers = header_value != 0};
+    http_request req = {
+        .method = "GET", .path = "/", .headers = &h, .n_headers = header_value != 0};
     return http_auth_bearer_ok(&req, TOKEN);
 }
 
@@ -93,8 +94,8 @@ static void test_token_on_every_endpoint(void **state)
     (void)state;
     http_listener_options o = {.addr = "127.0.0.1:0", .token = TOKEN};
     start_or_fail(&o, "http");
-    const char *paths[] = {"/", "/heap", "/heap?debug=1", "/allocs", "/cmdline", "/symbol",
-                           "/nosuch"};
+    const char *paths[] = {"/",        "/heap",   "/heap?debug=1", "/allocs",
+                           "/cmdline", "/symbol", "/nosuch"};
     static char out[1 << 16];
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         assert_int_equal(curl_status("", paths[i], out, sizeof out), 401);
@@ -177,13 +178,12 @@ static void test_tls_round_trip(void **state)
     const char *cert = read_file(path);
     snprintf(path, sizeof path, "%s/key.pem", dir);
     const char *key = read_file(path);
-    http_listener_options o = {.addr = "127.0.0.1:0", .tls_cert_pem = cert, .tls_key_pem = key,
-                               .token = TOKEN};
+    http_listener_options o = {
+        .addr = "127.0.0.1:0", .tls_cert_pem = cert, .tls_key_pem = key, .token = TOKEN};
     start_or_fail(&o, "https");
     static char out[1 << 16];
-    assert_int_equal(curl_status("-H 'Authorization: Bearer " TOKEN "'", "/heap?debug=1", out,
-                                 sizeof out),
-                     200);
+    assert_int_equal(
+        curl_status("-H 'Authorization: Bearer " TOKEN "'", "/heap?debug=1", out, sizeof out), 200);
     assert_non_null(strstr(out, "heap profile:"));
     assert_int_equal(curl_status("", "/heap", out, sizeof out), 401);
     /* plain HTTP to the TLS port gets no HTTP reply */
