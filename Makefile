@@ -105,6 +105,11 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $< -lpthread -lm
 
+# Unit tests of the tool compile its sources in: rebuild them when those change.
+CPROF_UNIT_BINS := $(filter $(BUILD)/tests/test_cprof_% $(BUILD)/asan/tests/test_cprof_%,\
+                     $(UNIT_BINS) $(ASAN_BINS))
+$(CPROF_UNIT_BINS): $(TOOL_SRCS) $(wildcard tool/*.h)
+
 unit: $(UNIT_BINS)
 asan: $(ASAN_BINS)
 
