@@ -8,7 +8,7 @@ status() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
 
 CPROF_TOKEN=$TOKEN start_preloaded tok "$HELPERS/heapsites" 4 1 4
 wait_for_line tok ready
-for p in "" heap allocs "heap?debug=1" cmdline symbol nosuch; do
+for p in "" heap allocs "heap?debug=1" cmdline symbol threads "goroutine?debug=2" nosuch; do
     [ "$(status "$BASE/$p")" = 401 ] || fail "$p without token"
     [ "$(status -H "Authorization: Bearer wrong" "$BASE/$p")" = 401 ] || fail "$p wrong token"
     want=200
