@@ -78,6 +78,9 @@ typedef struct thread_capture {
 int threads_capture_start(void);
 /* The signal in use, 0 when none. */
 int threads_capture_signal(void);
+/* Signals queued by dumps since start (tests: no pile-up on threads that
+ * block the signal). */
+uint64_t threads_capture_signals_sent(void);
 
 /* Capture the stacks of tids[0..n) into out[0..n). One dump at a time
  * (concurrent callers wait their turn); each thread gets a bounded time to
@@ -104,6 +107,9 @@ int threads_parse_stat(const char *text, thread_proc_info *out);
 /* Parse /proc/.../syscall: "running", "-1 ...", or "NR args...". Returns the
  * number, -1 when not in a system call or unknown. */
 long threads_parse_syscall(const char *text);
+/* The user-space PC in a /proc/.../syscall text (its last field), for a
+ * thread that is not running. 0 with *pc set, or -1. */
+int threads_parse_syscall_pc(const char *text, uint64_t *pc);
 /* Is signal sig set in the "SigBlk:" (or "SigPnd:"/"ShdPnd:") line of a
  * /proc status text? 1 yes, 0 no, -1 when the line is missing. */
 int threads_status_has_signal(const char *status, const char *field, int sig);
@@ -128,6 +134,9 @@ pid_t *threads_list(size_t *n);
 /* Read stat (always), wchan and syscall (when detail != 0). 0, or -1 when
  * the thread is gone. */
 int threads_read_proc(pid_t tid, int detail, thread_proc_info *out);
+/* The PC /proc/self/task/<tid>/syscall reports: where a thread without a
+ * stack waits. 0, or -1 when the file is missing or the thread runs. */
+int threads_read_syscall_pc(pid_t tid, uint64_t *pc);
 /* Read /proc/self/task/<tid>/status into out (NUL-terminated). 0 or -1. */
 int threads_read_status(pid_t tid, char *out, size_t len);
 /* CPU time of a thread of this process in ns, -1 when gone. */
@@ -148,6 +157,7 @@ typedef struct thread_row {
     int has_birth;  /* birth is valid (started through pthread_create) */
     thread_birth_info birth;
     thread_capture cap; /* the stack, or why there is none */
+    uint64_t leaf_pc;   /* no stack: the PC /proc reports, 0 when unknown */
     char syscall[32];   /* the call it is blocked in; "" when none/unknown */
 } thread_row;
 

@@ -107,6 +107,7 @@ static _Atomic uint64_t pending; /* generation << 32 | answers still due */
 static _Atomic uint32_t wake_word;
 static uint32_t generation; /* under dump_lock */
 static _Atomic int dump_signal;
+static _Atomic uint64_t signals_sent;
 static int started;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Threads that did not answer last time: their signal may still be queued. */
@@ -340,6 +341,11 @@ int threads_capture_signal(void)
     return atomic_load(&dump_signal);
 }
 
+uint64_t threads_capture_signals_sent(void)
+{
+    return atomic_load(&signals_sent);
+}
+
 /* ---- the slot pool (dump_lock held) -------------------------------------- */
 
 static size_t pool_reserve(size_t n)
@@ -454,8 +460,10 @@ static int send_with_retry(pid_t pid, pid_t tid, int sig, uint32_t gen, uint32_t
 {
     atomic_fetch_add(&pending, 1);
     for (int attempt = 0;; attempt++) {
-        if (send_signal(pid, tid, sig, gen, idx) == 0)
+        if (send_signal(pid, tid, sig, gen, idx) == 0) {
+            atomic_fetch_add_explicit(&signals_sent, 1, memory_order_relaxed);
             return CAPTURE_OK;
+        }
         int err = errno;
         if (err != EAGAIN || attempt >= 3 || monotonic_ns() >= deadline_ns) {
             atomic_fetch_sub(&pending, 1);

@@ -93,6 +93,27 @@ long threads_parse_syscall(const char *text)
     return nr;
 }
 
+int threads_parse_syscall_pc(const char *text, uint64_t *pc)
+{
+    /* "<nr|-1> [args...] <sp> <pc>"; "running" has neither. */
+    if (!text || !(isdigit((unsigned char)text[0]) || text[0] == '-'))
+        return -1;
+    const char *end = text + strlen(text);
+    while (end > text && isspace((unsigned char)end[-1]))
+        end--;
+    const char *last = end;
+    while (last > text && last[-1] != ' ')
+        last--;
+    if (last == text || strncmp(last, "0x", 2) != 0)
+        return -1;
+    char *stop;
+    unsigned long long v = strtoull(last, &stop, 16);
+    if (stop != end || v == 0)
+        return -1;
+    *pc = v;
+    return 0;
+}
+
 int threads_status_has_signal(const char *status, const char *field, int sig)
 {
     size_t flen = strlen(field);
@@ -461,6 +482,14 @@ int threads_read_proc(pid_t tid, int detail, thread_proc_info *out)
     if (read_task_file(tid, "syscall", text, sizeof text) > 0)
         out->syscall_nr = threads_parse_syscall(text);
     return 0;
+}
+
+int threads_read_syscall_pc(pid_t tid, uint64_t *pc)
+{
+    char text[512];
+    if (read_task_file(tid, "syscall", text, sizeof text) <= 0)
+        return -1;
+    return threads_parse_syscall_pc(text, pc);
 }
 
 int threads_read_status(pid_t tid, char *out, size_t len)

@@ -144,6 +144,10 @@ int threads_snapshot_take(threads_snapshot *s, int detail)
     for (size_t i = 0; i < n && rc == 0; i++) {
         rows[i].cap = caps[i];
         drop_profiler_frames(&rows[i].cap);
+        /* No stack (signal blocked, ...): /proc may still say where it waits. */
+        if (threads_no_stack_reason(&rows[i]) &&
+            threads_read_syscall_pc(rows[i].tid, &rows[i].leaf_pc) != 0)
+            rows[i].leaf_pc = 0;
         if (detail >= 2)
             add_detail(&rows[i]);
     }
@@ -347,13 +351,16 @@ static profile *build_profile(const threads_snapshot *s, const char *type)
         add_group_sample(p, &groups[i], &maps);
     free(groups);
     free(maps.v);
-    /* Threads without a stack still count: one sample each, no locations. */
+    /* Threads without a stack still count, one sample each: at the PC /proc
+     * gave when it did (a sample without locations is dropped by pprof). */
     profile_label labels[5];
     for (size_t i = 0; i < s->n; i++) {
         const thread_row *r = &s->rows[i];
         int64_t one = 1;
+        uint64_t leaf = r->leaf_pc + 1;
         if (threads_no_stack_reason(r))
-            profile_add_sample(p, NULL, 0, &one, labels, row_labels(r, NULL, labels));
+            profile_add_sample(p, &leaf, r->leaf_pc ? 1 : 0, &one, labels,
+                               row_labels(r, NULL, labels));
     }
     return p;
 }

@@ -217,6 +217,8 @@ void threads_write_dump_text(const threads_snapshot *s, buf *out)
     for (size_t i = 0; i < s->n; i++) {
         const thread_row *r = &s->rows[i];
         write_header(out, r);
+        if (r->cap.n_pcs == 0 && r->leaf_pc) /* where /proc says it waits */
+            write_stack(out, &r->leaf_pc, 1, 1, &maps);
         write_stack(out, r->cap.pcs, r->cap.n_pcs, 1, &maps);
         write_created_by(out, r, s->pid, &maps);
         buf_append_byte(out, '\n');

@@ -63,6 +63,21 @@ static void test_parse_syscall(void **state)
     assert_int_equal(threads_parse_syscall("12x 0"), -1);
 }
 
+static void test_parse_syscall_pc(void **state)
+{
+    (void)state;
+    uint64_t pc = 0;
+    assert_int_equal(
+        threads_parse_syscall_pc("0 0x3 0x7f00 0x20000 0x0 0x0 0x0 0x7ffd10 0x7f01ab\n", &pc), 0);
+    assert_int_equal(pc, 0x7f01ab);
+    assert_int_equal(threads_parse_syscall_pc("-1 0x7ffd1 0x55aa\n", &pc), 0);
+    assert_int_equal(pc, 0x55aa);
+    assert_int_equal(threads_parse_syscall_pc("running\n", &pc), -1);
+    assert_int_equal(threads_parse_syscall_pc("", &pc), -1);
+    assert_int_equal(threads_parse_syscall_pc(NULL, &pc), -1);
+    assert_int_equal(threads_parse_syscall_pc("0 0x3 0x7f00 zz\n", &pc), -1);
+}
+
 static void test_status_masks(void **state)
 {
     (void)state;
@@ -244,11 +259,17 @@ static void test_cpu_time(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_stat),         cmocka_unit_test(test_parse_syscall),
-        cmocka_unit_test(test_status_masks),       cmocka_unit_test(test_state_names),
-        cmocka_unit_test(test_clean_wchan),        cmocka_unit_test(test_syscall_names),
-        cmocka_unit_test(test_syscall_from_wchan), cmocka_unit_test(test_syscall_from_function),
-        cmocka_unit_test(test_parse_signal),       cmocka_unit_test(test_list_and_read_self),
+        cmocka_unit_test(test_parse_stat),
+        cmocka_unit_test(test_parse_syscall),
+        cmocka_unit_test(test_parse_syscall_pc),
+        cmocka_unit_test(test_status_masks),
+        cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_clean_wchan),
+        cmocka_unit_test(test_syscall_names),
+        cmocka_unit_test(test_syscall_from_wchan),
+        cmocka_unit_test(test_syscall_from_function),
+        cmocka_unit_test(test_parse_signal),
+        cmocka_unit_test(test_list_and_read_self),
         cmocka_unit_test(test_cpu_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
