@@ -4,10 +4,13 @@
  */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void buf_init(buf *b)
 {
@@ -102,4 +105,29 @@ uint8_t *buf_steal(buf *b, size_t *len)
         *len = b->len;
     buf_init(b);
     return d;
+}
+
+int buf_append_file(buf *b, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = 0;
+    for (;;) {
+        if (buf_reserve(b, 4096) != 0) {
+            rc = -1;
+            break;
+        }
+        ssize_t got = read(fd, b->data + b->len, b->cap - b->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            rc = got < 0 ? -1 : 0;
+            break;
+        }
+        b->len += (size_t)got;
+        b->data[b->len] = 0;
+    }
+    close(fd);
+    return rc;
 }

@@ -27,6 +27,9 @@ void buf_append(buf *b, const void *data, size_t len);
 void buf_append_str(buf *b, const char *s);
 void buf_append_byte(buf *b, uint8_t byte);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a whole file (read to EOF: /proc files report size 0). Returns 0,
+ * or -1 when it cannot be opened or read (what was read stays appended). */
+int buf_append_file(buf *b, const char *path);
 /* Detach the data (caller frees it); the buffer is left empty. */
 uint8_t *buf_steal(buf *b, size_t *len);
 

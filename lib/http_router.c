@@ -292,29 +292,11 @@ static void serve_index(http_response *resp)
 
 static void serve_cmdline(http_response *resp)
 {
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        http_response_error(resp, 500, "could not open /proc/self/cmdline");
+    buf *b = &resp->body;
+    if (buf_append_file(b, "/proc/self/cmdline") != 0) {
+        http_response_error(resp, 500, "could not read /proc/self/cmdline");
         return;
     }
-    buf *b = &resp->body;
-    for (;;) {
-        if (buf_reserve(b, 4096) != 0)
-            break;
-        ssize_t r = read(fd, b->data + b->len, b->cap - b->len - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            close(fd);
-            http_response_error(resp, 500, "could not read /proc/self/cmdline");
-            return;
-        }
-        if (r == 0)
-            break;
-        b->len += (size_t)r;
-        b->data[b->len] = 0;
-    }
-    close(fd);
     /* The kernel terminates every argument with NUL; Go joins them. */
     if (b->len > 0 && b->data[b->len - 1] == '\0')
         b->len--;

@@ -52,28 +52,8 @@ void text_write_frames(buf *out, const uint64_t *pcs, size_t n, int leaf_exact)
     }
 }
 
-/* /proc files report size 0, so read until EOF in chunks. */
-static void append_file(buf *out, const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    for (;;) {
-        if (buf_reserve(out, 4096) != 0)
-            break;
-        ssize_t got = read(fd, out->data + out->len, out->cap - out->len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        out->len += (size_t)got;
-        out->data[out->len] = 0;
-    }
-    close(fd);
-}
-
 void text_write_mapped_libraries(buf *out)
 {
     buf_append_str(out, "\nMAPPED_LIBRARIES:\n");
-    append_file(out, "/proc/self/maps");
+    buf_append_file(out, "/proc/self/maps");
 }

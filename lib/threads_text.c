@@ -42,25 +42,6 @@
 
 /* ---- debug=1 ------------------------------------------------------------- */
 
-static void append_proc_maps(buf *out)
-{
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    for (;;) {
-        if (buf_reserve(out, 4096) != 0)
-            break;
-        ssize_t got = read(fd, out->data + out->len, out->cap - out->len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        out->len += (size_t)got;
-        out->data[out->len] = 0;
-    }
-    close(fd);
-}
-
 void threads_write_groups_text(const threads_snapshot *s, const char *name, buf *out)
 {
     buf_printf(out, "%s profile: total %zu\n", name, s->n);
@@ -87,7 +68,7 @@ void threads_write_groups_text(const threads_snapshot *s, const char *name, buf 
             buf_printf(out, "# thread %d: %s\n", (int)s->rows[i].tid, reason);
     }
     buf_append_str(out, "\n--- Memory map: ---\n");
-    append_proc_maps(out);
+    buf_append_file(out, "/proc/self/maps");
 }
 
 /* ---- debug=2 ------------------------------------------------------------- */
