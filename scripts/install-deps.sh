@@ -8,7 +8,7 @@ set -eu
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev
-libclang-rt-14-dev libhiredis-dev redis-server"
+libclang-rt-14-dev libhiredis-dev redis-server graphviz time"
 
 missing=""
 for p in $PACKAGES; do

@@ -175,6 +175,7 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, are
     o->cum_sort = c->cum;
     o->drop_negative = c->drop_negative;
     o->compact_labels = c->compact_labels;
+    o->has_base = c->bases.n > 0;
     o->node_count = c->nodecount;
     o->node_fraction = c->nodefraction;
     o->edge_fraction = c->edgefraction;
@@ -235,6 +236,12 @@ static int run_report(report *r, FILE *out, cp_err *err)
         return report_comments(r, out, err);
     case FMT_RAW:
         return report_raw(r, out, err);
+    case FMT_SVG:
+        return report_flame(r, out, err);
+    case FMT_DOT:
+        return report_dot(r, out, err);
+    case FMT_CALLGRAPH_SVG:
+        return report_callgraph_svg(r, out, err);
     case FMT_PROTO:
         return write_proto(r->p, out, err);
     default:

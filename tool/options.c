@@ -73,6 +73,9 @@ static const spec specs[] = {
     {"collapsed", K_FLAG, O_REPORT},
     {"comments", K_FLAG, O_REPORT},
     {"raw", K_FLAG, O_REPORT},
+    {"svg", K_FLAG, O_REPORT},
+    {"dot", K_FLAG, O_REPORT},
+    {"callgraph_svg", K_FLAG, O_REPORT},
     {"peek", K_STRING, O_REPORT},
     {"list", K_STRING, O_REPORT},
     {"sample_index", K_STRING, O_SAMPLE_INDEX},
@@ -133,6 +136,9 @@ static const struct {
     {"collapsed", FMT_COLLAPSED, false},
     {"comments", FMT_COMMENTS, false},
     {"raw", FMT_RAW, false},
+    {"svg", FMT_SVG, false},
+    {"dot", FMT_DOT, false},
+    {"callgraph_svg", FMT_CALLGRAPH_SVG, false},
 };
 #define N_REPORTS (sizeof reports / sizeof reports[0])
 
@@ -154,6 +160,9 @@ void cli_usage(FILE *out)
           "  proto            the merged, filtered profile (gzip profile.proto)\n"
           "  comments         the profile's comments\n"
           "  raw              the whole profile as text (pprof -raw)\n"
+          "  svg              flame graph, one self-contained SVG\n"
+          "  dot              call graph in graphviz DOT\n"
+          "  callgraph_svg    call graph as SVG (needs graphviz's dot)\n"
           "\n"
           "Options (as in go tool pprof):\n"
           "  -sample_index=NAME|N   value to show; shortcuts -inuse_space -inuse_objects\n"

@@ -24,6 +24,9 @@ enum report_format {
     FMT_COLLAPSED,
     FMT_RAW,
     FMT_COMMENTS,
+    FMT_SVG,           /* flame graph */
+    FMT_DOT,           /* call graph, graphviz text */
+    FMT_CALLGRAPH_SVG, /* call graph through dot -Tsvg */
 };
 
 typedef struct strlist {
@@ -37,6 +40,7 @@ void strlist_free(strlist *l);
 typedef struct report_opts {
     enum report_format format;
     bool cum_sort, drop_negative, compact_labels;
+    bool has_base;  /* -base/-diff_base given: values are differences */
     int node_count; /* 0: no limit */
     double node_fraction, edge_fraction;
     strlist active_filters; /* "focus=...", shown in the header */
@@ -80,6 +84,11 @@ int report_tags(report *r, FILE *out, cp_err *err);
 int report_collapsed(report *r, FILE *out, cp_err *err);
 int report_raw(report *r, FILE *out, cp_err *err);
 int report_comments(report *r, FILE *out, cp_err *err);
+/* report_flame.c: flame graph SVG */
+int report_flame(report *r, FILE *out, cp_err *err);
+/* report_dot.c: call graph as DOT, or as SVG through graphviz */
+int report_dot(report *r, FILE *out, cp_err *err);
+int report_callgraph_svg(report *r, FILE *out, cp_err *err);
 /* report_list.c */
 int report_list(report *r, FILE *out, cp_err *err);
 
