@@ -49,7 +49,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
-.PHONY: all lib test unit asan demo bench install clean deps format
+.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 lib: $(BUILD)/libcprof.so
 
@@ -127,6 +127,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# libFuzzer target for the cprof decoder (clang): build/fuzz/fuzz_decode fuzz/corpus
+fuzz:
+	@fuzz/build.sh $(BUILD)/fuzz/fuzz_decode
 
 install: lib $(TOOL_BIN)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
