@@ -82,10 +82,16 @@ int threads_capture_signal(void);
  * block the signal). */
 uint64_t threads_capture_signals_sent(void);
 
+/* Called for each thread just before its signal goes out (i indexes tids):
+ * the place to read what the signal will disturb (state, wait channel),
+ * overlapped with the other threads' answers. */
+typedef void (*threads_before_signal_fn)(size_t i, void *ctx);
+
 /* Capture the stacks of tids[0..n) into out[0..n). One dump at a time
  * (concurrent callers wait their turn); each thread gets a bounded time to
- * answer. Returns 0, or -1 when out of memory. */
-int threads_capture(const pid_t *tids, size_t n, thread_capture *out);
+ * answer. before may be NULL. Returns 0, or -1 when out of memory. */
+int threads_capture(const pid_t *tids, size_t n, thread_capture *out,
+                    threads_before_signal_fn before, void *ctx);
 
 /* Choose the signal from a CPROF_SIGNAL value: NULL = default. Returns the
  * signal number, 0 for "off", -1 when the text is not a signal. Pure. */
@@ -131,12 +137,15 @@ const char *threads_syscall_from_function(const char *function);
 /* The thread ids of this process, ascending. Caller frees; NULL with *n = 0
  * when /proc is unavailable. */
 pid_t *threads_list(size_t *n);
-/* Read stat (always), wchan and syscall (when detail != 0). 0, or -1 when
- * the thread is gone. */
-int threads_read_proc(pid_t tid, int detail, thread_proc_info *out);
-/* The PC /proc/self/task/<tid>/syscall reports: where a thread without a
- * stack waits. 0, or -1 when the file is missing or the thread runs. */
-int threads_read_syscall_pc(pid_t tid, uint64_t *pc);
+/* Read stat (name, state, times). 0, or -1 when the thread is gone. Each
+ * /proc file costs 10-20 us a thread, wchan the most, so the others are
+ * read only when needed (threads_profile.c). */
+int threads_read_proc(pid_t tid, thread_proc_info *out);
+/* /proc/self/task/<tid>/syscall: the call number (-1 when none) and the
+ * user PC it waits at (0 when none). 0, or -1 when the file is missing. */
+int threads_read_syscall(pid_t tid, long *nr, uint64_t *pc);
+/* The cleaned wait channel into out. 0, or -1 when unavailable. */
+int threads_read_wchan(pid_t tid, char *out, size_t len);
 /* Read /proc/self/task/<tid>/status into out (NUL-terminated). 0 or -1. */
 int threads_read_status(pid_t tid, char *out, size_t len);
 /* CPU time of a thread of this process in ns, -1 when gone. */
@@ -175,6 +184,8 @@ void threads_snapshot_free(threads_snapshot *s);
 /* Fill r->syscall from r->proc and r->cap, best source first (the order in
  * threads_proc.c); "" when the thread is not blocked in a system call. */
 void threads_derive_syscall(thread_row *r);
+/* Sleeping or in disk wait, or caught in a system call by the dump. */
+int threads_row_blocked(const thread_row *r);
 
 typedef struct thread_group {
     const thread_row *row; /* a representative: stack and labels */

@@ -107,6 +107,7 @@ static _Atomic uint64_t pending; /* generation << 32 | answers still due */
 static _Atomic uint32_t wake_word;
 static uint32_t generation; /* under dump_lock */
 static _Atomic int dump_signal;
+static _Atomic pid_t dump_pid; /* getpid() of the process dumping, set per dump */
 static _Atomic uint64_t signals_sent;
 static int started;
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -207,7 +208,9 @@ static void dump_handler(int sig, siginfo_t *si, void *ucv)
     (void)sig;
     int saved_errno = errno;
     uint64_t token = (uint64_t)(uintptr_t)si->si_value.sival_ptr;
-    if (si->si_code == SI_QUEUE && si->si_pid == getpid() && token >> 56 == TOKEN_MAGIC) {
+    if (si->si_code == SI_QUEUE &&
+        si->si_pid == atomic_load_explicit(&dump_pid, memory_order_relaxed) &&
+        token >> 56 == TOKEN_MAGIC) {
         uint32_t gen = (uint32_t)(token >> 24);
         dump_slot *slot = slot_at((uint32_t)(token & 0xffffff));
         uint64_t expect = state_word(gen, PHASE_WAITING);
@@ -378,12 +381,15 @@ static int64_t claim_slot(size_t *next, size_t capacity, uint32_t gen)
 
 static int send_signal(pid_t pid, pid_t tid, int sig, uint32_t gen, uint32_t idx)
 {
+    static uid_t uid = (uid_t)-1;
+    if (uid == (uid_t)-1)
+        uid = getuid(); /* the real uid does not change under us in practice */
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_signo = sig;
     info.si_code = SI_QUEUE;
     info.si_pid = pid;
-    info.si_uid = getuid();
+    info.si_uid = uid;
     uint64_t token = TOKEN_MAGIC << 56 | (uint64_t)gen << 24 | idx;
     info.si_value.sival_ptr = (void *)(uintptr_t)token;
     return (int)syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, &info);
@@ -512,15 +518,18 @@ static void remember_silent(const pid_t *tids, size_t n, const thread_capture *o
 }
 
 static void capture_locked(const pid_t *tids, size_t n, thread_capture *out, uint32_t *slot_of,
-                           int sig)
+                           int sig, threads_before_signal_fn before, void *ctx)
 {
     pid_t pid = getpid();
+    atomic_store(&dump_pid, pid);
     size_t capacity = pool_reserve(n), next = 0;
     uint32_t gen = ++generation ? generation : ++generation;
     int64_t deadline = monotonic_ns() + (int64_t)WAIT_MAX_MS * 1000000;
     atomic_store(&pending, (uint64_t)gen << 32);
     for (size_t i = 0; i < n; i++) {
         slot_of[i] = UINT32_MAX;
+        if (before)
+            before(i, ctx);
         if (is_suspect(tids[i]) && still_unanswered(tids[i], sig, &out[i].status))
             continue;
         int64_t idx = claim_slot(&next, capacity, gen);
@@ -542,7 +551,8 @@ static void capture_locked(const pid_t *tids, size_t n, thread_capture *out, uin
     remember_silent(tids, n, out);
 }
 
-int threads_capture(const pid_t *tids, size_t n, thread_capture *out)
+int threads_capture(const pid_t *tids, size_t n, thread_capture *out,
+                    threads_before_signal_fn before, void *ctx)
 {
     for (size_t i = 0; i < n; i++) {
         out[i].status = CAPTURE_DISABLED;
@@ -557,8 +567,12 @@ int threads_capture(const pid_t *tids, size_t n, thread_capture *out)
         return -1;
     pthread_mutex_lock(&dump_lock);
     int sig = signal_checked_locked();
-    if (sig)
-        capture_locked(tids, n, out, slot_of, sig);
+    if (sig) {
+        capture_locked(tids, n, out, slot_of, sig, before, ctx);
+    } else if (before) {
+        for (size_t i = 0; i < n; i++)
+            before(i, ctx);
+    }
     pthread_mutex_unlock(&dump_lock);
     free(slot_of);
     return 0;
@@ -579,10 +593,17 @@ static int self_test_locked(int sig)
 {
     int frames = 0;
     gcc_backtrace(count_frames, &frames);
+    /* The starting thread may block signals (programs that leave them to
+     * one sigwait thread do): let this one through for the test only. */
+    sigset_t one, saved;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    pthread_sigmask(SIG_UNBLOCK, &one, &saved);
     pid_t self = gettid();
     thread_capture tc;
     uint32_t slot_of;
-    capture_locked(&self, 1, &tc, &slot_of, sig);
+    capture_locked(&self, 1, &tc, &slot_of, sig, NULL, NULL);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
     return tc.status == CAPTURE_OK && tc.n_pcs > 0 ? 0 : -1;
 }
 

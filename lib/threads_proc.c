@@ -466,30 +466,36 @@ static ssize_t read_task_file(pid_t tid, const char *file, char *out, size_t len
     return read_small(path, out, len);
 }
 
-int threads_read_proc(pid_t tid, int detail, thread_proc_info *out)
+int threads_read_proc(pid_t tid, thread_proc_info *out)
 {
     memset(out, 0, sizeof *out);
     out->syscall_nr = -1;
     char text[1024];
     if (read_task_file(tid, "stat", text, sizeof text) <= 0 || threads_parse_stat(text, out) != 0)
         return -1;
-    if (!detail)
-        return 0;
-    if (read_task_file(tid, "wchan", out->wchan, sizeof out->wchan) > 0)
-        threads_clean_wchan(out->wchan);
-    else
-        out->wchan[0] = 0;
-    if (read_task_file(tid, "syscall", text, sizeof text) > 0)
-        out->syscall_nr = threads_parse_syscall(text);
     return 0;
 }
 
-int threads_read_syscall_pc(pid_t tid, uint64_t *pc)
+int threads_read_syscall(pid_t tid, long *nr, uint64_t *pc)
 {
     char text[512];
     if (read_task_file(tid, "syscall", text, sizeof text) <= 0)
         return -1;
-    return threads_parse_syscall_pc(text, pc);
+    if (nr)
+        *nr = threads_parse_syscall(text);
+    if (pc && threads_parse_syscall_pc(text, pc) != 0)
+        *pc = 0;
+    return 0;
+}
+
+int threads_read_wchan(pid_t tid, char *out, size_t len)
+{
+    if (read_task_file(tid, "wchan", out, len) <= 0) {
+        out[0] = 0;
+        return -1;
+    }
+    threads_clean_wchan(out);
+    return 0;
 }
 
 int threads_read_status(pid_t tid, char *out, size_t len)

@@ -3,12 +3,11 @@
  * snapshot of every thread, grouped by stack, as profile.proto (debug=0) or
  * Go's text (debug=1 groups, debug=2 one block per thread, threads_text.c).
  *
- * A snapshot reads /proc first and signals second: the dump signal wakes
- * every thread, so its state ("sleeping", wait channel) must be read before
- * the thread runs the handler. Each level reads only what it prints:
- * debug=1 needs no /proc file per thread, debug=0 reads stat (the name and
- * state labels), debug=2 adds wchan, syscall, CPU time and the registry's
- * creator stack.
+ * A snapshot reads each thread's /proc state just before signalling it:
+ * the dump signal wakes the thread, so "sleeping" must be read first, and
+ * reading thread i while threads 0..i-1 answer overlaps the two costs. Each level reads only what
+ * it prints: debug=1 needs no /proc file per thread, debug=0 reads stat (the name and state
+ * labels), debug=2 adds wchan, syscall, CPU time and the registry's creator stack.
  *
  * Stacks come from threads_capture.c with an exact leaf PC (the interrupted
  * instruction) and return addresses above it, so the model sets
@@ -77,17 +76,16 @@ static const char *syscall_of_leaf(const thread_capture *c)
 void threads_derive_syscall(thread_row *r)
 {
     r->syscall[0] = 0;
-    if (r->proc_ok && r->proc.syscall_nr >= 0) {
-        set_syscall(r, threads_syscall_name(r->proc.syscall_nr), r->proc.syscall_nr);
-        return;
-    }
     const thread_capture *c = &r->cap;
     if (c->status == CAPTURE_OK && c->in_syscall && c->syscall_nr >= 0) {
         set_syscall(r, threads_syscall_name(c->syscall_nr), c->syscall_nr);
         return;
     }
-    int blocked = r->proc_ok && (r->proc.state == 'S' || r->proc.state == 'D');
-    if (!blocked && !(c->status == CAPTURE_OK && c->in_syscall))
+    if (r->proc_ok && r->proc.syscall_nr >= 0) {
+        set_syscall(r, threads_syscall_name(r->proc.syscall_nr), r->proc.syscall_nr);
+        return;
+    }
+    if (!threads_row_blocked(r))
         return;
     const char *name = syscall_of_leaf(c);
     if (!name && r->proc_ok)
@@ -96,7 +94,17 @@ void threads_derive_syscall(thread_row *r)
         set_syscall(r, name, -1);
 }
 
-static void add_detail(thread_row *r)
+int threads_row_blocked(const thread_row *r)
+{
+    return (r->proc_ok && (r->proc.state == 'S' || r->proc.state == 'D')) ||
+           (r->cap.status == CAPTURE_OK && r->cap.in_syscall);
+}
+
+/* Age, CPU time and the system call. The syscall and wchan files are read
+ * after the dump and only when the handler did not already see the call
+ * number (it does for every restartable call): they are the dearest /proc
+ * files. Our own would describe the reading itself. */
+static void add_detail(thread_row *r, pid_t self)
 {
     static long ticks_per_s;
     if (!ticks_per_s)
@@ -109,7 +117,31 @@ static void add_detail(thread_row *r)
                     (int64_t)(r->proc.start_ticks * (1000000000ull / (uint64_t)ticks_per_s));
     if (r->age_ns < 0 && r->age_ns != -1)
         r->age_ns = 0;
+    int known = r->cap.status == CAPTURE_OK && r->cap.in_syscall && r->cap.syscall_nr >= 0;
+    if (!known && r->proc_ok && r->tid != self)
+        threads_read_syscall(r->tid, &r->proc.syscall_nr, NULL);
     threads_derive_syscall(r);
+    if (!r->syscall[0] && r->proc_ok && r->tid != self && threads_row_blocked(r) &&
+        threads_read_wchan(r->tid, r->proc.wchan, sizeof r->proc.wchan) == 0)
+        threads_derive_syscall(r);
+}
+
+typedef struct snapshot_ctx {
+    thread_row *rows;
+    int detail;
+} snapshot_ctx;
+
+/* Before thread i's signal: its /proc state (the signal wakes it) and what
+ * the registry knows. Overlaps with earlier threads' answers. */
+static void read_row(size_t i, void *arg)
+{
+    snapshot_ctx *c = arg;
+    thread_row *r = &c->rows[i];
+    if (c->detail >= 1)
+        r->proc_ok = threads_read_proc(r->tid, &r->proc) == 0;
+    if (c->detail >= 2)
+        r->has_birth = threads_registry_lookup(r->tid, &r->birth);
+    r->internal = r->has_birth ? r->birth.internal : threads_registry_is_internal(r->tid);
 }
 
 int threads_snapshot_take(threads_snapshot *s, int detail)
@@ -130,26 +162,19 @@ int threads_snapshot_take(threads_snapshot *s, int detail)
     }
     pid_t self = gettid();
     for (size_t i = 0; i < n; i++) {
-        thread_row *r = &rows[i];
-        r->tid = tids[i];
-        r->age_ns = r->cpu_ns = -1;
-        /* Our own wchan and syscall would describe the reading itself. */
-        if (detail >= 1)
-            r->proc_ok = threads_read_proc(r->tid, detail >= 2 && r->tid != self, &r->proc) == 0;
-        if (detail >= 2)
-            r->has_birth = threads_registry_lookup(r->tid, &r->birth);
-        r->internal = r->has_birth ? r->birth.internal : threads_registry_is_internal(r->tid);
+        rows[i].tid = tids[i];
+        rows[i].age_ns = rows[i].cpu_ns = -1;
     }
-    int rc = threads_capture(tids, n, caps);
+    snapshot_ctx ctx = {rows, detail};
+    int rc = threads_capture(tids, n, caps, read_row, &ctx);
     for (size_t i = 0; i < n && rc == 0; i++) {
         rows[i].cap = caps[i];
         drop_profiler_frames(&rows[i].cap);
         /* No stack (signal blocked, ...): /proc may still say where it waits. */
-        if (threads_no_stack_reason(&rows[i]) &&
-            threads_read_syscall_pc(rows[i].tid, &rows[i].leaf_pc) != 0)
-            rows[i].leaf_pc = 0;
+        if (threads_no_stack_reason(&rows[i]))
+            threads_read_syscall(rows[i].tid, NULL, &rows[i].leaf_pc);
         if (detail >= 2)
-            add_detail(&rows[i]);
+            add_detail(&rows[i], self);
     }
     free(tids);
     free(caps);

@@ -8,6 +8,9 @@
  *   linked-before   not preloaded: installs its own handler on SIGRTMIN+3,
  *                   then cprof_start() with a free port; prints
  *                   "listening http://HOST:PORT/debug/pprof/"
+ *   linked-masked   not preloaded: calls cprof_start() with every signal
+ *                   blocked (as programs that leave signals to a sigwait
+ *                   thread do), then unblocks them; prints "listening ..."
  * Prints "ready", waits until stdin closes, then prints
  * "app handler calls: N" (how often its own handler ran: must stay 0, the
  * library never sends the program's signal).
@@ -82,11 +85,18 @@ int main(int argc, char **argv)
         return 1;
     if (strcmp(mode, "handler-after") == 0) {
         install_app_handler();
-    } else if (strcmp(mode, "linked-before") == 0) {
-        install_app_handler();
+    } else if (strncmp(mode, "linked-", 7) == 0) {
+        sigset_t all, saved;
+        sigfillset(&all);
+        if (strcmp(mode, "linked-before") == 0)
+            install_app_handler();
+        else
+            pthread_sigmask(SIG_BLOCK, &all, &saved);
         cprof_config c = {.http_addr = "127.0.0.1:0"};
         if (cprof_start(&c) != 0)
             return 1;
+        if (strcmp(mode, "linked-masked") == 0)
+            pthread_sigmask(SIG_SETMASK, &saved, NULL);
         printf("listening http://%s/debug/pprof/\n", cprof_http_address());
     }
     start_threads(strcmp(mode, "blocked") == 0);

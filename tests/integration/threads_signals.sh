@@ -74,14 +74,20 @@ grep -q 'sleeper+0x' "$WORK/after3.txt" || fail "no stacks after moving to anoth
 finish_app || fail "handler-after exited with $?"
 grep -qx 'app handler calls: 0' "$WORK/after.out" || { cat "$WORK/after.out"; fail "the program's handler was called"; }
 
+# start_linked NAME MODE: the helper without the preload (it calls
+# cprof_start itself); sets APP_PID and url.
+start_linked() {
+    mkfifo "$WORK/$1.in"
+    "$H" "$2" <"$WORK/$1.in" >"$WORK/$1.out" 2>"$WORK/$1.err" &
+    APP_PID=$!
+    PIDS+=("$APP_PID")
+    exec 9>"$WORK/$1.in"
+    wait_for_line "$1" ready
+    url=$(sed -n 's/^listening //p' "$WORK/$1.out")
+}
+
 # --- linked: the program's handler was there before cprof_start ---
-mkfifo "$WORK/linked.in"
-"$H" linked-before <"$WORK/linked.in" >"$WORK/linked.out" 2>"$WORK/linked.err" &
-APP_PID=$!
-PIDS+=("$APP_PID")
-exec 9>"$WORK/linked.in"
-wait_for_line linked ready
-url=$(sed -n 's/^listening //p' "$WORK/linked.out")
+start_linked linked linked-before
 curl -sf -o "$WORK/linked.txt" "${url}threads?debug=1" || fail "GET linked threads"
 grep -q 'sleeper+0x' "$WORK/linked.txt" || fail "linked: no stacks"
 grep -qx "cprof: signal $SIG already has a handler; thread dumps use signal $((SIG + 1)) instead" "$WORK/linked.err" ||
@@ -89,6 +95,14 @@ grep -qx "cprof: signal $SIG already has a handler; thread dumps use signal $((S
 has_caught $((SIG + 1)) || fail "linked: signal $((SIG + 1)) not caught"
 finish_app || fail "linked exited with $?"
 grep -qx 'app handler calls: 0' "$WORK/linked.out" || fail "linked: the program's handler was called"
+
+# --- linked: cprof_start from a thread that blocks every signal ---
+start_linked masked linked-masked
+curl -sf -o "$WORK/masked.txt" "${url}threads?debug=1" || fail "GET masked threads"
+grep -q 'sleeper+0x' "$WORK/masked.txt" || { cat "$WORK/masked.err"; fail "masked start: no stacks"; }
+grep -q '^cprof: ' "$WORK/masked.err" && grep -v serving "$WORK/masked.err" | grep -q '^cprof: ' &&
+    { cat "$WORK/masked.err"; fail "masked start: complaints on stderr"; }
+finish_app || fail "masked exited with $?"
 
 # --- CPROF_SIGNAL ---
 CPROF_SIGNAL=off start_preloaded off "$H" blocked

@@ -227,10 +227,19 @@ static void test_list_and_read_self(void **state)
     assert_int_equal(threads_count(), (long)n);
 
     thread_proc_info info;
-    assert_int_equal(threads_read_proc(gettid(), 1, &info), 0);
+    assert_int_equal(threads_read_proc(gettid(), &info), 0);
     assert_int_equal(info.state, 'R');
     assert_true(strlen(info.name) > 0);
-    assert_int_equal(threads_read_proc(999999999, 0, &info), -1);
+    assert_int_equal(threads_read_proc(999999999, &info), -1);
+
+    char wchan[64];
+    threads_read_wchan(gettid(), wchan, sizeof wchan);
+    assert_string_equal(wchan, ""); /* running: "0" */
+    long nr = 0;
+    uint64_t pc = 1;
+    if (threads_read_syscall(gettid(), &nr, &pc) == 0) /* when the kernel has the file */
+        assert_true(nr >= 0);                          /* reading it is a read() */
+    assert_int_equal(threads_read_syscall(999999999, &nr, &pc), -1);
 
     char status[4096];
     assert_int_equal(threads_read_status(gettid(), status, sizeof status), 0);

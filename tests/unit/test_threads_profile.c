@@ -160,18 +160,32 @@ static void test_syscall_fallbacks(void **state)
     threads_snapshot s;
     assert_int_equal(threads_snapshot_take(&s, 2), 0);
     thread_row r = *row_of(&s, p[0].tid);
-    r.proc.syscall_nr = -1;
+    threads_snapshot_free(&s);
+    assert_string_equal(r.syscall, "read"); /* the handler saw the call number */
     r.cap.in_syscall = 0;
+    r.proc.syscall_nr = 0; /* SYS_read, as /proc/.../syscall says where it exists */
+    threads_derive_syscall(&r);
+    assert_string_equal(r.syscall, "read");
+    r.proc.syscall_nr = -1;
     threads_derive_syscall(&r);
     assert_string_equal(r.syscall, "read"); /* from the leaf: libc's read */
     r.cap.status = CAPTURE_BLOCKED;
+    threads_derive_syscall(&r);
+    assert_string_equal(r.syscall, ""); /* no stack, no wchan read yet */
+    /* Right after the dump the thread may still be on its way back into
+     * read() (signal return, restart): wait until it sleeps there again. */
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(threads_read_wchan(r.tid, r.proc.wchan, sizeof r.proc.wchan), 0);
+        if (r.proc.wchan[0])
+            break;
+        usleep(10000);
+    }
     threads_derive_syscall(&r);
     assert_string_equal(r.syscall, "read"); /* from the wchan: a pipe read */
     r.proc.state = 'R';
     r.proc.wchan[0] = 0;
     threads_derive_syscall(&r);
     assert_string_equal(r.syscall, "");
-    threads_snapshot_free(&s);
     release(p, 1);
 }
 
