@@ -128,6 +128,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
+# cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
+bench-analyzer:
+	@bench/analyzer.sh
+
 # libFuzzer target for the cprof decoder (clang): build/fuzz/fuzz_decode fuzz/corpus
 fuzz:
 	@fuzz/build.sh $(BUILD)/fuzz/fuzz_decode
