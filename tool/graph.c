@@ -136,7 +136,7 @@ static const char *printable_name(arena *mem, const node_info *i)
     char addr[20] = "";
     if (i->address)
         snprintf(addr, sizeof addr, "%016" PRIx64, i->address);
-    const char *parts[3];
+    const char *parts[3] = {0}; /* gcc -O2 in a unity build cannot prove n >= 1 */
     size_t n = 0;
     if (*addr)
         parts[n++] = addr;

@@ -34,7 +34,7 @@
 #define FRAME_HEIGHT 16.0
 #define HEADER 40.0
 #define MIN_WIDTH 0.1
-#define CHAR_WIDTH 7.0 /* 12px monospace, a little generous */
+#define GLYPH_WIDTH 7.0 /* 12px monospace, a little generous */
 
 typedef struct frame frame;
 struct frame {
@@ -90,7 +90,7 @@ static void add_value(frame *f, int64_t v)
         f->shrunk += v;
 }
 
-static void add_sample(flame *fl, const graph *g, const cp_sample *s, int64_t v)
+static void flame_add_sample(flame *fl, const graph *g, const cp_sample *s, int64_t v)
 {
     frame *f = &fl->root;
     int depth = 0;
@@ -197,7 +197,7 @@ static void write_title(const flame *fl, FILE *out, const frame *f)
 
 static void write_label(FILE *out, const frame *f, double x, double y, double w)
 {
-    size_t fits = (size_t)((w - 6) / CHAR_WIDTH), len = strlen(f->name);
+    size_t fits = (size_t)((w - 6) / GLYPH_WIDTH), len = strlen(f->name);
     if (fits < 3)
         return;
     fprintf(out, "<text x=\"%.2f\" y=\"%.2f\">", x + 3, y + FRAME_HEIGHT - 4);
@@ -289,7 +289,7 @@ int report_flame(report *r, FILE *out, cp_err *err)
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t v = p->samples[i].values[r->o.value_index];
         if (v != 0)
-            add_sample(&fl, g, &p->samples[i], v);
+            flame_add_sample(&fl, g, &p->samples[i], v);
     }
     write_svg(&fl, out);
     htab_free(&fl.children);
