@@ -32,9 +32,10 @@ static const char *inline_label(const gnode *n)
     return noinl ? " (partial-inline)" : " (inline)";
 }
 
-int report_top(report *r, FILE *out, cp_err *err)
+/* The graph top and tree print, trimmed as pprof trims it, after the
+ * header lines (File, Type, Showing nodes ..., Dropped ...). */
+static graph *trimmed_graph_with_header(report *r, FILE *out)
 {
-    (void)err;
     size_t orig, dropped;
     graph *g = report_trimmed_graph(r, &orig, &dropped);
     report_select_output_unit(r, g);
@@ -42,6 +43,13 @@ int report_top(report *r, FILE *out, cp_err *err)
     report_labels(r, g, orig, dropped, &labels);
     print_lines(out, &labels);
     strlist_free(&labels);
+    return g;
+}
+
+int report_top(report *r, FILE *out, cp_err *err)
+{
+    (void)err;
+    graph *g = trimmed_graph_with_header(r, out);
     fprintf(out, "%10s %5s%% %5s%% %10s %5s%%\n", "flat", "flat", "sum", "cum", "cum");
     int64_t flat_sum = 0;
     for (size_t i = 0; i < g->n_nodes; i++) {
@@ -77,13 +85,7 @@ int report_tree(report *r, FILE *out, cp_err *err)
         "----------------------------------------------------------+-------------";
     static const char legend[] =
         "      flat  flat%   sum%        cum   cum%   calls calls% + context 	 	 ";
-    size_t orig, dropped;
-    graph *g = report_trimmed_graph(r, &orig, &dropped);
-    report_select_output_unit(r, g);
-    strlist labels = {0};
-    report_labels(r, g, orig, dropped, &labels);
-    print_lines(out, &labels);
-    strlist_free(&labels);
+    graph *g = trimmed_graph_with_header(r, out);
     fprintf(out, "%s\n%s\n", separator, legend);
     int64_t flat_sum = 0;
     size_t matched = 0;
