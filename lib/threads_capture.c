@@ -21,7 +21,8 @@
  * The pending count carries the generation in its high half, so a late
  * handler cannot decrement a later dump's count.
  *
- * Unwinder: libgcc's _Unwind_Backtrace. It walks DWARF CFI, so it gets
+ * Unwinder: unwind_from_signal (unwind.c), libgcc's _Unwind_Backtrace, shared
+ * with the CPU profiler. It walks DWARF CFI, so it gets
  * through Debian's libc (built without frame pointers), and on glibc >= 2.35
  * with gcc >= 12 it finds unwind tables with _dl_find_object, lock-free and
  * malloc-free (libgcc_s imports it; the registered-frames path only takes
@@ -54,7 +55,6 @@
  */
 #include "threads.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -69,18 +69,7 @@
 #include <unistd.h>
 
 #include "config.h"
-
-/* libgcc's unwinder, taken from libgcc_s.so.1 by dlsym at start: libunwind
- * (linked for heap samples) exports the same _Unwind_* names, and which one
- * a plain reference binds to would depend on the program's load order. */
-struct _Unwind_Context;
-typedef int (*unwind_trace_fn)(struct _Unwind_Context *, void *);
-typedef int (*unwind_backtrace_fn)(unwind_trace_fn, void *);
-typedef uintptr_t (*unwind_get_ip_fn)(struct _Unwind_Context *, int *);
-#define URC_NO_REASON 0
-#define URC_END_OF_STACK 5
-static unwind_backtrace_fn gcc_backtrace;
-static unwind_get_ip_fn gcc_get_ip;
+#include "unwind.h"
 
 #define CHUNK_SLOTS 256
 #define MAX_CHUNKS 1024 /* 262144 threads */
@@ -88,7 +77,6 @@ static unwind_get_ip_fn gcc_get_ip;
 #define WAIT_IDLE_MS 250 /* give up when nobody answered for this long */
 #define WAIT_MAX_MS 5000 /* and after this long in any case */
 #define WRITING_GRACE_MS 200
-#define SKIP_MAX 32 /* handler frames above the interrupted one */
 #define SUSPECTS_MAX 4096
 
 enum { PHASE_IDLE = 0, PHASE_WAITING = 1, PHASE_WRITING = 2, PHASE_DONE = 3 };
@@ -135,29 +123,6 @@ static dump_slot *slot_at(uint32_t idx)
     return chunk ? &chunk[idx % CHUNK_SLOTS] : NULL;
 }
 
-typedef struct walk {
-    dump_slot *slot;
-    uintptr_t leaf; /* the interrupted pc: frames above it are ours */
-    int found;
-    int skipped;
-} walk;
-
-static int walk_frame(struct _Unwind_Context *ctx, void *arg)
-{
-    walk *w = arg;
-    int before_insn = 0;
-    uintptr_t ip = gcc_get_ip(ctx, &before_insn);
-    if (!w->found) {
-        if (ip != w->leaf)
-            return ++w->skipped > SKIP_MAX ? URC_END_OF_STACK : URC_NO_REASON;
-        w->found = 1;
-    }
-    if (ip == 0 || w->slot->n_pcs >= THREADS_MAX_FRAMES)
-        return URC_END_OF_STACK;
-    w->slot->pcs[w->slot->n_pcs++] = ip;
-    return URC_NO_REASON;
-}
-
 /* A thread interrupted in a restartable system call is rewound onto its
  * 2-byte `syscall` instruction with the call number back in rax; one that
  * was interrupted for good sits just after it with -EINTR in rax. Code
@@ -179,14 +144,8 @@ static void note_syscall(dump_slot *slot, const ucontext_t *uc)
 
 static void record_stack(dump_slot *slot, const ucontext_t *uc)
 {
-    walk w = {.slot = slot, .leaf = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]};
-    slot->n_pcs = 0;
     note_syscall(slot, uc);
-    gcc_backtrace(walk_frame, &w);
-    if (!w.found) { /* the walk never reached the interrupted frame */
-        slot->pcs[0] = w.leaf;
-        slot->n_pcs = 1;
-    }
+    slot->n_pcs = (uint32_t)unwind_from_signal(uc, slot->pcs, THREADS_MAX_FRAMES);
 }
 
 static void count_answer(uint32_t gen)
@@ -580,19 +539,10 @@ int threads_capture(const pid_t *tids, size_t n, thread_capture *out,
 
 /* ---- start ----------------------------------------------------------------- */
 
-static int count_frames(struct _Unwind_Context *ctx, void *arg)
-{
-    (void)ctx;
-    ++*(int *)arg;
-    return URC_NO_REASON;
-}
-
 /* Bind every lazy symbol the handler uses and run libgcc's one-time set-up
  * here, in ordinary context; then check a real dump of this thread works. */
 static int self_test_locked(int sig)
 {
-    int frames = 0;
-    gcc_backtrace(count_frames, &frames);
     /* The starting thread may block signals (programs that leave them to
      * one sigwait thread do): let this one through for the test only. */
     sigset_t one, saved;
@@ -605,16 +555,6 @@ static int self_test_locked(int sig)
     capture_locked(&self, 1, &tc, &slot_of, sig, NULL, NULL);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     return tc.status == CAPTURE_OK && tc.n_pcs > 0 ? 0 : -1;
-}
-
-static int load_libgcc_unwinder(void)
-{
-    void *h = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!h)
-        return -1;
-    gcc_backtrace = (unwind_backtrace_fn)dlsym(h, "_Unwind_Backtrace");
-    gcc_get_ip = (unwind_get_ip_fn)dlsym(h, "_Unwind_GetIPInfo");
-    return gcc_backtrace && gcc_get_ip ? 0 : -1;
 }
 
 static void atfork_child(void)
@@ -639,7 +579,7 @@ int threads_capture_start(void)
                   "SIGUSR1, SIGUSR2 or off); using %d",
                   env, want);
     }
-    if (want && load_libgcc_unwinder() != 0) {
+    if (want && unwind_signal_init() != 0) {
         cprof_log("cannot load libgcc_s.so.1 (the unwinder); thread dumps disabled");
         want = 0;
     }

@@ -7,10 +7,26 @@
  * which also works through code built without frame pointers (Debian's libc).
  * The caller holds the heap recursion guard, so anything libunwind allocates
  * goes straight to the real allocator.
+ *
+ * Signal handlers (thread dumps, CPU samples) use libgcc's _Unwind_Backtrace
+ * instead, taken from libgcc_s.so.1 by dlsym: libunwind (linked above)
+ * exports the same _Unwind_* names, and which one a plain reference binds to
+ * would depend on the program's load order. On glibc >= 2.35 with gcc >= 12
+ * it finds unwind tables through _dl_find_object, lock-free and
+ * malloc-free, so a signal landing inside dlopen, dlclose or a C++ throw on
+ * the same thread cannot deadlock on the loader lock (reference §3). Its
+ * only lazy steps (PLT binding, a pthread_once for register sizes) run in
+ * unwind_signal_init's warm-up walk, outside any handler. The walk starts in
+ * the handler; frames are dropped until the interrupted pc (from the
+ * ucontext) comes up through the kernel's signal frame, so the leaf is the
+ * interrupted instruction and no handler frame is kept.
  */
 #include "unwind.h"
 
+#include <dlfcn.h>
 #include <libunwind.h>
+#include <pthread.h>
+#include <ucontext.h>
 
 extern const char __start_cprof_hook_text[] __attribute__((visibility("hidden")));
 extern const char __stop_cprof_hook_text[] __attribute__((visibility("hidden")));
@@ -37,4 +53,84 @@ PROFILER_TEXT size_t unwind_capture(uint64_t *pcs, size_t max)
     for (size_t i = first; i < (size_t)n && out < max; i++)
         pcs[out++] = (uint64_t)(uintptr_t)raw[i];
     return out;
+}
+
+/* ---- signal-safe capture (libgcc) ----------------------------------------- */
+
+struct _Unwind_Context;
+typedef int (*unwind_trace_fn)(struct _Unwind_Context *, void *);
+typedef int (*unwind_backtrace_fn)(unwind_trace_fn, void *);
+typedef uintptr_t (*unwind_get_ip_fn)(struct _Unwind_Context *, int *);
+#define URC_NO_REASON 0
+#define URC_END_OF_STACK 5
+#define SIGNAL_SKIP_MAX 32 /* handler frames above the interrupted one */
+
+static unwind_backtrace_fn gcc_backtrace;
+static unwind_get_ip_fn gcc_get_ip;
+static pthread_once_t gcc_once = PTHREAD_ONCE_INIT;
+static int gcc_ok;
+
+typedef struct signal_walk {
+    uint64_t *pcs;
+    size_t max, n;
+    uintptr_t leaf; /* the interrupted pc: frames above it are the handler's */
+    int found, skipped;
+} signal_walk;
+
+static int signal_walk_frame(struct _Unwind_Context *ctx, void *arg)
+{
+    signal_walk *w = arg;
+    int before_insn = 0;
+    uintptr_t ip = gcc_get_ip(ctx, &before_insn);
+    if (!w->found) {
+        if (ip != w->leaf)
+            return ++w->skipped > SIGNAL_SKIP_MAX ? URC_END_OF_STACK : URC_NO_REASON;
+        w->found = 1;
+    }
+    if (ip == 0 || w->n >= w->max)
+        return URC_END_OF_STACK;
+    w->pcs[w->n++] = ip;
+    return URC_NO_REASON;
+}
+
+size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max)
+{
+    const ucontext_t *uc = ucontext;
+    signal_walk w = {.pcs = pcs, .max = max, .leaf = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]};
+    if (max == 0)
+        return 0;
+    if (gcc_ok)
+        gcc_backtrace(signal_walk_frame, &w);
+    if (!w.found) { /* the walk never reached the interrupted frame */
+        pcs[0] = w.leaf;
+        w.n = 1;
+    }
+    return w.n;
+}
+
+static int count_frame(struct _Unwind_Context *ctx, void *arg)
+{
+    (void)ctx;
+    ++*(int *)arg;
+    return URC_NO_REASON;
+}
+
+static void load_libgcc(void)
+{
+    void *h = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h)
+        return;
+    gcc_backtrace = (unwind_backtrace_fn)dlsym(h, "_Unwind_Backtrace");
+    gcc_get_ip = (unwind_get_ip_fn)dlsym(h, "_Unwind_GetIPInfo");
+    if (!gcc_backtrace || !gcc_get_ip)
+        return;
+    int frames = 0;
+    gcc_backtrace(count_frame, &frames); /* the warm-up walk */
+    gcc_ok = 1;
+}
+
+int unwind_signal_init(void)
+{
+    pthread_once(&gcc_once, load_libgcc);
+    return gcc_ok ? 0 : -1;
 }

@@ -22,6 +22,23 @@
  */
 size_t unwind_capture(uint64_t *pcs, size_t max);
 
+/*
+ * Signal-safe capture (thread dumps, CPU samples): libgcc's
+ * _Unwind_Backtrace, which finds unwind tables through glibc's lock-free
+ * _dl_find_object, so it neither allocates nor takes the loader lock.
+ * unwind_signal_init loads it and runs its lazy one-time steps; call it
+ * once in ordinary context before any handler may unwind (idempotent,
+ * thread-safe; 0, or -1 when libgcc_s cannot be loaded).
+ */
+int unwind_signal_init(void);
+/*
+ * In a signal handler: the interrupted thread's stack from the handler's
+ * ucontext, leaf first; pcs[0] is the interrupted (exact) pc, the handler's
+ * own frames are dropped. Async-signal-safe once unwind_signal_init
+ * succeeded. Returns the number of pcs (at least 1).
+ */
+size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max);
+
 /* 1 when pc lies in the profiler's hook section. */
 int unwind_is_profiler_pc(uint64_t pc);
 
