@@ -112,6 +112,21 @@ void cprof_response_free(cprof_response *resp);
 typedef void (*cprof_done_fn)(cprof_response *resp, void *user);
 int cprof_handle_async(const cprof_request *req, cprof_done_fn done, void *user);
 
+/* ---- CPU profile to a file (no HTTP needed) ----
+ *
+ * Sample every thread's CPU time at hz samples per CPU-second (0 = 100;
+ * 1..5000) until cprof_cpu_stop, then write a gzipped profile.proto to
+ * path (read it with `go tool pprof`). Threads created meanwhile are
+ * sampled too. One CPU profile at a time, HTTP requests included:
+ * cprof_cpu_start returns -1 (with one line on stderr) when one runs. A
+ * profile still running at exit is written then. CPROF_CPU_PROFILE=FILE
+ * does the same for a whole run with no code change.
+ */
+int cprof_cpu_start(const char *path, int hz);
+/* Stop and write the file. 0, or -1 when none was running or the file
+ * could not be written (said on stderr). */
+int cprof_cpu_stop(void);
+
 /*
  * The address the built-in listener is bound to ("127.0.0.1:6060"), or NULL
  * when it is not running. Useful with port 0.

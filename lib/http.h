@@ -32,6 +32,10 @@ typedef struct http_request {
     size_t n_headers;
     const uint8_t *body;
     size_t body_len;
+    /* Optional: returns nonzero once the client has closed the connection,
+     * so a long profile (the CPU profile) stops early. NULL: cannot tell. */
+    int (*client_gone)(void *ctx);
+    void *client_ctx;
 } http_request;
 
 typedef struct http_response {

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -313,6 +314,20 @@ static void absorb_body(req_ctx *ctx, const char *data, size_t len)
         buf_free(&ctx->body); /* the reply is 413 now: keep nothing */
 }
 
+/* Has the client closed its end? Its FIN (or a reset) shows as POLLRDHUP
+ * or POLLHUP on the connection's socket even while we are not reading it;
+ * with TLS the same holds (the socket is the same). Pending request bytes
+ * (a pipelined request) alone do not count. */
+static int client_gone(void *conn_ptr)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn_ptr, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return 0;
+    struct pollfd p = {.fd = ci->connect_fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx, const char *url,
                                       const char *method)
 {
@@ -356,6 +371,8 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
         /* Over the limit the router sees only the size and answers 413. */
         .body = too_large ? NULL : ctx->body.data,
         .body_len = too_large ? ctx->received : ctx->body.len,
+        .client_gone = client_gone,
+        .client_ctx = conn,
     };
     if (ctx->body.oom && ctx->received <= HTTP_MAX_BODY)
         return send_error(conn, 500, "out of memory while reading the request body");

@@ -224,7 +224,7 @@ static index_entry *index_entries(size_t *n)
     size_t k = 0;
     for (size_t i = 0; i < n_src; i++, k++) {
         e[k].name = src[i].name;
-        e[k].href = NULL; /* NAME?debug=1 */
+        e[k].href = src[i].raw_query ? src[i].name : NULL; /* NULL: NAME?debug=1 */
         e[k].count = src[i].count ? src[i].count() : -1;
         e[k].description = src[i].description;
     }
@@ -430,11 +430,15 @@ static int query_seconds(const http_request *req, http_response *resp)
 
 static void serve_profile(const profile_source *src, const http_request *req, http_response *resp)
 {
-    int debug;
+    int debug = 0;
     /* gc=N is accepted and ignored: there is no collector to run. */
-    if (query_seconds(req, resp) != 0 || query_debug(req, resp, &debug) != 0)
+    if (!src->raw_query && (query_seconds(req, resp) != 0 || query_debug(req, resp, &debug) != 0))
         return;
-    profile_request preq = {.name = src->name, .debug = debug};
+    profile_request preq = {.name = src->name,
+                            .debug = debug,
+                            .query = src->raw_query ? req->query : NULL,
+                            .client_gone = req->client_gone,
+                            .client_ctx = req->client_ctx};
     char err[256] = "";
     int status = src->write(&preq, &resp->body, err, sizeof err);
     if (status != 0) {

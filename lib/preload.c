@@ -15,6 +15,7 @@
  * through the constructor and binds its own port, or says why it cannot.
  */
 #include "config.h"
+#include "cpu.h"
 #include "cprof.h"
 #include "heap.h"
 #include "http.h"
@@ -77,6 +78,7 @@ static int start_with(const cprof_settings *s)
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
     threads_capture_start();
+    cpu_start_from_env();
     int rc = 0;
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);

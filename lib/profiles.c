@@ -12,23 +12,29 @@
 
 #include <string.h>
 
+#include "cpu.h"
 #include "heap.h"
 #include "threads.h"
 
 static const profile_source sources[] = {
-    {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write},
+    {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write, 0},
     {"goroutine",
      "Stack traces of all current threads: the threads profile under the name Go tools ask "
      "for. Use debug=2 as a query parameter for one block per thread.",
-     threads_count, threads_profile_write},
+     threads_count, threads_profile_write, 0},
     {"heap",
      "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
      "for compatibility and ignored (C has no garbage collector).",
-     heap_profile_count, heap_profile_write},
+     heap_profile_count, heap_profile_write, 0},
+    {"profile",
+     "CPU profile. You can specify the duration in the seconds GET parameter (default 30) and "
+     "the sampling rate in hz (default 100). After you get the profile file, use the go tool "
+     "pprof command to investigate the profile.",
+     NULL, cpu_profile_write, 1},
     {"threads",
      "Stack traces of all current threads, grouped by stack. debug=2 gives one block per "
      "thread: state, the system call it waits in, age, CPU time and the stack that created it.",
-     threads_count, threads_profile_write},
+     threads_count, threads_profile_write, 0},
 };
 
 #define N_SOURCES (sizeof sources / sizeof sources[0])

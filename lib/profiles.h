@@ -14,6 +14,12 @@
 typedef struct profile_request {
     const char *name; /* the profile asked for, e.g. "heap" */
     int debug;        /* 0 = gzipped profile.proto, >0 = text */
+    /* For sources with raw_query set: the undecoded query string (NULL when
+     * none), and a probe that says the client has gone away (NULL: cannot
+     * tell), so a long collection can end early. */
+    const char *query;
+    int (*client_gone)(void *ctx);
+    void *client_ctx;
 } profile_request;
 
 typedef struct profile_source {
@@ -24,6 +30,11 @@ typedef struct profile_source {
     /* Append the profile to out. Returns 0, or an HTTP status (4xx/5xx) with
      * a one-line reason (no newline) written to err. */
     int (*write)(const profile_request *req, buf *out, char *err, size_t err_len);
+    /* Nonzero: the source reads its own query parameters (the CPU profile's
+     * seconds and hz) instead of the router's debug/seconds checks, always
+     * answers profile.proto, and is linked from the index page without
+     * ?debug=1, as Go links /profile. */
+    int raw_query;
 } profile_source;
 
 /* NULL when no profile has that name. */

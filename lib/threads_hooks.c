@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -173,6 +174,7 @@ void threads_mark_internal_creator(int on)
 static void on_thread_exit(void *p)
 {
     birth *b = p;
+    cpu_thread_exiting();
     pthread_mutex_lock(&registry_lock);
     registry_unlink_locked(b);
     birth_release_locked(b);
@@ -246,6 +248,7 @@ PROFILER_TEXT static void *thread_trampoline(void *p)
     registry_insert(b);
     if (exit_key_ok)
         pthread_setspecific(exit_key, b);
+    cpu_thread_started(); /* a CPU profile running: arm this thread's timer */
     return start(arg);
 }
 
