@@ -33,6 +33,10 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 ASAN_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+# C++ helpers (tests/helpers/*.cc) and the plugin the CPU stress test loads.
+HELPER_CXX_SRCS := $(sort $(wildcard tests/helpers/*.cc))
+HELPER_BINS += $(HELPER_CXX_SRCS:tests/helpers/%.cc=$(BUILD)/tests/helpers/%) \
+               $(BUILD)/tests/helpers/libcpu_plugin.so
 # Examples: examples/NAME.c, or examples/NAME/*.c (one program per file,
 # extra link flags in examples/NAME/LIBS).
 EXAMPLE_SRCS:= $(sort $(wildcard examples/*.c examples/*/*.c))
@@ -88,6 +92,15 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libcprof.so
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< \
 	    -L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lcprof -lpthread
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.cc $(BUILD)/libcprof.so
+	@mkdir -p $(dir $@)
+	$(CXX) -std=gnu++17 $(WARN) -O1 -g -Iinclude -o $@ $< \
+	    -L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lcprof -ldl -lpthread
+
+$(BUILD)/tests/helpers/libcpu_plugin.so: tests/helpers/plugin/cpu_plugin.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -fPIC -shared -o $@ $<
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libcprof.so
 	@mkdir -p $(dir $@)
