@@ -134,7 +134,9 @@ int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, 
         *seconds = secs;
     }
     r = http_query_get(query, "hz", v, sizeof v);
-    if (r != 0 && (r < 0 || parse_bounded(v, CPU_MIN_HZ, CPU_MAX_HZ, hz) != 0)) {
+    /* "hz=" is no value, like a missing one (Go's FormValue). */
+    if (r != 0 && !(r > 0 && v[0] == '\0') &&
+        (r < 0 || parse_bounded(v, CPU_MIN_HZ, CPU_MAX_HZ, hz) != 0)) {
         snprintf(err, err_len, "invalid value for \"hz\" - must be an integer from %d to %d",
                  CPU_MIN_HZ, CPU_MAX_HZ);
         return 400;

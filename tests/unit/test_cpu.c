@@ -1,0 +1,295 @@
+/*
+ * test_cpu.c — the CPU profiler's parts that run in process: /profile's
+ * parameters (Go's fallbacks, our 400s), the sample ring (order, full ->
+ * lost, many producers against one consumer), aggregation into the profile
+ * model (sample types, period, the lost-samples frame), and whole sessions
+ * on this process: samples of a burning thread, a thread born mid-session
+ * armed and disarmed, the second session refused with Go's message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu.h"
+
+/* ---- parameters ---------------------------------------------------------- */
+
+static int params(const char *query, int max, int *secs, int *hz, char *err)
+{
+    return cpu_parse_params(query, max, secs, hz, err, 256);
+}
+
+static void test_params_defaults_and_go_fallbacks(void **state)
+{
+    (void)state;
+    int secs, hz;
+    char err[256];
+    const char *fallbacks[] = {NULL, "", "seconds=", "seconds=abc", "seconds=0", "seconds=-5",
+                               "seconds=1.5", "debug=1", "seconds=%zz"};
+    for (size_t i = 0; i < sizeof fallbacks / sizeof *fallbacks; i++) {
+        assert_int_equal(params(fallbacks[i], 300, &secs, &hz, err), 0);
+        assert_int_equal(secs, 30);
+        assert_int_equal(hz, 100);
+    }
+    assert_int_equal(params("seconds=7&hz=1000", 300, &secs, &hz, err), 0);
+    assert_int_equal(secs, 7);
+    assert_int_equal(hz, 1000);
+    assert_int_equal(params("seconds=300&hz=", 300, &secs, &hz, err), 0);
+    assert_int_equal(secs, 300);
+    assert_int_equal(hz, 100);
+    /* A limit under Go's default lowers the default. */
+    assert_int_equal(params(NULL, 10, &secs, &hz, err), 0);
+    assert_int_equal(secs, 10);
+}
+
+static void test_params_refused(void **state)
+{
+    (void)state;
+    int secs, hz;
+    char err[256];
+    assert_int_equal(params("seconds=301", 300, &secs, &hz, err), 400);
+    assert_string_equal(err, "profile duration exceeds the server's limit of 300 seconds");
+    assert_int_equal(params("seconds=99999999999999", 300, &secs, &hz, err), 400);
+    const char *bad_hz[] = {"hz=0", "hz=5001", "hz=abc", "hz=-1", "hz=10x", "hz=%00"};
+    for (size_t i = 0; i < sizeof bad_hz / sizeof *bad_hz; i++) {
+        assert_int_equal(params(bad_hz[i], 300, &secs, &hz, err), 400);
+        assert_string_equal(err, "invalid value for \"hz\" - must be an integer from 1 to 5000");
+    }
+}
+
+static void test_signal_names(void **state)
+{
+    (void)state;
+    assert_int_equal(cpu_parse_signal(NULL, 34, 64), SIGPROF);
+    assert_int_equal(cpu_parse_signal("SIGPROF", 34, 64), SIGPROF);
+    assert_int_equal(cpu_parse_signal("VTALRM", 34, 64), SIGVTALRM);
+    assert_int_equal(cpu_parse_signal("SIGRTMIN+5", 34, 64), 39);
+    assert_int_equal(cpu_parse_signal("SIGSEGV", 34, 64), -1);
+    assert_int_equal(cpu_parse_signal("off", 34, 64), -1);
+}
+
+/* ---- the ring ---------------------------------------------------------------- */
+
+typedef struct seen {
+    size_t n;
+    uint64_t first[64];
+    uint64_t weight;
+    int corrupt;
+} seen;
+
+static void collect(const uint64_t *pcs, size_t n, uint32_t weight, void *ctx)
+{
+    seen *s = ctx;
+    if (s->n < 64)
+        s->first[s->n] = pcs[0];
+    /* Producers write pcs[i] = tag + i: a torn record breaks the pattern. */
+    for (size_t i = 1; i < n; i++)
+        if (pcs[i] != pcs[0] + i)
+            s->corrupt = 1;
+    s->n++;
+    s->weight += weight;
+}
+
+static void test_ring_order_full_and_lost(void **state)
+{
+    (void)state;
+    cpu_ring *r = cpu_ring_new(3); /* rounded up to 4 */
+    assert_non_null(r);
+    uint64_t pcs[3];
+    for (int i = 0; i < 4; i++) {
+        pcs[0] = 100 * (uint64_t)i;
+        pcs[1] = pcs[0] + 1;
+        pcs[2] = pcs[0] + 2;
+        assert_int_equal(cpu_ring_push(r, pcs, 3, 1), 0);
+    }
+    assert_int_equal(cpu_ring_push(r, pcs, 3, 5), -1);
+    assert_int_equal(atomic_load(&r->lost), 5);
+    seen s = {0};
+    assert_int_equal(cpu_ring_drain(r, collect, &s), 4);
+    assert_int_equal(s.first[0], 0);
+    assert_int_equal(s.first[3], 300);
+    assert_false(s.corrupt);
+    /* Room again after the drain, across the wrap. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cpu_ring_push(r, pcs, 3, 1), 0);
+    assert_int_equal(cpu_ring_drain(r, collect, &s), 3);
+    assert_int_equal(cpu_ring_drain(r, collect, &s), 0);
+    cpu_ring_free(r);
+}
+
+#define PRODUCERS 4
+#define PUSHES 200000
+
+static cpu_ring *shared_ring;
+static atomic_int producers_done;
+
+static void *producer(void *arg)
+{
+    uint64_t tag = (uint64_t)(uintptr_t)arg << 32;
+    uint64_t pcs[CPU_MAX_FRAMES];
+    for (uint64_t i = 0; i < PUSHES; i++) {
+        size_t n = 1 + i % CPU_MAX_FRAMES;
+        for (size_t k = 0; k < n; k++)
+            pcs[k] = tag + i * 100 + k;
+        cpu_ring_push(shared_ring, pcs, n, 1);
+    }
+    atomic_fetch_add(&producers_done, 1);
+    return NULL;
+}
+
+static void test_ring_many_producers(void **state)
+{
+    (void)state;
+    shared_ring = cpu_ring_new(256);
+    pthread_t t[PRODUCERS];
+    for (uintptr_t i = 0; i < PRODUCERS; i++)
+        pthread_create(&t[i], NULL, producer, (void *)(i + 1));
+    seen s = {0};
+    while (atomic_load(&producers_done) < PRODUCERS)
+        cpu_ring_drain(shared_ring, collect, &s);
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_join(t[i], NULL);
+    cpu_ring_drain(shared_ring, collect, &s);
+    assert_false(s.corrupt);
+    assert_int_equal(s.weight + atomic_load(&shared_ring->lost), (uint64_t)PRODUCERS * PUSHES);
+    assert_int_equal(s.n, atomic_load(&shared_ring->pushed));
+    cpu_ring_free(shared_ring);
+}
+
+/* ---- aggregation into the model ------------------------------------------------ */
+
+static void test_stacks_profile(void **state)
+{
+    (void)state;
+    cpu_stacks *s = cpu_stacks_new();
+    uint64_t a[3] = {0x1000, 0x2000, 0x3000}, b[2] = {0x1000, 0x2000};
+    cpu_stacks_add(s, a, 3, 1);
+    cpu_stacks_add(s, b, 2, 2);
+    cpu_stacks_add(s, a, 3, 1);
+    for (uint64_t i = 0; i < 5000; i++) { /* forces the table to grow */
+        uint64_t c[2] = {0x5000 + i, 0x9000};
+        cpu_stacks_add(s, c, 2, 1);
+    }
+    cpu_stacks_add_lost(s, 7);
+    assert_int_equal(cpu_stacks_total(s), 4 + 5000 + 7);
+    assert_int_equal(cpu_stacks_lost(s), 7);
+    profile *p = cpu_stacks_profile(s, 250, 1234, 5678);
+    assert_non_null(p);
+    assert_int_equal(p->n_sample_types, 2);
+    assert_string_equal(p->sample_types[0].type, "samples");
+    assert_string_equal(p->sample_types[0].unit, "count");
+    assert_string_equal(p->sample_types[1].type, "cpu");
+    assert_string_equal(p->sample_types[1].unit, "nanoseconds");
+    assert_string_equal(p->period_type.type, "cpu");
+    assert_int_equal(p->period, 4000000);
+    assert_int_equal(p->time_nanos, 1234);
+    assert_int_equal(p->duration_nanos, 5678);
+    assert_true(p->leaf_pc_exact);
+    assert_int_equal(p->n_samples, 2 + 5000 + 1);
+    int found_a = 0, found_lost = 0;
+    int64_t total = 0;
+    for (size_t i = 0; i < p->n_samples; i++) {
+        profile_sample *x = &p->samples[i];
+        assert_int_equal(x->values[1], x->values[0] * 4000000);
+        total += x->values[0];
+        if (x->n_pcs == 3 && x->pcs[2] == 0x3000) {
+            found_a = 1;
+            assert_int_equal(x->values[0], 2);
+        }
+        if (x->n_pcs == 1 && x->pcs[0] == cpu_lost_samples_pc()) {
+            found_lost = 1;
+            assert_int_equal(x->values[0], 7);
+        }
+    }
+    assert_true(found_a);
+    assert_true(found_lost);
+    assert_int_equal(total, 4 + 5000 + 7);
+    profile_free(p);
+    cpu_stacks_free(s);
+}
+
+/* ---- sessions on this process ------------------------------------------------------ */
+
+static int64_t thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((noinline)) static void burn_ms(int ms)
+{
+    int64_t end = thread_cpu_ms() + ms;
+    volatile uint64_t x = 1;
+    while (thread_cpu_ms() < end)
+        for (int i = 0; i < 10000; i++)
+            x = x * 3 + 1;
+}
+
+static void *burner(void *arg)
+{
+    burn_ms((int)(intptr_t)arg);
+    return NULL;
+}
+
+static void test_session_samples_threads(void **state)
+{
+    (void)state;
+    char err[256];
+    cpu_stacks *acc = cpu_stacks_new();
+    size_t before = 0;
+    assert_int_equal(cpu_session_begin(1000, err, sizeof err), 0);
+    before = cpu_session_armed_threads();
+    assert_true(before >= 1);
+    /* A second session is refused with Go's message. */
+    char err2[256];
+    assert_int_equal(cpu_session_begin(100, err2, sizeof err2), 500);
+    assert_string_equal(err2, CPU_BUSY_MESSAGE);
+    burn_ms(100);
+    /* A thread born now arms its own timer and deletes it when it ends. */
+    pthread_t t;
+    pthread_create(&t, NULL, burner, (void *)(intptr_t)100);
+    pthread_join(t, NULL);
+    assert_int_equal(cpu_session_armed_threads(), before);
+    cpu_session_drain(acc);
+    cpu_session_end(acc);
+    assert_int_equal(cpu_session_armed_threads(), 0);
+    /* ~200 ms of CPU at 1000 Hz: CPU-time based, so load cannot starve it. */
+    uint64_t n = cpu_stacks_total(acc);
+    print_message("samples: %llu (lost %llu)\n", (unsigned long long)n,
+                  (unsigned long long)cpu_stacks_lost(acc));
+    assert_true(n >= 100);
+    assert_true(n <= 400);
+    cpu_stacks_free(acc);
+    /* After the end: no timer fires, a new session can begin. */
+    burn_ms(30);
+    acc = cpu_stacks_new();
+    assert_int_equal(cpu_session_begin(100, err, sizeof err), 0);
+    cpu_session_end(acc);
+    cpu_stacks_free(acc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params_defaults_and_go_fallbacks),
+        cmocka_unit_test(test_params_refused),
+        cmocka_unit_test(test_signal_names),
+        cmocka_unit_test(test_ring_order_full_and_lost),
+        cmocka_unit_test(test_ring_many_producers),
+        cmocka_unit_test(test_stacks_profile),
+        cmocka_unit_test(test_session_samples_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
