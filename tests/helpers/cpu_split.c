@@ -10,10 +10,12 @@
  * (cumulative), EOF ends the program.
  * With arguments "file PATH SECONDS HZ" it profiles itself with
  * cprof_cpu_start/cprof_cpu_stop for SECONDS and prints the snapshots
- * before and after.
+ * before and after. With "own-sigprof" it installs its own SIGPROF handler
+ * first (cprof must refuse to profile rather than take it).
  */
 #include <cprof.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,8 +92,15 @@ static void snap(void)
     fflush(stdout);
 }
 
+static void own_handler(int sig)
+{
+    (void)sig;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "own-sigprof") == 0)
+        signal(SIGPROF, own_handler);
     pthread_t a, b;
     pthread_create(&a, NULL, mixed, NULL);
     pthread_create(&b, NULL, pure, NULL);
