@@ -53,7 +53,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
-.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer
+.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 lib: $(BUILD)/libcprof.so
 
@@ -140,6 +140,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# CPU profiler overhead at 100 and 1000 Hz vs gperftools and perf record
+bench-cpu: deps
+	@$(MAKE) --no-print-directory all
+	@bench/cpu.sh
 
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:

@@ -8,7 +8,8 @@ set -eu
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev
-libclang-rt-14-dev libhiredis-dev redis-server graphviz time"
+libclang-rt-14-dev libhiredis-dev redis-server graphviz time
+libgoogle-perftools-dev linux-perf"
 
 missing=""
 for p in $PACKAGES; do
