@@ -1,7 +1,8 @@
 #!/bin/bash
 # CPU profiler overhead: bench/cpu_burn (2 threads of integer work under a
-# 12-deep call chain, -O2) run not profiled, under cprof at 100 Hz and at
-# 1000 Hz (CPROF_CPU_PROFILE), under gperftools' libprofiler (CPUPROFILE,
+# 12-deep call chain, -O2) run not profiled, preloaded with cprof but not
+# profiling (cprof_off: the fixed cost of loading it), under cprof at 100 Hz
+# and at 1000 Hz (CPROF_CPU_PROFILE), under gperftools' libprofiler (CPUPROFILE,
 # Debian libgoogle-perftools-dev) and under `perf record -g` at the same
 # rates, in alternating rounds within the same run. Prints each
 # configuration's best CPU time (the program's own getrusage, taken before
@@ -29,7 +30,7 @@ if command -v perf >/dev/null &&
     perf_ok=1
 fi
 
-configs=(baseline cprof_100 cprof_1000)
+configs=(baseline cprof_off cprof_100 cprof_1000)
 [ -n "$gperf" ] && configs+=(gperftools_100 gperftools_1000)
 [ "$perf_ok" = 1 ] && configs+=(perf_100 perf_1000)
 
@@ -37,6 +38,7 @@ run_config() { # CONFIG -> the program's output line; profile in $out/CONFIG.*
     local c=$1 hz=${1##*_}
     case $c in
     baseline) "$burn" 2 "$work" ;;
+    cprof_off) CPROF_ADDR=off CPROF_HEAP_RATE=0 LD_PRELOAD=$lib "$burn" 2 "$work" ;;
     cprof_*) CPROF_ADDR=off CPROF_HEAP_RATE=0 CPROF_CPU_PROFILE="$out/$c.pb.gz" CPROF_CPU_HZ=$hz \
         LD_PRELOAD=$lib "$burn" 2 "$work" ;;
     gperftools_*) CPUPROFILE="$out/$c.prof" CPUPROFILE_FREQUENCY=$hz LD_PRELOAD=$gperf \

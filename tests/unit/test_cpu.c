@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "http.h"
 
 /* ---- parameters ---------------------------------------------------------- */
 
@@ -280,6 +281,60 @@ static void test_session_samples_threads(void **state)
     cpu_stacks_free(acc);
 }
 
+/* ---- through the router (the path cprof_handle takes) ------------------------------ */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_router_profile(void **state)
+{
+    (void)state;
+    http_request req = {.method = "GET", .path = "/profile", .query = "seconds=1&hz=500"};
+    http_response resp;
+    int64_t t0 = mono_ms();
+    http_route(&req, &resp);
+    int64_t took = mono_ms() - t0;
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.content_type, "application/octet-stream");
+    assert_string_equal(resp.content_disposition, "attachment; filename=\"profile\"");
+    assert_true(resp.body.len > 20);
+    assert_int_equal(resp.body.data[0], 0x1f); /* gzip */
+    assert_int_equal(resp.body.data[1], 0x8b);
+    assert_true(took >= 1000);
+    http_response_free(&resp);
+}
+
+static int gone_at_once(void *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+static void test_router_client_gone(void **state)
+{
+    (void)state;
+    http_request req = {.method = "GET",
+                        .path = "/profile",
+                        .query = "seconds=20",
+                        .client_gone = gone_at_once};
+    http_response resp;
+    int64_t t0 = mono_ms();
+    http_route(&req, &resp);
+    assert_true(mono_ms() - t0 < 5000);
+    assert_int_equal(resp.status, 500);
+    http_response_free(&resp);
+    /* Everything was released: the next profile begins. */
+    char err[256];
+    cpu_stacks *acc = cpu_stacks_new();
+    assert_int_equal(cpu_session_begin(100, err, sizeof err), 0);
+    cpu_session_end(acc);
+    cpu_stacks_free(acc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_ring_many_producers),
         cmocka_unit_test(test_stacks_profile),
         cmocka_unit_test(test_session_samples_threads),
+        cmocka_unit_test(test_router_profile),
+        cmocka_unit_test(test_router_client_gone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
