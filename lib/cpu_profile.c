@@ -117,21 +117,17 @@ int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, 
     *seconds = CPU_DEFAULT_SECONDS < max_seconds ? CPU_DEFAULT_SECONDS : max_seconds;
     *hz = CPU_DEFAULT_HZ;
     int r = http_query_get(query, "seconds", v, sizeof v);
-    int secs;
-    /* Go: ParseInt failure or sec <= 0 falls back to 30 seconds. A number
-     * too large for an int is a valid request for too long a profile. */
-    if (r > 0 && v[0] && strspn(v, "0123456789") == strlen(v) && strlen(v) > 9) {
-        snprintf(err, err_len, "profile duration exceeds the server's limit of %d seconds",
-                 max_seconds);
-        return 400;
-    }
-    if (r > 0 && parse_bounded(v, 1, INT32_MAX, &secs) == 0) {
+    /* Go: a ParseInt failure (overflow included) or sec <= 0 falls back to
+     * 30 seconds; a valid duration beyond the limit is refused. */
+    int64_t secs;
+    const char *digits = r > 0 && v[0] == '+' ? v + 1 : v;
+    if (r > 0 && parse_int64(digits, INT64_MIN, INT64_MAX, &secs) == 0 && secs > 0) {
         if (secs > max_seconds) {
             snprintf(err, err_len, "profile duration exceeds the server's limit of %d seconds",
                      max_seconds);
             return 400;
         }
-        *seconds = secs;
+        *seconds = (int)secs;
     }
     r = http_query_get(query, "hz", v, sizeof v);
     /* "hz=" is no value, like a missing one (Go's FormValue). */
