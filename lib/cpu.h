@@ -99,6 +99,10 @@ void cpu_session_drain(cpu_stacks *acc);
 void cpu_session_end(cpu_stacks *acc);
 /* Threads with a timer right now (tests). */
 size_t cpu_session_armed_threads(void);
+/* Threads that blocked the signal when the last session began (they go
+ * unsampled while they block it), and the signal. */
+size_t cpu_session_blocked_threads(void);
+int cpu_session_signal(void);
 
 /* Hooks of the pthread_create trampoline (threads_hooks.c): a thread born
  * during a session arms its own timer; a dying one deletes it. */

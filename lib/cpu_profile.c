@@ -91,6 +91,16 @@ static profile *collection_end(collection *c)
 {
     cpu_session_end(c->acc);
     profile *p = cpu_stacks_profile(c->acc, c->hz, c->start_wall, monotonic_ns() - c->start_mono);
+    size_t blocked = cpu_session_blocked_threads();
+    if (p && blocked) {
+        /* Shown by go tool pprof -comments: CPU those threads used is missing. */
+        char note[160];
+        snprintf(note, sizeof note,
+                 "cprof: %zu thread(s) blocked signal %d when the profile began and were not "
+                 "sampled while they blocked it",
+                 blocked, cpu_session_signal());
+        profile_add_comment(p, note);
+    }
     cpu_stacks_free(c->acc);
     c->acc = NULL;
     return p;

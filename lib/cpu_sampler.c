@@ -72,6 +72,7 @@ static int handler_signal; /* under session_lock */
 static uint32_t generation;
 static int64_t period_ns;
 static uint64_t rng_state;
+static size_t blocked_at_begin; /* threads blocking the signal at begin */
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static timer_slot *table; /* TABLE_CAP slots, mmap'd once */
@@ -256,15 +257,37 @@ static void disarm_all_locked(void)
     table_used = table_live = 0;
 }
 
+/* A thread that blocks the signal is armed anyway (it may unblock it) but
+ * cannot be sampled meanwhile: counted, so the profile can say so. */
+static int blocks_signal(pid_t tid, int sig)
+{
+    char status[4096];
+    return threads_read_status(tid, status, sizeof status) == 0 &&
+           threads_status_has_signal(status, "SigBlk", sig) == 1;
+}
+
 static void arm_existing_threads(void)
 {
-    size_t n = 0;
+    size_t n = 0, blocked = 0;
     pid_t *tids = threads_list(&n);
+    for (size_t i = 0; i < n; i++)
+        blocked += (size_t)blocks_signal(tids[i], handler_signal);
     pthread_mutex_lock(&table_lock);
     for (size_t i = 0; i < n; i++)
         arm_thread_locked(tids[i], thread_cpu_clock(tids[i]), 0);
     pthread_mutex_unlock(&table_lock);
     free(tids);
+    blocked_at_begin = blocked;
+}
+
+size_t cpu_session_blocked_threads(void)
+{
+    return blocked_at_begin;
+}
+
+int cpu_session_signal(void)
+{
+    return handler_signal;
 }
 
 size_t cpu_session_armed_threads(void)

@@ -37,7 +37,8 @@ static void test_params_defaults_and_go_fallbacks(void **state)
     int secs, hz;
     char err[256];
     const char *fallbacks[] = {NULL, "", "seconds=", "seconds=abc", "seconds=0", "seconds=-5",
-                               "seconds=1.5", "debug=1", "seconds=%zz"};
+                               "seconds=1.5", "debug=1", "seconds=%zz",
+                               "seconds=99999999999999999999999" /* ParseInt overflow */};
     for (size_t i = 0; i < sizeof fallbacks / sizeof *fallbacks; i++) {
         assert_int_equal(params(fallbacks[i], 300, &secs, &hz, err), 0);
         assert_int_equal(secs, 30);
