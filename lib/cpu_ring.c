@@ -62,8 +62,8 @@ int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weigh
         uint64_t seq = atomic_load_explicit(&rec->seq, memory_order_acquire);
         int64_t diff = (int64_t)(seq - pos);
         if (diff == 0) {
-            if (atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + 1,
-                                                      memory_order_relaxed, memory_order_relaxed))
+            if (atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + 1, memory_order_relaxed,
+                                                      memory_order_relaxed))
                 break;
         } else if (diff < 0) { /* the consumer has not freed this slot yet */
             atomic_fetch_add_explicit(&r->lost, weight, memory_order_relaxed);

@@ -88,8 +88,7 @@ static void cpu_handler(int sig, siginfo_t *si, void *uc)
     int saved_errno = errno;
     atomic_fetch_add(&in_handler, 1);
     uint64_t token = atomic_load(&active_token);
-    if (token && si->si_code == SI_TIMER &&
-        (uint64_t)(uintptr_t)si->si_value.sival_ptr == token) {
+    if (token && si->si_code == SI_TIMER && (uint64_t)(uintptr_t)si->si_value.sival_ptr == token) {
         cpu_ring *ring = atomic_load(&active_ring);
         uint64_t pcs[CPU_MAX_FRAMES];
         size_t n = unwind_from_signal(uc, pcs, CPU_MAX_FRAMES);
@@ -370,8 +369,9 @@ int cpu_session_begin(int hz, char *err, size_t err_len)
     if (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ)
         return begin_fail(err, err_len, "Could not enable CPU profiling: invalid rate");
     if (unwind_signal_init() != 0)
-        return begin_fail(err, err_len,
-                          "Could not enable CPU profiling: cannot load libgcc_s.so.1 (the unwinder)");
+        return begin_fail(
+            err, err_len,
+            "Could not enable CPU profiling: cannot load libgcc_s.so.1 (the unwinder)");
     if (!table) {
         void *m = mmap(NULL, TABLE_CAP * sizeof *table, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -17,7 +17,8 @@
 #include "threads.h"
 
 static const profile_source sources[] = {
-    {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write, 0},
+    {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write,
+     0},
     {"goroutine",
      "Stack traces of all current threads: the threads profile under the name Go tools ask "
      "for. Use debug=2 as a query parameter for one block per thread.",

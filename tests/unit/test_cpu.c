@@ -36,9 +36,12 @@ static void test_params_defaults_and_go_fallbacks(void **state)
     (void)state;
     int secs, hz;
     char err[256];
-    const char *fallbacks[] = {NULL, "", "seconds=", "seconds=abc", "seconds=0", "seconds=-5",
-                               "seconds=1.5", "debug=1", "seconds=%zz",
-                               "seconds=99999999999999999999999" /* ParseInt overflow */};
+    const char *fallbacks[] = {
+        NULL,          "",
+        "seconds=",    "seconds=abc",
+        "seconds=0",   "seconds=-5",
+        "seconds=1.5", "debug=1",
+        "seconds=%zz", "seconds=99999999999999999999999" /* ParseInt overflow */};
     for (size_t i = 0; i < sizeof fallbacks / sizeof *fallbacks; i++) {
         assert_int_equal(params(fallbacks[i], 300, &secs, &hz, err), 0);
         assert_int_equal(secs, 30);
@@ -318,10 +321,8 @@ static int gone_at_once(void *ctx)
 static void test_router_client_gone(void **state)
 {
     (void)state;
-    http_request req = {.method = "GET",
-                        .path = "/profile",
-                        .query = "seconds=20",
-                        .client_gone = gone_at_once};
+    http_request req = {
+        .method = "GET", .path = "/profile", .query = "seconds=20", .client_gone = gone_at_once};
     http_response resp;
     int64_t t0 = mono_ms();
     http_route(&req, &resp);
