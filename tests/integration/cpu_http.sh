@@ -52,6 +52,17 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed_ms" -lt 5000 ] || fail "the profile after a hang-up took ${elapsed_ms} ms"
 
 curl -s "$BASE/" | grep -q "<a href='profile'>profile</a>" || fail "index does not link profile"
+# Only our timers' signals count (si_code, token): a SIGPROF from outside,
+# during a profile or after one, is neither a sample nor fatal.
+curl -s -o "$WORK/kill.pb.gz" "$BASE/profile?seconds=1" &
+req=$!
+sleep 0.3
+kill -PROF "$APP_PID"
+wait "$req" || fail "profile request during an outside SIGPROF"
+kill -PROF "$APP_PID"
+sleep 0.2
+kill -0 "$APP_PID" || fail "an outside SIGPROF killed the program"
+pprof_clean -top "$WORK/kill.pb.gz" >/dev/null
 finish_app || fail "cpu_split exited with an error"
 
 # The program's own SIGPROF handler is never taken.

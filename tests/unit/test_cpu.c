@@ -277,6 +277,13 @@ static void test_session_samples_threads(void **state)
     assert_true(n >= 100);
     assert_true(n <= 400);
     cpu_stacks_free(acc);
+    /* Every timer is gone with the session (the kernel's list of this
+     * process's POSIX timers is empty). */
+    FILE *timers = fopen("/proc/self/timers", "r");
+    if (timers) {
+        assert_int_equal(fgetc(timers), EOF);
+        fclose(timers);
+    }
     /* After the end: no timer fires, a new session can begin. */
     burn_ms(30);
     acc = cpu_stacks_new();
