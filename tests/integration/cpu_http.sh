@@ -75,12 +75,14 @@ CPROF_CPU_SIGNAL=SIGVTALRM start_preloaded other "$HELPERS/cpu_split" own-sigpro
 wait_for_line other ready
 expect 200 "" "$BASE/profile?seconds=1"
 
-# A thread that blocks every signal cannot be sampled: the profile says so.
+# A thread that blocks every signal cannot be sampled: the profile says so
+# (the count may include a thread caught while being created: glibc starts
+# new threads with every signal blocked).
 exec 9>&-
 start_preloaded blocked "$HELPERS/threads_signals" blocked
 wait_for_line blocked ready
 curl -sf -o "$WORK/blocked.pb.gz" "$BASE/profile?seconds=1" || fail "profile with a blocking thread"
 pprof_clean -comments "$WORK/blocked.pb.gz" >"$WORK/comments.txt"
-grep -q "cprof: 1 thread(s) blocked signal $(kill -l PROF 2>/dev/null || echo 27) when the profile began" \
+grep -qE "cprof: [1-9][0-9]* thread\(s\) blocked signal $(kill -l PROF) when the profile began" \
     "$WORK/comments.txt" || fail "no comment on the blocking thread: $(cat "$WORK/comments.txt")"
 echo ok
