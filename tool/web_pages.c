@@ -91,6 +91,12 @@ static void source_link(buf *b, const web_page *pg, const char *name)
     buf_free(&re);
 }
 
+/* Percentages come padded for text columns; a table aligns them itself. */
+static const char *unpadded(const char *s)
+{
+    return s + strspn(s, " ");
+}
+
 static int emit_top(report *r, void *ctx, cp_err *err)
 {
     (void)err;
@@ -119,9 +125,11 @@ static int emit_top(report *r, void *ctx, cp_err *err)
                    (long long)n->cum);
         html_escape(b, n->printable);
         buf_printf(b, "\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
-                   report_format_value(r, n->flat, flat), measure_percentage(p1, n->flat, r->total),
-                   measure_percentage(p2, flat_sum, r->total), report_format_value(r, n->cum, cum),
-                   measure_percentage(p3, n->cum, r->total));
+                   report_format_value(r, n->flat, flat),
+                   unpadded(measure_percentage(p1, n->flat, r->total)),
+                   unpadded(measure_percentage(p2, flat_sum, r->total)),
+                   report_format_value(r, n->cum, cum),
+                   unpadded(measure_percentage(p3, n->cum, r->total)));
         source_link(b, pg, n->printable);
         html_escape(b, report_inline_label(n));
         buf_append_str(b, "</td></tr>\n");
@@ -323,7 +331,7 @@ void web_page_html(buf *out, const web_page *pg, const char *error)
     buf_append_byte(&qs, 0);
     const char *q = (const char *)qs.data;
     buf_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                    "<title>cprof: %s</title>\n"
+                    "<title>cprof: %s</title>\n<link rel=\"icon\" href=\"data:,\">\n"
                     "<link rel=\"stylesheet\" href=\"/ui/assets/ui.css\"></head>\n"
                     "<body class=\"view-%s\">\n<header><span class=\"brand\">cprof</span>\n",
                views[pg->kind].label, views[pg->kind].id);

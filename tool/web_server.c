@@ -259,15 +259,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 /* ---- the daemon --------------------------------------------------------- */
 
-static struct MHD_Daemon *start(web_state *st, const char *spec, char *shown, size_t cap)
+static struct MHD_Daemon *start(web_state *st, const char *spec, const char *host,
+                                unsigned port, char *shown, size_t cap)
 {
-    char host[256];
-    unsigned port;
-    cp_err err;
-    if (web_parse_listen(spec, host, sizeof host, &port, &err) != 0) {
-        fprintf(stderr, "cprof: %s\n", err.msg);
-        return NULL;
-    }
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
     int gai = getaddrinfo(host, NULL, &hints, &ai);
     if (gai != 0) {
@@ -299,6 +293,12 @@ static struct MHD_Daemon *start(web_state *st, const char *spec, char *shown, si
 int web_serve(cli *c)
 {
     cp_err err;
+    char host[256];
+    unsigned port;
+    if (web_parse_listen(c->http, host, sizeof host, &port, &err) != 0) {
+        fprintf(stderr, "cprof: %s\n", err.msg);
+        return 2;
+    }
     web_state st = {.c = c};
     st.p = pipeline_load(c, &err);
     if (!st.p)
@@ -312,7 +312,7 @@ int web_serve(cli *c)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     char shown[400];
-    struct MHD_Daemon *d = start(&st, c->http, shown, sizeof shown);
+    struct MHD_Daemon *d = start(&st, c->http, host, port, shown, sizeof shown);
     if (!d) {
         profile_free(st.p);
         return 1;

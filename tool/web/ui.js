@@ -86,8 +86,11 @@ function percentage(value, total) {
       text.setAttribute("y", Number(rect.getAttribute("y")) + height - 4);
       g.insertBefore(text, rect.nextSibling);
     }
+    // v: the value the width stands for (with a base: grown + shrunk).
+    var v = g.dataset.grown !== undefined ? Number(g.dataset.grown) + Number(g.dataset.shrunk)
+                                          : Number(g.dataset.value);
     var f = { g: g, rect: rect, text: text, title: t, name: cut > 0 ? t.slice(0, cut) : t,
-              x: Number(rect.getAttribute("x")), w: Number(rect.getAttribute("width")) };
+              x: Number(rect.getAttribute("x")), w: Number(rect.getAttribute("width")), v: v };
     g.frame = f;
     frames.push(f);
   });
@@ -153,9 +156,9 @@ function percentage(value, total) {
       if (!re.test(f.name)) return;
       f.g.classList.add("match");
       var up = f.g.parentNode.closest("g.match");
-      if (!up) sum += f.w;
+      if (!up) sum += f.v;
     });
-    matched.textContent = "Matched: " + percentage(sum, root.w);
+    matched.textContent = "Matched: " + percentage(sum, root.v);
   }
   search.addEventListener("input", highlight);
 })();
