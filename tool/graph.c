@@ -19,11 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
 /* ---- paths ------------------------------------------------------------- */
 
 const char *clean_path(const char *path)

@@ -22,6 +22,11 @@
 #include "htab.h"
 #include "model.h"
 
+static inline int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
 /* graph.NodeInfo; strings are interned (never NULL). */
 typedef struct node_info {
     const char *name, *orig_name;

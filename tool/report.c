@@ -16,11 +16,6 @@
 #include "htab.h"
 #include "measure.h"
 
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
 void strlist_push(strlist *l, const char *s)
 {
     if (l->n == l->cap) {
