@@ -25,14 +25,27 @@ command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh ins
 go_profiles "$WORK/go"
 export CPROF_HOME=$WORK/saved
 
+# The servers run a cprof built with ASan and UBSan (as cprof_malformed.sh
+# does): a memory error, or a leak at shutdown, fails the test.
+WEB_CPROF=$WORK/cprof-asan
+cc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+    -fno-omit-frame-pointer -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/lib" -I"$ROOT/tool" \
+    "$ROOT"/tool/*.c "$ROOT/lib/proto_wire.c" "$ROOT/lib/buf.c" \
+    "$ROOT/build/tool/web_assets_data.c" -o "$WEB_CPROF" \
+    $(pkg-config --cflags --libs zlib libcurl libmicrohttpd) -lm -lpthread ||
+    fail "could not build cprof with ASan"
+export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
+
+declare -A WEB_PIDS
 # start_web NAME ARGS...: cprof -http=127.0.0.1:0 ARGS in the background;
 # sets WEB_PID and WEB_URL from its "Serving web UI on URL" line.
 start_web() {
     local name=$1
     shift
-    "$CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     WEB_PID=$!
     PIDS+=("$WEB_PID")
+    WEB_PIDS[$name]=$WEB_PID
     WEB_URL=""
     for _ in $(seq 1 300); do
         WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/$name.err")
@@ -59,7 +72,7 @@ expect_status() {
 }
 
 start_web main "$WORK/go/mem.out"
-MAIN_URL=$WEB_URL MAIN_PID=$WEB_PID
+MAIN_URL=$WEB_URL
 start_web diff -diff_base="$WORK/go/cpu2.out" "$WORK/go/cpu.out"
 DIFF_URL=$WEB_URL
 
@@ -107,7 +120,7 @@ done
 HTTP_PORT=$(sed -n 's/^port //p' "$WORK/http.out")
 [ -n "$HTTP_PORT" ] || fail "profile server did not start"
 start_web refresh --token secret -H 'X-Test: yes' "http://127.0.0.1:$HTTP_PORT/debug/pprof/heap"
-REFRESH_URL=$WEB_URL REFRESH_PID=$WEB_PID
+REFRESH_URL=$WEB_URL
 
 # ---- the browser ---------------------------------------------------------------
 rm -rf "$ARTIFACTS"
@@ -130,12 +143,13 @@ grep -q 'id="notice">Refresh failed: http://127.0.0.1:[0-9]*/debug/pprof/heap: h
 grep -q '<table id="top"' "$WORK/body" || fail "failed refresh lost the profile"
 
 # ---- clean shutdown ---------------------------------------------------------------
-for pid in "$MAIN_PID" "$REFRESH_PID"; do
+for name in main diff refresh; do
+    pid=${WEB_PIDS[$name]}
     kill -INT "$pid"
     rc=0
-    timeout 10 tail --pid="$pid" -f /dev/null || fail "cprof -http did not stop on SIGINT"
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "cprof -http ($name) did not stop on SIGINT"
     wait "$pid" || rc=$?
-    [ "$rc" = 0 ] || fail "cprof -http exited $rc on SIGINT"
+    [ "$rc" = 0 ] || { cat "$WORK/$name.err" >&2; fail "cprof -http ($name) exited $rc on SIGINT"; }
 done
 grep -qx 'cprof: interrupt: web UI stopped' "$WORK/main.err" || fail "no stop message"
 one_line_error 2 "$CPROF" -http=127.0.0.1:99999 "$WORK/go/mem.out"
