@@ -170,7 +170,8 @@ static int emit_graph(report *r, void *ctx, cp_err *err)
     int rc = report_callgraph_svg(r, c.f, err);
     capture_end(&c);
     if (rc == 0) {
-        buf_append_str(pg->body, "<div id=\"graph\">");
+        buf_append_str(pg->body, "<div class=\"tools\"><button id=\"graph-fit\" type=\"button\">"
+                                 "Fit to width</button></div>\n<div id=\"graph\">");
         append_svg(pg->body, &c);
         buf_append_str(pg->body, "</div>\n");
     }

@@ -42,13 +42,14 @@ declare -A WEB_PIDS
 start_web() {
     local name=$1
     shift
-    "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    : >"$WORK/$name.err" # exists before the first look below, whatever the timing
+    "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
     WEB_PID=$!
     PIDS+=("$WEB_PID")
     WEB_PIDS[$name]=$WEB_PID
     WEB_URL=""
     for _ in $(seq 1 300); do
-        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/$name.err")
+        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/$name.err" || true)
         [ -n "$WEB_URL" ] && return 0
         kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited early"; }
         sleep 0.1
@@ -113,11 +114,11 @@ python3 "$ROOT/tests/integration/lib/cprof_http_server.py" "$SERVED" "$WORK/http
     >"$WORK/http.out" 2>&1 &
 HTTP_PID=$!
 PIDS+=("$HTTP_PID")
-for _ in $(seq 1 100); do
-    grep -q '^port ' "$WORK/http.out" && break
+for _ in $(seq 1 300); do
+    grep -q '^port ' "$WORK/http.out" 2>/dev/null && break
     sleep 0.1
 done
-HTTP_PORT=$(sed -n 's/^port //p' "$WORK/http.out")
+HTTP_PORT=$(sed -n 's/^port //p' "$WORK/http.out" 2>/dev/null || true)
 [ -n "$HTTP_PORT" ] || fail "profile server did not start"
 start_web refresh --token secret -H 'X-Test: yes' "http://127.0.0.1:$HTTP_PORT/debug/pprof/heap"
 REFRESH_URL=$WEB_URL

@@ -163,6 +163,15 @@ assert.match(await page.textContent("#graph svg"), /FieldsFunc/);
 assert.ok(await page.$("#graph svg g.edge"), "graphviz edges");
 ok(`call graph: ${nodes} nodes`);
 await shot("graph.png");
+const graphWidth = () => page.$eval("#graph svg", (s) => s.getBoundingClientRect().width);
+const natural = await graphWidth();
+await page.click("#graph-fit");
+const fitted = await graphWidth();
+const box = await page.$eval("#graph", (d) => d.clientWidth);
+assert.ok(Math.abs(fitted - box) < 2, `fitted graph: ${fitted} px in a ${box} px box`);
+await page.click("#graph-fit");
+assert.equal(await graphWidth(), natural, "natural size again");
+ok(`call graph: fit to width (${natural.toFixed(0)} -> ${fitted.toFixed(0)} px)`);
 
 // ---- source view, from a function in top ------------------------------------
 await Promise.all([page.waitForNavigation(), page.click("#nav-top")]);

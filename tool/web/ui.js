@@ -57,6 +57,17 @@ function percentage(value, total) {
   });
 })();
 
+// ---- call graph: natural size (scroll) or fitted to the window's width ----
+
+(function callGraph() {
+  var box = document.getElementById("graph"), fit = document.getElementById("graph-fit");
+  if (!box || !fit) return;
+  fit.addEventListener("click", function () {
+    var on = box.classList.toggle("fit");
+    fit.textContent = on ? "Natural size" : "Fit to width";
+  });
+})();
+
 // ---- flame graph: zoom, search, details ----------------------------------
 
 (function flameGraph() {
