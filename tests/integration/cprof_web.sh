@@ -43,7 +43,7 @@ start_web() {
     local name=$1
     shift
     : >"$WORK/$name.err" # exists before the first look below, whatever the timing
-    "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
+    env ${WEB_ENV:-} "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
     WEB_PID=$!
     PIDS+=("$WEB_PID")
     WEB_PIDS[$name]=$WEB_PID
@@ -105,6 +105,14 @@ grep -qx 'back must be a page of this server (/ui/...)' "$WORK/body" || fail "re
 expect_status 200 "$MAIN_URL/ui/?f=%3Cscript%3E%22x"
 ! grep -q '<script>"x' "$WORK/body" || fail "focus value not escaped"
 grep -q 'value="&lt;script&gt;&quot;x"' "$WORK/body" || fail "focus value not shown escaped"
+[ "$(curl -s -I -o /dev/null -w '%{http_code}' "$MAIN_URL/ui/flamegraph")" = 200 ] || fail "HEAD"
+# Without graphviz the graph page says what is missing; the others work.
+mkdir -p "$WORK/nodot"
+WEB_ENV="PATH=$WORK/nodot" start_web nodot "$WORK/go/mem.out"
+expect_status 500 "$WEB_URL/ui/graph"
+grep -q 'id="error">callgraph_svg needs graphviz&#39;s dot on PATH' "$WORK/body" ||
+    fail "no dot: no reason on the page"
+expect_status 200 "$WEB_URL/ui/flamegraph"
 echo "curl checks ok"
 
 # ---- a URL source that changes, for Refresh ----------------------------------
@@ -144,7 +152,7 @@ grep -q 'id="notice">Refresh failed: http://127.0.0.1:[0-9]*/debug/pprof/heap: h
 grep -q '<table id="top"' "$WORK/body" || fail "failed refresh lost the profile"
 
 # ---- clean shutdown ---------------------------------------------------------------
-for name in main diff refresh; do
+for name in main diff refresh nodot; do
     pid=${WEB_PIDS[$name]}
     kill -INT "$pid"
     rc=0
