@@ -65,6 +65,7 @@ typedef struct graph_opts {
     bool obj_names;       /* keep the binary name in every node */
     bool drop_negative;   /* leave out nodes with negative values */
     const node_set *kept; /* NULL: every node */
+    bool no_edges;        /* node values only (they never depend on edges) */
 } graph_opts;
 
 typedef struct graph {
