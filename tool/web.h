@@ -69,12 +69,12 @@ enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE };
 typedef struct web_page {
     enum web_view_kind kind;
     const web_query *q;
-    const cli *c;         /* sources and bases, for the header */
-    const cp_profile *p;  /* the loaded profile: its sample types */
+    const cli *c;        /* sources and bases, for the header */
+    const cp_profile *p; /* the loaded profile: its sample types */
     time_t loaded_at;
-    const char *notice;   /* a message above the view, or NULL */
-    buf *body;            /* the view's HTML (the emit functions fill it) */
-    int status;           /* HTTP status when emit fails (default 500) */
+    const char *notice; /* a message above the view, or NULL */
+    buf *body;          /* the view's HTML (the emit functions fill it) */
+    int status;         /* HTTP status when emit fails (default 500) */
 } web_page;
 
 /* The report's emit for a view (pipeline.h): ctx is the web_page. */

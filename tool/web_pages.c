@@ -242,8 +242,7 @@ static void nav(buf *b, const web_page *pg, const char *qs)
 {
     buf_append_str(b, "<nav>");
     for (size_t i = 0; i < N_VIEWS; i++) {
-        buf_printf(b, "<a id=\"nav-%s\" href=\"%s%s", views[i].id, views[i].path,
-                   *qs ? "?" : "");
+        buf_printf(b, "<a id=\"nav-%s\" href=\"%s%s", views[i].id, views[i].path, *qs ? "?" : "");
         html_escape(b, qs);
         buf_printf(b, "\"%s>%s</a> ", views[i].kind == pg->kind ? " class=\"active\"" : "",
                    views[i].label);
@@ -331,10 +330,11 @@ void web_page_html(buf *out, const web_page *pg, const char *error)
     web_query_string(&qs, pg->q);
     buf_append_byte(&qs, 0);
     const char *q = (const char *)qs.data;
-    buf_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                    "<title>cprof: %s</title>\n<link rel=\"icon\" href=\"data:,\">\n"
-                    "<link rel=\"stylesheet\" href=\"/ui/assets/ui.css\"></head>\n"
-                    "<body class=\"view-%s\">\n<header><span class=\"brand\">cprof</span>\n",
+    buf_printf(out,
+               "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+               "<title>cprof: %s</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+               "<link rel=\"stylesheet\" href=\"/ui/assets/ui.css\"></head>\n"
+               "<body class=\"view-%s\">\n<header><span class=\"brand\">cprof</span>\n",
                views[pg->kind].label, views[pg->kind].id);
     nav(out, pg, q);
     controls(out, pg, q);

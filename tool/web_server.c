@@ -186,8 +186,8 @@ static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
         snprintf(st->notice, sizeof st->notice,
                  "Refresh failed: %.600s (still showing the profile loaded before)", err.msg);
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
-                                                                MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (resp)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, back);
     return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
@@ -201,8 +201,12 @@ static bool view_of(const char *url, enum web_view_kind *kind)
         const char *path;
         enum web_view_kind kind;
     } routes[] = {
-        {"/", VIEW_TOP},          {"/ui", VIEW_TOP},       {"/ui/", VIEW_TOP},
-        {"/ui/top", VIEW_TOP},    {"/ui/flamegraph", VIEW_FLAME}, {"/ui/graph", VIEW_GRAPH},
+        {"/", VIEW_TOP},
+        {"/ui", VIEW_TOP},
+        {"/ui/", VIEW_TOP},
+        {"/ui/top", VIEW_TOP},
+        {"/ui/flamegraph", VIEW_FLAME},
+        {"/ui/graph", VIEW_GRAPH},
         {"/ui/source", VIEW_SOURCE},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
@@ -249,8 +253,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         const unsigned char *data = web_asset(url + 11, &len, &type);
         if (data)
             return queue(conn, 200,
-                         MHD_create_response_from_buffer(len, (void *)data,
-                                                         MHD_RESPMEM_PERSISTENT),
+                         MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT),
                          type);
     }
     snprintf(msg, sizeof msg, "404 page not found: %.200s", url);
@@ -259,8 +262,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 /* ---- the daemon --------------------------------------------------------- */
 
-static struct MHD_Daemon *start(web_state *st, const char *spec, const char *host,
-                                unsigned port, char *shown, size_t cap)
+static struct MHD_Daemon *start(web_state *st, const char *spec, const char *host, unsigned port,
+                                char *shown, size_t cap)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
     int gai = getaddrinfo(host, NULL, &hints, &ai);
@@ -285,8 +288,7 @@ static struct MHD_Daemon *start(web_state *st, const char *spec, const char *hos
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(shown, cap, v6 ? "http://[%s]:%u" : "http://%s:%u", host,
-             info ? info->port : port);
+    snprintf(shown, cap, v6 ? "http://[%s]:%u" : "http://%s:%u", host, info ? info->port : port);
     return d;
 }
 

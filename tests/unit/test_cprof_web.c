@@ -68,8 +68,9 @@ static cp_profile *make_profile(void)
         proto_put_int64(&b, 2, 3 + (int64_t)id);
         proto_end_message(&b, m);
     }
-    const char *strs[] = {"",     "alloc_space", "inuse_space", "bytes", "main",
-                          "std::vector<int>::push_back", "a&b\"q'<x>"};
+    const char *strs[] = {"",          "alloc_space", "inuse_space",
+                          "bytes",     "main",        "std::vector<int>::push_back",
+                          "a&b\"q'<x>"};
     for (size_t i = 0; i < 7; i++)
         proto_put_string(&b, 6, strs[i]);
     cp_err err = {""};
@@ -122,9 +123,8 @@ static void test_listen_errors(void **state)
     }
     assert_int_equal(web_parse_listen("::1:80", host, sizeof host, &port, &err), -1);
     assert_non_null(strstr(err.msg, "in brackets"));
-    assert_int_equal(web_parse_listen("a-very-long-host-name.example:1", host, sizeof host, &port,
-                                      &err),
-                     -1);
+    assert_int_equal(
+        web_parse_listen("a-very-long-host-name.example:1", host, sizeof host, &port, &err), -1);
     assert_non_null(strstr(err.msg, "host name too long"));
 }
 
@@ -156,8 +156,8 @@ static void test_query_defaults_and_overrides(void **state)
     assert_string_equal(q.si, "inuse_space"); /* the command line's values */
     assert_string_equal(q.filters.focus, "main");
     assert_string_equal(q.filters.hide, "x");
-    const char *args[] = {"si", "alloc_space", "f", "", "i", "push", "s", "a|b", "sf", "m",
-                          "h", "vec", NULL};
+    const char *args[] = {"si",  "alloc_space", "f", "",  "i",   "push", "s",
+                          "a|b", "sf",          "m", "h", "vec", NULL};
     assert_int_equal(parse(&q, args, &c, p, &err), 0);
     assert_string_equal(q.si, "alloc_space");
     assert_string_equal(q.filters.focus, ""); /* present and empty: cleared */
@@ -213,7 +213,8 @@ static void test_query_bad_values(void **state)
 static void test_query_string_is_encoded(void **state)
 {
     (void)state;
-    web_query q = {.si = "alloc_space", .filters = {.focus = "a b&c=d", .ignore = "", .show = "^x$"}};
+    web_query q = {.si = "alloc_space",
+                   .filters = {.focus = "a b&c=d", .ignore = "", .show = "^x$"}};
     buf b;
     buf_init(&b);
     web_query_string(&b, &q);
@@ -232,9 +233,9 @@ static void test_refresh_goes_back_only_to_our_pages(void **state)
     assert_true(web_local_path("/"));
     assert_true(web_local_path("/ui/"));
     assert_true(web_local_path("/ui/flamegraph?si=alloc_space&f=%5Emain%24"));
-    static const char *bad[] = {NULL,          "",          "ui/",          "//evil.example/ui/",
-                                "/\\evil",      "http://x/", "/ui/\r\nX: y", "/other",
-                                "/ui/a b",     "/uix"};
+    static const char *bad[] = {NULL,      "",          "ui/",          "//evil.example/ui/",
+                                "/\\evil", "http://x/", "/ui/\r\nX: y", "/other",
+                                "/ui/a b", "/uix"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (web_local_path(bad[i]))
             fail_msg("accepted %s", bad[i] ? bad[i] : "NULL");
