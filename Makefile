@@ -44,7 +44,11 @@ EXAMPLE_BINS:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 # The cprof command-line tool (tool/*.c) shares the wire codec with the library.
 TOOL_PKGS   := zlib libcurl libmicrohttpd
 TOOL_SRCS   := $(sort $(wildcard tool/*.c))
-TOOL_OBJS   := $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/lib/proto_wire.o $(BUILD)/lib/buf.o
+TOOL_OBJS   := $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/lib/proto_wire.o $(BUILD)/lib/buf.o \
+               $(if $(TOOL_SRCS),$(BUILD)/tool/web_assets_data.o)
+# The web UI's JS and CSS (tool/web/) are compiled in: xxd -i makes each
+# file a C array named after it (ui.js -> ui_js, ui_js_len).
+WEB_ASSETS  := $(sort $(wildcard tool/web/*.js tool/web/*.css))
 TOOL_LIBS   := $(shell pkg-config --libs $(TOOL_PKGS) 2>/dev/null) -lm -lpthread
 TOOL_BIN    := $(if $(TOOL_SRCS),$(BUILD)/cprof)
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
@@ -110,6 +114,14 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libcprof.so
 $(BUILD)/tool/%.o: tool/%.c $(wildcard tool/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itool $(shell pkg-config --cflags $(TOOL_PKGS) 2>/dev/null) -c $< -o $@
+
+$(BUILD)/tool/web_assets_data.c: $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	(cd tool/web && for f in $(notdir $(WEB_ASSETS)); do xxd -i $$f || exit 1; done) >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/tool/web_assets_data.o: $(BUILD)/tool/web_assets_data.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/cprof: $(TOOL_OBJS)
 	$(CC) -o $@ $^ $(TOOL_LIBS)

@@ -9,7 +9,8 @@ PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libe
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
-libgoogle-perftools-dev linux-perf"
+libgoogle-perftools-dev linux-perf
+chromium xxd"
 
 missing=""
 for p in $PACKAGES; do
@@ -17,6 +18,11 @@ for p in $PACKAGES; do
         missing="$missing $p"
     fi
 done
+# Node.js and npm (the web UI's browser test): Debian's, unless some other
+# build of node (which bundles npm) is already there.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

@@ -19,11 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
 /* ---- paths ------------------------------------------------------------- */
 
 const char *clean_path(const char *path)
@@ -271,7 +266,7 @@ static void add_to_edge(graph *g, gnode *parent, gnode *n, int64_t w, bool resid
 
 /* ---- building ----------------------------------------------------------- */
 
-static void add_sample(graph *g, const cp_sample *s, int64_t w, size_t stamp)
+static void add_sample(graph *g, const cp_sample *s, int64_t w, size_t stamp, bool edges)
 {
     gnode *parent = NULL;
     bool residual = false;
@@ -289,7 +284,7 @@ static void add_sample(graph *g, const cp_sample *s, int64_t w, size_t stamp)
                 n->stamp = stamp;
                 n->cum += w;
             }
-            if (parent && n != parent)
+            if (edges && parent && n != parent)
                 add_to_edge(g, parent, n, w, residual, ni != nn - 1, stamp);
             parent = n;
             residual = false;
@@ -341,7 +336,7 @@ graph *graph_new(const cp_profile *p, const graph_opts *o)
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t w = p->samples[i].values[o->value_index];
         if (w != 0)
-            add_sample(g, &p->samples[i], w, i + 1);
+            add_sample(g, &p->samples[i], w, i + 1, !o->no_edges);
     }
     select_nodes(g, o);
     return g;

@@ -22,6 +22,11 @@
 #include "htab.h"
 #include "model.h"
 
+static inline int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
 /* graph.NodeInfo; strings are interned (never NULL). */
 typedef struct node_info {
     const char *name, *orig_name;
@@ -60,6 +65,7 @@ typedef struct graph_opts {
     bool obj_names;       /* keep the binary name in every node */
     bool drop_negative;   /* leave out nodes with negative values */
     const node_set *kept; /* NULL: every node */
+    bool no_edges;        /* node values only (they never depend on edges) */
 } graph_opts;
 
 typedef struct graph {

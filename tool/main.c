@@ -25,14 +25,20 @@
 #include "htab.h"
 #include "model.h"
 #include "options.h"
+#include "pipeline.h"
 #include "report.h"
+#include "web.h"
+
+/* The last error printed: the web UI shows why a refresh failed. */
+static cp_err last_error;
 
 static void error_line(const char *what, const cp_err *err)
 {
     if (what)
-        fprintf(stderr, "cprof: %s: %s\n", what, err->msg);
+        cp_err_set(&last_error, "%s: %s", what, err->msg);
     else
-        fprintf(stderr, "cprof: %s\n", err->msg);
+        cp_err_set(&last_error, "%s", err->msg);
+    fprintf(stderr, "cprof: %s\n", last_error.msg);
 }
 
 /* One source: its bytes (fetched or read), parsed; fetched ones saved. */
@@ -268,50 +274,75 @@ static FILE *open_output(const cli *c, cp_err *err)
     return f;
 }
 
-static int generate(cp_profile *p, cli *c)
+cp_profile *pipeline_load(const cli *c, cp_err *err)
 {
-    cp_err err;
+    cp_err prune_err;
+    last_error.msg[0] = 0;
+    cp_profile *p = load_profiles(c);
+    if (p && profile_remove_uninteresting(p, &prune_err) != 0) {
+        error_line(NULL, &prune_err);
+        profile_free(p);
+        p = NULL;
+    }
+    if (!p)
+        *err = last_error;
+    return p;
+}
+
+int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *err)
+{
     arena mem;
     arena_init(&mem);
     report r;
     report_opts o;
     regex_t symbol;
-    int rc = 1;
+    int rc = -1;
     command_overrides(c);
-    if (report_options(p, c, &o, &mem, &err) != 0)
-        goto fail;
+    if (report_options(p, c, &o, &mem, err) != 0)
+        goto done;
     if (c->symbol) {
-        if (regex_compile(&symbol, c->symbol, "argument", &err) != 0)
-            goto fail;
+        if (regex_compile(&symbol, c->symbol, "argument", err) != 0)
+            goto done;
         o.symbol = &symbol;
         o.symbol_src = c->symbol;
     }
     report_init(&r, p, &o);
-    if (apply_filters(p, &c->filters, &o.label_units, &err) != 0)
-        goto fail;
+    if (apply_filters(p, &c->filters, &o.label_units, err) != 0)
+        goto done;
     aggregate(p, c);
-    FILE *out = open_output(c, &err);
-    if (!out)
-        goto fail;
-    rc = run_report(&r, out, &err) == 0 ? 0 : 1;
-    if (fflush(out) != 0 && rc == 0) {
-        cp_err_set(&err, "writing output: %m");
-        rc = 1;
-    }
-    if (out != stdout)
-        fclose(out);
-    if (rc != 0)
-        goto fail;
-    goto done;
-fail:
-    error_line(NULL, &err);
-    rc = 1;
+    rc = emit(&r, ctx, err);
 done:
     if (o.symbol)
         regfree(o.symbol);
     strlist_free(&o.active_filters);
     arena_free(&mem);
     return rc;
+}
+
+static int emit_to_output(report *r, void *ctx, cp_err *err)
+{
+    const cli *c = ctx;
+    FILE *out = open_output(c, err);
+    if (!out)
+        return -1;
+    int rc = run_report(r, out, err);
+    if (fflush(out) != 0 && rc == 0) {
+        cp_err_set(err, "writing output: %m");
+        rc = -1;
+    }
+    if (out != stdout)
+        fclose(out);
+    return rc;
+}
+
+static int generate(cp_profile *p, cli *c)
+{
+    cp_err err;
+    if (pipeline_report(p, c, emit_to_output, c, &err) != 0) {
+        error_line(NULL, &err);
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -329,14 +360,15 @@ int main(int argc, char **argv)
     case CLI_OK:
         break;
     }
-    cp_profile *p = load_profiles(&c);
+    if (c.http) {
+        int web_rc = web_serve(&c);
+        cli_free(&c);
+        return web_rc;
+    }
+    cp_profile *p = pipeline_load(&c, &err);
     int rc = 1;
     if (p) {
-        cp_err prune_err;
-        if (profile_remove_uninteresting(p, &prune_err) != 0)
-            error_line(NULL, &prune_err);
-        else
-            rc = generate(p, &c);
+        rc = generate(p, &c);
         profile_free(p);
     }
     cli_free(&c);

@@ -52,6 +52,8 @@ enum id {
     O_HEADER,
     O_SOURCE_PATH,
     O_TRIM_PATH,
+    O_HTTP,
+    O_NO_BROWSER,
 };
 
 typedef struct spec {
@@ -118,6 +120,8 @@ static const spec specs[] = {
     {"header", K_LIST, O_HEADER},
     {"source_path", K_STRING, O_SOURCE_PATH},
     {"trim_path", K_STRING, O_TRIM_PATH},
+    {"http", K_STRING, O_HTTP},
+    {"no_browser", K_FLAG, O_NO_BROWSER},
 };
 
 static const struct {
@@ -183,6 +187,9 @@ void cli_usage(FILE *out)
           "  -timeout=N             seconds (default: 1.5 x duration, or 60)\n"
           "  --token=T              send Authorization: Bearer T\n"
           "  -H 'Name: value'       extra request header (repeatable)\n"
+          "Web UI:\n"
+          "  -http=[HOST]:PORT      serve views in a browser (HOST default 127.0.0.1;\n"
+          "                         port 0 picks a free one); -no_browser is implied\n"
           "Fetched profiles are saved under $CPROF_HOME (default $HOME/cprof).\n"
           "Regular expressions are POSIX extended, matched anywhere in the name.\n",
           out);
@@ -370,6 +377,11 @@ static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool
         return 0;
     case O_TRIM_PATH:
         c->trim_path = value;
+        return 0;
+    case O_HTTP:
+        c->http = value;
+        return 0;
+    case O_NO_BROWSER: /* a browser is never started */
         return 0;
     }
     return 0;

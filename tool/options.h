@@ -27,6 +27,7 @@ typedef struct cli {
     double nodefraction, edgefraction;
     const char *source_path, *trim_path;
     fetch_opts fetch;
+    const char *http; /* -http=HOST:PORT: serve the web UI (web.h) */
 } cli;
 
 enum cli_result { CLI_OK, CLI_EXIT_OK, CLI_ERROR };

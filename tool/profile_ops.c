@@ -147,9 +147,11 @@ void profile_set_label(cp_profile *p, const char *key, const char *value)
         size_t at = 0;
         while (at < s->n_labels && s->labels[at].str && strcmp(s->labels[at].key, key) < 0)
             at++;
-        memcpy(l, s->labels, at * sizeof *l);
+        if (s->n_labels > 0) { /* labels may be NULL: memcpy must not see it */
+            memcpy(l, s->labels, at * sizeof *l);
+            memcpy(l + at + 1, s->labels + at, (s->n_labels - at) * sizeof *l);
+        }
         l[at] = (cp_label){.key = key, .str = value, .unit = STR_EMPTY};
-        memcpy(l + at + 1, s->labels + at, (s->n_labels - at) * sizeof *l);
         s->labels = l;
         s->n_labels++;
     }

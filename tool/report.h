@@ -78,6 +78,8 @@ void print_lines(FILE *out, const strlist *l);
 /* report_top.c */
 int report_top(report *r, FILE *out, cp_err *err);
 int report_tree(report *r, FILE *out, cp_err *err); /* tree, and peek when symbol is set */
+/* " (inline)", " (partial-inline)" or "": how calls into n were made. */
+const char *report_inline_label(const gnode *n);
 /* report_traces.c */
 int report_traces(report *r, FILE *out, cp_err *err);
 int report_tags(report *r, FILE *out, cp_err *err);

@@ -27,11 +27,6 @@
 #include "measure.h"
 #include "report.h"
 
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
 /* A DOT string body: quotes and backslashes escaped, newlines as \n. */
 static void dot_escape(FILE *out, const char *s)
 {
@@ -139,7 +134,7 @@ typedef struct node_ids {
     htab t; /* gnode * -> its slot in graph.nodes */
 } node_ids;
 
-static int id_eq(const void *key, const void *item)
+static int node_id_eq(const void *key, const void *item)
 {
     return *(const gnode *const *)item == key;
 }
@@ -153,7 +148,7 @@ static void node_ids_build(node_ids *m, const graph *g)
 
 static size_t node_id(const node_ids *m, const graph *g, const gnode *want)
 {
-    gnode **slot = htab_find(&m->t, hash_ptr(0, want), id_eq, want);
+    gnode **slot = htab_find(&m->t, hash_ptr(0, want), node_id_eq, want);
     return slot ? (size_t)(slot - g->nodes) + 1 : 0;
 }
 

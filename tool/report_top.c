@@ -16,7 +16,7 @@
 #include "report.h"
 
 /* TextItems' inline marker: are the calls into this node inlined? */
-static const char *inline_label(const gnode *n)
+const char *report_inline_label(const gnode *n)
 {
     bool inl = false, noinl = false;
     for (size_t i = 0; i < n->n_in; i++) {
@@ -59,7 +59,8 @@ int report_top(report *r, FILE *out, cp_err *err)
         fprintf(out, "%10s %s %s %10s %s  %s%s\n", report_format_value(r, n->flat, flat),
                 measure_percentage(p1, n->flat, r->total),
                 measure_percentage(p2, flat_sum, r->total), report_format_value(r, n->cum, cum),
-                measure_percentage(p3, n->cum, r->total), n->printable, inline_label(n));
+                measure_percentage(p3, n->cum, r->total), n->printable,
+                report_inline_label(n));
     }
     graph_free(g);
     return 0;

@@ -111,11 +111,6 @@ static int tag_eq(const void *key, const void *item)
     return a->key == b->key && a->value == b->value;
 }
 
-static int64_t abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
 /* Keys by name; values by |weight| descending, then name (graph.SortTags). */
 static int cmp_tags(const void *pa, const void *pb)
 {

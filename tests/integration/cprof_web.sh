@@ -1,0 +1,167 @@
+# cprof's web UI end to end: `cprof -http=127.0.0.1:0` on real Go profiles,
+# checked with curl (status codes and one-line reasons for bad requests,
+# clean shutdown on SIGINT) and in Debian's headless Chromium through
+# playwright-core (tests/web/ui.spec.mjs: top sorting, sample type switch,
+# flame graph zoom/search, red/green diff, call graph, source view, Refresh
+# of a URL source whose profile changes). Screenshots are kept in
+# build/test-artifacts/web/.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/cprof_common.sh"
+ARTIFACTS=$ROOT/build/test-artifacts/web
+command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh installs it)"
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
+
+# playwright-core, pinned by tests/web/package-lock.json; `npm ci` only when
+# node_modules is missing or older than the lock file. Never a browser
+# download: the test uses Debian's chromium.
+(
+    cd "$ROOT/tests/web"
+    if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
+            { cat "$WORK/npm.log" >&2; exit 1; }
+    fi
+) || fail "npm ci in tests/web failed"
+
+go_profiles "$WORK/go"
+export CPROF_HOME=$WORK/saved
+
+# The servers run a cprof built with ASan and UBSan (as cprof_malformed.sh
+# does): a memory error, or a leak at shutdown, fails the test.
+WEB_CPROF=$WORK/cprof-asan
+cc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+    -fno-omit-frame-pointer -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/lib" -I"$ROOT/tool" \
+    "$ROOT"/tool/*.c "$ROOT/lib/proto_wire.c" "$ROOT/lib/buf.c" \
+    "$ROOT/build/tool/web_assets_data.c" -o "$WEB_CPROF" \
+    $(pkg-config --cflags --libs zlib libcurl libmicrohttpd) -lm -lpthread ||
+    fail "could not build cprof with ASan"
+export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
+
+declare -A WEB_PIDS
+# start_web NAME ARGS...: cprof -http=127.0.0.1:0 ARGS in the background;
+# sets WEB_PID and WEB_URL from its "Serving web UI on URL" line.
+start_web() {
+    local name=$1
+    shift
+    : >"$WORK/$name.err" # exists before the first look below, whatever the timing
+    env ${WEB_ENV:-} "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
+    WEB_PID=$!
+    PIDS+=("$WEB_PID")
+    WEB_PIDS[$name]=$WEB_PID
+    WEB_URL=""
+    for _ in $(seq 1 300); do
+        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/$name.err" || true)
+        [ -n "$WEB_URL" ] && return 0
+        kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited early"; }
+        sleep 0.1
+    done
+    fail "$name never printed its address"
+}
+
+# status URL [CURL ARGS...]: the HTTP status; the body is in $WORK/body.
+status() {
+    local url=$1
+    shift
+    curl -s -o "$WORK/body" -w '%{http_code}' "$@" "$url"
+}
+
+# expect_status WANT URL [CURL ARGS...]
+expect_status() {
+    local want=$1 got
+    shift
+    got=$(status "$@")
+    [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
+}
+
+start_web main "$WORK/go/mem.out"
+MAIN_URL=$WEB_URL
+start_web diff -diff_base="$WORK/go/cpu2.out" "$WORK/go/cpu.out"
+DIFF_URL=$WEB_URL
+
+# ---- curl: routes and bad input ---------------------------------------------
+for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source \
+    /ui/assets/ui.js /ui/assets/ui.css; do
+    expect_status 200 "$MAIN_URL$path"
+done
+grep -q '<table id="top"' <(curl -s "$MAIN_URL/") || fail "/ is not the top view"
+expect_status 400 "$MAIN_URL/ui/?f=%28"
+grep -q 'id="error">parsing focus regexp (: ' "$WORK/body" || fail "bad regexp: no reason on the page"
+expect_status 400 "$MAIN_URL/ui/flamegraph?i=a%5B"
+grep -q 'parsing ignore regexp a\[: ' "$WORK/body" || fail "bad ignore regexp: no reason"
+expect_status 400 "$MAIN_URL/ui/graph?si=bytes"
+grep -q 'sample_index &quot;bytes&quot; must be one of: \[alloc_objects' "$WORK/body" ||
+    fail "bad si: no reason"
+expect_status 400 "$MAIN_URL/ui/?h=$(head -c 1100 /dev/zero | tr '\0' a)"
+grep -q 'parameter h is longer than 1024 bytes' "$WORK/body" || fail "long parameter: no reason"
+expect_status 404 "$MAIN_URL/ui/source?f=no_such_function_anywhere"
+grep -q 'no matches found for regexp: no_such_function_anywhere' "$WORK/body" || fail "no match: no reason"
+expect_status 404 "$MAIN_URL/nosuch"
+[ "$(cat "$WORK/body")" = "404 page not found: /nosuch" ] || fail "404: $(cat "$WORK/body")"
+expect_status 404 "$MAIN_URL/ui/assets/../ui.js" --path-as-is
+expect_status 405 "$MAIN_URL/ui/refresh"
+expect_status 405 "$MAIN_URL/ui/" -X DELETE
+expect_status 400 "$MAIN_URL/ui/refresh?back=//example.com/" -X POST
+grep -qx 'back must be a page of this server (/ui/...)' "$WORK/body" || fail "refresh back: no reason"
+# Escaping: what the request carries comes back escaped, never as markup.
+expect_status 200 "$MAIN_URL/ui/?f=%3Cscript%3E%22x"
+! grep -q '<script>"x' "$WORK/body" || fail "focus value not escaped"
+grep -q 'value="&lt;script&gt;&quot;x"' "$WORK/body" || fail "focus value not shown escaped"
+[ "$(curl -s -I -o /dev/null -w '%{http_code}' "$MAIN_URL/ui/flamegraph")" = 200 ] || fail "HEAD"
+# Without graphviz the graph page says what is missing; the others work.
+mkdir -p "$WORK/nodot"
+WEB_ENV="PATH=$WORK/nodot" start_web nodot "$WORK/go/mem.out"
+expect_status 500 "$WEB_URL/ui/graph"
+grep -q 'id="error">callgraph_svg needs graphviz&#39;s dot on PATH' "$WORK/body" ||
+    fail "no dot: no reason on the page"
+expect_status 200 "$WEB_URL/ui/flamegraph"
+echo "curl checks ok"
+
+# ---- a URL source that changes, for Refresh ----------------------------------
+SERVED=$WORK/served.pb.gz
+cp "$WORK/go/mem.out" "$SERVED"
+python3 "$ROOT/tests/integration/lib/cprof_http_server.py" "$SERVED" "$WORK/http.log" \
+    >"$WORK/http.out" 2>&1 &
+HTTP_PID=$!
+PIDS+=("$HTTP_PID")
+for _ in $(seq 1 300); do
+    grep -q '^port ' "$WORK/http.out" 2>/dev/null && break
+    sleep 0.1
+done
+HTTP_PORT=$(sed -n 's/^port //p' "$WORK/http.out" 2>/dev/null || true)
+[ -n "$HTTP_PORT" ] || fail "profile server did not start"
+start_web refresh --token secret -H 'X-Test: yes' "http://127.0.0.1:$HTTP_PORT/debug/pprof/heap"
+REFRESH_URL=$WEB_URL
+
+# ---- the browser ---------------------------------------------------------------
+rm -rf "$ARTIFACTS"
+MAIN_URL=$MAIN_URL DIFF_URL=$DIFF_URL REFRESH_URL=$REFRESH_URL SERVED_FILE=$SERVED \
+    NEXT_PROFILE=$WORK/go/mem2.out ARTIFACTS=$ARTIFACTS \
+    timeout 300 node "$ROOT/tests/web/ui.spec.mjs" || fail "browser test failed"
+for png in top bad-regexp flame-zoom flame-search graph source flame-diff refreshed; do
+    [ -s "$ARTIFACTS/$png.png" ] || fail "no screenshot $png.png"
+done
+# The refresh fetched twice, with the token and header each time.
+[ "$(grep -c '^Authorization: Bearer secret$' "$WORK/http.log")" = 2 ] || fail "refresh: not 2 fetches"
+
+# A refresh that fails keeps the old profile and says why on the next page.
+kill "$HTTP_PID"
+wait "$HTTP_PID" 2>/dev/null || true
+expect_status 303 "$REFRESH_URL/ui/refresh?back=%2Fui%2F" -X POST
+expect_status 200 "$REFRESH_URL/ui/"
+grep -q 'id="notice">Refresh failed: http://127.0.0.1:[0-9]*/debug/pprof/heap: http fetch: ' "$WORK/body" ||
+    { grep notice "$WORK/body" >&2; fail "failed refresh: no notice"; }
+grep -q '<table id="top"' "$WORK/body" || fail "failed refresh lost the profile"
+
+# ---- clean shutdown ---------------------------------------------------------------
+for name in main diff refresh nodot; do
+    pid=${WEB_PIDS[$name]}
+    kill -INT "$pid"
+    rc=0
+    timeout 20 tail --pid="$pid" -f /dev/null || fail "cprof -http ($name) did not stop on SIGINT"
+    wait "$pid" || rc=$?
+    [ "$rc" = 0 ] || { cat "$WORK/$name.err" >&2; fail "cprof -http ($name) exited $rc on SIGINT"; }
+done
+grep -qx 'cprof: interrupt: web UI stopped' "$WORK/main.err" || fail "no stop message"
+one_line_error 2 "$CPROF" -http=127.0.0.1:99999 "$WORK/go/mem.out"
+one_line_error 2 "$CPROF" -http=nohost "$WORK/go/mem.out"
+one_line_error 1 "$CPROF" -http=no.such.host.invalid:0 "$WORK/go/mem.out"
+echo "cprof web ok"

@@ -1,0 +1,329 @@
+/*
+ * web_server.c — `cprof -http=HOST:PORT`: libmicrohttpd serving the web UI
+ * (web.h) until SIGINT or SIGTERM.
+ *
+ * Concurrency: MHD runs ONE internal thread that handles every request to
+ * the end, so the loaded profile needs no lock: a Refresh (which replaces
+ * it) never races with a page being rendered from it. The price is that a
+ * slow request (a big profile, graphviz, a Refresh of a slow URL) delays
+ * the others for its duration; for one person looking at a profile that is
+ * the right trade. The main thread only waits for the signal, then stops
+ * the daemon cleanly.
+ *
+ * Each view renders from a copy of the loaded profile (profile_merge of
+ * one profile is a deep copy), because filters and aggregation change a
+ * profile in place. Routes are pprof's: /ui/ (top; also /), /ui/flamegraph,
+ * /ui/graph, /ui/source?f=RE, plus /ui/assets/NAME and POST /ui/refresh.
+ * Anything else is a one-line 404; other methods a 405.
+ */
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "web.h"
+
+typedef struct web_state {
+    cli *c;
+    cp_profile *p; /* as loaded: never filtered, views copy it */
+    time_t loaded_at;
+    char notice[700]; /* shown once, on the next page (refresh failures) */
+} web_state;
+
+/* ---- compiled-in assets (tool/web/, xxd -i) ----------------------------- */
+
+extern unsigned char ui_js[], ui_css[];
+extern unsigned int ui_js_len, ui_css_len;
+
+const unsigned char *web_asset(const char *name, size_t *len, const char **content_type)
+{
+    if (!strcmp(name, "ui.js")) {
+        *len = ui_js_len;
+        *content_type = "text/javascript; charset=utf-8";
+        return ui_js;
+    }
+    if (!strcmp(name, "ui.css")) {
+        *len = ui_css_len;
+        *content_type = "text/css; charset=utf-8";
+        return ui_css;
+    }
+    return NULL;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
+                             struct MHD_Response *resp, const char *type)
+{
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result rc = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result reply_buf(struct MHD_Connection *conn, unsigned status, const char *type,
+                                 buf *body)
+{
+    if (body->oom) {
+        buf_free(body);
+        return MHD_NO;
+    }
+    size_t len;
+    uint8_t *data = buf_steal(body, &len);
+    struct MHD_Response *resp =
+        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    return queue(conn, status, resp, type);
+}
+
+/* A one-line plain-text error, as Go's pprof handlers send them. */
+static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+    buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s\n", msg);
+    size_t len;
+    uint8_t *data = buf_steal(&b, &len);
+    struct MHD_Response *resp =
+        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (resp)
+        MHD_add_response_header(resp, "X-Go-Pprof", "1");
+    return queue(conn, status, resp, "text/plain; charset=utf-8");
+}
+
+/* ---- views -------------------------------------------------------------- */
+
+static const char *query_arg(void *ctx, const char *key)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static const enum report_format view_format[] = {
+    [VIEW_TOP] = FMT_TOP,
+    [VIEW_FLAME] = FMT_SVG,
+    [VIEW_GRAPH] = FMT_CALLGRAPH_SVG,
+    [VIEW_SOURCE] = FMT_LIST,
+};
+
+/* The view's report on a copy of the loaded profile, into pg->body. */
+static int render_view(web_state *st, web_page *pg, cp_err *err)
+{
+    cli c = *st->c;
+    c.format = view_format[pg->kind];
+    c.sample_index = pg->q->si;
+    c.filters = pg->q->filters;
+    c.symbol = pg->kind == VIEW_SOURCE ? pg->q->filters.focus : NULL;
+    c.output = NULL;
+    cp_profile *copy = profile_merge(&st->p, 1, err);
+    if (!copy)
+        return -1;
+    int rc = pipeline_report(copy, &c, web_view_emit(pg->kind), pg, err);
+    profile_free(copy);
+    return rc;
+}
+
+static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
+                                  enum web_view_kind kind)
+{
+    web_query q;
+    cp_err err;
+    buf body, page;
+    buf_init(&body);
+    buf_init(&page);
+    web_page pg = {.kind = kind,
+                   .q = &q,
+                   .c = st->c,
+                   .p = st->p,
+                   .loaded_at = st->loaded_at,
+                   .notice = st->notice[0] ? st->notice : NULL,
+                   .body = &body,
+                   .status = 500};
+    unsigned status = 200;
+    const char *error = NULL;
+    if (web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0) {
+        status = 400;
+        error = err.msg;
+    } else if (kind == VIEW_SOURCE && !(q.filters.focus && *q.filters.focus)) {
+        buf_append_str(&body, "<p class=\"hint\" id=\"hint\">Which function? Click a name in "
+                              "Top, or give a regexp in focus (f=).</p>\n");
+    } else if (render_view(st, &pg, &err) != 0) {
+        status = (unsigned)pg.status;
+        error = err.msg;
+    }
+    web_page_html(&page, &pg, error);
+    st->notice[0] = 0;
+    buf_free(&body);
+    return reply_buf(conn, status, "text/html; charset=utf-8", &page);
+}
+
+/* ---- refresh ------------------------------------------------------------ */
+
+/* Every source (and base) read again; on failure the old profile stays
+ * and the next page says why. Then back to the page it came from. */
+static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
+{
+    const char *back = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "back");
+    if (!back)
+        back = "/ui/";
+    if (!web_local_path(back))
+        return reply_error(conn, 400, "back must be a page of this server (/ui/...)");
+    cp_err err;
+    cp_profile *p = pipeline_load(st->c, &err);
+    if (p) {
+        profile_free(st->p);
+        st->p = p;
+        st->loaded_at = time(NULL);
+        st->notice[0] = 0;
+    } else {
+        snprintf(st->notice, sizeof st->notice,
+                 "Refresh failed: %.600s (still showing the profile loaded before)", err.msg);
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, back);
+    return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+static bool view_of(const char *url, enum web_view_kind *kind)
+{
+    static const struct {
+        const char *path;
+        enum web_view_kind kind;
+    } routes[] = {
+        {"/", VIEW_TOP},
+        {"/ui", VIEW_TOP},
+        {"/ui/", VIEW_TOP},
+        {"/ui/top", VIEW_TOP},
+        {"/ui/flamegraph", VIEW_FLAME},
+        {"/ui/graph", VIEW_GRAPH},
+        {"/ui/source", VIEW_SOURCE},
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (!strcmp(url, routes[i].path)) {
+            *kind = routes[i].kind;
+            return true;
+        }
+    return false;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    static int started;
+    web_state *st = cls;
+    if (!*req_cls) { /* headers only so far */
+        *req_cls = &started;
+        return MHD_YES;
+    }
+    if (*upload_data_size) { /* no route reads a body */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    enum web_view_kind kind;
+    char msg[300];
+    if (!strcmp(url, "/ui/refresh")) {
+        if (strcmp(method, "POST") != 0)
+            return reply_error(conn, 405, "refresh needs POST");
+        return serve_refresh(st, conn);
+    }
+    if (!get) {
+        snprintf(msg, sizeof msg, "method %.20s not allowed", method);
+        return reply_error(conn, 405, msg);
+    }
+    if (view_of(url, &kind))
+        return serve_view(st, conn, kind);
+    if (!strncmp(url, "/ui/assets/", 11)) {
+        size_t len;
+        const char *type;
+        const unsigned char *data = web_asset(url + 11, &len, &type);
+        if (data)
+            return queue(conn, 200,
+                         MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT),
+                         type);
+    }
+    snprintf(msg, sizeof msg, "404 page not found: %.200s", url);
+    return reply_error(conn, 404, msg);
+}
+
+/* ---- the daemon --------------------------------------------------------- */
+
+static struct MHD_Daemon *start(web_state *st, const char *spec, const char *host, unsigned port,
+                                char *shown, size_t cap)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
+    int gai = getaddrinfo(host, NULL, &hints, &ai);
+    if (gai != 0) {
+        fprintf(stderr, "cprof: -http=%s: %s: %s\n", spec, host, gai_strerror(gai));
+        return NULL;
+    }
+    struct sockaddr_storage addr;
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    bool v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    if (v6)
+        ((struct sockaddr_in6 *)&addr)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)&addr)->sin_port = htons((uint16_t)port);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+                         0, NULL, NULL, handle, st, MHD_OPTION_SOCK_ADDR, &addr,
+                         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "cprof: -http=%s: cannot listen on %s port %u\n", spec, host, port);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    snprintf(shown, cap, v6 ? "http://[%s]:%u" : "http://%s:%u", host, info ? info->port : port);
+    return d;
+}
+
+int web_serve(cli *c)
+{
+    cp_err err;
+    char host[256];
+    unsigned port;
+    if (web_parse_listen(c->http, host, sizeof host, &port, &err) != 0) {
+        fprintf(stderr, "cprof: %s\n", err.msg);
+        return 2;
+    }
+    web_state st = {.c = c};
+    st.p = pipeline_load(c, &err);
+    if (!st.p)
+        return 1;
+    st.loaded_at = time(NULL);
+    /* Blocked before the daemon's thread starts, so only sigwait sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    char shown[400];
+    struct MHD_Daemon *d = start(&st, c->http, host, port, shown, sizeof shown);
+    if (!d) {
+        profile_free(st.p);
+        return 1;
+    }
+    fprintf(stderr, "Serving web UI on %s\n", shown);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    MHD_stop_daemon(d);
+    profile_free(st.p);
+    fprintf(stderr, "cprof: %s: web UI stopped\n", sig == SIGINT ? "interrupt" : "terminated");
+    return 0;
+}
