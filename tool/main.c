@@ -26,6 +26,7 @@
 #include "model.h"
 #include "options.h"
 #include "report.h"
+#include "watch.h"
 
 static void error_line(const char *what, const cp_err *err)
 {
@@ -316,6 +317,8 @@ done:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "watch"))
+        return watch_main(argc - 1, argv + 1);
     cli c;
     cp_err err;
     switch (cli_parse(argc, argv, &c, &err)) {
