@@ -23,8 +23,13 @@ static const profile_source sources[] = {
      threads_count, threads_profile_write},
     {"heap",
      "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
-     "for compatibility and ignored (C has no garbage collector).",
+     "for compatibility and ignored (C has no garbage collector). min_age=SECONDS keeps "
+     "only allocations at least that old.",
      heap_profile_count, heap_profile_write},
+    {"peak",
+     "The sampled heap as it stood at its high-water mark: what filled memory just before "
+     "an out-of-memory kill (captured within 1/16 of the peak).",
+     heap_peak_count, heap_profile_write},
     {"threads",
      "Stack traces of all current threads, grouped by stack. debug=2 gives one block per "
      "thread: state, the system call it waits in, age, CPU time and the stack that created it.",

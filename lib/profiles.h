@@ -9,11 +9,14 @@
 #ifndef CPROF_PROFILES_H
 #define CPROF_PROFILES_H
 
+#include <stdint.h>
+
 #include "buf.h"
 
 typedef struct profile_request {
     const char *name; /* the profile asked for, e.g. "heap" */
     int debug;        /* 0 = gzipped profile.proto, >0 = text */
+    int64_t min_age_ns; /* heap: in use only if allocated this long ago; 0 = all */
 } profile_request;
 
 typedef struct profile_source {
