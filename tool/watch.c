@@ -310,8 +310,6 @@ static int watch_urls(watch_target *ws, size_t n, const watch_opts *o, const cha
 {
     bool tty = isatty(STDERR_FILENO);
     double start = now_s();
-    fprintf(stderr, "Watching %zu profile%s every %gs%s; snapshots saved in %s\n", n,
-            n == 1 ? "" : "s", o->interval, o->duration > 0 ? "" : " until Ctrl-C", dir);
     for (size_t snap = 0;; snap++) {
         double t = now_s() - start;
         for (size_t i = 0; i < n; i++) {
@@ -328,6 +326,9 @@ static int watch_urls(watch_target *ws, size_t n, const watch_opts *o, const cha
                     ws[i].n);
             return 0;
         }
+        if (snap == 0) /* after the first round: errors stay one line */
+            fprintf(stderr, "Watching %zu profile%s every %gs%s; snapshots saved in %s\n", n,
+                    n == 1 ? "" : "s", o->interval, o->duration > 0 ? "" : " until Ctrl-C", dir);
         progress(ws, n, t, o, tty);
         double next = start + (double)(snap + 1) * o->interval;
         if (interrupted || (o->duration > 0 && next - start > o->duration + 1e-3))

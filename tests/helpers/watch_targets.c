@@ -19,6 +19,10 @@
  *                 threads started at once
  *   grow-free     grow_buffer appends to a buffer up to 16 MiB over ~4 s,
  *                 then frees it and starts again
+ * Heap views (the peak and min_age endpoints):
+ *   views         keep_early keeps 8 MiB, 5 s later keep_late keeps 8 MiB
+ *                 and fill_spike allocates 64 MiB and frees it all; then
+ *                 prints "views done" and idles
  * Sizes and rates are set so that at the default sampling rate (512 KiB)
  * each leak passes the watch's noise floor within ~20 s.
  */
@@ -90,7 +94,7 @@ static __attribute__((noinline)) void remember_session(void)
 
 static __attribute__((noinline)) void handle_rare_error(void)
 {
-    char *buf = malloc(4096);
+    char *buf = malloc(4096); /* leaked below */
     snprintf(buf, 4096, "error context");
     sink ^= (uintptr_t)buf; /* the error path forgets to free it */
 }
@@ -166,6 +170,43 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
+/* ---- heap views ----------------------------------------------------------- */
+
+static __attribute__((noinline)) void *keep_early(void)
+{
+    return calloc(1, 4096);
+}
+
+static __attribute__((noinline)) void *keep_late(void)
+{
+    return calloc(1, 4096);
+}
+
+static __attribute__((noinline)) void *fill_spike(void)
+{
+    return calloc(1, 1024);
+}
+
+static void heap_views(void)
+{
+    static void *early[2048], *late[2048], *spike[65536];
+    for (int i = 0; i < 2048; i++)
+        early[i] = keep_early();
+    for (int i = 0; i < 50 && !stop; i++)
+        nap_us(100000);
+    for (int i = 0; i < 2048; i++)
+        late[i] = keep_late();
+    for (int i = 0; i < 65536; i++)
+        spike[i] = fill_spike();
+    for (int i = 0; i < 65536; i++)
+        free(spike[i]);
+    sink ^= (uintptr_t)early[0] ^ (uintptr_t)late[0];
+    printf("views done\n");
+    fflush(stdout);
+    while (!stop)
+        nap_us(50000);
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 static void *watch_stdin(void *arg)
@@ -212,12 +253,14 @@ int main(int argc, char **argv)
             for (int i = 0; i < 10; i++)
                 fill_cache();
             nap_us(10000);
+        } else if (!strcmp(mode, "views")) {
+            heap_views();
         } else if (!strcmp(mode, "grow-free")) {
             grow_buffer();
             nap_us(15000);
         } else {
             fprintf(stderr, "usage: watch_targets thread-leak|churn-leak|rare-leak|steady|"
-                            "cache|grow-free\n");
+                            "cache|grow-free|views\n");
             return 2;
         }
     }
