@@ -10,7 +10,8 @@
 # growing, with its file:line and the code that created the threads. Then
 # the fixed daemon, watched the same way: no leak.
 #
-# CPROF_DEMO_SECONDS (default 30) sets how long each daemon is watched.
+# CPROF_DEMO_SECONDS (default 30) sets how long each daemon is watched;
+# CPROF_DEMO_DIR (default /tmp/cprof-demo) keeps the snapshots and reports.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,10 +19,15 @@ LIB=$ROOT/build/libcprof.so
 CPROF=$ROOT/build/cprof
 SECS=${CPROF_DEMO_SECONDS:-30}
 work=$(mktemp -d /tmp/cprof-demo.XXXXXX)
+# Snapshots and reports are kept after the demo, for the "what next" commands.
+keep=${CPROF_DEMO_DIR:-/tmp/cprof-demo}
+rm -rf "$keep"
+mkdir -p "$keep"
 app="" redis=""
 cleanup() {
     [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
     [ -n "$redis" ] && kill "$redis" 2>/dev/null && wait "$redis" 2>/dev/null
+    rm -rf "$work"
     return 0
 }
 trap cleanup EXIT
@@ -63,13 +69,14 @@ run_daemon() { # NAME: start it under the preload; sets app, url
 
 watch_daemon() { # NAME: cprof watch it (progress live on stderr); returns its exit status
     local rc=0
-    mkdir -p "$work/$1"
-    echo "   build/cprof watch --interval 2s --duration ${SECS}s $url"
+    mkdir -p "$keep/$1"
+    echo "   build/cprof watch --interval 2s --duration ${SECS}s --save-dir $keep/$1 --html $keep/$1.html \\"
+    echo "                     $url"
     echo
-    "$CPROF" watch --interval 2s --duration "${SECS}s" --save-dir "$work/$1" \
-        --html "$work/$1.html" "$url" >"$work/$1.report" || rc=$?
+    "$CPROF" watch --interval 2s --duration "${SECS}s" --save-dir "$keep/$1" \
+        --html "$keep/$1.html" "$url" >"$keep/$1.txt" || rc=$?
     echo
-    sed 's/^/   | /' "$work/$1.report"
+    sed 's/^/   | /' "$keep/$1.txt"
     return $rc
 }
 
@@ -84,9 +91,6 @@ kill "$app"; wait "$app" 2>/dev/null || true; app=""
 echo
 echo "   exit status $rc (0 no leak, 1 leak found, 2 error: usable as a CI or canary gate)"
 [ "$rc" = 1 ] || { echo "demo: expected a leak in the leaky daemon" >&2; exit 1; }
-cp "$work/leaky.html" /tmp/cprof-demo-leaky.html 2>/dev/null || true
-leaky_dir=/tmp/cprof-demo-snapshots
-rm -rf "$leaky_dir"; cp -r "$work/leaky" "$leaky_dir"
 
 echo
 bold "4. The fixed daemon (examples/leaky-subscriber/fixed.c: each tick cancels its subscriber)"
@@ -99,19 +103,16 @@ echo
 echo "   exit status $rc"
 [ "$rc" = 0 ] || { echo "demo: expected no leak in the fixed daemon" >&2; exit 1; }
 
-first=$(ls "$leaky_dir"/*.threads.*.pb.gz | head -n1)
-last=$(ls "$leaky_dir"/*.threads.*.pb.gz | tail -n1)
 echo
 bold "What to do next"
 cat <<NEXT
-   The culprit: subscribe_new_tasks, blocked reading Redis, created by cron_tick
-   on every tick. The fix is in examples/leaky-subscriber/fixed.c:
+   The culprit: subscribe_new_tasks (leaky.c), blocked reading Redis, one more
+   thread created by cron_tick on every tick and never stopped. The fix passes
+   each subscriber a cancellation and cancels it when the tick is done:
        diff -u examples/leaky-subscriber/leaky.c examples/leaky-subscriber/fixed.c
-   The leaky daemon's snapshots are kept in $leaky_dir:
-       build/cprof top -diff_base=$first $last
-       build/cprof -http=:8080 -diff_base=$first $last
-       build/cprof watch $leaky_dir/*     # the same verdict, offline
-   The report with charts: /tmp/cprof-demo-leaky.html
+   Everything is kept in $keep: the snapshots (the "Next:" commands above
+   read them), the reports ($keep/leaky.txt) and the charts ($keep/leaky.html).
+       build/cprof watch $keep/leaky/*      # the same verdict, offline
    On your own service:
        LD_PRELOAD=$LIB ./your-service
        build/cprof watch --duration 10m http://127.0.0.1:6060/debug/pprof/
