@@ -407,10 +407,10 @@ void watch_print_report(FILE *out, watch_target *ws, size_t n, const watch_opts 
                 const watch_series *s = ws[i].series[j];
                 if (s->tr.leak || s->tr.growth <= 0 || s->tr.z < 1)
                     continue;
-                char rate[64];
-                watch_format_rate(rate, sizeof rate, ws[i].kind, s->tr.slope);
-                fprintf(out, "not a leak (%s): %s %s z=%.1f %s\n", s->tr.why_not,
-                        watch_kind_name(ws[i].kind), rate, s->tr.z, culprit(s));
+                char grew[64];
+                watch_format_value(grew, sizeof grew, ws[i].kind, s->tr.growth);
+                fprintf(out, "not a leak (%s): %s grew %s, z=%.1f: %s\n", s->tr.why_not,
+                        watch_kind_name(ws[i].kind), grew, s->tr.z, culprit(s));
             }
         fputc('\n', out);
     }

@@ -3,7 +3,7 @@
  *
  * A leak is growth that is sustained over the whole window, not a
  * difference between two points. A series is called a leak only when every
- * one of these holds:
+ * one of these holds (tested cheapest first: 2, 1, 3, 4):
  *
  *  1. Monotone trend: the Mann-Kendall S statistic (sum of the signs of all
  *     later-minus-earlier pairs, with the tie correction in its variance) has
@@ -143,11 +143,24 @@ void trend_analyze(const double *t, const double *v, size_t n, double floor, tre
         out->why_not = "out of memory";
         return;
     }
+    /* Cheapest test first: most stacks of a big heap profile never grow
+     * past the floor, and the progress line judges every stack at every
+     * snapshot (Mann-Kendall and Theil-Sen are O(n^2)). */
     size_t k = n / 5 < 2 ? 2 : n / 5;
     out->first = median(v, k, scratch);
     out->last = median(v + n - k, k, scratch);
     out->growth = out->last - out->first;
+    if (out->growth < floor || out->growth <= 0) {
+        out->why_not = "growth below the noise floor";
+        free(scratch);
+        return;
+    }
     out->z = mann_kendall_z(v, n, scratch);
+    if (out->z < TREND_MIN_Z) {
+        out->why_not = "no sustained trend";
+        free(scratch);
+        return;
+    }
     out->slope = theil_sen(t, v, n);
     /* Time between the centres of the first and last windows. */
     double span = (t[n - 1] + t[n - k]) / 2 - (t[0] + t[k - 1]) / 2;
@@ -159,11 +172,7 @@ void trend_analyze(const double *t, const double *v, size_t n, double floor, tre
     out->recent_slope = least_squares(t + n - third, v + n - third, third);
     free(scratch);
 
-    if (out->z < TREND_MIN_Z)
-        out->why_not = "no sustained trend";
-    else if (out->growth < floor || out->growth <= 0)
-        out->why_not = "growth below the noise floor";
-    else if (out->growth < TREND_NOISE_RATIO * out->noise)
+    if (out->growth < TREND_NOISE_RATIO * out->noise)
         out->why_not = "growth small against the noise";
     else if (out->recent_slope < TREND_RECENT_FRACTION * rate)
         out->why_not = "stopped growing (plateau)";
