@@ -57,9 +57,9 @@ heap_record *heap_records_snapshot_aged(size_t *n, int64_t min_age_ns);
 /* The peak (heap_peak.c): the buckets' in-use counts as they stood at the
  * last capture of the high-water mark. NULL with *n = 0 when none yet. */
 typedef struct heap_peak_info {
-    int64_t bytes;     /* the unsampled in-use estimate at the capture */
+    int64_t bytes;      /* the unsampled in-use estimate at the capture */
     int64_t time_nanos; /* wall clock of the capture */
-    int64_t current;   /* the estimate now */
+    int64_t current;    /* the estimate now */
 } heap_peak_info;
 heap_record *heap_peak_snapshot(size_t *n, heap_peak_info *info);
 long heap_peak_count(void);

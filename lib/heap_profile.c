@@ -136,8 +136,8 @@ int heap_profile_write(const profile_request *req, buf *out, char *err, size_t e
     size_t n;
     int peak = strcmp(req->name, "peak") == 0;
     heap_peak_info info = {0};
-    heap_record *recs = peak ? heap_peak_snapshot(&n, &info)
-                             : heap_records_snapshot_aged(&n, req->min_age_ns);
+    heap_record *recs =
+        peak ? heap_peak_snapshot(&n, &info) : heap_records_snapshot_aged(&n, req->min_age_ns);
     int64_t rate = heap_sampler_rate();
     int status = 0;
     if (req->debug > 0) {

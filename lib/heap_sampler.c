@@ -476,8 +476,8 @@ heap_record *heap_buckets_peak_records(uint64_t gen, size_t n_max, size_t *n)
     if (!out)
         return NULL;
     size_t i = 0;
-    for (heap_bucket *b = atomic_load_explicit(&bucket_all, memory_order_acquire);
-         b && i < n_max; b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
+    for (heap_bucket *b = atomic_load_explicit(&bucket_all, memory_order_acquire); b && i < n_max;
+         b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
         if (b->peak_generation != gen)
             continue;
         out[i].pcs = b->pcs;

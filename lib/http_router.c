@@ -433,8 +433,8 @@ static int query_seconds(const http_request *req, http_response *resp)
 
 /* heap?min_age=SECONDS (a decimal number, fractions allowed, at most a
  * year). Returns 0 with *ns set (0 when absent), -1 after the 400 reply. */
-static int query_min_age(const profile_source *src, const http_request *req,
-                         http_response *resp, int64_t *ns)
+static int query_min_age(const profile_source *src, const http_request *req, http_response *resp,
+                         int64_t *ns)
 {
     char v[32];
     int r = http_query_get(req->query, "min_age", v, sizeof v);

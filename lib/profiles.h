@@ -16,7 +16,8 @@
 typedef struct profile_request {
     const char *name; /* the profile asked for, e.g. "heap" */
     int debug;        /* 0 = gzipped profile.proto, >0 = text */
-    int64_t min_age_ns; /* heap: in use only if allocated this long ago; 0 = all */
+    /* heap: in use only if allocated at least this long ago; 0 = all */
+    int64_t min_age_ns;
 } profile_request;
 
 typedef struct profile_source {

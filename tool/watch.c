@@ -182,6 +182,9 @@ static int parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
         cp_err_set(err, "watch: no URL or file to watch (cprof watch -help)");
         return -1;
     }
+    /* A snapshot that hangs must not stall the watch (or Ctrl-C) for
+     * long: a few intervals, at least 10 s (fetch adds 5 s of transfer). */
+    o->fetch.timeout = o->interval * 3 > 10 ? (int)(o->interval * 3) : 10;
     return 0;
 }
 

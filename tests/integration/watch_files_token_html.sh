@@ -66,6 +66,18 @@ rc=0
 "$CPROF" watch $(ls "$WORK/leak.snaps"/*.threads.*.pb.gz | head -3) >"$WORK/few.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] && grep -q '^Too few snapshots' "$WORK/few.txt" || { cat "$WORK/few.txt"; fail "too few: exit $rc"; }
 
+# Ctrl-C (SIGINT) ends an open-ended watch early: it still judges and reports
+"$CPROF" watch --token "$TOKEN" --interval 0.5s --duration 0 --profiles threads \
+    --save-dir "$WORK/leak.snaps" "$URL" >"$WORK/int.txt" 2>"$WORK/int.err" &
+watch_pid=$!
+sleep 6
+kill -INT "$watch_pid"
+rc=0
+wait "$watch_pid" || rc=$?
+[ "$rc" = 1 ] || { cat "$WORK/int.txt" "$WORK/int.err"; fail "after Ctrl-C: exit $rc, want 1"; }
+grep -q '^cprof watch: [0-9]* snapshots over [0-9]*s (stopped early)' "$WORK/int.txt" &&
+    grep -q '^  threads  *park_forever' "$WORK/int.txt" || { cat "$WORK/int.txt"; fail "after Ctrl-C: report"; }
+
 # errors: exit 2 and one line starting with "cprof: "
 expect_error() { # PATTERN ARGS...
     local pat=$1 rc=0

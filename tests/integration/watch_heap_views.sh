@@ -11,8 +11,13 @@ wait_for_line views "views done" 60
 curl -sf -o "$WORK/aged.pb.gz" "$BASE/heap?min_age=3" || fail "GET heap?min_age=3"
 curl -sf -o "$WORK/heap.pb.gz" "$BASE/heap" || fail "GET heap"
 curl -sf -o "$WORK/peak.pb.gz" "$BASE/peak" || fail "GET peak"
-curl -sf "$BASE/peak?debug=1" | head -n1 | grep -qE '^heap profile: [0-9]+: [0-9]+ \[' || fail "peak?debug=1 header"
-curl -sf "$BASE/heap?min_age=3&debug=1" | head -n1 | grep -qE '^heap profile: ' || fail "min_age with debug=1"
+curl -sf -o "$WORK/peak.txt" "$BASE/peak?debug=1" || fail "GET peak?debug=1"
+head -n1 "$WORK/peak.txt" | grep -qE '^heap profile: [0-9]+: [0-9]+ \[' || fail "peak?debug=1 header"
+curl -sf -o "$WORK/aged.txt" "$BASE/heap?min_age=3&debug=1" || fail "GET heap?min_age=3&debug=1"
+head -n1 "$WORK/aged.txt" | grep -qE '^heap profile: ' || fail "min_age with debug=1"
+# go tool pprof reads the text forms too
+pprof_clean -top "$WORK/peak.txt" | grep -q fill_spike || fail "pprof: peak text"
+pprof_clean -top "$WORK/aged.txt" | grep -q keep_early || fail "pprof: min_age text"
 
 # MB of inuse_space at FUNCTION in a profile, via go tool pprof
 mb_at() {

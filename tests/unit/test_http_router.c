@@ -422,10 +422,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unknown_profile), cmocka_unit_test(test_bad_debug),
         cmocka_unit_test(test_seconds),         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_body_too_large),  cmocka_unit_test(test_heap_text),
-        cmocka_unit_test(test_heap_proto),      cmocka_unit_test(test_min_age),
-        cmocka_unit_test(test_cmdline),
+        cmocka_unit_test(test_heap_proto),      cmocka_unit_test(test_cmdline),
         cmocka_unit_test(test_symbol_get),      cmocka_unit_test(test_symbol_lookup),
         cmocka_unit_test(test_symbol_garbage),  cmocka_unit_test(test_query_get),
+        cmocka_unit_test(test_min_age),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
