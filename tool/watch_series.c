@@ -160,9 +160,13 @@ int watch_add_snapshot(watch_target *w, const cp_profile *p, double t, cp_err *e
     size_t i = w->n;
     w->t[i] = t;
     w->total[i] = 0;
+    /* Heap floor: ~4 sampled allocations; and at least 64 KiB, so a program
+     * sampled at rate 1 (no sampling noise) is not flagged for a few bytes. */
     if (w->kind == WATCH_HEAP && p->period > 0) {
         w->period = p->period;
         w->floor = 4.0 * (double)p->period;
+        if (w->floor < 65536)
+            w->floor = 65536;
     }
     if (!w->program && p->n_mappings > 0 && *p->mappings[0]->file)
         w->program = p->mappings[0]->file;

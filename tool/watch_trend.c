@@ -14,7 +14,8 @@
  *  2. Real size: the level at the end minus the level at the start (medians
  *     of the first and last fifth, so single outliers do not count) is at
  *     least `floor` — 3 threads, or 4 sampling periods of heap (about four
- *     sampled allocations: less is indistinguishable from sampling luck).
+ *     sampled allocations: less is indistinguishable from sampling luck;
+ *     and at least 64 KiB, see watch_series.c).
  *  3. Above the noise: that growth is at least 3 times the robust spread
  *     (1.4826 x median absolute deviation) of the residuals around the
  *     Theil-Sen line. A heavily churning site whose in-use value wanders

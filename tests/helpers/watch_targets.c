@@ -8,10 +8,11 @@
  * Leaks (each at a site whose name and line the tests check):
  *   thread-leak   a worker thread per 250 ms that parks forever
  *                 (park_forever, created by spawn_worker)
- *   churn-leak    ~40 MB/s of healthy alloc/free churn at many sizes, and
- *                 remember_session leaking 256-byte blocks at ~200 KB/s
+ *   churn-leak    ~300 MB/s of healthy alloc/free churn at many sizes
+ *                 (32 MiB live), and remember_session leaking 256-byte
+ *                 blocks at ~300 KB/s
  *   rare-leak     2000 requests/s; one in 50 takes handle_rare_error,
- *                 which leaks its 4 KiB buffer (~160 KB/s)
+ *                 which leaks its 8 KiB buffer (~320 KB/s)
  * Healthy:
  *   steady        churn only: alloc/free at many sizes and lifetimes
  *   cache         fill_cache grows an LRU cache to 24 MiB over ~6 s, then
@@ -94,8 +95,8 @@ static __attribute__((noinline)) void remember_session(void)
 
 static __attribute__((noinline)) void handle_rare_error(void)
 {
-    char *buf = malloc(4096); /* leaked below */
-    snprintf(buf, 4096, "error context");
+    char *buf = malloc(8192); /* leaked below */
+    snprintf(buf, 8192, "error context");
     sink ^= (uintptr_t)buf; /* the error path forgets to free it */
 }
 
@@ -238,8 +239,8 @@ int main(int argc, char **argv)
             spawn_worker();
             nap_us(250000);
         } else if (!strcmp(mode, "churn-leak")) {
-            churn(400); /* ~3 MB per 10 ms tick of churn: ~40 MB/s with the sleep */
-            for (int i = 0; i < 8; i++)
+            churn(400); /* ~3 MB per 10 ms tick of churn: ~300 MB/s with the sleep */
+            for (int i = 0; i < 12; i++)
                 remember_session();
             nap_us(10000);
         } else if (!strcmp(mode, "rare-leak")) {
