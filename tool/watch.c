@@ -210,7 +210,7 @@ static void add_url_targets(const char *url, const watch_opts *o, watch_target *
     const char *scheme_end = strstr(u, "://");
     bool has_path = scheme_end && strchr(scheme_end + 3, '/');
     if (!strcmp(last, "threads") || !strcmp(last, "goroutine")) {
-        kinds[0] = "threads";
+        kinds[0] = last; /* "goroutine" for a Go program */
         base = strndup(u, (size_t)(last - u));
     } else if (!strcmp(last, "heap")) {
         kinds[0] = "heap";
@@ -232,12 +232,27 @@ static void add_url_targets(const char *url, const watch_opts *o, watch_target *
         *ws = xrealloc(*ws, *n + 1, sizeof **ws);
         watch_target *w = &(*ws)[(*n)++];
         watch_target_init(w, !strcmp(kinds[k], "heap") ? WATCH_HEAP : WATCH_THREADS);
+        w->threads_name = !strcmp(kinds[k], "heap") ? NULL : kinds[k];
         if (asprintf(&w->url, "%s%s", base, kinds[k]) < 0)
             die_oom();
         w->base = xstrdup(base);
     }
     free(base);
     free(u);
+}
+
+/* A Go program has no "threads" profile: the same data is "goroutine".
+ * Called when the first fetch of a prefix's threads target fails. */
+static bool switch_to_goroutine(watch_target *w, const cp_err *err)
+{
+    if (w->kind != WATCH_THREADS || !strstr(err->msg, "server response: 404") ||
+        strcmp(w->threads_name, "threads") != 0)
+        return false;
+    free(w->url);
+    if (asprintf(&w->url, "%sgoroutine", w->base) < 0)
+        die_oom();
+    w->threads_name = "goroutine";
+    return true;
 }
 
 /* ---- snapshots ----------------------------------------------------------------- */
@@ -319,6 +334,9 @@ static int watch_urls(watch_target *ws, size_t n, const watch_opts *o, const cha
             cp_err err;
             if (snapshot_one(&ws[i], t, o, dir, &err) == 0)
                 continue;
+            if (snap == 0 && switch_to_goroutine(&ws[i], &err) &&
+                snapshot_one(&ws[i], t, o, dir, &err) == 0)
+                continue;
             if (tty)
                 fputc('\n', stderr);
             fprintf(stderr, "cprof: %s: %s\n", ws[i].url, err.msg);
@@ -360,7 +378,8 @@ static int by_time(const void *a, const void *b)
 
 static bool is_threads_dump(const buf *b)
 {
-    return b->len > 7 && !memcmp(b->data, "thread ", 7);
+    return (b->len > 7 && !memcmp(b->data, "thread ", 7)) ||
+           (b->len > 10 && !memcmp(b->data, "goroutine ", 10));
 }
 
 /* Each file is a profile (threads or heap) or a threads?debug=2 dump. */

@@ -37,6 +37,7 @@ typedef struct watch_target {
     enum watch_kind kind;
     char *url;  /* the profile URL; NULL when read from files */
     char *base; /* the /debug/pprof/ prefix of url, for the second fetches */
+    const char *threads_name; /* "threads", or "goroutine" (a Go program) */
     double *t;  /* seconds since the first snapshot */
     double *total;
     size_t n, cap;

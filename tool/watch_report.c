@@ -3,7 +3,8 @@
  *
  * After the watch, each suspect gets what a reader needs to act on it:
  *  - threads: the stack that created those threads. The proto form of the
- *    threads profile carries no creator, so one threads?debug=2 dump is
+ *    threads profile carries no creator, so one threads?debug=2 dump (Go's
+ *    goroutine?debug=2 for a Go program: the same layout) is
  *    fetched (and saved next to the snapshots); its blocks are matched to
  *    the suspect by their stack (the proto's stack is the dump's with the
  *    system-library frames above the program's code cut), and the creator
@@ -59,9 +60,31 @@ static void frame_parts(const char *frame, char *fn, size_t fn_len, long *line)
     *line = colon ? atol(colon + 1) : -1;
 }
 
-/* The culprit: the first frame with a source position. */
+/* A frame of the language runtime or the system (Go's runtime, glibc built
+ * from ../sysdeps, installed headers and libraries), not the program's. */
+static bool system_frame(const char *frame)
+{
+    static const char *const prefixes[] = {"/usr/lib/",   "/usr/local/go/", "/usr/include/",
+                                           "../sysdeps/", "../csu/",        "./nptl/",
+                                           "../nptl/",    "./csu/"};
+    const char *sp = strchr(frame, ' ');
+    if (!sp)
+        return true; /* no source position */
+    if (!strncmp(frame, "runtime.", 8))
+        return true;
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (!strncmp(sp + 1, prefixes[i], strlen(prefixes[i])))
+            return true;
+    return false;
+}
+
+/* The culprit: the first frame of the program's own code (else the first
+ * frame with a source position, else the leaf). */
 static const char *culprit(const watch_series *s)
 {
+    for (size_t i = 0; i < s->frames.n; i++)
+        if (!system_frame(s->frames.v[i]))
+            return s->frames.v[i];
     for (size_t i = 0; i < s->frames.n; i++)
         if (strchr(s->frames.v[i], ' '))
             return s->frames.v[i];
@@ -123,7 +146,7 @@ static dump_block *parse_dump(const char *text, size_t len, size_t *n_out)
         char line[1024];
         snprintf(line, sizeof line, "%.*s", (int)(ll < sizeof line ? ll : sizeof line - 1), p);
         p = nl ? nl + 1 : end;
-        if (!strncmp(line, "thread ", 7)) {
+        if (!strncmp(line, "thread ", 7) || !strncmp(line, "goroutine ", 10)) {
             v = xrealloc(v, n + 1, sizeof *v);
             cur = &v[n++];
             memset(cur, 0, sizeof *cur);
@@ -133,6 +156,8 @@ static dump_block *parse_dump(const char *text, size_t len, size_t *n_out)
             continue;
         } else if (!strncmp(line, "created by ", 11)) {
             const char *in = strstr(line, " in thread ");
+            if (!in)
+                in = strstr(line, " in goroutine ");
             snprintf(fn, sizeof fn, "%.*s", (int)(in ? in - line - 11 : (long)strlen(line + 11)),
                      line + 11);
             into = &cur->creator;
@@ -142,8 +167,11 @@ static dump_block *parse_dump(const char *text, size_t len, size_t *n_out)
             push_frame(into, fn, pos);
             fn[0] = 0;
         } else if (line[0] != '\t') {
-            char *paren = strstr(line, "(...)");
-            if (paren)
+            /* "name(...)" (libcprof), "main.f(0x0?, ...)" (Go): drop the
+             * argument list */
+            size_t len = strlen(line);
+            char *paren = len && line[len - 1] == ')' ? strrchr(line, '(') : NULL;
+            if (paren && paren != line)
                 *paren = 0;
             snprintf(fn, sizeof fn, "%s", line);
         }
@@ -152,17 +180,21 @@ static dump_block *parse_dump(const char *text, size_t len, size_t *n_out)
     return v;
 }
 
-/* Does the block's stack end with the series' frames (function and line)? */
+/* Is one stack the other's root end (function and line of each frame)?
+ * libcprof's proto cuts the system-library frames above the program's
+ * code, so the series is the end of the dump's stack; Go's dump hides the
+ * runtime frames its proto keeps, so there it is the other way round. */
 static bool block_matches(const dump_block *b, const watch_series *s)
 {
-    if (s->frames.n == 0 || b->frames.n < s->frames.n)
+    size_t n = b->frames.n < s->frames.n ? b->frames.n : s->frames.n;
+    if (n == 0)
         return false;
-    size_t off = b->frames.n - s->frames.n;
-    for (size_t i = 0; i < s->frames.n; i++) {
+    size_t off_b = b->frames.n - n, off_s = s->frames.n - n;
+    for (size_t i = 0; i < n; i++) {
         char f1[512], f2[512];
         long l1, l2;
-        frame_parts(s->frames.v[i], f1, sizeof f1, &l1);
-        frame_parts(b->frames.v[off + i], f2, sizeof f2, &l2);
+        frame_parts(s->frames.v[off_s + i], f1, sizeof f1, &l1);
+        frame_parts(b->frames.v[off_b + i], f2, sizeof f2, &l2);
         if (strcmp(f1, f2) || l1 != l2)
             return false;
     }
@@ -224,7 +256,7 @@ static void save_dump(watch_target *w, const buf *text, const char *dir)
 static void fetch_creators(watch_target *w, const watch_opts *o, const char *dir)
 {
     char url[4200];
-    snprintf(url, sizeof url, "%sthreads?debug=2", w->base);
+    snprintf(url, sizeof url, "%s%s?debug=2", w->base, w->threads_name);
     buf text;
     buf_init(&text);
     cp_err err;
