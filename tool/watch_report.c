@@ -274,8 +274,24 @@ static int series_eq(const void *key, const void *item)
     return ((const watch_series *)item)->key == key;
 }
 
+/* Does the server know min_age? libcprof rejects a bad value with a 400;
+ * a server that ignores the parameter (Go's) serves the whole heap. */
+static bool min_age_supported(const watch_target *w, const watch_opts *o)
+{
+    char url[4200];
+    snprintf(url, sizeof url, "%sheap?min_age=x", w->base);
+    buf data;
+    buf_init(&data);
+    cp_err err;
+    int rc = fetch_url(url, &o->fetch, &data, NULL, &err);
+    buf_free(&data);
+    return rc != 0 && strstr(err.msg, "server response: 400") != NULL;
+}
+
 static void fetch_min_age(watch_target *w, const watch_opts *o)
 {
+    if (!min_age_supported(w, o))
+        return;
     double span = w->n ? w->t[w->n - 1] : 0;
     w->min_age = span >= 4 ? (int)(span / 2) : 2;
     char url[4200];
