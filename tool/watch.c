@@ -210,7 +210,8 @@ static void add_url_targets(const char *url, const watch_opts *o, watch_target *
     const char *scheme_end = strstr(u, "://");
     bool has_path = scheme_end && strchr(scheme_end + 3, '/');
     if (!strcmp(last, "threads") || !strcmp(last, "goroutine")) {
-        kinds[0] = last; /* "goroutine" for a Go program */
+        /* static strings: the target keeps the name ("goroutine": Go) */
+        kinds[0] = !strcmp(last, "threads") ? "threads" : "goroutine";
         base = strndup(u, (size_t)(last - u));
     } else if (!strcmp(last, "heap")) {
         kinds[0] = "heap";

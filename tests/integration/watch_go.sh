@@ -8,7 +8,7 @@ command -v go >/dev/null || fail "go missing (scripts/install-deps.sh)"
 SRC=$ROOT/tests/integration/lib/goleak.go
 mkdir -p "$WORK/go"
 cp "$SRC" "$WORK/go/main.go"
-(cd "$WORK/go" && GO111MODULE=off GOCACHE=$WORK/gocache go build -o goleak main.go) || fail "go build"
+(cd "$WORK/go" && GO111MODULE=off GOPATH=$WORK/gopath GOCACHE=$WORK/gocache go build -o goleak main.go) || fail "go build"
 mkfifo "$WORK/go.in"
 "$WORK/go/goleak" <"$WORK/go.in" >"$WORK/go.out" 2>"$WORK/go.err" &
 PIDS+=("$!")
