@@ -18,6 +18,12 @@ grep -q '^cprof: .*401 Unauthorized' "$WORK/e.txt" && [ "$(wc -l <"$WORK/e.txt")
     { cat "$WORK/e.txt"; fail "no token: message"; }
 [ ! -s "$WORK/o.txt" ] || fail "no token: stdout not empty"
 
+# -H sends any header: the token that way works too
+rc=0
+"$CPROF" watch -H "Authorization: Bearer $TOKEN" --interval 0.5s --duration 1s --profiles threads \
+    --save-dir "$WORK" "$URL" >"$WORK/o.txt" 2>"$WORK/e.txt" || rc=$?
+[ "$rc" = 0 ] && grep -q '^Too few snapshots' "$WORK/o.txt" || { cat "$WORK/o.txt" "$WORK/e.txt"; fail "-H: exit $rc"; }
+
 # with the token: the leak, an HTML report
 start_watch leak --token "$TOKEN" --interval 0.5s --duration 10s --profiles threads \
     --html "$WORK/report.html"
