@@ -5,6 +5,7 @@
  *                   and a filter probe, no lock)
  *   heap_sampler.c  Poisson sampling, the bucket table (stack+size ->
  *                   counters) and the live table (sampled pointer -> bucket)
+ *   heap_peak.c     the high-water mark of the sampled heap and its copy
  *   heap_profile.c  buckets -> profile model (unsampled, reference §2) and
  *                   Go's legacy debug=1 text; the heap/allocs sources
  */
@@ -49,6 +50,22 @@ long heap_bucket_count(void);
 /* A consistent-enough copy of all buckets (counters are read atomically one
  * by one). Caller frees the array. NULL with *n = 0 when there are none. */
 heap_record *heap_records_snapshot(size_t *n);
+/* The same, counting as in use only blocks allocated at least min_age_ns
+ * ago (CLOCK_MONOTONIC); 0 = all. Allocation counters are not filtered. */
+heap_record *heap_records_snapshot_aged(size_t *n, int64_t min_age_ns);
+
+/* The peak (heap_peak.c): the buckets' in-use counts as they stood at the
+ * last capture of the high-water mark. NULL with *n = 0 when none yet. */
+typedef struct heap_peak_info {
+    int64_t bytes;      /* the unsampled in-use estimate at the capture */
+    int64_t time_nanos; /* wall clock of the capture */
+    int64_t current;    /* the estimate now */
+} heap_peak_info;
+heap_record *heap_peak_snapshot(size_t *n, heap_peak_info *info);
+long heap_peak_count(void);
+void heap_peak_atfork_child(void);
+/* heap_sampler.c: the records of generation gen (at most n_max). */
+heap_record *heap_buckets_peak_records(uint64_t gen, size_t n_max, size_t *n);
 
 /* Slow paths called by the hooks (heap_hooks.c -> heap_sampler.c). */
 void heap_sample_take(void *ptr, size_t size);

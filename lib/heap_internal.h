@@ -27,6 +27,8 @@ typedef struct heap_thread_state {
     uint8_t internal; /* a profiler thread: never sample */
     uint8_t seeded;
     int32_t tid; /* cached gettid(); reset after fork */
+    /* Sampled in-use estimate not yet added to the global one (heap_peak.c) */
+    int64_t peak_delta;
 } heap_thread_state;
 
 extern __thread heap_thread_state heap_tls
@@ -73,5 +75,13 @@ void heap_filter_pin(const void *ptr);
  * would exhaust bytes_until_sample. Returns 1 when this allocation is to be
  * sampled (then call heap_sample_take after the real allocation). */
 int heap_countdown_expired(size_t size);
+
+/* heap_peak.c: the high-water mark. Called from the sampled slow paths only
+ * (never from the fast path) with the weight of a sampled block coming into
+ * or leaving use; may capture the peak profile with a trylock, never waits. */
+void heap_peak_note(int64_t weight);
+/* Bucket side of a capture (heap_sampler.c): record every bucket's in-use
+ * counts under generation gen; returns the number of buckets with any. */
+size_t heap_buckets_capture_peak(uint64_t gen);
 
 #endif

@@ -160,6 +160,11 @@ static void remove_at(live_shard *s, size_t hole)
 
 int live_remove(uintptr_t ptr)
 {
+    return live_remove_sized(ptr, NULL);
+}
+
+int live_remove_sized(uintptr_t ptr, uint64_t *size)
+{
     uint32_t slot = heap_filter_slot((void *)ptr);
     live_shard *s = shard_of_slot(slot);
     int found = 0;
@@ -168,6 +173,8 @@ int live_remove(uintptr_t ptr)
         size_t mask = s->capacity - 1;
         for (size_t i = home_of(ptr, s->capacity); s->entries[i].ptr; i = (i + 1) & mask) {
             if (s->entries[i].ptr == ptr) {
+                if (size)
+                    *size = s->entries[i].size;
                 remove_at(s, i);
                 s->count--;
                 filter_slot_remove(s, slot);

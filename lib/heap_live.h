@@ -21,6 +21,8 @@ typedef struct live_entry {
 int live_insert(const live_entry *e);
 /* Remove ptr; 1 when it was there, 0 when it was not sampled. */
 int live_remove(uintptr_t ptr);
+/* live_remove that also returns the block's size (when found and size != NULL). */
+int live_remove_sized(uintptr_t ptr, uint64_t *size);
 /* Call fn on every live entry, one shard at a time under that shard's lock:
  * fn must not allocate through the hooks or take sampler locks. */
 void live_for_each(void (*fn)(const live_entry *e, void *arg), void *arg);

@@ -103,6 +103,10 @@ typedef struct heap_bucket {
     /* where this bucket sits in the snapshot being built (snapshot_lock) */
     uint64_t snapshot_generation;
     size_t snapshot_index;
+    /* in use at the last peak capture, valid when peak_generation matches
+     * heap_peak.c's (written and read under its lock) */
+    uint64_t peak_generation;
+    uint64_t peak_objects, peak_bytes;
     uint32_t n_pcs;
     bucket_counters alloc[COUNTER_STRIPES];
     uint64_t pcs[];
@@ -184,6 +188,7 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_c
         atomic_init(&b->alloc[i].bytes, 0);
     }
     b->snapshot_generation = 0;
+    b->peak_generation = 0;
     for (;;) {
         atomic_store_explicit(&b->chain_next, head, memory_order_relaxed);
         heap_bucket *seen = head;
@@ -296,6 +301,16 @@ static int64_t monotonic_nanos(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* What a sampled block of `size` bytes stands for once unsampled (the
+ * inverse of its sampling probability, heap_profile.c's scale). */
+static int64_t sample_weight(uint64_t size)
+{
+    int64_t rate = atomic_load_explicit(&sample_rate, memory_order_relaxed);
+    if (rate <= 1 || size == 0)
+        return (int64_t)size;
+    return (int64_t)((double)size / (1.0 - exp(-(double)size / (double)rate)));
+}
+
 PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
 {
     if (!ptr)
@@ -309,6 +324,7 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
         bucket_counters *c = &b->alloc[(unsigned)current_tid() % COUNTER_STRIPES];
         atomic_fetch_add_explicit(&c->bytes, size, memory_order_relaxed);
         atomic_fetch_add_explicit(&c->objects, 1, memory_order_relaxed);
+        heap_peak_note(sample_weight(size));
     }
     heap_tls.guard--;
 }
@@ -318,7 +334,10 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
 int heap_sample_forget(void *ptr)
 {
     heap_tls.guard++;
-    int found = live_remove((uintptr_t)ptr);
+    uint64_t size = 0;
+    int found = live_remove_sized((uintptr_t)ptr, &size);
+    if (found)
+        heap_peak_note(-sample_weight(size));
     heap_tls.guard--;
     return found;
 }
@@ -365,6 +384,7 @@ static uint64_t snapshot_generation;
 typedef struct snapshot_build {
     heap_record *records;
     uint64_t generation;
+    int64_t born_before_ns; /* only blocks allocated before this count as in use */
 } snapshot_build;
 
 static void add_live_entry(const live_entry *e, void *arg)
@@ -372,13 +392,18 @@ static void add_live_entry(const live_entry *e, void *arg)
     snapshot_build *sb = arg;
     heap_bucket *b = e->bucket;
     /* Buckets published after the bucket walk are not in this snapshot. */
-    if (b->snapshot_generation != sb->generation)
+    if (b->snapshot_generation != sb->generation || e->time_ns > sb->born_before_ns)
         return;
     sb->records[b->snapshot_index].inuse_objects++;
     sb->records[b->snapshot_index].inuse_bytes += e->size;
 }
 
 heap_record *heap_records_snapshot(size_t *n)
+{
+    return heap_records_snapshot_aged(n, 0);
+}
+
+heap_record *heap_records_snapshot_aged(size_t *n, int64_t min_age_ns)
 {
     *n = 0;
     pthread_mutex_lock(&snapshot_lock);
@@ -388,7 +413,8 @@ heap_record *heap_records_snapshot(size_t *n)
         pthread_mutex_unlock(&snapshot_lock);
         return NULL;
     }
-    snapshot_build sb = {out, ++snapshot_generation};
+    snapshot_build sb = {out, ++snapshot_generation,
+                         min_age_ns > 0 ? monotonic_nanos() - min_age_ns : INT64_MAX};
     /* The list is pushed at the head: buckets published after the count was
      * read come first and are skipped once the array is full. */
     size_t i = 0;
@@ -419,6 +445,60 @@ heap_record *heap_records_snapshot(size_t *n)
     return out;
 }
 
+/* ---- peak capture (heap_peak.c holds its lock around both) ---- */
+
+static void add_peak_entry(const live_entry *e, void *arg)
+{
+    heap_bucket *b = e->bucket;
+    uint64_t gen = *(const uint64_t *)arg;
+    if (b->peak_generation != gen) {
+        b->peak_generation = gen;
+        b->peak_objects = b->peak_bytes = 0;
+    }
+    b->peak_objects++;
+    b->peak_bytes += e->size;
+}
+
+size_t heap_buckets_capture_peak(uint64_t gen)
+{
+    live_for_each(add_peak_entry, &gen);
+    size_t n = 0;
+    for (heap_bucket *b = atomic_load_explicit(&bucket_all, memory_order_acquire); b;
+         b = atomic_load_explicit(&b->all_next, memory_order_acquire))
+        n += b->peak_generation == gen;
+    return n;
+}
+
+heap_record *heap_buckets_peak_records(uint64_t gen, size_t n_max, size_t *n)
+{
+    *n = 0;
+    heap_record *out = n_max ? calloc(n_max, sizeof *out) : NULL;
+    if (!out)
+        return NULL;
+    size_t i = 0;
+    for (heap_bucket *b = atomic_load_explicit(&bucket_all, memory_order_acquire); b && i < n_max;
+         b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
+        if (b->peak_generation != gen)
+            continue;
+        out[i].pcs = b->pcs;
+        out[i].n_pcs = b->n_pcs;
+        for (int k = 0; k < COUNTER_STRIPES; k++) {
+            out[i].alloc_objects +=
+                atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
+            out[i].alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
+        }
+        out[i].inuse_objects = b->peak_objects;
+        out[i].inuse_bytes = b->peak_bytes;
+        if (out[i].alloc_objects < out[i].inuse_objects)
+            out[i].alloc_objects = out[i].inuse_objects;
+        if (out[i].alloc_bytes < out[i].inuse_bytes)
+            out[i].alloc_bytes = out[i].inuse_bytes;
+        i++;
+    }
+    *n = i;
+    return out;
+}
+
 /* ---- fork ---- */
 
 void heap_sampler_atfork_prepare(void)
@@ -441,6 +521,7 @@ void heap_sampler_atfork_child(void)
      * are consistent. Re-initialise rather than unlock (glibc allows either
      * for default mutexes; this is robust to other kinds). */
     live_atfork_child();
+    heap_peak_atfork_child();
     pthread_mutex_init(&arena_lock, NULL);
     pthread_mutex_init(&snapshot_lock, NULL);
     heap_tls.tid = 0;

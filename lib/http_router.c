@@ -9,7 +9,8 @@
  * Routes:  "" and "/"  index page (HTML)
  *          "/cmdline"  argv joined by NUL bytes
  *          "/symbol"   address -> function name (GET query or POST body)
- *          "/<name>"   a profile source from profiles.c
+ *          "/<name>"   a profile source from profiles.c (heap also takes
+ *                      min_age=SECONDS: only allocations at least that old)
  *
  * Error replies follow Go exactly: text/plain, X-Go-Pprof: 1, message plus
  * newline, no Content-Disposition (google/pprof prints the body only when
@@ -48,6 +49,8 @@
 #define MSG_BAD_DEBUG "invalid value for \"debug\" - must be a non-negative integer"
 #define MSG_BAD_SECONDS "invalid value for \"seconds\" - must be a positive integer"
 #define MSG_NO_SECONDS "\"seconds\" parameter is not supported for this profile type"
+#define MSG_BAD_MIN_AGE "invalid value for \"min_age\" - must be a non-negative number of seconds"
+#define MSG_NO_MIN_AGE "\"min_age\" parameter is only supported for the heap profile"
 #define MSG_NO_ADDRESS "no valid address in request: expected addresses like 0x4005d0 joined by '+'"
 
 /* ------------------------------------------------------------------------ */
@@ -428,14 +431,43 @@ static int query_seconds(const http_request *req, http_response *resp)
     return -1;
 }
 
+/* heap?min_age=SECONDS (a decimal number, fractions allowed, at most a
+ * year). Returns 0 with *ns set (0 when absent), -1 after the 400 reply. */
+static int query_min_age(const profile_source *src, const http_request *req, http_response *resp,
+                         int64_t *ns)
+{
+    char v[32];
+    int r = http_query_get(req->query, "min_age", v, sizeof v);
+    *ns = 0;
+    if (r == 0)
+        return 0;
+    char *end = v;
+    errno = 0;
+    double secs = r > 0 && isdigit((unsigned char)v[0]) ? strtod(v, &end) : -1;
+    if (r < 0 || secs < 0 || secs > 366.0 * 86400 || errno || *end || end == v ||
+        strspn(v, "0123456789.") != strlen(v)) {
+        http_response_error(resp, 400, MSG_BAD_MIN_AGE);
+        return -1;
+    }
+    if (strcmp(src->name, "heap") != 0) {
+        http_response_error(resp, 400, MSG_NO_MIN_AGE);
+        return -1;
+    }
+    *ns = (int64_t)(secs * 1e9);
+    return 0;
+}
+
 static void serve_profile(const profile_source *src, const http_request *req, http_response *resp)
 {
     int debug = 0;
+    int64_t min_age_ns = 0;
     /* gc=N is accepted and ignored: there is no collector to run. */
-    if (!src->raw_query && (query_seconds(req, resp) != 0 || query_debug(req, resp, &debug) != 0))
+    if (!src->raw_query && (query_seconds(req, resp) != 0 || query_debug(req, resp, &debug) != 0 ||
+                            query_min_age(src, req, resp, &min_age_ns) != 0))
         return;
     profile_request preq = {.name = src->name,
                             .debug = debug,
+                            .min_age_ns = min_age_ns,
                             .query = src->raw_query ? req->query : NULL,
                             .client_gone = req->client_gone,
                             .client_ctx = req->client_ctx};

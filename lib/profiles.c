@@ -25,8 +25,13 @@ static const profile_source sources[] = {
      threads_count, threads_profile_write, 0},
     {"heap",
      "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
-     "for compatibility and ignored (C has no garbage collector).",
+     "for compatibility and ignored (C has no garbage collector). min_age=SECONDS keeps "
+     "only allocations at least that old.",
      heap_profile_count, heap_profile_write, 0},
+    {"peak",
+     "The sampled heap as it stood at its high-water mark: what filled memory just before "
+     "an out-of-memory kill (captured within 1/16 of the peak).",
+     heap_peak_count, heap_profile_write, 0},
     {"profile",
      "CPU profile. You can specify the duration in the seconds GET parameter (default 30) and "
      "the sampling rate in hz (default 100). After you get the profile file, use the go tool "

@@ -9,11 +9,15 @@
 #ifndef CPROF_PROFILES_H
 #define CPROF_PROFILES_H
 
+#include <stdint.h>
+
 #include "buf.h"
 
 typedef struct profile_request {
     const char *name; /* the profile asked for, e.g. "heap" */
     int debug;        /* 0 = gzipped profile.proto, >0 = text */
+    /* heap: in use only if allocated at least this long ago; 0 = all */
+    int64_t min_age_ns;
     /* For sources with raw_query set: the undecoded query string (NULL when
      * none), and a probe that says the client has gone away (NULL: cannot
      * tell), so a long collection can end early. */

@@ -1,58 +1,59 @@
 #!/bin/bash
-# The main job, until the leak-finder demo exists (cprof watch):
-#  1. a program under LD_PRELOAD=libcprof.so, its /debug/pprof/heap scraped
-#     over HTTP and read with `go tool pprof`;
-#  2. the seed's story in C: a daemon that starts a Redis subscriber thread
-#     every tick and never stops them; refresh the index page twice, see the
-#     thread count climb, open the threads profile, find the culprit; then
-#     the fixed daemon, flat.
+# The main demo (`make demo`): the seed's story, end to end.
+#
+# A cron daemon (examples/leaky-subscriber/leaky.c) starts a Redis
+# subscriber thread on every tick and never stops it; in the Go original it
+# was a goroutine per tick and the daemon was OOM-killed. The engineer found
+# it by refreshing /debug/pprof/ twice and comparing numbers by eye. Here
+# `cprof watch` does the refreshing: it snapshots the threads and heap
+# profiles, follows every stack over time and names the one that keeps
+# growing, with its file:line and the code that created the threads. Then
+# the fixed daemon, watched the same way: no leak.
+#
+# CPROF_DEMO_SECONDS (default 30) sets how long each daemon is watched;
+# CPROF_DEMO_DIR (default /tmp/cprof-demo) keeps the snapshots and reports.
 set -eu
 cd "$(dirname "$0")/.."
-LIB=$PWD/build/libcprof.so
+ROOT=$PWD
+LIB=$ROOT/build/libcprof.so
+CPROF=$ROOT/build/cprof
+SECS=${CPROF_DEMO_SECONDS:-30}
 work=$(mktemp -d /tmp/cprof-demo.XXXXXX)
-trap 'exec 9>&- 2>/dev/null || true; kill $app 2>/dev/null || true; rm -rf "$work"' EXIT
+# Snapshots and reports are kept after the demo, for the "what next" commands.
+keep=${CPROF_DEMO_DIR:-/tmp/cprof-demo}
+rm -rf "$keep"
+mkdir -p "$keep"
+app="" redis=""
+cleanup() {
+    [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
+    [ -n "$redis" ] && kill "$redis" 2>/dev/null && wait "$redis" 2>/dev/null
+    rm -rf "$work"
+    return 0
+}
+trap cleanup EXIT
+command -v redis-server >/dev/null || { echo "demo: redis-server missing (scripts/install-deps.sh)" >&2; exit 1; }
+bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 
-echo "== Running build/tests/helpers/heapsites under LD_PRELOAD=$LIB"
-echo "   site_a keeps 64 MiB live in 4 KiB blocks, site_b 16 MiB in 64-byte blocks,"
-echo "   site_c allocates and frees 1 GiB. Nothing in the program knows about cprof."
-mkfifo "$work/in"
-CPROF_ADDR=127.0.0.1:0 LD_PRELOAD=$LIB build/tests/helpers/heapsites 64 16 1024 \
-    <"$work/in" >"$work/out" 2>"$work/err" &
-app=$!
-exec 9>"$work/in"
-for _ in $(seq 1 300); do
-    grep -q ready "$work/out" 2>/dev/null && grep -q serving "$work/err" && break
-    sleep 0.1
-done
-url=$(sed -n 's|^cprof: pid [0-9]* serving \(http://[^ ]*\)$|\1|p' "$work/err")
-[ -n "$url" ] || { cat "$work/err"; echo "demo: the program did not start its listener" >&2; exit 1; }
-echo "   $(cat "$work/err")"
-echo
-echo "== The index page, as curl sees it: ${url}"
-curl -s "$url" | sed -e 's/<[^>]*>//g' | grep -E '^[0-9]+ *[a-z]+$' | sed -E 's/^([0-9]+)/    \1  /' || true
-echo
-echo "== go tool pprof -top -sample_index=inuse_space ${url}heap"
-go tool pprof -top -lines -nodecount=5 -sample_index=inuse_space "${url}heap" 2>/dev/null | sed -n '/flat%/,$p'
-echo
-echo "== go tool pprof -top -sample_index=alloc_space ${url}allocs"
-go tool pprof -top -lines -nodecount=5 -sample_index=alloc_space "${url}allocs" 2>/dev/null | sed -n '/flat%/,$p'
-echo
-echo "== Go's legacy text form, ${url}heap?debug=1 (first record)"
-curl -s "${url}heap?debug=1" | sed -n '1,8p'
-exec 9>&-
-wait $app || true
+cat <<'STORY'
+The story. A cron daemon was OOM-killed. Its engineer opened /debug/pprof/,
+refreshed it a minute later, saw the goroutine count climb, and found one
+stack holding 90% of them: a Redis subscriber started on every cron tick,
+blocked forever reading its socket. examples/leaky-subscriber/leaky.c is
+that daemon in C, one thread per tick. Let cprof find it.
 
-echo
-echo "== The seed's leak in C: examples/leaky-subscriber (a subscriber thread per tick, never stopped)"
+STORY
+
+bold "1. Redis on a free loopback port"
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-    --loglevel warning >/dev/null 2>&1 &
+    --loglevel warning >"$work/redis.log" 2>&1 &
 redis=$!
-trap 'exec 9>&- 2>/dev/null || true; kill $app $redis 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+redis-cli -p "$redis_port" ping >/dev/null 2>&1 || { cat "$work/redis.log"; echo "demo: redis did not start" >&2; exit 1; }
+echo "   redis-server on 127.0.0.1:$redis_port"
 
-run_daemon() { # NAME -> sets app, url
-    CPROF_ADDR=127.0.0.1:0 LD_PRELOAD=$LIB build/examples/leaky-subscriber/$1 -p "$redis_port" -t 100 \
+run_daemon() { # NAME: start it under the preload; sets app, url
+    CPROF_ADDR=127.0.0.1:0 LD_PRELOAD=$LIB build/examples/leaky-subscriber/$1 -p "$redis_port" -t 250 \
         >"$work/$1.out" 2>"$work/$1.err" &
     app=$!
     url=""
@@ -62,35 +63,57 @@ run_daemon() { # NAME -> sets app, url
         sleep 0.05
     done
     [ -n "$url" ] || { cat "$work/$1.err"; echo "demo: $1 did not start" >&2; exit 1; }
+    echo "   CPROF_ADDR=127.0.0.1:0 LD_PRELOAD=build/libcprof.so build/examples/leaky-subscriber/$1 -p $redis_port -t 250"
+    echo "   (no code change; profiles at $url)"
 }
-threads_line() { curl -s "$url" | sed -e 's/<[^>]*>//g' | grep -m1 '^Threads:' | sed 's/\. full.*//'; }
 
+watch_daemon() { # NAME: cprof watch it (progress live on stderr); returns its exit status
+    local rc=0
+    mkdir -p "$keep/$1"
+    echo "   build/cprof watch --interval 2s --duration ${SECS}s --save-dir $keep/$1 --html $keep/$1.html \\"
+    echo "                     $url"
+    echo
+    "$CPROF" watch --interval 2s --duration "${SECS}s" --save-dir "$keep/$1" \
+        --html "$keep/$1.html" "$url" >"$keep/$1.txt" || rc=$?
+    echo
+    sed 's/^/   | /' "$keep/$1.txt"
+    return $rc
+}
+
+echo
+bold "2. The leaky daemon, under the cprof preload"
 run_daemon leaky
-sleep 1
-echo "   index page, first view:   $(threads_line)"
-sleep 2
-echo "   index page, 2 s later:    $(threads_line)"
 echo
-echo "== ${url}threads?debug=1 — the largest group of identical stacks comes first"
-curl -s "${url}threads?debug=1" | awk 'NR == 1 || (NR > 1 && !/^$/) {print} NR > 1 && /^$/ {exit}' | head -12
+bold "3. cprof watch: a snapshot every 2 s for ${SECS} s; each stack's threads and bytes followed"
+rc=0
+watch_daemon leaky || rc=$?
+kill "$app"; wait "$app" 2>/dev/null || true; app=""
 echo
-echo "== ${url}threads?debug=2 — who made them"
-curl -s "${url}threads?debug=2" | grep -m1 -A2 '^created by cron_tick'
-echo
-echo "== build/cprof top ${url}goroutine  (the Go engineer's view, from the C daemon)"
-build/cprof top -nodecount=4 "${url}goroutine" 2>/dev/null | sed -n '/flat%/,$p'
-kill $app
-wait $app 2>/dev/null || true
+echo "   exit status $rc (0 no leak, 1 leak found, 2 error: usable as a CI or canary gate)"
+[ "$rc" = 1 ] || { echo "demo: expected a leak in the leaky daemon" >&2; exit 1; }
 
+echo
+bold "4. The fixed daemon (examples/leaky-subscriber/fixed.c: each tick cancels its subscriber)"
 run_daemon fixed
-sleep 1
 echo
-echo "== The fixed daemon (each subscriber cancelled when its tick ends)"
-echo "   index page, first view:   $(threads_line)"
-sleep 2
-echo "   index page, 2 s later:    $(threads_line)"
-kill $app
-wait $app 2>/dev/null || true
+rc=0
+watch_daemon fixed || rc=$?
+kill "$app"; wait "$app" 2>/dev/null || true; app=""
 echo
-echo "Try it on your own program:  LD_PRELOAD=$LIB ./your-service"
-echo "then:                        go tool pprof -top http://127.0.0.1:6060/debug/pprof/heap"
+echo "   exit status $rc"
+[ "$rc" = 0 ] || { echo "demo: expected no leak in the fixed daemon" >&2; exit 1; }
+
+echo
+bold "What to do next"
+cat <<NEXT
+   The culprit: subscribe_new_tasks (leaky.c), blocked reading Redis, one more
+   thread created by cron_tick on every tick and never stopped. The fix passes
+   each subscriber a cancellation and cancels it when the tick is done:
+       diff -u examples/leaky-subscriber/leaky.c examples/leaky-subscriber/fixed.c
+   Everything is kept in $keep: the snapshots (the "Next:" commands above
+   read them), the reports ($keep/leaky.txt) and the charts ($keep/leaky.html).
+       build/cprof watch $keep/leaky/*      # the same verdict, offline
+   On your own service:
+       LD_PRELOAD=$LIB ./your-service
+       build/cprof watch --duration 10m http://127.0.0.1:6060/debug/pprof/
+NEXT

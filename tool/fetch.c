@@ -235,8 +235,9 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     int duration;
     char *url = with_seconds(url_in, o->seconds, &duration);
     long timeout = o->timeout > 0 ? o->timeout : duration > 0 ? duration + duration / 2 : 60;
-    fprintf(stderr, "Fetching profile over HTTP from %s\n", url);
-    if (duration > 0)
+    if (!o->quiet)
+        fprintf(stderr, "Fetching profile over HTTP from %s\n", url);
+    if (duration > 0 && !o->quiet)
         fprintf(stderr, "Please wait... (%ds)\n", duration);
     CURL *c = curl_easy_init();
     if (!c) {
@@ -299,7 +300,7 @@ static int make_dir(const char *dir)
     return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static const char *save_dir(char *out, size_t cap)
+const char *profile_save_dir(char *out, size_t cap)
 {
     const char *home = getenv("CPROF_HOME");
     if (home && *home) {
@@ -352,7 +353,35 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-int save_fetched(const buf *data, const cp_profile *p, cp_err *err)
+int save_bytes_in(const char *dir, const char *prefix, const char *ext, const buf *bytes,
+                  char *path, size_t path_len, cp_err *err)
+{
+    int fd = -1;
+    for (int i = 0; i < 1000 && fd < 0; i++) {
+        if (i == 0)
+            snprintf(path, path_len, "%s/%s%s", dir, prefix, ext);
+        else
+            snprintf(path, path_len, "%s/%s.%03d%s", dir, prefix, i, ext);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        cp_err_set(err, "could not save profile in %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int failed = write_all(fd, bytes->data, bytes->len) != 0;
+    failed |= close(fd) != 0; /* close even after a failed write */
+    if (failed) {
+        cp_err_set(err, "could not save profile %s: %s", path, strerror(errno));
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+int save_fetched_in(const buf *data, const cp_profile *p, const char *dir, char *path,
+                    size_t path_len, cp_err *err)
 {
     buf gz;
     buf_init(&gz);
@@ -365,33 +394,19 @@ int save_fetched(const buf *data, const cp_profile *p, cp_err *err)
         }
         bytes = &gz;
     }
-    char dir[4096], prefix[512], path[4800];
-    save_dir(dir, sizeof dir);
+    char prefix[512];
     save_prefix(p, prefix, sizeof prefix);
-    int fd = -1;
-    for (int i = 0; i < 1000 && fd < 0; i++) {
-        if (i == 0)
-            snprintf(path, sizeof path, "%s/%s.pb.gz", dir, prefix);
-        else
-            snprintf(path, sizeof path, "%s/%s.%03d.pb.gz", dir, prefix, i);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    int rc = -1;
-    if (fd < 0) {
-        cp_err_set(err, "could not save profile in %s: %s", dir, strerror(errno));
-    } else {
-        int failed = write_all(fd, bytes->data, bytes->len) != 0;
-        failed |= close(fd) != 0; /* close even after a failed write */
-        if (failed) {
-            cp_err_set(err, "could not save profile %s: %s", path, strerror(errno));
-            unlink(path);
-        } else {
-            fprintf(stderr, "Saved profile in %s\n", path);
-            rc = 0;
-        }
-    }
+    int rc = save_bytes_in(dir, prefix, ".pb.gz", bytes, path, path_len, err);
     buf_free(&gz);
     return rc;
+}
+
+int save_fetched(const buf *data, const cp_profile *p, cp_err *err)
+{
+    char dir[4096], path[4800];
+    profile_save_dir(dir, sizeof dir);
+    if (save_fetched_in(data, p, dir, path, sizeof path, err) != 0)
+        return -1;
+    fprintf(stderr, "Saved profile in %s\n", path);
+    return 0;
 }

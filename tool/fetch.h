@@ -17,6 +17,7 @@ typedef struct fetch_opts {
     size_t n_headers;
     int seconds; /* -1: not given */
     int timeout; /* -1: default */
+    bool quiet;  /* no "Fetching profile ..." lines (cprof watch) */
 } fetch_opts;
 
 /* A source that names a URL: http(s)://..., or host:port/path when no such
@@ -30,5 +31,14 @@ int fetch_url(const char *url, const fetch_opts *o, buf *out, char **final_url, 
 /* Save fetched bytes (gzip-compressed if they were not) under $CPROF_HOME,
  * else $HOME/cprof, else the temp directory; prints where. */
 int save_fetched(const buf *data, const cp_profile *p, cp_err *err);
+/* The directory save_fetched uses (created if needed). */
+const char *profile_save_dir(char *out, size_t cap);
+/* save_fetched into dir, silently; path receives the file's name. */
+int save_fetched_in(const buf *data, const cp_profile *p, const char *dir, char *path,
+                    size_t path_len, cp_err *err);
+/* Write bytes to dir/prefix<ext>, adding a counter when the name is taken
+ * (O_EXCL: nothing is overwritten). */
+int save_bytes_in(const char *dir, const char *prefix, const char *ext, const buf *bytes,
+                  char *path, size_t path_len, cp_err *err);
 
 #endif

@@ -27,6 +27,7 @@
 #include "options.h"
 #include "pipeline.h"
 #include "report.h"
+#include "watch.h"
 #include "web.h"
 
 /* The last error printed: the web UI shows why a refresh failed. */
@@ -347,6 +348,8 @@ static int generate(cp_profile *p, cli *c)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "watch"))
+        return watch_main(argc - 1, argv + 1);
     cli c;
     cp_err err;
     switch (cli_parse(argc, argv, &c, &err)) {

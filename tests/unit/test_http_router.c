@@ -259,6 +259,32 @@ static void test_heap_proto(void **state)
     http_response_free(&c.resp);
 }
 
+static void test_min_age(void **state)
+{
+    (void)state;
+    call c;
+    const char *ok[] = {"min_age=0", "min_age=30", "min_age=0.5", "min_age=2&debug=1"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        route_get(&c, "/heap", ok[i]);
+        assert_int_equal(c.resp.status, 200);
+        http_response_free(&c.resp);
+    }
+    const char *bad[] = {"min_age=-1", "min_age=abc", "min_age=", "min_age=1e3",
+                         "min_age=1%00", "min_age=.5x", "min_age=99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        route_get(&c, "/heap", bad[i]);
+        assert_go_error(&c, 400,
+                        "invalid value for \"min_age\" - must be a non-negative number of seconds");
+        http_response_free(&c.resp);
+    }
+    route_get(&c, "/threads", "min_age=1");
+    assert_go_error(&c, 400, "\"min_age\" parameter is only supported for the heap profile");
+    http_response_free(&c.resp);
+    route_get(&c, "/peak", "");
+    assert_int_equal(c.resp.status, 200);
+    http_response_free(&c.resp);
+}
+
 /* ---- cmdline ---- */
 
 static void test_cmdline(void **state)
@@ -401,6 +427,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_heap_proto),      cmocka_unit_test(test_cmdline),
         cmocka_unit_test(test_symbol_get),      cmocka_unit_test(test_symbol_lookup),
         cmocka_unit_test(test_symbol_garbage),  cmocka_unit_test(test_query_get),
+        cmocka_unit_test(test_min_age),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
