@@ -131,3 +131,32 @@ int buf_append_file(buf *b, const char *path)
     close(fd);
     return rc;
 }
+
+const char *html_entity(char c)
+{
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    default:
+        return NULL;
+    }
+}
+
+void buf_append_html(buf *b, const char *s, size_t max_bytes)
+{
+    for (size_t i = 0; i < max_bytes && s[i]; i++) {
+        const char *entity = html_entity(s[i]);
+        if (entity)
+            buf_append_str(b, entity);
+        else
+            buf_append_byte(b, (uint8_t)s[i]);
+    }
+}

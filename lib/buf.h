@@ -30,6 +30,12 @@ void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Append a whole file (read to EOF: /proc files report size 0). Returns 0,
  * or -1 when it cannot be opened or read (what was read stays appended). */
 int buf_append_file(buf *b, const char *path);
+/* The HTML/XML entity that stands for c (& < > " '), or NULL when c stands
+ * for itself: one table for every page and SVG cprof writes (the index page,
+ * the web UI, flame graphs, the watch report). */
+const char *html_entity(char c);
+/* Append at most max_bytes of s (stopping at its NUL), HTML-escaped. */
+void buf_append_html(buf *b, const char *s, size_t max_bytes);
 /* Detach the data (caller frees it); the buffer is left empty. */
 uint8_t *buf_steal(buf *b, size_t *len);
 

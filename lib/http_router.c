@@ -185,31 +185,6 @@ typedef struct index_entry {
     const char *description;
 } index_entry;
 
-static void append_html_escaped(buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            buf_append_str(b, "&amp;");
-            break;
-        case '<':
-            buf_append_str(b, "&lt;");
-            break;
-        case '>':
-            buf_append_str(b, "&gt;");
-            break;
-        case '"':
-            buf_append_str(b, "&#34;");
-            break;
-        case '\'':
-            buf_append_str(b, "&#39;");
-            break;
-        default:
-            buf_append_byte(b, (uint8_t)*s);
-        }
-    }
-}
-
 static int entry_cmp(const void *a, const void *b)
 {
     return strcmp(((const index_entry *)a)->name, ((const index_entry *)b)->name);
@@ -265,11 +240,11 @@ static void serve_index(http_response *resp)
     for (size_t i = 0; i < n; i++) {
         /* Go shows 0 for endpoints without a count (cmdline, profile). */
         buf_printf(b, "<tr><td>%ld</td><td><a href='", e[i].count < 0 ? 0L : e[i].count);
-        append_html_escaped(b, e[i].href ? e[i].href : e[i].name);
+        buf_append_html(b, e[i].href ? e[i].href : e[i].name, (size_t)-1);
         if (!e[i].href)
             buf_append_str(b, "?debug=1");
         buf_append_str(b, "'>");
-        append_html_escaped(b, e[i].name);
+        buf_append_html(b, e[i].name, (size_t)-1);
         buf_append_str(b, "</a></td></tr>\n");
     }
     /* The seed's "refresh and compare": each view reports the change. */
@@ -281,9 +256,9 @@ static void serve_index(http_response *resp)
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");
-        append_html_escaped(b, e[i].name);
+        buf_append_html(b, e[i].name, (size_t)-1);
         buf_append_str(b, ": </div> ");
-        append_html_escaped(b, e[i].description ? e[i].description : "");
+        buf_append_html(b, e[i].description ? e[i].description : "", (size_t)-1);
         buf_append_str(b, "</li>\n");
     }
     buf_append_str(b, "</ul>\n</p>\n</body>\n</html>\n");

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "htab.h"
 #include "measure.h"
 #include "report.h"
@@ -155,23 +156,11 @@ static void diff_colour(const frame *f, char *out, size_t cap)
 static void xml_escape(FILE *out, const char *s, size_t max_chars)
 {
     for (size_t n = 0; *s && n < max_chars; s++, n++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            /* Control characters are not allowed in XML 1.0. */
+        const char *entity = html_entity(*s);
+        if (entity)
+            fputs(entity, out);
+        else /* control characters are not allowed in XML 1.0 */
             fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
-        }
     }
 }
 

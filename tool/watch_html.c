@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "watch.h"
 
 #define CHART_W 640
@@ -20,25 +21,11 @@
 static void put_escaped(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
+        const char *entity = html_entity(*s);
+        if (entity)
+            fputs(entity, f);
+        else
             fputc(*s, f);
-        }
     }
 }
 

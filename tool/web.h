@@ -55,8 +55,6 @@ void web_query_string(buf *b, const web_query *q);
 /* Whether a refresh may send the browser back to path: a page of ours. */
 bool web_local_path(const char *path);
 
-void html_escape(buf *b, const char *s);
-void html_escape_n(buf *b, const char *s, size_t n);
 void url_encode(buf *b, const char *s);
 /* A POSIX extended regexp matching exactly s (metacharacters escaped). */
 void regex_quote(buf *b, const char *s);

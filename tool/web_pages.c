@@ -10,7 +10,7 @@
  *   source the list report's text, escaped, sampled lines marked
  *
  * Everything from the profile or the request is escaped on the way in
- * (html_escape); SVGs from our reports are already XML-escaped and only
+ * (buf_append_html); SVGs from our reports are already XML-escaped and only
  * lose their XML prolog. Pages reference nothing but /ui/assets/.
  */
 #include <stdio.h>
@@ -67,7 +67,7 @@ static void append_legend(buf *b, const strlist *lines)
 {
     buf_append_str(b, "<pre class=\"legend\" id=\"legend\">");
     for (size_t i = 0; i < lines->n; i++) {
-        html_escape(b, lines->v[i]);
+        buf_append_html(b, lines->v[i], (size_t)-1);
         buf_append_byte(b, '\n');
     }
     buf_append_str(b, "</pre>\n");
@@ -86,7 +86,7 @@ static void source_link(buf *b, const web_page *pg, const char *name)
         url_encode(b, pg->q->si);
     }
     buf_append_str(b, "\">");
-    html_escape(b, name);
+    buf_append_html(b, name, (size_t)-1);
     buf_append_str(b, "</a>");
     buf_free(&re);
 }
@@ -123,7 +123,7 @@ static int emit_top(report *r, void *ctx, cp_err *err)
         flat_sum += n->flat;
         buf_printf(b, "<tr data-flat=\"%lld\" data-cum=\"%lld\" data-name=\"", (long long)n->flat,
                    (long long)n->cum);
-        html_escape(b, n->printable);
+        buf_append_html(b, n->printable, (size_t)-1);
         buf_printf(b, "\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
                    report_format_value(r, n->flat, flat),
                    unpadded(measure_percentage(p1, n->flat, r->total)),
@@ -131,7 +131,7 @@ static int emit_top(report *r, void *ctx, cp_err *err)
                    report_format_value(r, n->cum, cum),
                    unpadded(measure_percentage(p3, n->cum, r->total)));
         source_link(b, pg, n->printable);
-        html_escape(b, report_inline_label(n));
+        buf_append_html(b, report_inline_label(n), (size_t)-1);
         buf_append_str(b, "</td></tr>\n");
     }
     buf_append_str(b, "</tbody></table>\n");
@@ -213,7 +213,7 @@ static int emit_source(report *r, void *ctx, cp_err *err)
                                                         : NULL;
         if (cls)
             buf_printf(b, "<span class=\"%s\">", cls);
-        html_escape_n(b, line, len);
+        buf_append_html(b, line, len);
         buf_append_str(b, cls ? "</span>\n" : "\n");
         at += len + 1;
     }
@@ -243,7 +243,7 @@ static void nav(buf *b, const web_page *pg, const char *qs)
     buf_append_str(b, "<nav>");
     for (size_t i = 0; i < N_VIEWS; i++) {
         buf_printf(b, "<a id=\"nav-%s\" href=\"%s%s", views[i].id, views[i].path, *qs ? "?" : "");
-        html_escape(b, qs);
+        buf_append_html(b, qs, (size_t)-1);
         buf_printf(b, "\"%s>%s</a> ", views[i].kind == pg->kind ? " class=\"active\"" : "",
                    views[i].label);
     }
@@ -258,9 +258,9 @@ static void sample_select(buf *b, const web_page *pg)
     for (size_t i = 0; i < pg->p->n_sample_types; i++) {
         const cp_value_type *t = &pg->p->sample_types[i];
         buf_append_str(b, "<option value=\"");
-        html_escape(b, t->type);
+        buf_append_html(b, t->type, (size_t)-1);
         buf_append_str(b, (int)i == current ? "\" selected>" : "\">");
-        html_escape(b, t->type);
+        buf_append_html(b, t->type, (size_t)-1);
         buf_append_str(b, "</option>");
     }
     buf_append_str(b, "</select></label>\n");
@@ -270,7 +270,7 @@ static void text_field(buf *b, const char *name, const char *label, const char *
 {
     buf_printf(b, "<label>%s <input type=\"text\" id=\"q-%s\" name=\"%s\" size=\"14\" value=\"",
                label, name, name);
-    html_escape(b, value ? value : "");
+    buf_append_html(b, value ? value : "", (size_t)-1);
     buf_append_str(b, "\"></label>\n");
 }
 
@@ -285,7 +285,7 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     text_field(b, "s", "show", f->show);
     if (f->show_from && *f->show_from) {
         buf_append_str(b, "<input type=\"hidden\" name=\"sf\" value=\"");
-        html_escape(b, f->show_from);
+        buf_append_html(b, f->show_from, (size_t)-1);
         buf_append_str(b, "\">\n");
     }
     buf_append_str(b, "<button type=\"submit\" id=\"apply\">Apply</button></form>\n");
@@ -299,7 +299,7 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     buf_init(&url);
     url_encode(&url, (const char *)back.data);
     buf_append_byte(&url, 0);
-    html_escape(b, (const char *)url.data);
+    buf_append_html(b, (const char *)url.data, (size_t)-1);
     buf_append_str(b, "\"><button type=\"submit\" id=\"refresh\">Refresh</button></form>\n");
     buf_free(&url);
     buf_free(&back);
@@ -310,11 +310,11 @@ static void sources_line(buf *b, const web_page *pg)
     buf_append_str(b, "<div class=\"info\" id=\"info\">");
     for (size_t i = 0; i < pg->c->sources.n; i++) {
         buf_append_str(b, i ? ", " : "Source: ");
-        html_escape(b, pg->c->sources.v[i]);
+        buf_append_html(b, pg->c->sources.v[i], (size_t)-1);
     }
     for (size_t i = 0; i < pg->c->bases.n; i++) {
         buf_append_str(b, i ? ", " : pg->c->diff_base ? "; diff_base: " : "; base: ");
-        html_escape(b, pg->c->bases.v[i]);
+        buf_append_html(b, pg->c->bases.v[i], (size_t)-1);
     }
     char when[32];
     struct tm tm;
@@ -342,13 +342,13 @@ void web_page_html(buf *out, const web_page *pg, const char *error)
     sources_line(out, pg);
     if (pg->notice) {
         buf_append_str(out, "<div class=\"notice\" id=\"notice\">");
-        html_escape(out, pg->notice);
+        buf_append_html(out, pg->notice, (size_t)-1);
         buf_append_str(out, "</div>\n");
     }
     buf_append_str(out, "<main>\n");
     if (error) {
         buf_append_str(out, "<div class=\"error\" id=\"error\">");
-        html_escape(out, error);
+        buf_append_html(out, error, (size_t)-1);
         buf_append_str(out, "</div>\n");
     } else if (pg->body) {
         buf_append(out, pg->body->data, pg->body->len);

@@ -137,36 +137,6 @@ bool web_local_path(const char *path)
     return true;
 }
 
-void html_escape_n(buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n && s[i]; i++) {
-        switch (s[i]) {
-        case '<':
-            buf_append_str(b, "&lt;");
-            break;
-        case '>':
-            buf_append_str(b, "&gt;");
-            break;
-        case '&':
-            buf_append_str(b, "&amp;");
-            break;
-        case '"':
-            buf_append_str(b, "&quot;");
-            break;
-        case '\'':
-            buf_append_str(b, "&#39;");
-            break;
-        default:
-            buf_append_byte(b, (uint8_t)s[i]);
-        }
-    }
-}
-
-void html_escape(buf *b, const char *s)
-{
-    html_escape_n(b, s, (size_t)-1);
-}
-
 /* RFC 3986 unreserved characters stay, everything else is %XX. */
 void url_encode(buf *b, const char *s)
 {

@@ -248,10 +248,10 @@ static void test_escaping(void **state)
     (void)state;
     buf b;
     buf_init(&b);
-    html_escape(&b, "std::map<int, a&b>::\"x\"'y'");
+    buf_append_html(&b, "std::map<int, a&b>::\"x\"'y'", (size_t)-1);
     assert_string_equal(text(&b), "std::map&lt;int, a&amp;b&gt;::&quot;x&quot;&#39;y&#39;");
     buf_reset(&b);
-    html_escape_n(&b, "<abc>", 2);
+    buf_append_html(&b, "<abc>", 2);
     assert_string_equal(text(&b), "&lt;a");
     buf_reset(&b);
     url_encode(&b, "a-b_c.d~e /?&=#%<\xc3\xa9");
