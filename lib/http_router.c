@@ -250,8 +250,9 @@ static void serve_index(http_response *resp)
     /* The seed's "refresh and compare": each view reports the change. */
     char threads[64];
     threads_index_summary(threads, sizeof threads);
-    buf_printf(b, "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
-                  "dump</a></p>\n",
+    buf_printf(b,
+               "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
+               "dump</a></p>\n",
                threads);
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
