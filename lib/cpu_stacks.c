@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unwind.h"
+
 typedef struct stack_entry {
     uint64_t hash;
     uint64_t weight;
@@ -69,17 +71,6 @@ void cpu_stacks_free(cpu_stacks *s)
     free(s);
 }
 
-static uint64_t stack_hash(const uint64_t *pcs, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull ^ n;
-    for (size_t i = 0; i < n; i++) {
-        h ^= pcs[i];
-        h *= 0x100000001b3ull;
-        h ^= h >> 29;
-    }
-    return h;
-}
-
 static stack_entry *find_slot(stack_entry *slots, size_t cap, uint64_t h, const uint64_t *pcs,
                               size_t n)
 {
@@ -114,7 +105,7 @@ int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w)
         s->lost += w;
         return n_pcs == 0 ? 0 : -1;
     }
-    uint64_t h = stack_hash(pcs, n_pcs);
+    uint64_t h = unwind_stack_hash(pcs, n_pcs, n_pcs);
     stack_entry *e = find_slot(s->slots, s->cap, h, pcs, n_pcs);
     if (!e->pcs) {
         e->pcs = malloc(n_pcs * sizeof *pcs);

@@ -133,17 +133,6 @@ static heap_bucket *_Atomic bucket_slots[BUCKET_SLOTS];
 static heap_bucket *_Atomic bucket_all;
 static _Atomic long bucket_count;
 
-static uint64_t stack_hash(const uint64_t *pcs, size_t n, uint64_t size)
-{
-    uint64_t h = 0xcbf29ce484222325ull ^ size;
-    for (size_t i = 0; i < n; i++) {
-        h ^= pcs[i];
-        h *= 0x100000001b3ull;
-        h ^= h >> 29;
-    }
-    return h;
-}
-
 static heap_bucket *bucket_find_in_chain(heap_bucket *b, heap_bucket *stop, uint64_t hash,
                                          const uint64_t *pcs, size_t n, uint64_t size)
 {
@@ -169,7 +158,7 @@ static void bucket_publish_all(heap_bucket *b)
 static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_class)
 {
     uint64_t size = size_class;
-    uint64_t hash = stack_hash(pcs, n, size);
+    uint64_t hash = unwind_stack_hash(pcs, n, size);
     heap_bucket *_Atomic *slot = &bucket_slots[hash & (BUCKET_SLOTS - 1)];
     heap_bucket *head = atomic_load_explicit(slot, memory_order_acquire);
     heap_bucket *found = bucket_find_in_chain(head, NULL, hash, pcs, n, size);
@@ -403,6 +392,28 @@ heap_record *heap_records_snapshot(size_t *n)
     return heap_records_snapshot_aged(n, 0);
 }
 
+/* A record for bucket b: its stack and its allocation counters summed over
+ * the stripes; in-use is filled by the caller. */
+static void record_from_bucket(heap_record *r, const heap_bucket *b)
+{
+    r->pcs = b->pcs;
+    r->n_pcs = b->n_pcs;
+    for (int k = 0; k < COUNTER_STRIPES; k++) {
+        r->alloc_objects += atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
+        r->alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
+    }
+}
+
+/* Blocks sampled between reading the counters and walking the live table
+ * are in use before their allocation is counted: keep in-use <= allocated. */
+static void record_clamp_alloc(heap_record *r)
+{
+    if (r->inuse_objects > r->alloc_objects)
+        r->alloc_objects = r->inuse_objects;
+    if (r->inuse_bytes > r->alloc_bytes)
+        r->alloc_bytes = r->inuse_bytes;
+}
+
 heap_record *heap_records_snapshot_aged(size_t *n, int64_t min_age_ns)
 {
     *n = 0;
@@ -422,25 +433,13 @@ heap_record *heap_records_snapshot_aged(size_t *n, int64_t min_age_ns)
          b && i < (size_t)cap; b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
         b->snapshot_generation = sb.generation;
         b->snapshot_index = i;
-        out[i].pcs = b->pcs;
-        out[i].n_pcs = b->n_pcs;
-        for (int k = 0; k < COUNTER_STRIPES; k++) {
-            out[i].alloc_objects +=
-                atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
-            out[i].alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
-        }
+        record_from_bucket(&out[i], b);
         i++;
     }
     live_for_each(add_live_entry, &sb);
     pthread_mutex_unlock(&snapshot_lock);
-    /* A block sampled between the bucket walk and the live walk is in use
-     * before its allocation is counted: keep in-use <= allocated. */
-    for (size_t k = 0; k < i; k++) {
-        if (out[k].inuse_objects > out[k].alloc_objects)
-            out[k].alloc_objects = out[k].inuse_objects;
-        if (out[k].inuse_bytes > out[k].alloc_bytes)
-            out[k].alloc_bytes = out[k].inuse_bytes;
-    }
+    for (size_t k = 0; k < i; k++)
+        record_clamp_alloc(&out[k]);
     *n = i;
     return out;
 }
@@ -480,19 +479,10 @@ heap_record *heap_buckets_peak_records(uint64_t gen, size_t n_max, size_t *n)
          b = atomic_load_explicit(&b->all_next, memory_order_acquire)) {
         if (b->peak_generation != gen)
             continue;
-        out[i].pcs = b->pcs;
-        out[i].n_pcs = b->n_pcs;
-        for (int k = 0; k < COUNTER_STRIPES; k++) {
-            out[i].alloc_objects +=
-                atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
-            out[i].alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
-        }
+        record_from_bucket(&out[i], b);
         out[i].inuse_objects = b->peak_objects;
         out[i].inuse_bytes = b->peak_bytes;
-        if (out[i].alloc_objects < out[i].inuse_objects)
-            out[i].alloc_objects = out[i].inuse_objects;
-        if (out[i].alloc_bytes < out[i].inuse_bytes)
-            out[i].alloc_bytes = out[i].inuse_bytes;
+        record_clamp_alloc(&out[i]);
         i++;
     }
     *n = i;

@@ -39,6 +39,21 @@ int unwind_signal_init(void);
  */
 size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max);
 
+/* A hash of a captured stack (FNV-1a over the pcs, with a shift so high
+ * address bits reach the low bits tables index with), mixed with seed (the
+ * heap sampler passes the size class, the CPU profiler the depth). Used to
+ * key stack tables; async-signal-safe. */
+static inline uint64_t unwind_stack_hash(const uint64_t *pcs, size_t n, uint64_t seed)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= pcs[i];
+        h *= 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
 /* 1 when pc lies in the profiler's hook section. */
 int unwind_is_profiler_pc(uint64_t pc);
 
