@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 old=$1 new=$2 rounds=${3:-7} steps=${4:-2000000}
 churn=build/bench/churn
 [ -x "$churn" ] || make -s "$churn"
-declare -A best
+source bench/lib.sh
+declare -A best last
 configs=(baseline old_default new_default old_rate_1 new_rate_1)
 run_config() {
     case $1 in
@@ -23,16 +24,6 @@ run_config() {
     new_rate_1) CPROF_ADDR=off CPROF_HEAP_RATE=1 LD_PRELOAD=$new $churn 2 "$steps" ;;
     esac
 }
-for _ in $(seq 1 "$rounds"); do
-    for c in "${configs[@]}"; do
-        cpu=$(run_config "$c" | awk '{print $2}')
-        if [ -z "${best[$c]:-}" ] || awk -v a="$cpu" -v b="${best[$c]}" 'BEGIN {exit !(a < b)}'; then
-            best[$c]=$cpu
-        fi
-    done
-done
-printf '%-12s %10s %8s\n' config "cpu (s)" ratio
-for c in "${configs[@]}"; do
-    awk -v n="$c" -v t="${best[$c]}" -v b="${best[baseline]}" 'BEGIN {printf "%-12s %10.3f %7.3fx\n", n, t, t / b}'
-done
+bench_alternate "$rounds" "${configs[@]}"
+bench_print_ratios 12 "${configs[@]}"
 echo "(2 threads x $steps malloc+free each, best CPU time of $rounds alternating rounds)"

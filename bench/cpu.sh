@@ -64,16 +64,9 @@ profiled_seconds() {
         awk '{v = $1; if ($2 == "ms") v /= 1000; printf "%.3f", v}'
 }
 
+source bench/lib.sh
 declare -A best last
-for r in $(seq 1 "$rounds"); do
-    for c in "${configs[@]}"; do
-        cpu=$(run_config "$c" | awk '{print $2}')
-        last[$c]=$cpu
-        if [ -z "${best[$c]:-}" ] || awk -v a="$cpu" -v b="${best[$c]}" 'BEGIN {exit !(a < b)}'; then
-            best[$c]=$cpu
-        fi
-    done
-done
+bench_alternate "$rounds" "${configs[@]}"
 printf '%-16s %9s %8s %14s\n' config "cpu (s)" ratio "profiled/cpu"
 for c in "${configs[@]}"; do
     p=$(profiled_seconds "$c")

@@ -11,7 +11,8 @@ rounds=${1:-7}
 steps=${2:-5000000}
 lib=$PWD/build/libcprof.so
 churn=build/bench/churn
-declare -A best
+source bench/lib.sh
+declare -A best last
 configs=(baseline rate_0 default rate_1)
 run_config() {
     case $1 in
@@ -21,16 +22,6 @@ run_config() {
     rate_1) CPROF_ADDR=off CPROF_HEAP_RATE=1 LD_PRELOAD=$lib $churn 2 "$steps" ;;
     esac
 }
-for r in $(seq 1 "$rounds"); do
-    for c in "${configs[@]}"; do
-        cpu=$(run_config "$c" | awk '{print $2}')
-        if [ -z "${best[$c]:-}" ] || awk -v a="$cpu" -v b="${best[$c]}" 'BEGIN {exit !(a < b)}'; then
-            best[$c]=$cpu
-        fi
-    done
-done
-printf '%-10s %10s %8s\n' config "cpu (s)" ratio
-for c in "${configs[@]}"; do
-    awk -v n="$c" -v t="${best[$c]}" -v b="${best[baseline]}" 'BEGIN {printf "%-10s %10.3f %7.3fx\n", n, t, t / b}'
-done
+bench_alternate "$rounds" "${configs[@]}"
+bench_print_ratios 10 "${configs[@]}"
 echo "(2 threads x $steps malloc+free each, best CPU time of $rounds alternating rounds)"
