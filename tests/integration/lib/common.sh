@@ -5,6 +5,8 @@ ROOT=${CPROF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 LIB=$ROOT/build/libcprof.so
 HELPERS=$ROOT/build/tests/helpers
 WORK=$(mktemp -d /tmp/cprof-test.XXXXXX)
+# Profiles cprof fetches are saved here, never in the tester's $HOME/cprof.
+export CPROF_HOME=$WORK/saved
 PIDS=()
 
 cleanup() {
