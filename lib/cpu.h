@@ -120,6 +120,9 @@ int cpu_parse_signal(const char *text, int sigrtmin, int sigrtmax);
  * default 100, anything else refused. Returns 0, or 400 with the reason. */
 int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, char *err,
                      size_t err_len);
+/* CPROF_CPU_MAX_SECONDS (default 300): the longest window served, by the
+ * CPU profile and by delta profiles (NAME?seconds=N) alike. */
+int cpu_max_seconds(void);
 /* The "profile" source. */
 int cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
 /* CPROF_CPU_PROFILE / CPROF_CPU_HZ / CPROF_CPU_MAX_SECONDS from the

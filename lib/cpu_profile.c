@@ -150,7 +150,7 @@ int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, 
     return 0;
 }
 
-static int max_seconds_setting(void)
+int cpu_max_seconds(void)
 {
     static int max;
     if (!max) {
@@ -172,7 +172,7 @@ static int max_seconds_setting(void)
 int cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
 {
     int seconds, hz;
-    int status = cpu_parse_params(req->query, max_seconds_setting(), &seconds, &hz, err, err_len);
+    int status = cpu_parse_params(req->query, cpu_max_seconds(), &seconds, &hz, err, err_len);
     if (status != 0)
         return status;
     collection c;

@@ -86,5 +86,7 @@ void heap_sampler_atfork_child(void);
  * differing in default sample type (inuse_space vs alloc_space). */
 long heap_profile_count(void);
 int heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+/* The same as the model, for a delta (profiles.h: build). */
+int heap_profile_build(const profile_request *req, struct profile **out, char *err, size_t err_len);
 
 #endif

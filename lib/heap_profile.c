@@ -55,7 +55,7 @@ static int64_t average_size(const heap_record *r)
     return r->alloc_objects ? (int64_t)(r->alloc_bytes / r->alloc_objects) : 0;
 }
 
-static profile *heap_profile_build(const heap_record *recs, size_t n, int64_t rate,
+static profile *model_from_records(const heap_record *recs, size_t n, int64_t rate,
                                    const char *default_type)
 {
     profile *p = profile_new();
@@ -130,34 +130,62 @@ static void add_peak_comment(profile *p, const heap_peak_info *info)
     profile_add_comment(p, line);
 }
 
+static heap_record *request_records(const profile_request *req, size_t *n, heap_peak_info *info)
+{
+    if (strcmp(req->name, "peak") == 0)
+        return heap_peak_snapshot(n, info);
+    return heap_records_snapshot_aged(n, req->min_age_ns);
+}
+
+static void out_of_memory(const profile_request *req, char *err, size_t err_len)
+{
+    snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
+}
+
+/* heap, allocs and peak as the model: also one side of a delta. */
+int heap_profile_build(const profile_request *req, profile **out, char *err, size_t err_len)
+{
+    size_t n;
+    heap_peak_info info = {0};
+    heap_record *recs = request_records(req, &n, &info);
+    int allocs = strcmp(req->name, "allocs") == 0;
+    profile *p = model_from_records(recs, n, heap_sampler_rate(), allocs ? "alloc_space" : NULL);
+    free(recs);
+    if (p && strcmp(req->name, "peak") == 0) {
+        add_peak_comment(p, &info);
+        if (info.time_nanos)
+            p->time_nanos = info.time_nanos;
+    }
+    if (!p || p->oom) {
+        profile_free(p);
+        out_of_memory(req, err, err_len);
+        return 500;
+    }
+    *out = p;
+    return 0;
+}
+
 /* heap, allocs and peak: which records, then the requested format. */
 int heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
 {
-    size_t n;
-    int peak = strcmp(req->name, "peak") == 0;
-    heap_peak_info info = {0};
-    heap_record *recs =
-        peak ? heap_peak_snapshot(&n, &info) : heap_records_snapshot_aged(&n, req->min_age_ns);
-    int64_t rate = heap_sampler_rate();
-    int status = 0;
     if (req->debug > 0) {
-        heap_text_write(recs, n, rate, out);
+        size_t n;
+        heap_peak_info info = {0};
+        heap_record *recs = request_records(req, &n, &info);
+        heap_text_write(recs, n, heap_sampler_rate(), out);
+        free(recs);
     } else {
-        int allocs = strcmp(req->name, "allocs") == 0;
-        profile *p = heap_profile_build(recs, n, rate, allocs ? "alloc_space" : NULL);
-        if (p && peak) {
-            add_peak_comment(p, &info);
-            if (info.time_nanos)
-                p->time_nanos = info.time_nanos;
-        }
-        if (!p || p->oom || pprof_encode(p, 1, out) != 0)
-            status = 500;
+        profile *p = NULL;
+        int status = heap_profile_build(req, &p, err, err_len);
+        if (status != 0)
+            return status;
+        if (pprof_encode(p, 1, out) != 0)
+            out->oom = 1;
         profile_free(p);
     }
-    free(recs);
-    if (out->oom)
-        status = 500;
-    if (status)
-        snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
-    return status;
+    if (out->oom) {
+        out_of_memory(req, err, err_len);
+        return 500;
+    }
+    return 0;
 }

@@ -10,7 +10,9 @@
  *          "/cmdline"  argv joined by NUL bytes
  *          "/symbol"   address -> function name (GET query or POST body)
  *          "/<name>"   a profile source from profiles.c (heap also takes
- *                      min_age=SECONDS: only allocations at least that old)
+ *                      min_age=SECONDS: only allocations at least that old;
+ *                      seconds=N on a source with a build function serves
+ *                      the delta over N seconds, profile_delta.c)
  *
  * Error replies follow Go exactly: text/plain, X-Go-Pprof: 1, message plus
  * newline, no Content-Disposition (google/pprof prints the body only when
@@ -34,6 +36,8 @@
 #include <unistd.h>
 
 #include "cprof.h"
+#include "cpu.h"
+#include "profile_delta.h"
 #include "profiles.h"
 #include "symbolize.h"
 #include "threads.h"
@@ -49,6 +53,8 @@
 #define MSG_BAD_DEBUG "invalid value for \"debug\" - must be a non-negative integer"
 #define MSG_BAD_SECONDS "invalid value for \"seconds\" - must be a positive integer"
 #define MSG_NO_SECONDS "\"seconds\" parameter is not supported for this profile type"
+#define MSG_SECONDS_LIMIT "profile duration exceeds the server's limit of %d seconds"
+#define MSG_SECONDS_DEBUG "seconds and debug params are incompatible"
 #define MSG_BAD_MIN_AGE "invalid value for \"min_age\" - must be a non-negative number of seconds"
 #define MSG_NO_MIN_AGE "\"min_age\" parameter is only supported for the heap profile"
 #define MSG_NO_ADDRESS "no valid address in request: expected addresses like 0x4005d0 joined by '+'"
@@ -389,22 +395,38 @@ static int query_debug(const http_request *req, http_response *resp, int *debug)
     return 0;
 }
 
-/* Delta profiles (seconds=N) are not implemented yet. The value is still
- * validated first, in Go's order, so clients see Go's messages. Returns 0
- * when absent, -1 after writing the 400 reply. */
-static int query_seconds(const http_request *req, http_response *resp)
+/* seconds=N asks for a delta profile. Checked in Go's order: the value,
+ * whether the profile supports a delta (a build function: Go's
+ * profileSupportsDelta), the server's limit (Go: its WriteTimeout; here
+ * CPROF_CPU_MAX_SECONDS), then debug, which must be 0. Returns 0 with
+ * *seconds set (0 when absent), -1 after writing the 400 reply. */
+static int query_seconds(const profile_source *src, const http_request *req, http_response *resp,
+                         int debug, int *seconds)
 {
     char v[32];
     int r = http_query_get(req->query, "seconds", v, sizeof v);
+    *seconds = 0;
     if (r == 0 || (r > 0 && v[0] == '\0'))
         return 0;
-    int secs;
-    if (r < 0 || parse_nonneg_int(v, &secs) != 0 || secs <= 0) {
+    if (r < 0 || parse_nonneg_int(v, seconds) != 0 || *seconds <= 0) {
         http_response_error(resp, 400, MSG_BAD_SECONDS);
         return -1;
     }
-    http_response_error(resp, 400, MSG_NO_SECONDS);
-    return -1;
+    if (!src->build) {
+        http_response_error(resp, 400, MSG_NO_SECONDS);
+        return -1;
+    }
+    if (*seconds > cpu_max_seconds()) {
+        char msg[96];
+        snprintf(msg, sizeof msg, MSG_SECONDS_LIMIT, cpu_max_seconds());
+        http_response_error(resp, 400, msg);
+        return -1;
+    }
+    if (debug != 0) {
+        http_response_error(resp, 400, MSG_SECONDS_DEBUG);
+        return -1;
+    }
+    return 0;
 }
 
 /* heap?min_age=SECONDS (a decimal number, fractions allowed, at most a
@@ -435,11 +457,13 @@ static int query_min_age(const profile_source *src, const http_request *req, htt
 
 static void serve_profile(const profile_source *src, const http_request *req, http_response *resp)
 {
-    int debug = 0;
+    int debug = 0, seconds = 0;
     int64_t min_age_ns = 0;
     /* gc=N is accepted and ignored: there is no collector to run. */
-    if (!src->raw_query && (query_seconds(req, resp) != 0 || query_debug(req, resp, &debug) != 0 ||
-                            query_min_age(src, req, resp, &min_age_ns) != 0))
+    if (!src->raw_query &&
+        (query_debug(req, resp, &debug) != 0 ||
+         query_seconds(src, req, resp, debug, &seconds) != 0 ||
+         query_min_age(src, req, resp, &min_age_ns) != 0))
         return;
     profile_request preq = {.name = src->name,
                             .debug = debug,
@@ -448,7 +472,9 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
                             .client_gone = req->client_gone,
                             .client_ctx = req->client_ctx};
     char err[256] = "";
-    int status = src->write(&preq, &resp->body, err, sizeof err);
+    int status = seconds > 0
+                     ? profile_delta_write(src, &preq, seconds, &resp->body, err, sizeof err)
+                     : src->write(&preq, &resp->body, err, sizeof err);
     if (status != 0) {
         if (status < 400 || status > 599)
             status = 500;
@@ -458,9 +484,10 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
     if (debug > 0) {
         resp->content_type = TEXT_PLAIN;
     } else {
+        /* Go names a delta "<name>-delta". */
         resp->content_type = OCTET_STREAM;
         snprintf(resp->content_disposition, sizeof resp->content_disposition,
-                 "attachment; filename=\"%s\"", src->name);
+                 "attachment; filename=\"%s%s\"", src->name, seconds > 0 ? "-delta" : "");
     }
 }
 

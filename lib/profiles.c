@@ -18,29 +18,29 @@
 
 static const profile_source sources[] = {
     {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write,
-     0},
+     0, heap_profile_build},
     {"goroutine",
      "Stack traces of all current threads: the threads profile under the name Go tools ask "
      "for. Use debug=2 as a query parameter for one block per thread.",
-     threads_count, threads_profile_write, 0},
+     threads_count, threads_profile_write, 0, threads_profile_build},
     {"heap",
      "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
      "for compatibility and ignored (C has no garbage collector). min_age=SECONDS keeps "
      "only allocations at least that old.",
-     heap_profile_count, heap_profile_write, 0},
+     heap_profile_count, heap_profile_write, 0, heap_profile_build},
     {"peak",
      "The sampled heap as it stood at its high-water mark: what filled memory just before "
      "an out-of-memory kill (captured within 1/16 of the peak).",
-     heap_peak_count, heap_profile_write, 0},
+     heap_peak_count, heap_profile_write, 0, NULL},
     {"profile",
      "CPU profile. You can specify the duration in the seconds GET parameter (default 30) and "
      "the sampling rate in hz (default 100). After you get the profile file, use the go tool "
      "pprof command to investigate the profile.",
-     NULL, cpu_profile_write, 1},
+     NULL, cpu_profile_write, 1, NULL},
     {"threads",
      "Stack traces of all current threads, grouped by stack. debug=2 gives one block per "
      "thread: state, the system call it waits in, age, CPU time and the stack that created it.",
-     threads_count, threads_profile_write, 0},
+     threads_count, threads_profile_write, 0, threads_profile_build},
 };
 
 #define N_SOURCES (sizeof sources / sizeof sources[0])

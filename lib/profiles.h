@@ -13,6 +13,8 @@
 
 #include "buf.h"
 
+struct profile;
+
 typedef struct profile_request {
     const char *name; /* the profile asked for, e.g. "heap" */
     int debug;        /* 0 = gzipped profile.proto, >0 = text */
@@ -39,6 +41,10 @@ typedef struct profile_source {
      * answers profile.proto, and is linked from the index page without
      * ?debug=1, as Go links /profile. */
     int raw_query;
+    /* Non-NULL: the profile supports Go's delta (NAME?seconds=N, Go's
+     * profileSupportsDelta): build the model of one snapshot (debug is 0)
+     * into *out. Returns 0, or an HTTP status with a reason in err. */
+    int (*build)(const profile_request *req, struct profile **out, char *err, size_t err_len);
 } profile_source;
 
 /* NULL when no profile has that name. */

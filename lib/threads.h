@@ -209,6 +209,9 @@ void threads_write_dump_text(const threads_snapshot *s, buf *out);
 /* The "threads" and "goroutine" sources (req->name picks the sample type
  * and the text header). */
 int threads_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+/* One snapshot as the model, for a delta (profiles.h: build). */
+int threads_profile_build(const profile_request *req, struct profile **out, char *err,
+                          size_t err_len);
 /* "12 (+3 since last view)" for the index page; each call is one view. */
 void threads_index_summary(char *out, size_t len);
 

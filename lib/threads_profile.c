@@ -392,32 +392,59 @@ static profile *build_profile(const threads_snapshot *s, const char *type)
 
 /* ---- the sources ---------------------------------------------------------------- */
 
+static const char *sample_type(const profile_request *req)
+{
+    return strcmp(req->name, "goroutine") == 0 ? "goroutine" : "threads";
+}
+
+static int snapshot_failed(char *err, size_t err_len)
+{
+    snprintf(err, err_len, "could not list the threads (/proc/self/task) or out of memory");
+    return 500;
+}
+
+static int out_of_memory(const profile_request *req, char *err, size_t err_len)
+{
+    snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
+    return 500;
+}
+
+int threads_profile_build(const profile_request *req, profile **out, char *err, size_t err_len)
+{
+    threads_snapshot s;
+    if (threads_snapshot_take(&s, 1) != 0)
+        return snapshot_failed(err, err_len);
+    profile *p = build_profile(&s, sample_type(req));
+    threads_snapshot_free(&s);
+    if (!p || p->oom) {
+        profile_free(p);
+        return out_of_memory(req, err, err_len);
+    }
+    *out = p;
+    return 0;
+}
+
 int threads_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
 {
-    const char *type = strcmp(req->name, "goroutine") == 0 ? "goroutine" : "threads";
-    int detail = req->debug >= 2 ? 2 : req->debug == 1 ? 0 : 1;
-    threads_snapshot s;
-    if (threads_snapshot_take(&s, detail) != 0) {
-        snprintf(err, err_len, "could not list the threads (/proc/self/task) or out of memory");
-        return 500;
-    }
-    int status = 0;
-    if (req->debug >= 2) {
-        threads_write_dump_text(&s, out);
-    } else if (req->debug == 1) {
-        threads_write_groups_text(&s, type, out);
-    } else {
-        profile *p = build_profile(&s, type);
-        if (!p || p->oom || pprof_encode(p, 1, out) != 0)
-            status = 500;
+    if (req->debug == 0) {
+        profile *p = NULL;
+        int status = threads_profile_build(req, &p, err, err_len);
+        if (status != 0)
+            return status;
+        if (pprof_encode(p, 1, out) != 0)
+            out->oom = 1;
         profile_free(p);
+        return out->oom ? out_of_memory(req, err, err_len) : 0;
     }
+    threads_snapshot s;
+    if (threads_snapshot_take(&s, req->debug >= 2 ? 2 : 0) != 0)
+        return snapshot_failed(err, err_len);
+    if (req->debug >= 2)
+        threads_write_dump_text(&s, out);
+    else
+        threads_write_groups_text(&s, sample_type(req), out);
     threads_snapshot_free(&s);
-    if (out->oom)
-        status = 500;
-    if (status)
-        snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
-    return status;
+    return out->oom ? out_of_memory(req, err, err_len) : 0;
 }
 
 static _Atomic long last_view_count = -1;

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cpu.h"
 #include "http.h"
 #include "profiles.h"
 
@@ -147,25 +148,93 @@ static void test_bad_debug(void **state)
     }
 }
 
+static int gone_at_once(void *ctx)
+{
+    (*(int *)ctx)++;
+    return 1;
+}
+
 static void test_seconds(void **state)
 {
     (void)state;
     call c;
-    route_get(&c, "/heap", "seconds=5");
-    assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
-    http_response_free(&c.resp);
-    route_get(&c, "/allocs", "debug=1&seconds=5");
-    assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
-    http_response_free(&c.resp);
+    /* Go's order: the value, the profile type, the limit, then debug. */
     route_get(&c, "/heap", "seconds=0");
     assert_go_error(&c, 400, "invalid value for \"seconds\" - must be a positive integer");
     http_response_free(&c.resp);
     route_get(&c, "/heap", "seconds=x");
     assert_go_error(&c, 400, "invalid value for \"seconds\" - must be a positive integer");
     http_response_free(&c.resp);
+    route_get(&c, "/heap", "seconds=-3");
+    assert_go_error(&c, 400, "invalid value for \"seconds\" - must be a positive integer");
+    http_response_free(&c.resp);
+    route_get(&c, "/peak", "seconds=5");
+    assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
+    http_response_free(&c.resp);
+    route_get(&c, "/peak", "debug=1&seconds=5");
+    assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
+    http_response_free(&c.resp);
+    char limit[32], msg[96];
+    snprintf(limit, sizeof limit, "seconds=%d", cpu_max_seconds() + 1);
+    snprintf(msg, sizeof msg, "profile duration exceeds the server's limit of %d seconds",
+             cpu_max_seconds());
+    route_get(&c, "/heap", limit);
+    assert_go_error(&c, 400, msg);
+    http_response_free(&c.resp);
+    const char *delta_names[] = {"/heap", "/allocs", "/goroutine", "/threads"};
+    for (size_t i = 0; i < 4; i++) {
+        route_get(&c, delta_names[i], "debug=1&seconds=5");
+        assert_go_error(&c, 400, "seconds and debug params are incompatible");
+        http_response_free(&c.resp);
+        route_get(&c, delta_names[i], "seconds=5&debug=2");
+        assert_go_error(&c, 400, "seconds and debug params are incompatible");
+        http_response_free(&c.resp);
+    }
+    route_get(&c, "/heap", "seconds=2&min_age=x");
+    assert_go_error(&c, 400, "invalid value for \"min_age\" - must be a non-negative number of seconds");
+    http_response_free(&c.resp);
     /* Empty seconds is absent, as with Go's FormValue. */
     route_get(&c, "/heap", "seconds=&debug=1");
     assert_int_equal(c.resp.status, 200);
+    http_response_free(&c.resp);
+}
+
+/* A delta over one second: 200, gzipped proto, Go's "<name>-delta". */
+static void test_seconds_delta(void **state)
+{
+    (void)state;
+    call c;
+    const char *names[] = {"/heap", "/goroutine"};
+    const char *want[] = {"attachment; filename=\"heap-delta\"",
+                          "attachment; filename=\"goroutine-delta\""};
+    for (size_t i = 0; i < 2; i++) {
+        route_get(&c, names[i], "seconds=1&gc=1");
+        assert_int_equal(c.resp.status, 200);
+        assert_int_equal(c.resp.go_pprof_error, 0);
+        assert_string_equal(c.resp.content_type, "application/octet-stream");
+        assert_string_equal(c.resp.content_disposition, want[i]);
+        assert_true(c.resp.body.len > 2);
+        assert_int_equal(c.resp.body.data[0], 0x1f); /* gzip */
+        assert_int_equal(c.resp.body.data[1], 0x8b);
+        http_response_free(&c.resp);
+    }
+}
+
+/* A client that hangs up ends the window at the first probe. */
+static void test_seconds_client_gone(void **state)
+{
+    (void)state;
+    call c;
+    int probes = 0;
+    memset(&c, 0, sizeof c);
+    c.req.method = "GET";
+    c.req.path = "/allocs";
+    c.req.query = "seconds=300";
+    c.req.client_gone = gone_at_once;
+    c.req.client_ctx = &probes;
+    http_route(&c.req, &c.resp); /* would take 300 s if the probe were ignored */
+    assert_int_equal(probes, 1);
+    assert_go_error(&c, 500, "client went away; allocs delta profile abandoned");
     http_response_free(&c.resp);
 }
 
@@ -422,7 +491,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index),           cmocka_unit_test(test_registry),
         cmocka_unit_test(test_unknown_profile), cmocka_unit_test(test_bad_debug),
-        cmocka_unit_test(test_seconds),         cmocka_unit_test(test_methods),
+        cmocka_unit_test(test_seconds),         cmocka_unit_test(test_seconds_delta),
+        cmocka_unit_test(test_seconds_client_gone),         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_body_too_large),  cmocka_unit_test(test_heap_text),
         cmocka_unit_test(test_heap_proto),      cmocka_unit_test(test_cmdline),
         cmocka_unit_test(test_symbol_get),      cmocka_unit_test(test_symbol_lookup),
