@@ -1,7 +1,7 @@
 # cprof fetches profiles over HTTP: from a live libcprof server `cprof top
 # URL` prints the table go tool pprof prints for the same bytes, and saves
 # them under $CPROF_HOME named by program and types; errors are one line
-# (404 with the server's X-Go-Pprof text, 400 for -seconds on heap, 401,
+# (404 with the server's X-Go-Pprof text, 400 for -seconds on peak, 401,
 # connection refused, timeout); label filters on libcprof's threads profile
 # print what pprof prints. Against a libcprof server with CPROF_TOKEN:
 # 401 without --token, the profile with it. Against a stand-in server:
@@ -42,7 +42,7 @@ same_output -top -tagfocus='name:cprof' -tagshow=state "$threads"
 one_line_error 1 "$CPROF" top "$BASE/nosuch" |
     grep -qx "cprof: $BASE/nosuch: server response: 404 Not Found - Unknown profile" ||
     fail "404: $(cat "$WORK/err.msg")"
-one_line_error 1 "$CPROF" top -seconds=2 "$BASE/heap" |
+one_line_error 1 "$CPROF" top -seconds=2 "$BASE/peak" |
     grep -q 'server response: 400 Bad Request - "seconds" parameter is not supported' ||
     fail "-seconds: $(cat "$WORK/err.msg")"
 finish_app || fail "heapsites exited with $?"

@@ -15,7 +15,7 @@ def parse(path):
     flat = {}
     lines = {}
     for raw in open(path):
-        m = re.match(r"\s*(-?[\d.]+)B?\s+[\d.]+%\s+[\d.]+%\s+(-?[\d.]+)B?\s+[\d.]+%\s+(\S+)(?:\s+(\S+))?", raw)
+        m = re.match(r"\s*(-?[\d.]+)B?\s+-?[\d.]+%\s+-?[\d.]+%\s+(-?[\d.]+)B?\s+-?[\d.]+%\s+(\S+)(?:\s+(\S+))?", raw)
         if not m:
             continue
         fn = m.group(3)
