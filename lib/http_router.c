@@ -460,10 +460,9 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
     int debug = 0, seconds = 0;
     int64_t min_age_ns = 0;
     /* gc=N is accepted and ignored: there is no collector to run. */
-    if (!src->raw_query &&
-        (query_debug(req, resp, &debug) != 0 ||
-         query_seconds(src, req, resp, debug, &seconds) != 0 ||
-         query_min_age(src, req, resp, &min_age_ns) != 0))
+    if (!src->raw_query && (query_debug(req, resp, &debug) != 0 ||
+                            query_seconds(src, req, resp, debug, &seconds) != 0 ||
+                            query_min_age(src, req, resp, &min_age_ns) != 0))
         return;
     profile_request preq = {.name = src->name,
                             .debug = debug,

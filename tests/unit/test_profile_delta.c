@@ -65,13 +65,13 @@ static void test_matching_and_one_sided(void **state)
 {
     (void)state;
     profile *p0 = model(1000), *p1 = model(3000);
-    add(p0, 0x10, 0x20, 100, 50, NULL, 64);   /* grows */
-    add(p1, 0x10, 0x20, 400, 80, NULL, 72);   /* same site, average size drifted */
-    add(p0, 0x30, 0x20, 10, 10, NULL, 16);    /* only before: negative */
-    add(p1, 0x40, 0x20, 7, 7, NULL, 8);       /* only after: as is */
-    add(p0, 0x50, 0x20, 900, 900, NULL, 32);  /* static: dropped */
+    add(p0, 0x10, 0x20, 100, 50, NULL, 64);  /* grows */
+    add(p1, 0x10, 0x20, 400, 80, NULL, 72);  /* same site, average size drifted */
+    add(p0, 0x30, 0x20, 10, 10, NULL, 16);   /* only before: negative */
+    add(p1, 0x40, 0x20, 7, 7, NULL, 8);      /* only after: as is */
+    add(p0, 0x50, 0x20, 900, 900, NULL, 32); /* static: dropped */
     add(p1, 0x50, 0x20, 900, 900, NULL, 32);
-    add(p0, 0x60, 0x20, 5, 5, NULL, 8);       /* same stack, other order of args */
+    add(p0, 0x60, 0x20, 5, 5, NULL, 8); /* same stack, other order of args */
     add(p1, 0x20, 0x60, 5, 5, NULL, 8);
     profile *d = profile_delta(p0, p1);
     assert_non_null(d);
