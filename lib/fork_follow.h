@@ -1,0 +1,31 @@
+/*
+ * fork_follow.h — the HTTP endpoint follows a process that daemonizes
+ * (fork, the parent exits) without exec. See fork_follow.c.
+ */
+#ifndef CPROF_FORK_FOLLOW_H
+#define CPROF_FORK_FOLLOW_H
+
+#include <sys/types.h>
+
+/* CPROF_FOLLOW_FORK: "auto" (default) or "off"; a bad value prints one
+ * line on stderr and auto is used. Returns 1 for auto. */
+int fork_follow_mode_from_env(void);
+
+/* In a pthread_atfork child handler (async-signal-safe): this process
+ * inherited from `parent` the duty to serve the endpoint that `origin`
+ * served, but not its listener. Arms the watcher, started at the child's
+ * next allocation. */
+void fork_follow_child(pid_t parent, pid_t origin);
+
+/* Whether this process still waits to learn if it should serve (a fork
+ * of it passes the duty on). */
+int fork_follow_pending(void);
+
+/* Defined by preload.c: start this process's listener with the settings
+ * the library started with; 0 serving (bound address in out), -1 with a
+ * one-line reason in out. */
+int preload_start_listener_again(char *out, size_t out_len);
+/* Defined by preload.c: "pid N (forked from P) has no HTTP listener..." */
+void preload_say_child_has_no_listener(void);
+
+#endif
