@@ -70,7 +70,7 @@
 #define SLOW_POLL_MS 500
 #define WORKER_AFTER_MS 1000
 #define BIND_RETRY_MS 5000
-#define WATCHER_STACK (64 * 1024)
+#define WATCHER_STACK (256 * 1024) /* room for MHD and TLS set-up */
 
 static volatile sig_atomic_t duty_pending;
 static volatile pid_t watched_parent;
