@@ -59,18 +59,31 @@ stop_daemon() {
     fail "the daemon did not exit when its FIFO closed"
 }
 
+# curl_daemon ARGS...: curl -sf with $DAEMON_TOKEN, when set, as bearer.
+curl_daemon() {
+    if [ -n "${DAEMON_TOKEN:-}" ]; then
+        curl -sf -H "Authorization: Bearer $DAEMON_TOKEN" "$@"
+    else
+        curl -sf "$@"
+    fi
+}
+
 # check_daemon_profiles: cmdline, heap (known site), threads, a short CPU
 # profile, all from the daemon's pid through $DAEMON_URL.
 check_daemon_profiles() {
-    curl -sf "${DAEMON_URL}cmdline" | tr '\0' ' ' | grep -q "daemonize $WORK/daemon.pid" ||
+    curl_daemon "${DAEMON_URL}cmdline" | tr '\0' ' ' | grep -q "daemonize $WORK/daemon.pid" ||
         fail "/cmdline is not the daemon's"
-    curl -sf -o "$WORK/heap.pb.gz" "${DAEMON_URL}heap" || fail "/heap failed"
+    curl_daemon -o "$WORK/heap.pb.gz" "${DAEMON_URL}heap" || fail "/heap failed"
     pprof_clean -top -sample_index=inuse_space "$WORK/heap.pb.gz" >"$WORK/heap.top"
     grep -q daemon_keeps_blocks "$WORK/heap.top" ||
         { cat "$WORK/heap.top" >&2; fail "heap profile lacks daemon_keeps_blocks"; }
-    curl -sf "${DAEMON_URL}threads?debug=1" >"$WORK/threads.txt" || fail "/threads failed"
+    ! grep -Eq ' (start_watcher|take_over|open_listener)$' "$WORK/heap.top" ||
+        fail "the take-over's own allocations are in the heap profile"
+    curl_daemon "${DAEMON_URL}threads?debug=1" >"$WORK/threads.txt" || fail "/threads failed"
     grep -q daemon_worker "$WORK/threads.txt" ||
         { cat "$WORK/threads.txt" >&2; fail "threads profile lacks the daemon's thread"; }
-    curl -sf -o "$WORK/cpu.pb.gz" "${DAEMON_URL}profile?seconds=1" || fail "/profile failed"
+    grep -q '"cprof":"internal"' "$WORK/threads.txt" ||
+        { cat "$WORK/threads.txt" >&2; fail "the new listener's threads are not marked cprof internal"; }
+    curl_daemon -o "$WORK/cpu.pb.gz" "${DAEMON_URL}profile?seconds=1" || fail "/profile failed"
     pprof_clean -top "$WORK/cpu.pb.gz" >/dev/null
 }
