@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/daemon.sh"
 port=$(free_port)
 start_daemon "127.0.0.1:$port" CPROF_FOLLOW_FORK=off
 sleep 2 # longer than a take-over would need
-kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died"
+alive "$DAEMON_PID" || fail "the daemon died"
 [ -z "$(listeners_on "$port")" ] || fail "off: someone listens on $port"
 ! curl -sf -o /dev/null "http://127.0.0.1:$port/debug/pprof/" || fail "off: the endpoint answers"
 # Today's line only (from the intermediate child, if it allocated before

@@ -46,8 +46,8 @@ curl -sf -o /dev/null "$base/threads?debug=1" || fail "/threads failed"
 
 redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
 for _ in $(seq 1 100); do
-    kill -0 "$redis_pid" 2>/dev/null || break
+    alive "$redis_pid" || break
     sleep 0.1
 done
-! kill -0 "$redis_pid" 2>/dev/null || fail "redis did not shut down"
+! alive "$redis_pid" || fail "redis did not shut down"
 [ -z "$(listeners_on "$cprof_port")$(listeners_on "$redis_port")" ] || fail "ports still bound after shutdown"

@@ -11,6 +11,12 @@ listeners_on() {
     ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
 }
 
+# alive PID: the process exists and is not a zombie (a daemon is reparented
+# to init, which may reap it late).
+alive() {
+    [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
 # start_daemon ADDR [ENV...]: run tests/helpers/daemonize under the preload
 # with CPROF_ADDR=ADDR; it daemonizes, so the command itself returns at
 # once. Sets DAEMON_PID (the grandchild, from its pid file, also put in
@@ -42,7 +48,7 @@ wait_serving() {
         DAEMON_URL=$(sed -n "s|^cprof: pid $DAEMON_PID serving \(http://[^ ]*\) (daemonized from [0-9]*)\$|\1|p" \
             "$WORK/daemon.err")
         [ -n "$DAEMON_URL" ] && return 0
-        kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$WORK/daemon.err" >&2; fail "the daemon died"; }
+        alive "$DAEMON_PID" || { cat "$WORK/daemon.err" >&2; fail "the daemon died"; }
         sleep 0.1
     done
     cat "$WORK/daemon.err" >&2
@@ -53,7 +59,7 @@ wait_serving() {
 stop_daemon() {
     exec 8>&-
     for _ in $(seq 1 100); do
-        kill -0 "$DAEMON_PID" 2>/dev/null || return 0
+        alive "$DAEMON_PID" || return 0
         sleep 0.1
     done
     fail "the daemon did not exit when its FIFO closed"
