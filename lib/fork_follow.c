@@ -138,7 +138,7 @@ static void *watch(void *unused)
         }
         if (!told && waited >= WORKER_AFTER_MS) {
             told = 1;
-            preload_say_child_has_no_listener();
+            preload_say_no_listener(parent);
         }
     }
     duty_pending = 0;

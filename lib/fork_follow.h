@@ -25,7 +25,8 @@ int fork_follow_pending(void);
  * the library started with; 0 serving (bound address in out), -1 with a
  * one-line reason in out. */
 int preload_start_listener_again(char *out, size_t out_len);
-/* Defined by preload.c: "pid N (forked from P) has no HTTP listener..." */
-void preload_say_child_has_no_listener(void);
+/* Defined by preload.c: "pid N (forked from P) has no HTTP listener...",
+ * async-signal-safe. */
+void preload_say_no_listener(pid_t parent);
 
 #endif

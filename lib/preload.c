@@ -212,16 +212,21 @@ static char *format_pid(char *end, long v)
     return end;
 }
 
-void preload_say_child_has_no_listener(void)
+void preload_say_no_listener(pid_t parent)
 {
     char a[24], b[24];
     const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()), " (forked from ",
-                           format_pid(b + sizeof b, parent_pid),
+                           format_pid(b + sizeof b, parent),
                            ") has no HTTP listener; exec gives a child its own\n"};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         ssize_t ignored = write(STDERR_FILENO, parts[i], strlen(parts[i]));
         (void)ignored;
     }
+}
+
+static void say_child_has_no_listener(void)
+{
+    preload_say_no_listener(parent_pid);
 }
 
 static void atfork_child(void)
@@ -239,7 +244,7 @@ static void atfork_child(void)
         if (follow_fork)
             fork_follow_child(parent_pid, endpoint_origin);
         else
-            heap_sampler_call_soon(preload_say_child_has_no_listener);
+            heap_sampler_call_soon(say_child_has_no_listener);
     }
 }
 

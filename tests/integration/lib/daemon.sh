@@ -45,7 +45,7 @@ start_daemon() {
 wait_serving() {
     DAEMON_URL=""
     for _ in $(seq 1 200); do
-        DAEMON_URL=$(sed -n "s|^cprof: pid $DAEMON_PID serving \(http://[^ ]*\) (daemonized from [0-9]*)\$|\1|p" \
+        DAEMON_URL=$(sed -n "s|^cprof: pid $DAEMON_PID serving \(https\?://[^ ]*\) (daemonized from [0-9]*)\$|\1|p" \
             "$WORK/daemon.err")
         [ -n "$DAEMON_URL" ] && return 0
         alive "$DAEMON_PID" || { cat "$WORK/daemon.err" >&2; fail "the daemon died"; }
