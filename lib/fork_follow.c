@@ -72,9 +72,15 @@
 #define BIND_RETRY_MS 5000
 #define WATCHER_STACK (256 * 1024) /* room for MHD and TLS set-up */
 
+static fork_follow_ops ops;
 static volatile sig_atomic_t duty_pending;
 static volatile pid_t watched_parent;
 static volatile pid_t served_by; /* named in the take-over line */
+
+void fork_follow_init(const fork_follow_ops *o)
+{
+    ops = *o;
+}
 
 int fork_follow_mode_from_env(void)
 {
@@ -104,7 +110,7 @@ static void take_over(void)
     int origin = (int)served_by;
     char out[320];
     int delay = 50, waited = 0, rc;
-    while ((rc = preload_start_listener_again(out, sizeof out)) == -1 && strstr(out, "in use") &&
+    while ((rc = ops.start_again(out, sizeof out)) == -1 && strstr(out, "in use") &&
            waited < BIND_RETRY_MS) {
         sleep_ms(delay);
         waited += delay;
@@ -138,7 +144,7 @@ static void *watch(void *unused)
         }
         if (!told && waited >= WORKER_AFTER_MS) {
             told = 1;
-            preload_say_no_listener(parent);
+            ops.say_no_listener(parent);
         }
     }
     duty_pending = 0;
@@ -172,6 +178,8 @@ static void start_watcher(void)
 
 void fork_follow_child(pid_t parent, pid_t origin)
 {
+    if (!ops.start_again || !ops.say_no_listener)
+        return;
     watched_parent = parent;
     served_by = origin;
     duty_pending = 1;

@@ -5,6 +5,7 @@
 #ifndef CPROF_FORK_FOLLOW_H
 #define CPROF_FORK_FOLLOW_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* CPROF_FOLLOW_FORK: "auto" (default) or "off"; a bad value prints one
@@ -21,12 +22,16 @@ void fork_follow_child(pid_t parent, pid_t origin);
  * of it passes the duty on). */
 int fork_follow_pending(void);
 
-/* Defined by preload.c: start this process's listener with the settings
- * the library started with; 0 serving (bound address in out), -1 with a
- * one-line reason in out. */
-int preload_start_listener_again(char *out, size_t out_len);
-/* Defined by preload.c: "pid N (forked from P) has no HTTP listener...",
- * async-signal-safe. */
-void preload_say_no_listener(pid_t parent);
+/* What the owner of the listener (preload.c) does for the watcher, given
+ * once by the library constructor:
+ *   start_again: start this process's listener with the settings the
+ *     library started with; 0 serving (its URL in out), -1 with a one-line
+ *     reason in out, -2 nothing to do (stopped, or already serving);
+ *   say_no_listener: the "pid N (forked from P) has no HTTP listener" line. */
+typedef struct fork_follow_ops {
+    int (*start_again)(char *out, size_t out_len);
+    void (*say_no_listener)(pid_t parent);
+} fork_follow_ops;
+void fork_follow_init(const fork_follow_ops *ops);
 
 #endif

@@ -105,7 +105,7 @@ static void forget_settings(void)
     kept_valid = 0;
 }
 
-int preload_start_listener_again(char *out, size_t out_len)
+static int start_listener_again(char *out, size_t out_len)
 {
     pthread_mutex_lock(&start_lock);
     int rc = -2; /* stopped, or already serving: nothing to do */
@@ -212,7 +212,7 @@ static char *format_pid(char *end, long v)
     return end;
 }
 
-void preload_say_no_listener(pid_t parent)
+static void say_no_listener(pid_t parent)
 {
     char a[24], b[24];
     const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()), " (forked from ",
@@ -226,7 +226,7 @@ void preload_say_no_listener(pid_t parent)
 
 static void say_child_has_no_listener(void)
 {
-    preload_say_no_listener(parent_pid);
+    say_no_listener(parent_pid);
 }
 
 static void atfork_child(void)
@@ -257,6 +257,7 @@ static int loaded_by_preload(void)
 __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
+    fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     if (loaded_by_preload())
         cprof_start(NULL);
