@@ -26,7 +26,10 @@
  *     starts afresh through the constructor.
  *   - start_watcher creates one small detached thread marked internal (its
  *     allocations stay out of the heap profile; the threads profile shows
- *     it as "cprof internal", named cprof-follow). It polls getppid()
+ *     it as "cprof internal", named cprof-follow), with every signal
+ *     blocked so it never runs the program's handlers; it unblocks them
+ *     just before starting the listener, whose threads then have the mask
+ *     they have when the constructor starts them. It polls getppid()
  *     every 100 ms for 3 s, then every 500 ms up to WATCH_WINDOW_MS.
  *     Polling is chosen over PR_SET_PDEATHSIG because a signal could reach
  *     the program's own handlers or masks; getppid() disturbs nothing.
@@ -107,6 +110,11 @@ static void sleep_ms(int ms)
 
 static void take_over(void)
 {
+    /* The listener's threads inherit this mask: the same empty one as when
+     * the constructor starts them. */
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
     int origin = (int)served_by;
     char out[320];
     int delay = 50, waited = 0, rc;
@@ -157,6 +165,10 @@ static void start_watcher(void)
     int was_internal = heap_thread_is_internal();
     heap_thread_set_internal(1);
     threads_mark_internal_creator(1);
+    /* While it watches, the watcher takes none of the program's signals. */
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
     pthread_attr_t attr;
     pthread_t t;
     int rc = pthread_attr_init(&attr);
@@ -166,6 +178,7 @@ static void start_watcher(void)
         rc = pthread_create(&t, &attr, watch, NULL);
         pthread_attr_destroy(&attr);
     }
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
     threads_mark_internal_creator(0);
     heap_thread_set_internal(was_internal);
     if (rc != 0) {
