@@ -9,19 +9,29 @@
  *
  * Fork: the sampler's locks are held across fork() so the child inherits
  * consistent tables. The child keeps sampling but has no listener thread
- * (threads do not survive fork); it closes the inherited listening socket
- * and says so in one line at its first allocation, so a child that execs
- * straight away (the common fork+exec) stays quiet here: it starts afresh
- * through the constructor and binds its own port, or says why it cannot.
+ * (threads do not survive fork); it closes the inherited listening socket.
+ * A child that execs straight away (the common fork+exec) stays quiet
+ * here: it starts afresh through the constructor and binds its own port,
+ * or says why it cannot. A child that goes on without exec:
+ *   - CPROF_FOLLOW_FORK=auto (default): fork_follow.c watches whether the
+ *     parent exits soon after the fork (daemonizing: fork, parent exits,
+ *     maybe setsid and a second fork); then the child takes the endpoint
+ *     over with the settings kept here ("pid N serving URL (daemonized
+ *     from P)"). A child whose parent stays (pre-fork worker) never binds
+ *     and says once, after 1 s, that it has no listener.
+ *   - CPROF_FOLLOW_FORK=off: the child says it has no listener at its first
+ *     allocation, and never binds.
  */
 #include "config.h"
 #include "cpu.h"
 #include "cprof.h"
+#include "fork_follow.h"
 #include "heap.h"
 #include "http.h"
 #include "threads.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +43,11 @@ static int started;
 static volatile int listener_running;
 static char bound_address[256];
 static pid_t parent_pid;
+static pid_t endpoint_origin; /* the process that last served, for messages */
+/* What the listener started with, for a child that takes it over. */
+static cprof_settings kept;
+static int kept_valid;
+static int follow_fork = 1;
 
 static int port_is_zero(const char *addr)
 {
@@ -40,9 +55,14 @@ static int port_is_zero(const char *addr)
     return n >= 2 && addr[n - 1] == '0' && addr[n - 2] == ':';
 }
 
-static int start_listener(const cprof_settings *s)
+static const char *scheme(const cprof_settings *s)
 {
-    char bound[256];
+    return s->tls_cert_pem ? "https" : "http";
+}
+
+/* Start the listener; the bound address (or a one-line reason) in out. */
+static int open_listener(const cprof_settings *s, char *out, size_t out_len)
+{
     http_listener_options o = {
         .addr = s->http_addr,
         .prefix = CPROF_PREFIX,
@@ -51,16 +71,56 @@ static int start_listener(const cprof_settings *s)
         .tls_cert_pem = s->tls_cert_pem,
         .tls_key_pem = s->tls_key_pem,
     };
-    if (http_listener_start_with(&o, bound, sizeof bound) != 0) {
+    if (http_listener_start_with(&o, out, out_len) != 0)
+        return -1;
+    snprintf(bound_address, sizeof bound_address, "%s", out);
+    listener_running = 1;
+    return 0;
+}
+
+static int start_listener(const cprof_settings *s)
+{
+    char bound[256];
+    if (open_listener(s, bound, sizeof bound) != 0) {
         cprof_log("pid %d: HTTP listener disabled: %s", (int)getpid(), bound);
         return -1;
     }
-    strcpy(bound_address, bound);
-    listener_running = 1;
     if (port_is_zero(s->http_addr))
-        cprof_log("pid %d serving %s://%s%s/", (int)getpid(), s->tls_cert_pem ? "https" : "http",
-                  bound, CPROF_PREFIX);
+        cprof_log("pid %d serving %s://%s%s/", (int)getpid(), scheme(s), bound, CPROF_PREFIX);
     return 0;
+}
+
+static void keep_settings(const cprof_settings *s)
+{
+    kept = *s;
+    kept.tls_cert_pem = s->tls_cert_pem ? strdup(s->tls_cert_pem) : NULL;
+    kept.tls_key_pem = s->tls_key_pem ? strdup(s->tls_key_pem) : NULL;
+    kept_valid = !s->tls_cert_pem || (kept.tls_cert_pem && kept.tls_key_pem);
+}
+
+static void forget_settings(void)
+{
+    if (kept_valid)
+        settings_free(&kept);
+    kept_valid = 0;
+}
+
+static int start_listener_again(char *out, size_t out_len)
+{
+    pthread_mutex_lock(&start_lock);
+    int rc = -2; /* stopped, or already serving: nothing to do */
+    if (started && kept_valid && !listener_running && kept.http_addr[0]) {
+        char bound[256];
+        threads_mark_internal_creator(1);
+        rc = open_listener(&kept, bound, sizeof bound);
+        threads_mark_internal_creator(0);
+        if (rc == 0)
+            snprintf(out, out_len, "%s://%s%s/", scheme(&kept), bound, CPROF_PREFIX);
+        else
+            snprintf(out, out_len, "%s", bound);
+    }
+    pthread_mutex_unlock(&start_lock);
+    return rc;
 }
 
 static int start_with(const cprof_settings *s)
@@ -82,8 +142,12 @@ static int start_with(const cprof_settings *s)
     int rc = 0;
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);
-    if (s->http_addr[0])
+    follow_fork = fork_follow_mode_from_env();
+    if (s->http_addr[0]) {
         rc = start_listener(s);
+        if (rc == 0)
+            keep_settings(s);
+    }
     threads_mark_internal_creator(0);
     heap_thread_set_internal(0);
     pthread_mutex_unlock(&start_lock);
@@ -112,6 +176,7 @@ EXPORT void cprof_stop(void)
         listener_running = 0;
         bound_address[0] = 0;
     }
+    forget_settings();
     heap_sampler_set_rate(0);
     started = 0;
     pthread_mutex_unlock(&start_lock);
@@ -147,11 +212,11 @@ static char *format_pid(char *end, long v)
     return end;
 }
 
-static void say_child_has_no_listener(void)
+static void say_no_listener(pid_t parent)
 {
     char a[24], b[24];
     const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()), " (forked from ",
-                           format_pid(b + sizeof b, parent_pid),
+                           format_pid(b + sizeof b, parent),
                            ") has no HTTP listener; exec gives a child its own\n"};
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         ssize_t ignored = write(STDERR_FILENO, parts[i], strlen(parts[i]));
@@ -159,15 +224,27 @@ static void say_child_has_no_listener(void)
     }
 }
 
+static void say_child_has_no_listener(void)
+{
+    say_no_listener(parent_pid);
+}
+
 static void atfork_child(void)
 {
     heap_sampler_atfork_child();
     pthread_mutex_init(&start_lock, NULL);
-    if (listener_running) {
+    /* Serving, or still waiting to know whether to (a double fork's first
+     * child forks again before deciding). */
+    if (listener_running || fork_follow_pending()) {
+        if (listener_running)
+            endpoint_origin = parent_pid;
         http_listener_forget_in_child();
         listener_running = 0;
         bound_address[0] = 0;
-        heap_sampler_call_soon(say_child_has_no_listener);
+        if (follow_fork)
+            fork_follow_child(parent_pid, endpoint_origin);
+        else
+            heap_sampler_call_soon(say_child_has_no_listener);
     }
 }
 
@@ -180,6 +257,7 @@ static int loaded_by_preload(void)
 __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
+    fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     if (loaded_by_preload())
         cprof_start(NULL);
