@@ -22,6 +22,7 @@
  * calls it, at exit (atexit), where stopping is bounded: a drainer that does
  * not answer within 2 s is abandoned rather than waited for.
  */
+#include "clock.h"
 #include "cpu.h"
 
 #include <errno.h>
@@ -45,18 +46,11 @@
 #define DRAIN_EVERY_MS 100
 #define DRAINER_WAIT_MS 2000
 
-static int64_t monotonic_ns(void)
+/* Between waits: move the ring's samples into the stack table, so a full
+ * ring loses nothing however long the profile. */
+static void drain_step(void *acc)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    cpu_session_drain(acc);
 }
 
 /* ---- one collection -------------------------------------------------------- */
@@ -180,13 +174,7 @@ int cpu_profile_write(const profile_request *req, buf *out, char *err, size_t er
     if (status != 0)
         return status;
     int64_t deadline = c.start_mono + (int64_t)seconds * 1000000000;
-    int gone = 0;
-    for (int64_t now = monotonic_ns(); now < deadline && !gone; now = monotonic_ns()) {
-        int64_t left_ms = (deadline - now + 999999) / 1000000;
-        sleep_ms(left_ms < DRAIN_EVERY_MS ? (int)left_ms : DRAIN_EVERY_MS);
-        cpu_session_drain(c.acc);
-        gone = req->client_gone && req->client_gone(req->client_ctx);
-    }
+    int gone = profile_request_wait(req, deadline, DRAIN_EVERY_MS, drain_step, c.acc);
     profile *p = collection_end(&c);
     if (gone) {
         profile_free(p);

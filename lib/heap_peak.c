@@ -29,8 +29,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "heap.h"
 #include "heap_internal.h"
+#include "profile.h"
 
 #define PEAK_FLUSH (256 << 10)
 #define PEAK_MIN_BYTES (1 << 20)
@@ -43,13 +45,6 @@ static uint64_t peak_generation, next_generation;
 static size_t peak_buckets;
 static int64_t peak_time_nanos;
 
-static int64_t wall_nanos(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void try_capture(int64_t total)
 {
     if (pthread_mutex_trylock(&peak_lock) != 0)
@@ -59,7 +54,7 @@ static void try_capture(int64_t total)
         uint64_t gen = ++next_generation;
         __atomic_store_n(&peak_buckets, heap_buckets_capture_peak(gen), __ATOMIC_RELAXED);
         peak_generation = gen;
-        peak_time_nanos = wall_nanos();
+        peak_time_nanos = profile_now_nanos();
         atomic_store_explicit(&peak_mark, total, memory_order_relaxed);
     }
     pthread_mutex_unlock(&peak_lock);

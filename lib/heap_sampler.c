@@ -28,6 +28,7 @@
  * taken only after the stack has been unwound, so the unwinder (which may
  * take the loader lock) never runs under a sampler lock.
  */
+#include "clock.h"
 #include "heap.h"
 #include "heap_internal.h"
 #include "heap_live.h"
@@ -283,11 +284,11 @@ PROFILER_TEXT int heap_countdown_expired(size_t size)
 
 /* ---- the slow paths called by the hooks ---- */
 
-static int64_t monotonic_nanos(void)
+/* Allocation times (heap?min_age) need no more than tick resolution, and the
+ * coarse clock is the cheapest read on the sampled path. */
+static inline int64_t coarse_monotonic_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return clock_nanos(CLOCK_MONOTONIC_COARSE);
 }
 
 /* What a sampled block of `size` bytes stands for once unsampled (the
@@ -308,7 +309,7 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
     uint64_t pcs[HEAP_MAX_FRAMES];
     size_t n = unwind_capture(pcs, HEAP_MAX_FRAMES);
     heap_bucket *b = bucket_lookup(pcs, n, size_class_of(size));
-    live_entry e = {(uintptr_t)ptr, b, size, monotonic_nanos(), current_tid()};
+    live_entry e = {(uintptr_t)ptr, b, size, coarse_monotonic_ns(), current_tid()};
     if (b && live_insert(&e) == 0) {
         bucket_counters *c = &b->alloc[(unsigned)current_tid() % COUNTER_STRIPES];
         atomic_fetch_add_explicit(&c->bytes, size, memory_order_relaxed);
@@ -425,7 +426,7 @@ heap_record *heap_records_snapshot_aged(size_t *n, int64_t min_age_ns)
         return NULL;
     }
     snapshot_build sb = {out, ++snapshot_generation,
-                         min_age_ns > 0 ? monotonic_nanos() - min_age_ns : INT64_MAX};
+                         min_age_ns > 0 ? coarse_monotonic_ns() - min_age_ns : INT64_MAX};
     /* The list is pushed at the head: buckets published after the count was
      * read come first and are skipped once the array is full. */
     size_t i = 0;

@@ -3,6 +3,7 @@
  * Plain arrays grown by doubling: a profile is built once per request and
  * read once by an encoder, so nothing fancier pays for itself.
  */
+#include "clock.h"
 #include "profile.h"
 
 #include <stdlib.h>
@@ -11,9 +12,7 @@
 
 int64_t profile_now_nanos(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return clock_nanos(CLOCK_REALTIME);
 }
 
 profile *profile_new(void)

@@ -24,6 +24,7 @@
  * client hung up (then it frees everything and gives up at once), builds p1
  * and encodes the delta. It holds no lock while it waits.
  */
+#include "clock.h"
 #include "profile_delta.h"
 
 #include <errno.h>
@@ -163,36 +164,13 @@ profile *profile_delta(const profile *p0, const profile *p1)
     return d;
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Sleep `seconds`, in steps, unless the client hangs up. Returns nonzero
- * when it did. */
-static int wait_window(const profile_request *req, int seconds)
-{
-    int64_t deadline = monotonic_ns() + (int64_t)seconds * 1000000000;
-    for (int64_t now = monotonic_ns(); now < deadline; now = monotonic_ns()) {
-        if (req->client_gone && req->client_gone(req->client_ctx))
-            return 1;
-        int64_t left = deadline - now;
-        int64_t step = left < WAIT_STEP_MS * 1000000LL ? left : WAIT_STEP_MS * 1000000LL;
-        struct timespec ts = {(time_t)(step / 1000000000), (long)(step % 1000000000)};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
-    }
-    return 0;
-}
-
 int profile_delta_write(const profile_source *src, const profile_request *req, int seconds,
                         buf *out, char *err, size_t err_len)
 {
     profile *p0 = NULL, *p1 = NULL, *d = NULL;
     int status = src->build(req, &p0, err, err_len);
-    if (status == 0 && wait_window(req, seconds)) {
+    if (status == 0 && profile_request_wait(req, monotonic_ns() + (int64_t)seconds * 1000000000,
+                                            WAIT_STEP_MS, NULL, NULL)) {
         snprintf(err, err_len, "client went away; %s delta profile abandoned", src->name);
         status = 500;
     }

@@ -10,7 +10,11 @@
  */
 #include "profiles.h"
 
+#include <errno.h>
 #include <string.h>
+#include <time.h>
+
+#include "clock.h"
 
 #include "cpu.h"
 #include "heap.h"
@@ -61,4 +65,27 @@ const profile_source *profile_sources(size_t *n)
     if (n)
         *n = N_SOURCES;
     return sources;
+}
+
+static int client_has_gone(const profile_request *req)
+{
+    return req->client_gone && req->client_gone(req->client_ctx);
+}
+
+int profile_request_wait(const profile_request *req, int64_t deadline_ns, int step_ms,
+                         void (*each_step)(void *ctx), void *ctx)
+{
+    for (;;) {
+        if (client_has_gone(req))
+            return 1;
+        int64_t left = deadline_ns - monotonic_ns();
+        if (left <= 0)
+            return 0;
+        int64_t step = left < step_ms * 1000000LL ? left : step_ms * 1000000LL;
+        struct timespec ts = {(time_t)(step / 1000000000), (long)(step % 1000000000)};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        if (each_step)
+            each_step(ctx);
+    }
 }

@@ -47,6 +47,16 @@ typedef struct profile_source {
     int (*build)(const profile_request *req, struct profile **out, char *err, size_t err_len);
 } profile_source;
 
+/*
+ * The wait of the requests that last seconds (a CPU profile, a delta):
+ * sleep until deadline_ns (CLOCK_MONOTONIC) in steps of at most step_ms,
+ * calling each_step(ctx) after every step when it is not NULL, and stop as
+ * soon as the client has hung up (checked before the first step and after
+ * each). Returns 1 when the client went away, 0 at the deadline.
+ */
+int profile_request_wait(const profile_request *req, int64_t deadline_ns, int step_ms,
+                         void (*each_step)(void *ctx), void *ctx);
+
 /* NULL when no profile has that name. */
 const profile_source *profile_source_find(const char *name);
 /* All sources in index-page order. */

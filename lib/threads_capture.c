@@ -53,6 +53,7 @@
  * ...) return EINTR early; read, write, futex waits and other restartable
  * calls restart transparently (SA_RESTART).
  */
+#include "clock.h"
 #include "threads.h"
 
 #include <errno.h>
@@ -106,13 +107,6 @@ static size_t n_suspects;
 static uint64_t state_word(uint32_t gen, int phase)
 {
     return (uint64_t)gen << 2 | (uint64_t)phase;
-}
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- the handler (async-signal-safe from here to dump_handler) ----------- */

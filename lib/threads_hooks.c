@@ -26,6 +26,7 @@
  *   - After fork the child keeps only its own thread's record (re-keyed by
  *     its new tid); the others' threads do not exist there.
  */
+#include "clock.h"
 #include "threads.h"
 
 #include <dlfcn.h>
@@ -66,13 +67,6 @@ static int exit_key_ok;
 static __thread birth *tls_birth __attribute__((tls_model("initial-exec")));
 static __thread int tls_internal __attribute__((tls_model("initial-exec")));
 static __thread int tls_creating_internal __attribute__((tls_model("initial-exec")));
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static birth **bucket_of(pid_t tid)
 {

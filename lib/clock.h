@@ -1,0 +1,26 @@
+/*
+ * clock.h — one reading of a POSIX clock in nanoseconds, for every part of
+ * the library. clock_gettime is async-signal-safe and goes through the
+ * vDSO, so this is fine in a signal handler and cheap on the sampler's slow
+ * path.
+ */
+#ifndef CPROF_CLOCK_H
+#define CPROF_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t clock_nanos(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* For deadlines and ages: never jumps with the wall clock. */
+static inline int64_t monotonic_ns(void)
+{
+    return clock_nanos(CLOCK_MONOTONIC);
+}
+
+#endif
