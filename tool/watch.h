@@ -28,6 +28,9 @@ typedef struct watch_series {
     const char *key;   /* interned: every frame's function and file:line */
     strlist frames;    /* "function file:line", leaf first */
     double *v;         /* one value per snapshot; 0 where the stack was absent */
+    double *alloc;     /* heap: alloc_space per snapshot (cumulative), or NULL */
+    double objects;    /* heap: alloc_objects in snapshot objects_at */
+    size_t objects_at;
     trend tr;          /* filled by watch_judge */
     double old_bytes;  /* heap: in-use bytes older than min_age; -1 unknown */
     strlist creator;   /* threads: "created by ..." then its frames */
@@ -46,6 +49,7 @@ typedef struct watch_target {
     htab index; /* key -> series */
     double floor;     /* smallest growth that counts (trend_analyze) */
     int64_t period;   /* heap sampling rate, bytes */
+    bool have_alloc;  /* heap: every snapshot had alloc_space/alloc_objects */
     int min_age;      /* seconds used for the second opinion; 0 = not asked */
     const char *program;
     const char *dump_path; /* saved threads?debug=2 (files: given) */

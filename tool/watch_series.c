@@ -9,8 +9,11 @@
  * owns (label cprof=internal) are left out: they are not the program's.
  *
  * Values: threads — the thread count; heap — inuse_space, the unsampled
- * estimate the server computes. A stack first seen at snapshot i gets 0 for
- * the earlier ones: it had no thread / no sampled live block then.
+ * estimate the server computes, and beside it alloc_space (cumulative), from
+ * which the leak test learns how much the site freed and so how far its
+ * sampled value can wander by chance (watch_trend.c). A stack first seen at
+ * snapshot i gets 0 for the earlier ones: it had no thread / no sampled
+ * block then.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,7 @@ void watch_target_free(watch_target *w)
         strlist_free(&s->frames);
         strlist_free(&s->creator);
         free(s->v);
+        free(s->alloc);
         free(s);
     }
     free(w->series);
@@ -47,6 +51,14 @@ void watch_target_free(watch_target *w)
     free(w->first_path);
     free(w->last_path);
     htab_free(&w->index);
+}
+
+static int sample_type_index(const cp_profile *p, const char *type)
+{
+    for (size_t i = 0; i < p->n_sample_types; i++)
+        if (!strcmp(p->sample_types[i].type, type))
+            return (int)i;
+    return -1;
 }
 
 static int value_index(const cp_profile *p, enum watch_kind kind)
@@ -120,6 +132,8 @@ static watch_series *series_for(watch_target *w, const cp_sample *smp, const cha
     s->old_bytes = -1;
     watch_stack_key(smp, &s->frames);
     s->v = xcalloc(w->cap ? w->cap : 1, sizeof *s->v);
+    if (w->kind == WATCH_HEAP)
+        s->alloc = xcalloc(w->cap ? w->cap : 1, sizeof *s->alloc);
     htab_insert(&w->index, h, s);
     w->series = xrealloc(w->series, w->n_series + 1, sizeof *w->series);
     w->series[w->n_series++] = s;
@@ -143,8 +157,13 @@ static void grow(watch_target *w)
     w->t = xrealloc(w->t, cap, sizeof *w->t);
     w->total = xrealloc(w->total, cap, sizeof *w->total);
     for (size_t i = 0; i < w->n_series; i++) {
-        w->series[i]->v = xrealloc(w->series[i]->v, cap, sizeof(double));
-        memset(w->series[i]->v + w->cap, 0, (cap - w->cap) * sizeof(double));
+        watch_series *s = w->series[i];
+        s->v = xrealloc(s->v, cap, sizeof(double));
+        memset(s->v + w->cap, 0, (cap - w->cap) * sizeof(double));
+        if (s->alloc) {
+            s->alloc = xrealloc(s->alloc, cap, sizeof(double));
+            memset(s->alloc + w->cap, 0, (cap - w->cap) * sizeof(double));
+        }
     }
     w->cap = cap;
 }
@@ -170,6 +189,11 @@ int watch_add_snapshot(watch_target *w, const cp_profile *p, double t, cp_err *e
     }
     if (!w->program && p->n_mappings > 0 && *p->mappings[0]->file)
         w->program = p->mappings[0]->file;
+    /* Heap: the allocation totals, when the profile has them (a heap
+     * profile from cprof or Go does; without them the test does without
+     * the sampling-noise rule). */
+    int ai = w->kind == WATCH_HEAP ? sample_type_index(p, "alloc_space") : -1;
+    int oi = w->kind == WATCH_HEAP ? sample_type_index(p, "alloc_objects") : -1;
     for (size_t k = 0; k < p->n_samples; k++) {
         const cp_sample *smp = &p->samples[k];
         if (is_internal(smp))
@@ -177,9 +201,18 @@ int watch_add_snapshot(watch_target *w, const cp_profile *p, double t, cp_err *e
         double v = (double)smp->values[vi];
         w->total[i] += v;
         const char *key = watch_stack_key(smp, NULL);
-        if (key)
-            series_for(w, smp, key)->v[i] += v;
+        if (!key)
+            continue;
+        watch_series *s = series_for(w, smp, key);
+        s->v[i] += v;
+        if (ai >= 0 && oi >= 0 && s->alloc) {
+            s->alloc[i] += (double)smp->values[ai];
+            if (s->objects_at != i)
+                s->objects = 0, s->objects_at = i;
+            s->objects += (double)smp->values[oi];
+        }
     }
+    w->have_alloc = ai >= 0 && oi >= 0 && (i == 0 || w->have_alloc);
     w->n++;
     return 0;
 }
@@ -189,7 +222,13 @@ size_t watch_judge(watch_target *w)
     size_t leaks = 0;
     for (size_t i = 0; i < w->n_series; i++) {
         watch_series *s = w->series[i];
-        trend_analyze(w->t, s->v, w->n, w->floor, &s->tr);
+        trend_input in = {.t = w->t, .v = s->v, .n = w->n, .floor = w->floor};
+        size_t last = w->n ? w->n - 1 : 0;
+        if (w->have_alloc && s->alloc && s->objects_at == last && s->objects > 0) {
+            in.alloc = s->alloc;
+            in.unit = trend_sampling_unit(s->alloc[last] / s->objects, (double)w->period);
+        }
+        trend_analyze(&in, &s->tr);
         leaks += s->tr.leak;
     }
     return leaks;

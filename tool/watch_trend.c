@@ -3,33 +3,57 @@
  *
  * A leak is growth that is sustained over the whole window, not a
  * difference between two points. A series is called a leak only when every
- * one of these holds (tested cheapest first: 2, 1, 3, 4):
+ * one of these holds (tested cheapest first):
  *
- *  1. Monotone trend: the Mann-Kendall S statistic (sum of the signs of all
- *     later-minus-earlier pairs, with the tie correction in its variance) has
- *     z >= 3 (one-sided p ~ 0.001). It only looks at ranks, so a heap
- *     value that jumps by one big sample or dips for one snapshot does not
- *     sway it, and it needs the rise to run through the window: a buffer
- *     that grows and is freed, or churn around a mean, gives z near 0.
- *  2. Real size: the level at the end minus the level at the start (medians
+ *  1. Real size: the level at the end minus the level at the start (medians
  *     of the first and last fifth, so single outliers do not count) is at
  *     least `floor` — 3 threads, or 4 sampling periods of heap (about four
- *     sampled allocations: less is indistinguishable from sampling luck;
- *     and at least 64 KiB, see watch_series.c).
- *  3. Above the noise: that growth is at least 3 times the robust spread
- *     (1.4826 x median absolute deviation) of the residuals around the
- *     Theil-Sen line. A heavily churning site whose in-use value wanders
- *     can drift up by chance; its wander is large compared to its drift.
- *  4. Still growing: the least-squares slope over the last third of the
- *     window is at least 30 % of the whole window's rate. A cache that
- *     fills and then plateaus passes 1-3 on its filling part but has a flat
- *     recent slope. Least squares (not Theil-Sen) here, because a slow heap
- *     leak seen through sampling is a staircase: over a short stretch most
- *     pairs are ties and the median pairwise slope would be 0.
+ *     sampled allocations; and at least 64 KiB, see watch_series.c).
+ *  2. Monotone trend: the Mann-Kendall S statistic (sum of the signs of all
+ *     later-minus-earlier pairs, with the tie correction in its variance) has
+ *     z >= 3 (one-sided p ~ 0.001). It only looks at ranks, so a value that
+ *     jumps for one snapshot does not sway it; a buffer that grows and is
+ *     freed, or churn around a mean, gives z near 0.
+ *  3. Above the noise, in two senses. (a) The growth is at least 3 times the
+ *     robust spread (1.4826 x MAD) of the residuals around the Theil-Sen
+ *     line. (b) Heap only: at least 3 times the growth that sampling alone
+ *     could show at this site (sampling_noise below).
+ *  4. Still growing: the rise from the middle third of the window to the
+ *     last third (medians) is at least 20 % of what the whole window's rate
+ *     predicts, and (heap) at least 3 times its own sampling noise. A cache
+ *     that fills and then stays full passes 1-3 on its filling part, but its
+ *     last two thirds sit at the same level.
+ *
+ * Why a sampling-noise model (3b, 4). An in-use heap value is an estimate
+ * from sampled blocks, each standing for ~`period` bytes. At a site whose
+ * blocks keep being freed and replaced (a full LRU cache, request buffers),
+ * the set of sampled live blocks turns over, and the estimate wanders by
+ * about sqrt(period x bytes in use) — 3.6 MB on a 24 MB cache at the default
+ * 512 KiB — slowly, over the turnover time. Over a 40 s window such a
+ * wander rises as often as it falls, and the rank and residual tests alone
+ * took it for growth about once in ten runs (measured by simulation). The
+ * profile says how much turned over: alloc_space minus inuse_space is the
+ * bytes freed. With it, the sd of the change between two levels that a site
+ * that did *not* grow would show is
+ *     1.25 x sqrt(unit x c x (g_a + g_b))
+ * where c = min(freed, level) is the bytes that changed hands, unit the
+ * variance one such byte adds (trend_sampling_unit: ~period for small
+ * blocks, ~0 for blocks much larger than period, which are always
+ * sampled), g = 1 / (1 + window / turnover time) the averaging a median
+ * over a window of the wander gets, and 1.25 a median's inefficiency
+ * against a mean. A true leak frees nothing of what it leaks, so its own
+ * bytes add no such noise: a pure leak is judged by 1, 2, 3a and the
+ * fraction in 4 only. Simulated (test_cprof_watch_trend.c replays it):
+ * a 24 MB cache of 4 KiB blocks that fills in 3-13 s of a 40 s window is
+ * called a leak in 0.03-0.12 % of runs (0.4 % if it renews ten times
+ * slower; it was 10-25 % with the rank and residual rules alone); churn
+ * with 5-30 s lifetimes never; a 300 KB/s leak is missed in 0.1 % of 40 s
+ * windows; a leak of 5 % of a churning site's blocks hides in its sampling
+ * noise at 40 s and is found in ~80 % of 300 s windows.
  *
  * The rate reported is the Theil-Sen slope (median of pairwise slopes),
- * robust to outliers; for a staircase where it is 0 the level difference
- * over time stands in.
+ * robust to outliers; for a staircase where it is 0 (a slow leak seen
+ * through sampling) the level difference over time stands in.
  */
 #include "watch_trend.h"
 
@@ -39,7 +63,9 @@
 
 #define TREND_MIN_Z 3.0
 #define TREND_NOISE_RATIO 3.0
-#define TREND_RECENT_FRACTION 0.3
+#define TREND_RECENT_FRACTION 0.2
+/* How much less efficient a median is than a mean, on Gaussian noise. */
+#define MEDIAN_INEFFICIENCY 1.25
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -104,21 +130,6 @@ static double theil_sen(const double *t, const double *v, size_t n)
     return r;
 }
 
-static double least_squares(const double *t, const double *v, size_t n)
-{
-    double mt = 0, mv = 0;
-    for (size_t i = 0; i < n; i++)
-        mt += t[i], mv += v[i];
-    mt /= (double)n;
-    mv /= (double)n;
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        num += (t[i] - mt) * (v[i] - mv);
-        den += (t[i] - mt) * (t[i] - mt);
-    }
-    return den > 0 ? num / den : 0;
-}
-
 /* 1.4826 x MAD of the residuals around the line through the medians with
  * the given slope: the noise a Gaussian series of that spread would have. */
 static double residual_noise(const double *t, const double *v, size_t n, double slope,
@@ -132,8 +143,57 @@ static double residual_noise(const double *t, const double *v, size_t n, double 
     return 1.4826 * median(scratch2, n, scratch);
 }
 
-void trend_analyze(const double *t, const double *v, size_t n, double floor, trend *out)
+static double min3(double a, double b, double c)
 {
+    double m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/* Sampled bytes freed at the site between snapshots i < j: what was
+ * allocated minus what stayed. */
+static double freed_between(const trend_input *in, size_t i, size_t j)
+{
+    double f = (in->alloc[j] - in->alloc[i]) - (in->v[j] - in->v[i]);
+    return f > 0 ? f : 0;
+}
+
+/* The sd of the difference between two levels (medians over windows of
+ * wa and wb seconds whose centres are dt apart, va and vb) that sampling
+ * alone would give a site that did not grow and freed `freed` bytes in
+ * between. See the header. */
+static double sampling_noise(double unit, double va, double vb, double freed, double wa, double wb,
+                             double dt)
+{
+    double level = (va + vb) / 2;
+    if (unit <= 0 || freed <= 0 || dt <= 0 || level <= 0)
+        return 0;
+    double turnover = level * dt / freed; /* seconds for the site to renew */
+    double changed = min3(freed, va, vb);
+    double averaging = 1 / (1 + wa / turnover) + 1 / (1 + wb / turnover);
+    return MEDIAN_INEFFICIENCY * sqrt(unit * changed * averaging);
+}
+
+double trend_sampling_unit(double mean_size, double period)
+{
+    if (period <= 1 || mean_size <= 0)
+        return 0;
+    /* A block of size s is sampled with p = 1 - exp(-s/period) and then
+     * stands for s/p bytes: its variance is s^2 (1-p)/p, per byte s(1-p)/p. */
+    double x = mean_size / period;
+    return mean_size * exp(-x) / -expm1(-x);
+}
+
+/* Seconds covered by snapshots [i, j] (one snapshot covers one interval). */
+static double window_seconds(const trend_input *in, size_t i, size_t j)
+{
+    double interval = (in->t[in->n - 1] - in->t[0]) / (double)(in->n - 1);
+    return in->t[j] - in->t[i] + interval;
+}
+
+void trend_analyze(const trend_input *in, trend *out)
+{
+    const double *t = in->t, *v = in->v;
+    size_t n = in->n;
     memset(out, 0, sizeof *out);
     if (n < TREND_MIN_POINTS) {
         out->why_not = "too few snapshots";
@@ -151,7 +211,7 @@ void trend_analyze(const double *t, const double *v, size_t n, double floor, tre
     out->first = median(v, k, scratch);
     out->last = median(v + n - k, k, scratch);
     out->growth = out->last - out->first;
-    if (out->growth < floor || out->growth <= 0) {
+    if (out->growth < in->floor || out->growth <= 0) {
         out->why_not = "growth below the noise floor";
         free(scratch);
         return;
@@ -169,13 +229,33 @@ void trend_analyze(const double *t, const double *v, size_t n, double floor, tre
     if (out->slope <= 0)
         out->slope = rate;
     out->noise = residual_noise(t, v, n, out->slope, scratch, scratch + n);
-    size_t third = n / 3 < 3 ? 3 : n / 3;
-    out->recent_slope = least_squares(t + n - third, v + n - third, third);
+
+    /* Thirds: [n-2th, n-th) the middle, [n-th, n) the last. */
+    size_t th = n / 3;
+    size_t mid = n - 2 * th, end = n - th;
+    double middle_level = median(v + mid, th, scratch);
+    double last_level = median(v + end, th, scratch);
+    out->late = last_level - middle_level;
+    double late_dt = (t[n - 1] + t[end]) / 2 - (t[end - 1] + t[mid]) / 2;
     free(scratch);
 
+    double late_noise = 0;
+    if (in->alloc && in->unit > 0) {
+        size_t a = k / 2, b = n - k + k / 2; /* centres of the fifths */
+        out->churn_noise =
+            sampling_noise(in->unit, out->first, out->last, freed_between(in, a, b),
+                           window_seconds(in, 0, k - 1), window_seconds(in, n - k, n - 1), t[b] - t[a]);
+        a = mid + th / 2, b = end + th / 2; /* centres of the thirds */
+        late_noise = sampling_noise(in->unit, middle_level, last_level, freed_between(in, a, b),
+                                    window_seconds(in, mid, end - 1), window_seconds(in, end, n - 1),
+                                    t[b] - t[a]);
+    }
     if (out->growth < TREND_NOISE_RATIO * out->noise)
         out->why_not = "growth small against the noise";
-    else if (out->recent_slope < TREND_RECENT_FRACTION * rate)
+    else if (out->growth < TREND_NOISE_RATIO * out->churn_noise)
+        out->why_not = "growth within the site's sampling noise";
+    else if (out->late < TREND_RECENT_FRACTION * rate * late_dt ||
+             out->late < TREND_NOISE_RATIO * late_noise)
         out->why_not = "stopped growing (plateau)";
     else
         out->leak = true;

@@ -12,20 +12,36 @@
 /* Fewer snapshots than this and nothing is judged. */
 #define TREND_MIN_POINTS 6
 
+typedef struct trend_input {
+    const double *t; /* seconds, increasing */
+    const double *v; /* the value followed: threads, or in-use bytes */
+    /* Heap only (else NULL): the same site's cumulative allocated bytes
+     * (alloc_space), so that bytes freed between two snapshots are known. */
+    const double *alloc;
+    size_t n;
+    double floor; /* smallest total growth that can count */
+    /* Variance a sampled in-use estimate gains per byte that is allocated
+     * or freed (trend_sampling_unit); 0 when the values are exact. */
+    double unit;
+} trend_input;
+
 typedef struct trend {
     bool leak;
     double z;            /* Mann-Kendall z (positive = increasing) */
     double slope;        /* Theil-Sen, value per second */
-    double recent_slope; /* least squares over the last third, per second */
     double first, last;  /* level (median) at the start and at the end */
     double growth;       /* last - first */
+    double late;         /* rise from the middle third to the last third */
     double noise;        /* robust spread of the residuals around the trend */
+    double churn_noise;  /* sd of growth that sampling alone could show */
     const char *why_not; /* when !leak: the test that failed */
 } trend;
 
-/* Judge v[0..n) sampled at times t[0..n) (seconds, increasing). floor is
- * the smallest total growth that can count (threads: a few; heap bytes: a
- * few sampling periods). */
-void trend_analyze(const double *t, const double *v, size_t n, double floor, trend *out);
+void trend_analyze(const trend_input *in, trend *out);
+
+/* The `unit` of a heap site whose blocks average mean_size bytes, sampled
+ * once per `period` bytes on average (Poisson, as Go and cprof do); 0 when
+ * every allocation is recorded (period <= 1). */
+double trend_sampling_unit(double mean_size, double period);
 
 #endif
