@@ -123,6 +123,11 @@ void profile_scale_all(cp_profile *p, double ratio);
 void profile_set_label(cp_profile *p, const char *key, const char *value);
 void profile_remove_label(cp_profile *p, const char *key);
 bool sample_has_label(const cp_sample *s, const char *key, const char *value);
+/* A sample's labels are sorted by (kind, key) when parsed, so one key's
+ * values are adjacent. From *pos, find the next run of labels of one kind
+ * (numeric or string) sharing a key: [*first, *end), and *pos = *end.
+ * false when there is none. */
+bool sample_label_run(const cp_sample *s, bool numeric, size_t *pos, size_t *first, size_t *end);
 /* -functions/-lines/... (profile.Aggregate). */
 void profile_aggregate(cp_profile *p, bool inline_frames, bool function, bool filename,
                        bool linenumber, bool address);

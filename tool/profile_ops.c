@@ -172,6 +172,21 @@ bool sample_has_label(const cp_sample *s, const char *key, const char *value)
     return false;
 }
 
+bool sample_label_run(const cp_sample *s, bool numeric, size_t *pos, size_t *first, size_t *end)
+{
+    size_t j = *pos;
+    while (j < s->n_labels && (s->labels[j].str == NULL) != numeric)
+        j++;
+    if (j >= s->n_labels)
+        return false;
+    *first = j;
+    const char *key = s->labels[j].key;
+    while (j < s->n_labels && s->labels[j].key == key && (s->labels[j].str == NULL) == numeric)
+        j++;
+    *pos = *end = j;
+    return true;
+}
+
 /* profile.Aggregate: forget what the chosen granularity does not show. */
 void profile_aggregate(cp_profile *p, bool inline_frames, bool function, bool filename,
                        bool linenumber, bool address)

@@ -37,6 +37,17 @@ void strlist_pushf(strlist *l, const char *fmt, ...)
     free(s);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strlist_sort(strlist *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, cmp_str);
+}
+
 void strlist_free(strlist *l)
 {
     for (size_t i = 0; i < l->n; i++)

@@ -34,6 +34,7 @@ typedef struct strlist {
     size_t n, cap;
 } strlist;
 void strlist_push(strlist *l, const char *s);
+void strlist_sort(strlist *l); /* by strcmp */
 void strlist_pushf(strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strlist_free(strlist *l);
 

@@ -89,11 +89,6 @@ static void first_runes(char *s, int runes)
         }
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* "key:[v1 v2]" per key, sorted, space-separated (labelsToString and
  * numLabelsToString). */
 static void print_labels(FILE *out, const cp_sample *s, int numeric)
@@ -101,20 +96,14 @@ static void print_labels(FILE *out, const cp_sample *s, int numeric)
     strlist items = {0};
     buf b;
     buf_init(&b);
-    for (size_t j = 0; j < s->n_labels;) {
-        const cp_label *l = &s->labels[j];
-        if ((l->str == NULL) != numeric) {
-            j++;
-            continue;
-        }
-        size_t first = j, end = j;
+    size_t pos = 0, first, end;
+    while (sample_label_run(s, numeric, &pos, &first, &end)) {
         bool units = false;
-        while (end < s->n_labels && s->labels[end].key == l->key &&
-               (s->labels[end].str == NULL) == numeric)
-            units |= *s->labels[end++].unit != 0;
+        for (size_t j = first; j < end; j++)
+            units |= *s->labels[j].unit != 0;
         buf_reset(&b);
-        buf_printf(&b, "%s:[", l->key);
-        for (j = first; j < end; j++) {
+        buf_printf(&b, "%s:[", s->labels[first].key);
+        for (size_t j = first; j < end; j++) {
             const cp_label *v = &s->labels[j];
             if (j > first)
                 buf_append_byte(&b, ' ');
@@ -129,8 +118,7 @@ static void print_labels(FILE *out, const cp_sample *s, int numeric)
         strlist_push(&items, (const char *)b.data);
     }
     buf_free(&b);
-    if (items.n > 1)
-        qsort(items.v, items.n, sizeof *items.v, cmp_str);
+    strlist_sort(&items);
     if (items.n) {
         fprintf(out, "                ");
         for (size_t i = 0; i < items.n; i++)

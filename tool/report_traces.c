@@ -20,11 +20,6 @@
 static const char separator[] =
     "-----------+-------------------------------------------------------";
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* "%10s:  v1 v2\n" per key, string labels then numeric ones, each sorted.
  * Labels are sorted by (numeric?, key), so one key's values are adjacent. */
 static void print_sample_labels(const report *r, FILE *out, const cp_sample *s)
@@ -33,19 +28,14 @@ static void print_sample_labels(const report *r, FILE *out, const cp_sample *s)
         strlist lines = {0};
         buf b;
         buf_init(&b);
-        for (size_t j = 0; j < s->n_labels;) {
-            const cp_label *l = &s->labels[j];
-            if ((l->str == NULL) != numeric) {
-                j++;
-                continue;
-            }
+        size_t pos = 0, first, end;
+        while (sample_label_run(s, numeric, &pos, &first, &end)) {
+            const char *key = s->labels[first].key;
+            const char *unit = num_label_unit(&r->o.label_units, key);
             buf_reset(&b);
-            buf_printf(&b, "%10s:  ", l->key);
-            for (size_t first = j; j < s->n_labels && s->labels[j].key == l->key &&
-                                   (s->labels[j].str == NULL) == numeric;
-                 j++) {
+            buf_printf(&b, "%10s:  ", key);
+            for (size_t j = first; j < end; j++) {
                 char v[64];
-                const char *unit = num_label_unit(&r->o.label_units, l->key);
                 if (j > first)
                     buf_append_byte(&b, ' ');
                 buf_append_str(&b, numeric ? measure_label(v, s->labels[j].num, unit)
@@ -54,8 +44,7 @@ static void print_sample_labels(const report *r, FILE *out, const cp_sample *s)
             strlist_push(&lines, (const char *)b.data);
         }
         buf_free(&b);
-        if (lines.n > 1)
-            qsort(lines.v, lines.n, sizeof *lines.v, cmp_str);
+        strlist_sort(&lines);
         for (size_t i = 0; i < lines.n; i++)
             fprintf(out, "%s\n", lines.v[i]);
         strlist_free(&lines);

@@ -25,34 +25,34 @@
 enum watch_kind { WATCH_THREADS, WATCH_HEAP };
 
 typedef struct watch_series {
-    const char *key;   /* interned: every frame's function and file:line */
-    strlist frames;    /* "function file:line", leaf first */
-    double *v;         /* one value per snapshot; 0 where the stack was absent */
-    double *alloc;     /* heap: alloc_space per snapshot (cumulative), or NULL */
-    double objects;    /* heap: alloc_objects in snapshot objects_at */
+    const char *key; /* interned: every frame's function and file:line */
+    strlist frames;  /* "function file:line", leaf first */
+    double *v;       /* one value per snapshot; 0 where the stack was absent */
+    double *alloc;   /* heap: alloc_space per snapshot (cumulative), or NULL */
+    double objects;  /* heap: alloc_objects in snapshot objects_at */
     size_t objects_at;
-    trend tr;          /* filled by watch_judge */
-    double old_bytes;  /* heap: in-use bytes older than min_age; -1 unknown */
-    strlist creator;   /* threads: "created by ..." then its frames */
+    trend tr;         /* filled by watch_judge */
+    double old_bytes; /* heap: in-use bytes older than min_age; -1 unknown */
+    strlist creator;  /* threads: "created by ..." then its frames */
 } watch_series;
 
 typedef struct watch_target {
     enum watch_kind kind;
-    char *url;  /* the profile URL; NULL when read from files */
-    char *base; /* the /debug/pprof/ prefix of url, for the second fetches */
+    char *url;                /* the profile URL; NULL when read from files */
+    char *base;               /* the /debug/pprof/ prefix of url, for the second fetches */
     const char *threads_name; /* "threads", or "goroutine" (a Go program) */
-    double *t;  /* seconds since the first snapshot */
+    double *t;                /* seconds since the first snapshot */
     double *total;
     size_t n, cap;
     watch_series **series;
     size_t n_series;
-    htab index; /* key -> series */
-    double floor;     /* smallest growth that counts (trend_analyze) */
-    int64_t period;   /* heap sampling rate, bytes */
-    bool have_alloc;  /* heap: every snapshot had alloc_space/alloc_objects */
-    int min_age;      /* seconds used for the second opinion; 0 = not asked */
+    htab index;      /* key -> series */
+    double floor;    /* smallest growth that counts (trend_analyze) */
+    int64_t period;  /* heap sampling rate, bytes */
+    bool have_alloc; /* heap: every snapshot had alloc_space/alloc_objects */
+    int min_age;     /* seconds used for the second opinion; 0 = not asked */
     const char *program;
-    const char *dump_path; /* saved threads?debug=2 (files: given) */
+    const char *dump_path;        /* saved threads?debug=2 (files: given) */
     char *first_path, *last_path; /* saved snapshots */
 } watch_target;
 

@@ -63,14 +63,10 @@ static int sample_type_index(const cp_profile *p, const char *type)
 
 static int value_index(const cp_profile *p, enum watch_kind kind)
 {
-    for (size_t i = 0; i < p->n_sample_types; i++) {
-        const char *t = p->sample_types[i].type;
-        if (kind == WATCH_HEAP && !strcmp(t, "inuse_space"))
-            return (int)i;
-        if (kind == WATCH_THREADS && (!strcmp(t, "threads") || !strcmp(t, "goroutine")))
-            return (int)i;
-    }
-    return -1;
+    if (kind == WATCH_HEAP)
+        return sample_type_index(p, "inuse_space");
+    int i = sample_type_index(p, "threads");
+    return i >= 0 ? i : sample_type_index(p, "goroutine");
 }
 
 int watch_profile_kind(const cp_profile *p)

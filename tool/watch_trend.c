@@ -242,13 +242,13 @@ void trend_analyze(const trend_input *in, trend *out)
     double late_noise = 0;
     if (in->alloc && in->unit > 0) {
         size_t a = k / 2, b = n - k + k / 2; /* centres of the fifths */
-        out->churn_noise =
-            sampling_noise(in->unit, out->first, out->last, freed_between(in, a, b),
-                           window_seconds(in, 0, k - 1), window_seconds(in, n - k, n - 1), t[b] - t[a]);
+        out->churn_noise = sampling_noise(in->unit, out->first, out->last, freed_between(in, a, b),
+                                          window_seconds(in, 0, k - 1),
+                                          window_seconds(in, n - k, n - 1), t[b] - t[a]);
         a = mid + th / 2, b = end + th / 2; /* centres of the thirds */
         late_noise = sampling_noise(in->unit, middle_level, last_level, freed_between(in, a, b),
-                                    window_seconds(in, mid, end - 1), window_seconds(in, end, n - 1),
-                                    t[b] - t[a]);
+                                    window_seconds(in, mid, end - 1),
+                                    window_seconds(in, end, n - 1), t[b] - t[a]);
     }
     if (out->growth < TREND_NOISE_RATIO * out->noise)
         out->why_not = "growth small against the noise";

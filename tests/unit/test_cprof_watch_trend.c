@@ -156,7 +156,6 @@ static void test_decline_is_not(void **state)
     assert_false(r.leak);
 }
 
-
 /* ---- a simulated heap sampler ------------------------------------------- */
 
 #define PERIOD 524288.0
