@@ -136,15 +136,6 @@ static watch_series *series_for(watch_target *w, const cp_sample *smp, const cha
     return s;
 }
 
-static bool is_internal(const cp_sample *s)
-{
-    for (size_t i = 0; i < s->n_labels; i++)
-        if (s->labels[i].str && !strcmp(s->labels[i].key, "cprof") &&
-            !strcmp(s->labels[i].str, "internal"))
-            return true;
-    return false;
-}
-
 static void grow(watch_target *w)
 {
     if (w->n < w->cap)
@@ -192,7 +183,7 @@ int watch_add_snapshot(watch_target *w, const cp_profile *p, double t, cp_err *e
     int oi = w->kind == WATCH_HEAP ? sample_type_index(p, "alloc_objects") : -1;
     for (size_t k = 0; k < p->n_samples; k++) {
         const cp_sample *smp = &p->samples[k];
-        if (is_internal(smp))
+        if (sample_has_label(smp, "cprof", "internal"))
             continue;
         double v = (double)smp->values[vi];
         w->total[i] += v;
