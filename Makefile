@@ -14,14 +14,20 @@ BUILD    := build
 PKGS     := libmicrohttpd libdw libunwind zlib
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iinclude -Ilib \
+# -MMD: every object's header dependencies in a .d file beside it.
+# The library sees its own tree (#include "heap/heap.h"); the tool sees only
+# the common kit (lib/common/: buf, wire codec, hash, gzip, clock) and itself.
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP -Iinclude \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIB_INC  := -Ilib
+TOOL_INC := -Itool -Ilib/common
 LIB_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -ldl -lpthread
 
-LIB_SRCS    := $(sort $(wildcard lib/*.c))
+LIB_SRCS    := $(sort $(wildcard lib/*/*.c))
+COMMON_SRCS := $(sort $(wildcard lib/common/*.c))
 # The malloc interposers stay out of the unit-test archive: under ASan the
 # sanitizer owns malloc, and unit tests exercise everything behind the hooks.
-HOOK_SRCS   := lib/heap_hooks.c
+HOOK_SRCS   := lib/heap/heap_hooks.c
 CORE_SRCS   := $(filter-out $(HOOK_SRCS),$(LIB_SRCS))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -41,16 +47,20 @@ HELPER_BINS += $(HELPER_CXX_SRCS:tests/helpers/%.cc=$(BUILD)/tests/helpers/%) \
 # extra link flags in examples/NAME/LIBS).
 EXAMPLE_SRCS:= $(sort $(wildcard examples/*.c examples/*/*.c))
 EXAMPLE_BINS:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
-# The cprof command-line tool (tool/*.c) shares the wire codec with the library.
+# The cprof command-line tool (tool/) shares only the common kit with the
+# library (lib/common/). Everything but main.c goes into tool.a, which the
+# tool's unit tests link.
 TOOL_PKGS   := zlib libcurl libmicrohttpd
-TOOL_SRCS   := $(sort $(wildcard tool/*.c))
-TOOL_OBJS   := $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/lib/proto_wire.o $(BUILD)/lib/buf.o \
-               $(if $(TOOL_SRCS),$(BUILD)/tool/web_assets_data.o)
-# The web UI's JS and CSS (tool/web/) are compiled in: xxd -i makes each
-# file a C array named after it (ui.js -> ui_js, ui_js_len).
-WEB_ASSETS  := $(sort $(wildcard tool/web/*.js tool/web/*.css))
+TOOL_SRCS   := $(sort $(wildcard tool/*.c tool/*/*.c))
+TOOL_LIB_SRCS := $(filter-out tool/main.c,$(TOOL_SRCS))
+TOOL_OBJS   := $(TOOL_LIB_SRCS:%.c=$(BUILD)/%.o) $(COMMON_SRCS:%.c=$(BUILD)/tool/kit/%.o) \
+               $(BUILD)/tool/web_assets_data.o
+TOOL_ASAN_OBJS := $(TOOL_OBJS:$(BUILD)/%=$(BUILD)/asan/%)
+# The web UI's JS and CSS (tool/web/assets/) are compiled in: xxd -i makes
+# each file a C array named after it (ui.js -> ui_js, ui_js_len).
+WEB_ASSETS  := $(sort $(wildcard tool/web/assets/*.js tool/web/assets/*.css))
 TOOL_LIBS   := $(shell pkg-config --libs $(TOOL_PKGS) 2>/dev/null) -lm -lpthread
-TOOL_BIN    := $(if $(TOOL_SRCS),$(BUILD)/cprof)
+TOOL_BIN    := $(BUILD)/cprof
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
@@ -59,15 +69,16 @@ LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
 .PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 lib: $(BUILD)/libcprof.so
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h include/*.h)
+$(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LIB_INC) -fPIC -fvisibility=hidden -c $< -o $@
 
-$(BUILD)/asan/lib/%.o: lib/%.c $(wildcard lib/*.h include/*.h)
+$(BUILD)/asan/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -fPIC -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LIB_INC) -O1 $(SANITIZE) -fPIC -c $< -o $@
 
 $(LIBREAL): $(LIB_OBJS) lib/libcprof.map
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete \
@@ -83,13 +94,27 @@ $(BUILD)/core.a: $(CORE_OBJS)
 $(BUILD)/asan/core.a: $(ASAN_OBJS)
 	ar rcs $@ $^
 
+$(BUILD)/tool.a: $(TOOL_OBJS)
+	ar rcs $@ $^
+$(BUILD)/asan/tool.a: $(TOOL_ASAN_OBJS)
+	ar rcs $@ $^
+
+# Unit tests: test_cprof_* test the tool (tool.a), the others the library.
+$(BUILD)/tests/test_cprof_%: tests/unit/test_cprof_%.c $(BUILD)/tool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TOOL_INC) -o $@ $< $(BUILD)/tool.a $(TOOL_LIBS) -lcmocka
+
+$(BUILD)/asan/tests/test_cprof_%: tests/unit/test_cprof_%.c $(BUILD)/asan/tool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TOOL_INC) -O1 $(SANITIZE) -o $@ $< $(BUILD)/asan/tool.a $(TOOL_LIBS) -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/core.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/core.a $(LIB_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LIB_INC) -o $@ $< $(BUILD)/core.a $(LIB_LIBS) -lcmocka
 
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/core.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANITIZE) -o $@ $< $(BUILD)/asan/core.a $(LIB_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LIB_INC) -O1 $(SANITIZE) -o $@ $< $(BUILD)/asan/core.a $(LIB_LIBS) -lcmocka
 
 # Test helpers and examples keep exact call sites: -O0 -g, frame pointers.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libcprof.so
@@ -111,32 +136,45 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libcprof.so
 	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< \
 	    -L$(BUILD) -Wl,-rpath,'$(abspath $(BUILD))' $(shell cat $(dir $<)LIBS 2>/dev/null) -lpthread
 
-$(BUILD)/tool/%.o: tool/%.c $(wildcard tool/*.h lib/*.h)
+TOOL_CFLAGS := $(ALL_CFLAGS) $(TOOL_INC) $(shell pkg-config --cflags $(TOOL_PKGS) 2>/dev/null)
+# The common kit is compiled again for the tool (no -fPIC, no hidden visibility).
+$(BUILD)/tool/kit/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itool $(shell pkg-config --cflags $(TOOL_PKGS) 2>/dev/null) -c $< -o $@
+	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tool/kit/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -O1 $(SANITIZE) -c $< -o $@
+
+$(BUILD)/tool/%.o: tool/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tool/%.o: tool/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -O1 $(SANITIZE) -c $< -o $@
 
 $(BUILD)/tool/web_assets_data.c: $(WEB_ASSETS)
 	@mkdir -p $(dir $@)
-	(cd tool/web && for f in $(notdir $(WEB_ASSETS)); do xxd -i $$f || exit 1; done) >$@.tmp
+	(cd tool/web/assets && for f in $(notdir $(WEB_ASSETS)); do xxd -i $$f || exit 1; done) >$@.tmp
 	mv $@.tmp $@
 
 $(BUILD)/tool/web_assets_data.o: $(BUILD)/tool/web_assets_data.c
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+$(BUILD)/asan/tool/web_assets_data.o: $(BUILD)/tool/web_assets_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -O1 $(SANITIZE) -c $< -o $@
 
-$(BUILD)/cprof: $(TOOL_OBJS)
+$(BUILD)/cprof: $(BUILD)/tool/main.o $(BUILD)/tool.a
 	$(CC) -o $@ $^ $(TOOL_LIBS)
+# cprof under ASan+UBSan: the malformed-input and web UI tests run it.
+$(BUILD)/asan/cprof: $(BUILD)/asan/tool/main.o $(BUILD)/asan/tool.a
+	$(CC) $(SANITIZE) -o $@ $^ $(TOOL_LIBS)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $< -lpthread -lm
 
-# Unit tests of the tool compile its sources in: rebuild them when those change.
-CPROF_UNIT_BINS := $(filter $(BUILD)/tests/test_cprof_% $(BUILD)/asan/tests/test_cprof_%,\
-                     $(UNIT_BINS) $(ASAN_BINS))
-$(CPROF_UNIT_BINS): $(TOOL_SRCS) $(wildcard tool/*.h)
-
 unit: $(UNIT_BINS)
-asan: $(ASAN_BINS)
+asan: $(ASAN_BINS) $(BUILD)/asan/cprof
 
 deps:
 	@scripts/install-deps.sh
@@ -177,7 +215,7 @@ install: lib $(TOOL_BIN)
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cprof.pc
 
 format:
-	clang-format -i lib/*.c lib/*.h include/*.h tests/unit/*.c
+	clang-format -i lib/*/*.c lib/*/*.h tool/*.c tool/*.h tool/*/*.c tool/*/*.h include/*.h tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,7 @@
 /*
  * unwind_signal.c — which unwinder should the thread-dump signal handler
  * use? Measures, from inside a signal handler on a thread blocked in read()
- * under a known call chain, three candidates (lib/threads_capture.c):
+ * under a known call chain, three candidates (lib/threads/threads_capture.c):
  *
  *   libgcc     _Unwind_Backtrace (libgcc_s.so.1; lock-free FDE lookup
  *              through glibc's _dl_find_object)

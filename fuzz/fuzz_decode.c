@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "model.h"
+#include "profile/model.h"
 
 static void round_trip(cp_profile *p)
 {

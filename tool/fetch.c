@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "graph.h"
+#include "report/graph.h"
 
 #define MAX_PROFILE_BYTES ((size_t)1 << 31)
 #define MAX_ERROR_BODY 300

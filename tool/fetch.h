@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "model.h"
+#include "profile/model.h"
 
 typedef struct fetch_opts {
     const char *token;    /* Authorization: Bearer <token> */

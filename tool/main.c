@@ -21,14 +21,14 @@
 #include <unistd.h>
 
 #include "fetch.h"
-#include "filters.h"
-#include "htab.h"
-#include "model.h"
+#include "profile/filters.h"
+#include "profile/htab.h"
+#include "profile/model.h"
 #include "options.h"
 #include "pipeline.h"
-#include "report.h"
-#include "watch.h"
-#include "web.h"
+#include "report/report.h"
+#include "watch/watch.h"
+#include "web/web.h"
 
 /* The last error printed: the web UI shows why a refresh failed. */
 static cp_err last_error;

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 
 #include "fetch.h"
-#include "filters.h"
-#include "report.h"
+#include "profile/filters.h"
+#include "report/report.h"
 
 typedef struct cli {
     enum report_format format;

@@ -11,7 +11,7 @@
 #define CPROF_TOOL_PIPELINE_H
 
 #include "options.h"
-#include "report.h"
+#include "report/report.h"
 
 /* Sources and bases fetched or read, merged, -base applied, drop_frames
  * pruned. Errors go to stderr as they happen; NULL when loading failed,

@@ -50,13 +50,8 @@ one_line_error 1 "$CPROF" top -focus='(' "$WORK/heap.pb.gz" | grep -q 'parsing f
     fail "bad regexp message"
 
 # Fuzzing under the sanitizers.
-asan=$WORK/cprof-asan
-cc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -fno-omit-frame-pointer -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/lib" -I"$ROOT/tool" \
-    "$ROOT"/tool/*.c "$ROOT/lib/proto_wire.c" "$ROOT/lib/buf.c" \
-    "$ROOT/build/tool/web_assets_data.c" -o "$asan" \
-    $(pkg-config --cflags --libs zlib libcurl libmicrohttpd) -lm -lpthread ||
-    fail "could not build cprof with ASan"
+asan=$ROOT/build/asan/cprof # built by make asan
+[ -x "$asan" ] || fail "$asan missing: run make asan"
 export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
 # Crafted files one by one (top and traces), then the mutants in batches:
 # cprof reports and skips each source it cannot read, so one run checks

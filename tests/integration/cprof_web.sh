@@ -27,13 +27,8 @@ export CPROF_HOME=$WORK/saved
 
 # The servers run a cprof built with ASan and UBSan (as cprof_malformed.sh
 # does): a memory error, or a leak at shutdown, fails the test.
-WEB_CPROF=$WORK/cprof-asan
-cc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -fno-omit-frame-pointer -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/lib" -I"$ROOT/tool" \
-    "$ROOT"/tool/*.c "$ROOT/lib/proto_wire.c" "$ROOT/lib/buf.c" \
-    "$ROOT/build/tool/web_assets_data.c" -o "$WEB_CPROF" \
-    $(pkg-config --cflags --libs zlib libcurl libmicrohttpd) -lm -lpthread ||
-    fail "could not build cprof with ASan"
+WEB_CPROF=$ROOT/build/asan/cprof # built by make asan
+[ -x "$WEB_CPROF" ] || fail "$WEB_CPROF missing: run make asan"
 export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
 
 declare -A WEB_PIDS

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "process/config.h"
 
 /* Run settings_from_env with stderr captured; returns the captured text. */
 static const char *env_settings_capturing_stderr(cprof_settings *s)

@@ -18,14 +18,14 @@
 
 #include <cmocka.h>
 
-#include "../../tool/arena.c"
-#include "../../tool/graph.c"
-#include "../../tool/gzip.c"
-#include "../../tool/htab.c"
-#include "../../tool/measure.c"
-#include "../../tool/profile_decode.c"
-#include "../../tool/profile_ops.c"
-#include "../../tool/report_flame.c"
+#include "proto_wire.h"
+#include "profile/model.h"
+#include "profile/arena.h"
+#include "report/graph.h"
+#include "report/report.h"
+
+#include "profile/htab.h"
+#include "profile/measure.h"
 
 /* Functions 1..3: main, std::vector<int>::push_back, a&b"q; one location
  * each. Samples: main -> push_back -> a&b"q (v1), main -> push_back (v2). */

@@ -17,15 +17,14 @@
 
 #include <cmocka.h>
 
-#include "../../tool/arena.c"
-#include "../../tool/gzip.c"
-#include "../../tool/htab.c"
-#include "../../tool/measure.c"
-#include "../../tool/profile_decode.c"
-#include "../../tool/profile_encode.c"
-#include "../../tool/profile_merge.c"
-#include "../../tool/profile_ops.c"
-#include "../../tool/tabwriter.c"
+#include "proto_wire.h"
+#include "profile/model.h"
+#include "profile/arena.h"
+
+#include "profile/htab.h"
+#include "profile/measure.h"
+
+#include "report/tabwriter.h"
 
 static void check_label(int64_t v, const char *from, const char *to, const char *want)
 {

@@ -16,12 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <math.h>
 
 #include <cmocka.h>
 
-#include "../../tool/watch_trend.c"
+#include "watch/watch_trend.h"
 
 #define N 40
 

@@ -19,22 +19,17 @@
 
 #include <cmocka.h>
 
-#include "../../tool/arena.c"
-#include "../../tool/filters.c"
-#include "../../tool/graph.c"
-#include "../../tool/gzip.c"
-#include "../../tool/htab.c"
-#include "../../tool/measure.c"
-#include "../../tool/profile_decode.c"
-#include "../../tool/profile_ops.c"
-#include "../../tool/report.c"
-#include "../../tool/report_dot.c"
-#include "../../tool/report_flame.c"
-#include "../../tool/report_list.c"
-#include "../../tool/report_top.c"
-#include "../../tool/tag_filters.c"
-#include "../../tool/web_pages.c"
-#include "../../tool/web_request.c"
+#include "proto_wire.h"
+#include "profile/model.h"
+#include "profile/arena.h"
+#include "profile/filters.h"
+#include "report/graph.h"
+
+#include "profile/htab.h"
+#include "profile/measure.h"
+
+#include "report/report.h"
+#include "web/web.h"
 
 /* Two sample types (alloc_space, inuse_space); main -> std::vector<int>::
  * push_back -> a&b"q'<x>, and main -> push_back. */

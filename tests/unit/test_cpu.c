@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cpu.h"
-#include "http.h"
+#include "cpu/cpu.h"
+#include "http/http.h"
 
 /* ---- parameters ---------------------------------------------------------- */
 

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "cprof.h"
-#include "heap.h"
-#include "http_auth.h"
+#include "heap/heap.h"
+#include "http/http_auth.h"
 
 static const char *header_of(const cprof_response *r, const char *name)
 {

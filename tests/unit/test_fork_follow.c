@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "fork_follow.h"
+#include "process/fork_follow.h"
 
 static char captured[1024];
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "heap_internal.h"
-#include "heap_live.h"
+#include "heap/heap_internal.h"
+#include "heap/heap_live.h"
 
 enum { SPACE = 1 << 16 };
 

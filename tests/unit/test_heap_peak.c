@@ -13,8 +13,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "heap.h"
-#include "heap_internal.h"
+#include "heap/heap.h"
+#include "heap/heap_internal.h"
 
 #define BLOCK (64 << 10)
 #define N_BLOCKS 128 /* 8 MiB */

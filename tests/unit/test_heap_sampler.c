@@ -13,8 +13,8 @@
 #include <pthread.h>
 #include <cmocka.h>
 
-#include "heap.h"
-#include "heap_internal.h"
+#include "heap/heap.h"
+#include "heap/heap_internal.h"
 
 /* Run the countdown for `count` allocations of `size` bytes; return how
  * many were chosen for sampling. */

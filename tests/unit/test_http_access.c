@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "http.h"
-#include "http_auth.h"
+#include "http/http.h"
+#include "http/http_auth.h"
 
 #define TOKEN "s3cret-T0ken_with.chars~"
 

@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "http.h"
+#include "http/http.h"
 
 /* ---- a tiny HTTP/1.1 client ---- */
 

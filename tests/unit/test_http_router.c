@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "cpu.h"
-#include "http.h"
-#include "profiles.h"
+#include "cpu/cpu.h"
+#include "http/http.h"
+#include "pprof/profiles.h"
 
 static int g_argc;
 static char **g_argv;

@@ -18,11 +18,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "buf.h"
-#include "pprof_encode.h"
-#include "profile.h"
-#include "proto_wire.h"
-#include "text_format.h"
+#include "common/buf.h"
+#include "pprof/pprof_encode.h"
+#include "pprof/profile.h"
+#include "common/proto_wire.h"
+#include "pprof/text_format.h"
 
 /* ---- probes: real return addresses inside known functions -------------- */
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "profile.h"
-#include "profile_delta.h"
+#include "pprof/profile.h"
+#include "pprof/profile_delta.h"
 
 static profile *model(int64_t time_nanos)
 {

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "proto_wire.h"
+#include "common/buf.h"
+#include "common/proto_wire.h"
 
 static uint64_t roundtrip_varint(uint64_t v, size_t *encoded_len)
 {

@@ -20,7 +20,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "symbolize.h"
+#include "pprof/symbolize.h"
 
 #define PROBE __attribute__((noinline, noclone, used))
 

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "threads.h"
+#include "threads/threads.h"
 
 /* A real stat line of a thread named "a) (b" (comm may hold both). */
 static const char *stat_line =

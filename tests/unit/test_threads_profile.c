@@ -24,9 +24,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "http.h"
-#include "symbolize.h"
-#include "threads.h"
+#include "http/http.h"
+#include "pprof/symbolize.h"
+#include "threads/threads.h"
 
 #define PROBE __attribute__((noinline, used))
 

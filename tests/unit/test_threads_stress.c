@@ -22,8 +22,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "http.h"
-#include "threads.h"
+#include "http/http.h"
+#include "threads/threads.h"
 
 #define CHURNERS 3
 #define REQUESTERS 2

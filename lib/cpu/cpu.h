@@ -1,0 +1,132 @@
+/*
+ * cpu.h — the CPU profile: every thread sampled on its own CPU-time clock.
+ *
+ *   cpu_ring.c     the lock-free ring the signal handler writes samples
+ *                  into (fixed-size records, multi-producer, one consumer)
+ *   cpu_stacks.c   aggregation of drained samples (stack -> count) and the
+ *                  profile model built from it (with the lost-samples frame)
+ *   cpu_sampler.c  the signal handler, the per-thread timers and the one
+ *                  profiling session at a time (start, drain, stop)
+ *   cpu_profile.c  the "profile" source (seconds, hz), CPROF_CPU_PROFILE and
+ *                  cprof_cpu_start/cprof_cpu_stop (a file of the whole run)
+ */
+#ifndef CPROF_CPU_H
+#define CPROF_CPU_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/buf.h"
+#include "pprof/profile.h"
+#include "pprof/profiles.h"
+
+#define CPU_MAX_FRAMES 64
+#define CPU_DEFAULT_HZ 100
+#define CPU_MIN_HZ 1
+#define CPU_MAX_HZ 5000
+#define CPU_DEFAULT_SECONDS 30      /* Go's default */
+#define CPU_DEFAULT_MAX_SECONDS 300 /* CPROF_CPU_MAX_SECONDS */
+#define CPU_BUSY_MESSAGE "Could not enable CPU profiling: cpu profiling already in use"
+
+/* ---- the sample ring (cpu_ring.c) ---------------------------------------- */
+
+typedef struct cpu_record {
+    _Atomic uint64_t seq; /* Vyukov's sequence: == index when free to write */
+    uint32_t n_pcs;
+    uint32_t weight; /* timer expirations this sample stands for (1 + overrun) */
+    uint64_t pcs[CPU_MAX_FRAMES];
+} cpu_record;
+
+typedef struct cpu_ring {
+    size_t mask; /* slots - 1 */
+    _Atomic uint64_t tail;
+    uint64_t head;           /* the consumer's only */
+    _Atomic uint64_t lost;   /* expirations dropped because the ring was full */
+    _Atomic uint64_t pushed; /* records written */
+    cpu_record *slots;
+    size_t map_len;
+} cpu_ring;
+
+/* A ring of at least `slots` records (rounded up to a power of two),
+ * mmap'd; NULL when out of memory. */
+cpu_ring *cpu_ring_new(size_t slots);
+void cpu_ring_free(cpu_ring *r);
+/* Async-signal-safe: copy one sample in. 0, or -1 when full (weight is
+ * added to the lost count). */
+int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight);
+
+typedef void (*cpu_sample_fn)(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx);
+/* The single consumer: hand every complete record to fn, in order, and free
+ * its slot. Stops at a record still being written. Returns the count. */
+size_t cpu_ring_drain(cpu_ring *r, cpu_sample_fn fn, void *ctx);
+
+/* ---- aggregation (cpu_stacks.c) ----------------------------------------- */
+
+typedef struct cpu_stacks cpu_stacks;
+
+cpu_stacks *cpu_stacks_new(void);
+void cpu_stacks_free(cpu_stacks *s);
+/* Count one more sample of weight w on this stack. 0, or -1 when out of
+ * memory (the sample is counted as lost). */
+int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w);
+/* cpu_sample_fn adapter: ctx is the cpu_stacks. */
+void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx);
+/* Samples lost outside the table (ring full, out of memory). */
+void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w);
+uint64_t cpu_stacks_total(const cpu_stacks *s); /* weights, lost included */
+uint64_t cpu_stacks_lost(const cpu_stacks *s);
+/* The profile of reference §2: samples/count, cpu/nanoseconds, period
+ * 1e9/hz; lost samples as one sample on the pseudo-frame
+ * cprof_lost_samples. NULL when out of memory. */
+profile *cpu_stacks_profile(const cpu_stacks *s, int hz, int64_t start_nanos,
+                            int64_t duration_nanos);
+/* The pc the lost samples are reported at. */
+uint64_t cpu_lost_samples_pc(void);
+
+/* ---- the sampler (cpu_sampler.c) ----------------------------------------- */
+
+/* Begin the one session: install the handler, arm a timer on every thread.
+ * Returns 0, or an HTTP status (500) with a one-line reason in err. */
+int cpu_session_begin(int hz, char *err, size_t err_len);
+/* Move what the handler wrote so far into acc (the session's consumer; one
+ * caller at a time). */
+void cpu_session_drain(cpu_stacks *acc);
+/* End the session: no timer and no handler left running when it returns;
+ * the rest of the samples and the lost count go into acc (NULL: drop them,
+ * and keep the ring, when another consumer may still be draining it). */
+void cpu_session_end(cpu_stacks *acc);
+/* Threads with a timer right now (tests). */
+size_t cpu_session_armed_threads(void);
+/* Threads that blocked the signal when the last session began (they go
+ * unsampled while they block it), and the signal. */
+size_t cpu_session_blocked_threads(void);
+int cpu_session_signal(void);
+
+/* Hooks of the pthread_create trampoline (threads_hooks.c): a thread born
+ * during a session arms its own timer; a dying one deletes it. */
+void cpu_thread_started(void);
+void cpu_thread_exiting(void);
+
+/* The signal from a CPROF_CPU_SIGNAL value (NULL = SIGPROF); -1 when not a
+ * usable signal. Pure. */
+int cpu_parse_signal(const char *text, int sigrtmin, int sigrtmax);
+
+/* ---- the profile source and file mode (cpu_profile.c) -------------------- */
+
+/* seconds and hz from a raw query. seconds: Go's rules (missing, malformed
+ * or <= 0 falls back to 30), above max_seconds is refused; hz: 1..5000,
+ * default 100, anything else refused. Returns 0, or 400 with the reason. */
+int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, char *err,
+                     size_t err_len);
+/* CPROF_CPU_MAX_SECONDS (default 300): the longest window served, by the
+ * CPU profile and by delta profiles (NAME?seconds=N) alike. */
+int cpu_max_seconds(void);
+/* The "profile" source. */
+int cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+/* CPROF_CPU_PROFILE / CPROF_CPU_HZ / CPROF_CPU_MAX_SECONDS from the
+ * environment (preload start); the file is written at exit. */
+void cpu_start_from_env(void);
+
+#endif

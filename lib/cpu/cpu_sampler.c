@@ -1,0 +1,444 @@
+/*
+ * cpu_sampler.c — per-thread CPU-time timers and the SIGPROF handler.
+ *
+ * Every thread gets its own POSIX timer on its own CPU-time clock,
+ * delivered to that thread only (SIGEV_THREAD_ID), the scheme of Go >= 1.18
+ * (reference §3): a process-wide setitimer loses samples once several
+ * threads are busy, because standard signals do not queue. Threads alive
+ * when a session begins are found in /proc/self/task and armed on their
+ * clock by tid; threads born during the session arm themselves from the
+ * pthread_create trampoline (threads_hooks.c) and delete their timer from
+ * its thread-exit destructor. A tid table keeps one timer per thread: the
+ * /proc walk skips a tid that already armed itself, and a new thread
+ * replaces whatever an earlier thread of the same tid left behind. The
+ * first expiry is random in (0, period], so threads started together do
+ * not fire in step.
+ *
+ * The handler counts only its own timers' signals: si_code SI_TIMER and
+ * si_value equal to the session's token (a magic number and a session
+ * generation). It unwinds the interrupted stack (unwind_from_signal:
+ * libgcc, lock-free, no malloc, safe inside dlopen or a C++ throw on the
+ * same thread) and pushes it into the session's ring with weight
+ * 1 + si_overrun, so expirations merged by the kernel (CPU timers are
+ * checked at the scheduler tick) still count as CPU time.
+ *
+ * Teardown without stray signals: the token is cleared first (a handler
+ * that starts later does nothing), every timer is deleted, then stop waits
+ * until no handler is inside (an in-handler counter, both sides sequentially
+ * consistent), so the ring can be freed. The handler stays installed after
+ * the session, inert: a signal still queued from a deleted timer must not
+ * find SIGPROF's default action, which kills the process.
+ *
+ * The signal (CPROF_CPU_SIGNAL, default SIGPROF) is never taken from the
+ * program: if it has its own handler, a session is refused with a reason.
+ *
+ * Locks: session_lock serialises begin/end; table_lock guards the tid
+ * table. Neither is ever taken in the handler.
+ */
+#include "cpu.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "process/config.h"
+#include "threads/threads.h"
+#include "unwind/unwind.h"
+
+#define TOKEN_MAGIC 0xC9F0ull
+#define TABLE_CAP 65536 /* tid slots (power of two); half of it usable */
+#define DRAIN_WAIT_MS 2000
+#define TID_EMPTY 0
+#define TID_GONE (-1)
+
+typedef struct timer_slot {
+    pid_t tid;
+    timer_t timer;
+} timer_slot;
+
+static _Atomic uint64_t active_token; /* 0 = no session */
+static _Atomic(cpu_ring *) active_ring;
+static atomic_int in_handler;
+static atomic_int session_busy;
+static int handler_signal; /* under session_lock */
+static uint32_t generation;
+static int64_t period_ns;
+static uint64_t rng_state;
+static size_t blocked_at_begin; /* threads blocking the signal at begin */
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static timer_slot *table; /* TABLE_CAP slots, mmap'd once */
+static size_t table_used; /* live + tombstones */
+static size_t table_live;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* ---- the handler ---------------------------------------------------------- */
+
+static void cpu_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    int saved_errno = errno;
+    atomic_fetch_add(&in_handler, 1);
+    uint64_t token = atomic_load(&active_token);
+    if (token && si->si_code == SI_TIMER && (uint64_t)(uintptr_t)si->si_value.sival_ptr == token) {
+        cpu_ring *ring = atomic_load(&active_ring);
+        uint64_t pcs[CPU_MAX_FRAMES];
+        size_t n = unwind_from_signal(uc, pcs, CPU_MAX_FRAMES);
+        int overrun = si->si_overrun > 0 ? si->si_overrun : 0;
+        if (ring)
+            cpu_ring_push(ring, pcs, n, 1 + (uint32_t)(overrun < 1000 ? overrun : 1000));
+    }
+    atomic_fetch_sub(&in_handler, 1);
+    errno = saved_errno;
+}
+
+/* ---- the signal ------------------------------------------------------------ */
+
+int cpu_parse_signal(const char *text, int sigrtmin, int sigrtmax)
+{
+    if (!text || !*text || strcmp(text, "SIGPROF") == 0 || strcmp(text, "PROF") == 0)
+        return SIGPROF;
+    if (strcmp(text, "SIGVTALRM") == 0 || strcmp(text, "VTALRM") == 0)
+        return SIGVTALRM;
+    int sig = threads_parse_signal(text, sigrtmin, sigrtmax);
+    return sig > 0 ? sig : -1;
+}
+
+/* Install the handler unless the program has its own on sig. */
+static int claim_signal(int sig, char *err, size_t err_len)
+{
+    struct sigaction cur;
+    if (sigaction(sig, NULL, &cur) != 0) {
+        snprintf(err, err_len, "Could not enable CPU profiling: signal %d is not usable", sig);
+        return -1;
+    }
+    if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == cpu_handler)
+        return 0;
+    if ((cur.sa_flags & SA_SIGINFO) || (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN)) {
+        snprintf(err, err_len,
+                 "Could not enable CPU profiling: signal %d (%s) has the program's own handler; "
+                 "set CPROF_CPU_SIGNAL to a free signal",
+                 sig, strsignal(sig));
+        return -1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = cpu_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    /* Nothing interrupts the handler: a program handler that longjmps out
+     * would leave the in-handler count raised and a ring slot claimed. */
+    sigfillset(&sa.sa_mask);
+    if (sigaction(sig, &sa, NULL) != 0) {
+        snprintf(err, err_len, "Could not enable CPU profiling: cannot install a handler on %d",
+                 sig);
+        return -1;
+    }
+    return 0;
+}
+
+static int configured_signal(void)
+{
+    static int sig;
+    if (!sig) {
+        const char *env = getenv("CPROF_CPU_SIGNAL");
+        sig = cpu_parse_signal(env, SIGRTMIN, SIGRTMAX);
+        if (sig < 0 || sig == threads_capture_signal()) {
+            cprof_log("CPROF_CPU_SIGNAL=\"%.40s\" is not a usable signal (SIGPROF, SIGVTALRM, a "
+                      "number, SIGRTMIN+N, SIGUSR1, SIGUSR2; not the thread dump signal); "
+                      "using SIGPROF",
+                      env ? env : "");
+            sig = SIGPROF;
+        }
+    }
+    return sig;
+}
+
+/* ---- the tid table (table_lock held) --------------------------------------- */
+
+static timer_slot *table_find_locked(pid_t tid, int for_insert)
+{
+    timer_slot *grave = NULL;
+    for (size_t i = ((size_t)tid * 2654435761u) & (TABLE_CAP - 1), k = 0; k < TABLE_CAP;
+         i = (i + 1) & (TABLE_CAP - 1), k++) {
+        timer_slot *s = &table[i];
+        if (s->tid == tid)
+            return s;
+        if (s->tid == TID_GONE && !grave)
+            grave = s;
+        if (s->tid == TID_EMPTY)
+            return for_insert ? (grave ? grave : s) : NULL;
+    }
+    return for_insert ? grave : NULL;
+}
+
+static uint64_t next_random(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static clockid_t thread_cpu_clock(pid_t tid)
+{
+    /* The kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED), as glibc's
+     * pthread_getcpuclockid builds it. */
+    return (clockid_t)((~(unsigned)tid) << 3) | 4 | 2;
+}
+
+static int arm_timer(pid_t tid, clockid_t clock, uint64_t token, timer_t *out)
+{
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = handler_signal;
+    sev.sigev_value.sival_ptr = (void *)(uintptr_t)token;
+    sev._sigev_un._tid = tid;
+    if (timer_create(clock, &sev, out) != 0)
+        return -1;
+    int64_t first = 1 + (int64_t)(next_random() % (uint64_t)period_ns);
+    struct itimerspec its = {
+        .it_interval = {period_ns / 1000000000, period_ns % 1000000000},
+        .it_value = {first / 1000000000, first % 1000000000},
+    };
+    if (timer_settime(*out, 0, &its, NULL) != 0) {
+        timer_delete(*out);
+        return -1;
+    }
+    return 0;
+}
+
+/* Give tid a timer. replace: tid is the calling, newborn thread, so an
+ * entry under its tid belongs to a dead thread. */
+static void arm_thread_locked(pid_t tid, clockid_t clock, int replace)
+{
+    uint64_t token = atomic_load(&active_token);
+    if (!token || !table)
+        return;
+    timer_slot *s = table_find_locked(tid, 1);
+    if (!s)
+        return;
+    if (s->tid == tid) {
+        if (!replace)
+            return;
+        timer_delete(s->timer);
+        s->tid = TID_GONE;
+        table_live--;
+    } else if (table_used >= TABLE_CAP / 2 && s->tid == TID_EMPTY) {
+        return; /* full: this thread goes unsampled */
+    }
+    timer_t t;
+    if (arm_timer(tid, clock, token, &t) != 0)
+        return; /* the thread is gone already */
+    if (s->tid == TID_EMPTY)
+        table_used++;
+    s->tid = tid;
+    s->timer = t;
+    table_live++;
+}
+
+static void disarm_all_locked(void)
+{
+    for (size_t i = 0; table && i < TABLE_CAP; i++) {
+        if (table[i].tid > 0)
+            timer_delete(table[i].timer);
+        table[i].tid = TID_EMPTY;
+    }
+    table_used = table_live = 0;
+}
+
+/* A thread that blocks the signal is armed anyway (it may unblock it) but
+ * cannot be sampled meanwhile: counted, so the profile can say so. */
+static int blocks_signal(pid_t tid, int sig)
+{
+    char status[4096];
+    return threads_read_status(tid, status, sizeof status) == 0 &&
+           threads_status_has_signal(status, "SigBlk", sig) == 1;
+}
+
+static void arm_existing_threads(void)
+{
+    size_t n = 0, blocked = 0;
+    pid_t *tids = threads_list(&n);
+    for (size_t i = 0; i < n; i++)
+        blocked += (size_t)blocks_signal(tids[i], handler_signal);
+    pthread_mutex_lock(&table_lock);
+    for (size_t i = 0; i < n; i++)
+        arm_thread_locked(tids[i], thread_cpu_clock(tids[i]), 0);
+    pthread_mutex_unlock(&table_lock);
+    free(tids);
+    blocked_at_begin = blocked;
+}
+
+size_t cpu_session_blocked_threads(void)
+{
+    return blocked_at_begin;
+}
+
+int cpu_session_signal(void)
+{
+    return handler_signal;
+}
+
+size_t cpu_session_armed_threads(void)
+{
+    pthread_mutex_lock(&table_lock);
+    size_t n = table_live;
+    pthread_mutex_unlock(&table_lock);
+    return n;
+}
+
+/* ---- thread births and deaths ------------------------------------------------ */
+
+void cpu_thread_started(void)
+{
+    if (!atomic_load_explicit(&active_token, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&table_lock);
+    arm_thread_locked(gettid(), CLOCK_THREAD_CPUTIME_ID, 1);
+    pthread_mutex_unlock(&table_lock);
+}
+
+void cpu_thread_exiting(void)
+{
+    if (!atomic_load_explicit(&active_token, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&table_lock);
+    timer_slot *s = table ? table_find_locked(gettid(), 0) : NULL;
+    if (s) {
+        timer_delete(s->timer);
+        s->tid = TID_GONE;
+        table_live--;
+    }
+    pthread_mutex_unlock(&table_lock);
+}
+
+/* ---- the session --------------------------------------------------------------- */
+
+static void atfork_child(void)
+{
+    /* Timers are not inherited: the child has no session. */
+    pthread_mutex_init(&table_lock, NULL);
+    atomic_store(&active_token, 0);
+    atomic_store(&active_ring, NULL);
+    atomic_store(&session_busy, 0);
+    table_used = table_live = 0;
+    if (table)
+        memset(table, 0, TABLE_CAP * sizeof *table);
+}
+
+static void install_atfork(void)
+{
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
+static size_t ring_slots(int hz)
+{
+    /* Half a second of samples from every CPU: the collector drains every
+     * 100 ms, so the ring fills only when it falls far behind. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = (size_t)hz * (size_t)(cpus > 0 ? cpus : 1) / 2;
+    return n < 256 ? 256 : n > 65536 ? 65536 : n;
+}
+
+static int begin_fail(char *err, size_t err_len, const char *msg)
+{
+    if (msg)
+        snprintf(err, err_len, "%s", msg);
+    atomic_store(&session_busy, 0);
+    return 500;
+}
+
+int cpu_session_begin(int hz, char *err, size_t err_len)
+{
+    int idle = 0;
+    if (!atomic_compare_exchange_strong(&session_busy, &idle, 1)) {
+        snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
+        return 500;
+    }
+    pthread_once(&atfork_once, install_atfork);
+    if (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ)
+        return begin_fail(err, err_len, "Could not enable CPU profiling: invalid rate");
+    if (unwind_signal_init() != 0)
+        return begin_fail(
+            err, err_len,
+            "Could not enable CPU profiling: cannot load libgcc_s.so.1 (the unwinder)");
+    if (!table) {
+        void *m = mmap(NULL, TABLE_CAP * sizeof *table, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return begin_fail(err, err_len, "Could not enable CPU profiling: out of memory");
+        table = m;
+    }
+    int sig = configured_signal();
+    if (claim_signal(sig, err, err_len) != 0)
+        return begin_fail(err, err_len, NULL);
+    cpu_ring *ring = cpu_ring_new(ring_slots(hz));
+    if (!ring)
+        return begin_fail(err, err_len, "Could not enable CPU profiling: out of memory");
+    handler_signal = sig;
+    period_ns = 1000000000 / hz;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    rng_state = ((uint64_t)now.tv_nsec << 20) ^ (uint64_t)now.tv_sec ^ 0x9E3779B97F4A7C15ull;
+    generation = (generation + 1) & 0xffffffffu;
+    atomic_store(&active_ring, ring);
+    /* From here new threads arm themselves; the walk covers the others. */
+    atomic_store(&active_token, TOKEN_MAGIC << 48 | generation);
+    arm_existing_threads();
+    return 0;
+}
+
+void cpu_session_drain(cpu_stacks *acc)
+{
+    cpu_ring *ring = atomic_load(&active_ring);
+    if (ring)
+        cpu_ring_drain(ring, cpu_stacks_sink, acc);
+}
+
+/* Until no handler runs (bounded: a handler is a few microseconds, but a
+ * stopped or descheduled thread may sit in one). 0 when none left. */
+static int wait_handlers(void)
+{
+    for (int ms = 0; ms < DRAIN_WAIT_MS; ms++) {
+        if (atomic_load(&in_handler) == 0)
+            return 0;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+void cpu_session_end(cpu_stacks *acc)
+{
+    cpu_ring *ring = atomic_load(&active_ring);
+    atomic_store(&active_token, 0);
+    pthread_mutex_lock(&table_lock);
+    disarm_all_locked();
+    pthread_mutex_unlock(&table_lock);
+    /* No acc: another consumer may still be inside the ring (a collector
+     * that did not stop in time); leave the ring to it. */
+    int quiet = wait_handlers() == 0 && acc;
+    if (ring && acc) {
+        cpu_ring_drain(ring, cpu_stacks_sink, acc);
+        cpu_stacks_add_lost(acc, atomic_load(&ring->lost));
+    }
+    atomic_store(&active_ring, NULL);
+    /* A handler still inside after the wait may yet write: leak the ring
+     * (a few hundred KiB) rather than free memory under it. */
+    if (ring && quiet)
+        cpu_ring_free(ring);
+    else if (ring && acc)
+        cprof_log("a CPU sample handler did not return within %d ms; its buffer is kept",
+                  DRAIN_WAIT_MS);
+    atomic_store(&session_busy, 0);
+}

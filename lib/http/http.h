@@ -1,0 +1,92 @@
+/*
+ * http.h — the framework-neutral router for /debug/pprof, and the built-in
+ * libmicrohttpd listener that feeds it.
+ *
+ * The router takes a request described in plain C (method, path relative to
+ * the mount prefix, raw query, headers, body) and fills a response (status,
+ * content type, body). The built-in listener and any embedding server share
+ * it, so the two can never disagree. It follows Go's net/http/pprof contract:
+ * headers, error style (text/plain, X-Go-Pprof: 1, message + newline).
+ */
+#ifndef CPROF_HTTP_H
+#define CPROF_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+/* Request bodies larger than this are refused with 413. */
+#define HTTP_MAX_BODY (1u << 20)
+
+typedef struct http_header {
+    const char *name;
+    const char *value;
+} http_header;
+
+typedef struct http_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* relative to the prefix: "/", "/heap", "/symbol" */
+    const char *query;  /* raw query string without '?', or NULL */
+    const http_header *headers;
+    size_t n_headers;
+    const uint8_t *body;
+    size_t body_len;
+    /* Optional: returns nonzero once the client has closed the connection,
+     * so a long profile (the CPU profile) stops early. NULL: cannot tell. */
+    int (*client_gone)(void *ctx);
+    void *client_ctx;
+} http_request;
+
+typedef struct http_response {
+    int status;
+    const char *content_type;      /* static string */
+    char content_disposition[160]; /* "" = header not sent */
+    int go_pprof_error;            /* send X-Go-Pprof: 1 */
+    const char *allow;             /* static; Allow header of a 405, NULL = not sent */
+    const char *www_authenticate;  /* static; WWW-Authenticate of a 401, NULL = not sent */
+    buf body;
+} http_response;
+/* Every reply also carries X-Content-Type-Options: nosniff; the sender adds
+ * it unconditionally, so there is no flag for it. */
+
+void http_response_init(http_response *resp);
+void http_response_free(http_response *resp);
+/* Turn resp into a Go-style error: text/plain, X-Go-Pprof: 1, msg + "\n". */
+void http_response_error(http_response *resp, int status, const char *msg);
+
+/* Route one request. Never fails: every outcome is a response. */
+void http_route(const http_request *req, http_response *resp);
+
+/*
+ * Query parameter lookup on a raw query string: copies the percent-decoded
+ * value of the first `name` into out (NUL-terminated). Returns 1 when found,
+ * 0 when absent, -1 when the value does not fit or is badly encoded.
+ */
+int http_query_get(const char *query, const char *name, char *out, size_t out_len);
+
+/* Built-in listener (libmicrohttpd). addr is "HOST:PORT"; port 0 picks a free
+ * port. On success writes the bound "HOST:PORT" into bound and returns 0; on
+ * failure writes a one-line reason into bound and returns -1. */
+int http_listener_start(const char *addr, const char *prefix, char *bound, size_t bound_len);
+
+typedef struct http_listener_options {
+    const char *addr;         /* "HOST:PORT" */
+    const char *prefix;       /* NULL = "/debug/pprof" */
+    const char *token;        /* NULL or "" = no authentication */
+    int allow_insecure;       /* serve beyond loopback without a token */
+    const char *tls_cert_pem; /* both set = HTTPS (PEM text, not paths) */
+    const char *tls_key_pem;
+} http_listener_options;
+
+/* The same with access control: a token makes every request require
+ * "Authorization: Bearer <token>"; a non-loopback address without a token
+ * is refused unless allow_insecure; a certificate and key turn on TLS. */
+int http_listener_start_with(const http_listener_options *o, char *bound, size_t bound_len);
+void http_listener_stop(void);
+/* In a forked child: forget the parent's listener without touching its
+ * thread (it does not exist here) and close the inherited listening socket.
+ * Async-signal-safe: called from a pthread_atfork child handler. */
+void http_listener_forget_in_child(void);
+
+#endif

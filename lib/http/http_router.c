@@ -1,0 +1,555 @@
+/*
+ * http_router.c — Go's net/http/pprof contract as a plain C function.
+ *
+ * http_route() maps one request (path relative to the mount prefix) to one
+ * response and never fails: every outcome, including out-of-memory, is a
+ * response. It knows nothing of sockets, so the built-in listener and any
+ * embedding server get byte-identical behaviour.
+ *
+ * Routes:  "" and "/"  index page (HTML)
+ *          "/cmdline"  argv joined by NUL bytes
+ *          "/symbol"   address -> function name (GET query or POST body)
+ *          "/<name>"   a profile source from profiles.c (heap also takes
+ *                      min_age=SECONDS: only allocations at least that old;
+ *                      seconds=N on a source with a build function serves
+ *                      the delta over N seconds, profile_delta.c)
+ *
+ * Error replies follow Go exactly: text/plain, X-Go-Pprof: 1, message plus
+ * newline, no Content-Disposition (google/pprof prints the body only when
+ * X-Go-Pprof is present). Checks run in a fixed order — body size, method,
+ * route, query parameters — so a request has one well-defined error.
+ *
+ * Query values are decoded by http_query_get(): %XX and '+' -> ' ', with
+ * malformed escapes and decoded NUL bytes rejected, so "debug=1%00x" can never
+ * pass for "1".
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cprof.h"
+#include "cpu/cpu.h"
+#include "pprof/profile_delta.h"
+#include "pprof/profiles.h"
+#include "pprof/symbolize.h"
+#include "threads/threads.h"
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+#define TEXT_HTML "text/html; charset=utf-8"
+#define OCTET_STREAM "application/octet-stream"
+
+#define ALLOW_READ "GET, HEAD"
+#define ALLOW_SYMBOL "GET, HEAD, POST"
+
+#define MSG_UNKNOWN "Unknown profile"
+#define MSG_BAD_DEBUG "invalid value for \"debug\" - must be a non-negative integer"
+#define MSG_BAD_SECONDS "invalid value for \"seconds\" - must be a positive integer"
+#define MSG_NO_SECONDS "\"seconds\" parameter is not supported for this profile type"
+#define MSG_SECONDS_LIMIT "profile duration exceeds the server's limit of %d seconds"
+#define MSG_SECONDS_DEBUG "seconds and debug params are incompatible"
+#define MSG_BAD_MIN_AGE "invalid value for \"min_age\" - must be a non-negative number of seconds"
+#define MSG_NO_MIN_AGE "\"min_age\" parameter is only supported for the heap profile"
+#define MSG_NO_ADDRESS "no valid address in request: expected addresses like 0x4005d0 joined by '+'"
+
+/* ------------------------------------------------------------------------ */
+/* Responses                                                                 */
+
+void http_response_init(http_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->status = 200;
+    resp->content_type = TEXT_PLAIN;
+    buf_init(&resp->body);
+}
+
+void http_response_free(http_response *resp)
+{
+    buf_free(&resp->body);
+}
+
+void http_response_error(http_response *resp, int status, const char *msg)
+{
+    resp->status = status;
+    resp->content_type = TEXT_PLAIN;
+    resp->content_disposition[0] = '\0';
+    resp->go_pprof_error = 1;
+    /* buf_reset also clears a previous out-of-memory state, so the short
+     * error message usually fits even after a failed large reply. */
+    buf_reset(&resp->body);
+    buf_append_str(&resp->body, msg);
+    buf_append_byte(&resp->body, '\n');
+}
+
+static void method_not_allowed(http_response *resp, const char *allow)
+{
+    http_response_error(resp, 405,
+                        strcmp(allow, ALLOW_SYMBOL) == 0
+                            ? "method not allowed: use GET, HEAD or POST"
+                            : "method not allowed: use GET or HEAD");
+    resp->allow = allow;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Query strings                                                             */
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode one byte of a query component starting at *p (before end) and
+ * advance *p. Returns the byte, or -1 for a malformed %XX or a decoded NUL. */
+static int decode_next(const char **p, const char *end)
+{
+    const char *s = *p;
+    if (*s == '+') {
+        *p = s + 1;
+        return ' ';
+    }
+    if (*s != '%') {
+        *p = s + 1;
+        return (unsigned char)*s;
+    }
+    if (end - s < 3)
+        return -1;
+    int hi = hex_value((unsigned char)s[1]);
+    int lo = hex_value((unsigned char)s[2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+        return -1;
+    *p = s + 3;
+    return hi * 16 + lo;
+}
+
+/* Does the encoded component [s, end) decode to exactly `name`? */
+static int component_equals(const char *s, const char *end, const char *name)
+{
+    while (s < end) {
+        int c = decode_next(&s, end);
+        if (c < 0 || *name == '\0' || c != (unsigned char)*name)
+            return 0;
+        name++;
+    }
+    return *name == '\0';
+}
+
+static int component_decode(const char *s, const char *end, char *out, size_t out_len)
+{
+    size_t n = 0;
+    while (s < end) {
+        int c = decode_next(&s, end);
+        if (c < 0 || n + 1 >= out_len)
+            return -1;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return 1;
+}
+
+int http_query_get(const char *query, const char *name, char *out, size_t out_len)
+{
+    if (out && out_len)
+        out[0] = '\0';
+    if (!query || !name || !out || out_len == 0)
+        return 0;
+    const char *p = query;
+    while (*p) {
+        const char *pair_end = strchr(p, '&');
+        if (!pair_end)
+            pair_end = p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+        const char *key_end = eq ? eq : pair_end;
+        if (key_end > p && component_equals(p, key_end, name)) {
+            const char *val = eq ? eq + 1 : pair_end;
+            return component_decode(val, pair_end, out, out_len);
+        }
+        p = *pair_end ? pair_end + 1 : pair_end;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Index page                                                                */
+
+typedef struct index_entry {
+    const char *name;
+    const char *href; /* relative to the index page, unescaped */
+    long count;
+    const char *description;
+} index_entry;
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const index_entry *)a)->name, ((const index_entry *)b)->name);
+}
+
+/* The registered sources plus the fixed endpoints, sorted by name as Go
+ * does. Returns a malloc'd array, or NULL when out of memory. */
+static index_entry *index_entries(size_t *n)
+{
+    size_t n_src;
+    const profile_source *src = profile_sources(&n_src);
+    index_entry *e = calloc(n_src + 2, sizeof *e);
+    if (!e)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n_src; i++, k++) {
+        e[k].name = src[i].name;
+        e[k].href = src[i].raw_query ? src[i].name : NULL; /* NULL: NAME?debug=1 */
+        e[k].count = src[i].count ? src[i].count() : -1;
+        e[k].description = src[i].description;
+    }
+    e[k++] = (index_entry){"cmdline", "cmdline", -1,
+                           "The command line invocation of the current program"};
+    /* No ?debug=1 here: /symbol reads its query as a list of addresses. */
+    e[k++] = (index_entry){"symbol", "symbol", -1,
+                           "Maps program counters to function names: GET or POST "
+                           "addresses joined by '+' (used by pprof)"};
+    qsort(e, k, sizeof *e, entry_cmp);
+    *n = k;
+    return e;
+}
+
+static void serve_index(http_response *resp)
+{
+    size_t n;
+    index_entry *e = index_entries(&n);
+    if (!e) {
+        http_response_error(resp, 500, "out of memory while building the index page");
+        return;
+    }
+    buf *b = &resp->body;
+    resp->content_type = TEXT_HTML;
+    buf_append_str(b, "<html>\n<head>\n<title>/debug/pprof/</title>\n"
+                      "<style>\n.profile-name{\n\tdisplay:inline-block;\n\twidth:6rem;\n}\n"
+                      "</style>\n</head>\n<body>\n/debug/pprof/\n<br>\n");
+    buf_printf(b,
+               "<p>cprof %s, process %ld. Add debug=1 to a profile's URL for the legacy "
+               "text format; without it you get gzipped profile.proto for "
+               "<code>go tool pprof</code>.</p>\n<br>\n",
+               CPROF_VERSION, (long)getpid());
+    buf_append_str(b, "Types of profiles available:\n<table>\n"
+                      "<thead><td>Count</td><td>Profile</td></thead>\n");
+    for (size_t i = 0; i < n; i++) {
+        /* Go shows 0 for endpoints without a count (cmdline, profile). */
+        buf_printf(b, "<tr><td>%ld</td><td><a href='", e[i].count < 0 ? 0L : e[i].count);
+        buf_append_html(b, e[i].href ? e[i].href : e[i].name, (size_t)-1);
+        if (!e[i].href)
+            buf_append_str(b, "?debug=1");
+        buf_append_str(b, "'>");
+        buf_append_html(b, e[i].name, (size_t)-1);
+        buf_append_str(b, "</a></td></tr>\n");
+    }
+    /* The seed's "refresh and compare": each view reports the change. */
+    char threads[64];
+    threads_index_summary(threads, sizeof threads);
+    buf_printf(b,
+               "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
+               "dump</a></p>\n",
+               threads);
+    buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
+    for (size_t i = 0; i < n; i++) {
+        buf_append_str(b, "<li><div class=profile-name>");
+        buf_append_html(b, e[i].name, (size_t)-1);
+        buf_append_str(b, ": </div> ");
+        buf_append_html(b, e[i].description ? e[i].description : "", (size_t)-1);
+        buf_append_str(b, "</li>\n");
+    }
+    buf_append_str(b, "</ul>\n</p>\n</body>\n</html>\n");
+    free(e);
+}
+
+/* ------------------------------------------------------------------------ */
+/* /cmdline                                                                  */
+
+static void serve_cmdline(http_response *resp)
+{
+    buf *b = &resp->body;
+    if (buf_append_file(b, "/proc/self/cmdline") != 0) {
+        http_response_error(resp, 500, "could not read /proc/self/cmdline");
+        return;
+    }
+    /* The kernel terminates every argument with NUL; Go joins them. */
+    if (b->len > 0 && b->data[b->len - 1] == '\0')
+        b->len--;
+    resp->content_type = TEXT_PLAIN;
+}
+
+/* ------------------------------------------------------------------------ */
+/* /symbol                                                                   */
+
+/* Parse one '+'-separated token as Go's strconv.ParseUint(s, 0, 64): the
+ * whole token must be a number (0x.., 0.. octal or decimal) that fits. */
+static int parse_address(const char *s, size_t len, uint64_t *out)
+{
+    while (len > 0 && isspace((unsigned char)s[len - 1]))
+        len--;
+    while (len > 0 && isspace((unsigned char)*s)) {
+        s++;
+        len--;
+    }
+    char tok[32];
+    if (len == 0 || len >= sizeof tok || !isdigit((unsigned char)s[0]))
+        return -1;
+    memcpy(tok, s, len);
+    tok[len] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(tok, &end, 0);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int token_is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (!isspace((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+static void serve_symbol(const http_request *req, http_response *resp)
+{
+    const char *in;
+    size_t in_len;
+    if (strcmp(req->method, "POST") == 0) {
+        in = (const char *)req->body;
+        in_len = req->body ? req->body_len : 0;
+    } else {
+        in = req->query;
+        in_len = in ? strlen(in) : 0;
+    }
+    buf *b = &resp->body;
+    resp->content_type = TEXT_PLAIN;
+    /* pprof only checks that this is non-zero: symbols are available. */
+    buf_append_str(b, "num_symbols: 1\n");
+    size_t n_valid = 0, n_garbage = 0;
+    const char *p = in, *end = in + in_len;
+    while (p < end) {
+        const char *plus = memchr(p, '+', (size_t)(end - p));
+        const char *tok_end = plus ? plus : end;
+        size_t len = (size_t)(tok_end - p);
+        uint64_t addr;
+        symbol_info si;
+        if (parse_address(p, len, &addr) == 0) {
+            n_valid++;
+            /* Like Go, skip address 0 and those that do not resolve. */
+            if (addr != 0 && symbolize_addr(addr, &si) == 0 && si.n_lines > 0)
+                buf_printf(b, "0x%" PRIx64 " %s\n", addr, si.lines[si.n_lines - 1].function);
+        } else if (!token_is_blank(p, len)) {
+            n_garbage++;
+        }
+        p = plus ? plus + 1 : end;
+    }
+    if (n_valid == 0 && n_garbage > 0)
+        http_response_error(resp, 400, MSG_NO_ADDRESS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Named profiles                                                            */
+
+/* A non-negative decimal integer that fits in an int; "" counts as 0 like
+ * Go's FormValue of an absent parameter. */
+static int parse_nonneg_int(const char *s, int *out)
+{
+    long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        v = v * 10 + (*p - '0');
+        if (v > INT_MAX)
+            return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Returns 0 with *debug set, or -1 after writing the 400 reply. */
+static int query_debug(const http_request *req, http_response *resp, int *debug)
+{
+    char v[32];
+    int r = http_query_get(req->query, "debug", v, sizeof v);
+    *debug = 0;
+    if (r == 0)
+        return 0;
+    if (r < 0 || parse_nonneg_int(v, debug) != 0) {
+        http_response_error(resp, 400, MSG_BAD_DEBUG);
+        return -1;
+    }
+    return 0;
+}
+
+/* seconds=N asks for a delta profile. Checked in Go's order: the value,
+ * whether the profile supports a delta (a build function: Go's
+ * profileSupportsDelta), the server's limit (Go: its WriteTimeout; here
+ * CPROF_CPU_MAX_SECONDS), then debug, which must be 0. Returns 0 with
+ * *seconds set (0 when absent), -1 after writing the 400 reply. */
+static int query_seconds(const profile_source *src, const http_request *req, http_response *resp,
+                         int debug, int *seconds)
+{
+    char v[32];
+    int r = http_query_get(req->query, "seconds", v, sizeof v);
+    *seconds = 0;
+    if (r == 0 || (r > 0 && v[0] == '\0'))
+        return 0;
+    if (r < 0 || parse_nonneg_int(v, seconds) != 0 || *seconds <= 0) {
+        http_response_error(resp, 400, MSG_BAD_SECONDS);
+        return -1;
+    }
+    if (!src->build) {
+        http_response_error(resp, 400, MSG_NO_SECONDS);
+        return -1;
+    }
+    if (*seconds > cpu_max_seconds()) {
+        char msg[96];
+        snprintf(msg, sizeof msg, MSG_SECONDS_LIMIT, cpu_max_seconds());
+        http_response_error(resp, 400, msg);
+        return -1;
+    }
+    if (debug != 0) {
+        http_response_error(resp, 400, MSG_SECONDS_DEBUG);
+        return -1;
+    }
+    return 0;
+}
+
+/* heap?min_age=SECONDS (a decimal number, fractions allowed, at most a
+ * year). Returns 0 with *ns set (0 when absent), -1 after the 400 reply. */
+static int query_min_age(const profile_source *src, const http_request *req, http_response *resp,
+                         int64_t *ns)
+{
+    char v[32];
+    int r = http_query_get(req->query, "min_age", v, sizeof v);
+    *ns = 0;
+    if (r == 0)
+        return 0;
+    char *end = v;
+    errno = 0;
+    double secs = r > 0 && isdigit((unsigned char)v[0]) ? strtod(v, &end) : -1;
+    if (r < 0 || secs < 0 || secs > 366.0 * 86400 || errno || *end || end == v ||
+        strspn(v, "0123456789.") != strlen(v)) {
+        http_response_error(resp, 400, MSG_BAD_MIN_AGE);
+        return -1;
+    }
+    if (strcmp(src->name, "heap") != 0) {
+        http_response_error(resp, 400, MSG_NO_MIN_AGE);
+        return -1;
+    }
+    *ns = (int64_t)(secs * 1e9);
+    return 0;
+}
+
+static void serve_profile(const profile_source *src, const http_request *req, http_response *resp)
+{
+    int debug = 0, seconds = 0;
+    int64_t min_age_ns = 0;
+    /* gc=N is accepted and ignored: there is no collector to run. */
+    if (!src->raw_query && (query_debug(req, resp, &debug) != 0 ||
+                            query_seconds(src, req, resp, debug, &seconds) != 0 ||
+                            query_min_age(src, req, resp, &min_age_ns) != 0))
+        return;
+    profile_request preq = {.name = src->name,
+                            .debug = debug,
+                            .min_age_ns = min_age_ns,
+                            .query = src->raw_query ? req->query : NULL,
+                            .client_gone = req->client_gone,
+                            .client_ctx = req->client_ctx};
+    char err[256] = "";
+    int status = seconds > 0
+                     ? profile_delta_write(src, &preq, seconds, &resp->body, err, sizeof err)
+                     : src->write(&preq, &resp->body, err, sizeof err);
+    if (status != 0) {
+        if (status < 400 || status > 599)
+            status = 500;
+        http_response_error(resp, status, err[0] ? err : "could not produce the profile");
+        return;
+    }
+    if (debug > 0) {
+        resp->content_type = TEXT_PLAIN;
+    } else {
+        /* Go names a delta "<name>-delta". */
+        resp->content_type = OCTET_STREAM;
+        snprintf(resp->content_disposition, sizeof resp->content_disposition,
+                 "attachment; filename=\"%s%s\"", src->name, seconds > 0 ? "-delta" : "");
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dispatch                                                                  */
+
+typedef enum route_kind { ROUTE_INDEX, ROUTE_CMDLINE, ROUTE_SYMBOL, ROUTE_PROFILE } route_kind;
+
+static int method_is(const http_request *req, const char *m)
+{
+    return req->method && strcmp(req->method, m) == 0;
+}
+
+void http_route(const http_request *req, http_response *resp)
+{
+    http_response_init(resp);
+    const char *path = req->path ? req->path : "";
+    if (*path == '/')
+        path++;
+
+    route_kind kind = ROUTE_PROFILE;
+    if (*path == '\0')
+        kind = ROUTE_INDEX;
+    else if (strcmp(path, "cmdline") == 0)
+        kind = ROUTE_CMDLINE;
+    else if (strcmp(path, "symbol") == 0)
+        kind = ROUTE_SYMBOL;
+
+    if (req->body_len > HTTP_MAX_BODY) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "request body too large (limit %u bytes)", HTTP_MAX_BODY);
+        http_response_error(resp, 413, msg);
+        return;
+    }
+    int readonly = method_is(req, "GET") || method_is(req, "HEAD");
+    if (kind == ROUTE_SYMBOL && !readonly && !method_is(req, "POST")) {
+        method_not_allowed(resp, ALLOW_SYMBOL);
+        return;
+    }
+    if (kind != ROUTE_SYMBOL && !readonly) {
+        method_not_allowed(resp, ALLOW_READ);
+        return;
+    }
+
+    switch (kind) {
+    case ROUTE_INDEX:
+        serve_index(resp);
+        break;
+    case ROUTE_CMDLINE:
+        serve_cmdline(resp);
+        break;
+    case ROUTE_SYMBOL:
+        serve_symbol(req, resp);
+        break;
+    case ROUTE_PROFILE: {
+        const profile_source *src = profile_source_find(path);
+        if (!src)
+            http_response_error(resp, 404, MSG_UNKNOWN);
+        else
+            serve_profile(src, req, resp);
+        break;
+    }
+    }
+    if (resp->body.oom)
+        http_response_error(resp, 500, "out of memory while building the reply");
+}

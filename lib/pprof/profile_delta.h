@@ -1,0 +1,22 @@
+/*
+ * profile_delta.h — delta profiles: p1 - p0 over a window (profile_delta.c).
+ */
+#ifndef CPROF_PROFILE_DELTA_H
+#define CPROF_PROFILE_DELTA_H
+
+#include "common/buf.h"
+#include "profile.h"
+#include "profiles.h"
+
+/* p1 - p0 as a new profile: samples matched by stack and string labels,
+ * zero samples dropped; p1's time, the interval as duration. NULL when out
+ * of memory or the two have different sample types. */
+profile *profile_delta(const profile *p0, const profile *p1);
+
+/* The delta of src (which must have a build function) over `seconds`,
+ * gzipped profile.proto appended to out. Ends early, answering 500, when
+ * the client hangs up. Returns 0 or an HTTP status with a reason in err. */
+int profile_delta_write(const profile_source *src, const profile_request *req, int seconds,
+                        buf *out, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * preload.c — the library's entry points: the constructor that makes
+ * LD_PRELOAD=libcprof.so work with no code change, cprof_start/cprof_stop
+ * for programs that link it, and fork handling.
+ *
+ * The constructor always resolves the real allocator and installs the fork
+ * handlers; it starts profiling only when the library came in through
+ * LD_PRELOAD (a linked program decides for itself with cprof_start).
+ *
+ * Fork: the sampler's locks are held across fork() so the child inherits
+ * consistent tables. The child keeps sampling but has no listener thread
+ * (threads do not survive fork); it closes the inherited listening socket.
+ * A child that execs straight away (the common fork+exec) stays quiet
+ * here: it starts afresh through the constructor and binds its own port,
+ * or says why it cannot. A child that goes on without exec:
+ *   - CPROF_FOLLOW_FORK=auto (default): fork_follow.c watches whether the
+ *     parent exits soon after the fork (daemonizing: fork, parent exits,
+ *     maybe setsid and a second fork); then the child takes the endpoint
+ *     over with the settings kept here ("pid N serving URL (daemonized
+ *     from P)"). A child whose parent stays (pre-fork worker) never binds
+ *     and says once, after 1 s, that it has no listener.
+ *   - CPROF_FOLLOW_FORK=off: the child says it has no listener at its first
+ *     allocation, and never binds.
+ */
+#include "config.h"
+#include "cpu/cpu.h"
+#include "cprof.h"
+#include "fork_follow.h"
+#include "heap/heap.h"
+#include "http/http.h"
+#include "threads/threads.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static int started;
+static volatile int listener_running;
+static char bound_address[256];
+static pid_t parent_pid;
+static pid_t endpoint_origin; /* the process that last served, for messages */
+/* What the listener started with, for a child that takes it over. */
+static cprof_settings kept;
+static int kept_valid;
+static int follow_fork = 1;
+
+static int port_is_zero(const char *addr)
+{
+    size_t n = strlen(addr);
+    return n >= 2 && addr[n - 1] == '0' && addr[n - 2] == ':';
+}
+
+static const char *scheme(const cprof_settings *s)
+{
+    return s->tls_cert_pem ? "https" : "http";
+}
+
+/* Start the listener; the bound address (or a one-line reason) in out. */
+static int open_listener(const cprof_settings *s, char *out, size_t out_len)
+{
+    http_listener_options o = {
+        .addr = s->http_addr,
+        .prefix = CPROF_PREFIX,
+        .token = s->token,
+        .allow_insecure = s->allow_insecure,
+        .tls_cert_pem = s->tls_cert_pem,
+        .tls_key_pem = s->tls_key_pem,
+    };
+    if (http_listener_start_with(&o, out, out_len) != 0)
+        return -1;
+    snprintf(bound_address, sizeof bound_address, "%s", out);
+    listener_running = 1;
+    return 0;
+}
+
+static int start_listener(const cprof_settings *s)
+{
+    char bound[256];
+    if (open_listener(s, bound, sizeof bound) != 0) {
+        cprof_log("pid %d: HTTP listener disabled: %s", (int)getpid(), bound);
+        return -1;
+    }
+    if (port_is_zero(s->http_addr))
+        cprof_log("pid %d serving %s://%s%s/", (int)getpid(), scheme(s), bound, CPROF_PREFIX);
+    return 0;
+}
+
+static void keep_settings(const cprof_settings *s)
+{
+    kept = *s;
+    kept.tls_cert_pem = s->tls_cert_pem ? strdup(s->tls_cert_pem) : NULL;
+    kept.tls_key_pem = s->tls_key_pem ? strdup(s->tls_key_pem) : NULL;
+    kept_valid = !s->tls_cert_pem || (kept.tls_cert_pem && kept.tls_key_pem);
+}
+
+static void forget_settings(void)
+{
+    if (kept_valid)
+        settings_free(&kept);
+    kept_valid = 0;
+}
+
+static int start_listener_again(char *out, size_t out_len)
+{
+    pthread_mutex_lock(&start_lock);
+    int rc = -2; /* stopped, or already serving: nothing to do */
+    if (started && kept_valid && !listener_running && kept.http_addr[0]) {
+        char bound[256];
+        threads_mark_internal_creator(1);
+        rc = open_listener(&kept, bound, sizeof bound);
+        threads_mark_internal_creator(0);
+        if (rc == 0)
+            snprintf(out, out_len, "%s://%s%s/", scheme(&kept), bound, CPROF_PREFIX);
+        else
+            snprintf(out, out_len, "%s", bound);
+    }
+    pthread_mutex_unlock(&start_lock);
+    return rc;
+}
+
+static int start_with(const cprof_settings *s)
+{
+    pthread_mutex_lock(&start_lock);
+    if (started) {
+        pthread_mutex_unlock(&start_lock);
+        cprof_log("cprof_start called twice; ignored");
+        return -1;
+    }
+    started = 1;
+    /* Our own set-up allocations (listener threads, buffers) are not the
+     * program's: keep them out of its profile. */
+    heap_thread_set_internal(1);
+    heap_sampler_set_seed(s->seed);
+    heap_sampler_set_rate(s->heap_rate);
+    threads_capture_start();
+    cpu_start_from_env();
+    int rc = 0;
+    /* The listener's threads, and the threads they start, are ours. */
+    threads_mark_internal_creator(1);
+    follow_fork = fork_follow_mode_from_env();
+    if (s->http_addr[0]) {
+        rc = start_listener(s);
+        if (rc == 0)
+            keep_settings(s);
+    }
+    threads_mark_internal_creator(0);
+    heap_thread_set_internal(0);
+    pthread_mutex_unlock(&start_lock);
+    return rc;
+}
+
+EXPORT int cprof_start(const cprof_config *config)
+{
+    cprof_settings s;
+    if (config)
+        settings_from_config(config, &s);
+    else
+        settings_from_env(&s);
+    int rc = start_with(&s);
+    settings_free(&s); /* the listener keeps its own copies */
+    return rc;
+}
+
+EXPORT void cprof_stop(void)
+{
+    pthread_mutex_lock(&start_lock);
+    if (listener_running) {
+        heap_thread_set_internal(1);
+        http_listener_stop();
+        heap_thread_set_internal(0);
+        listener_running = 0;
+        bound_address[0] = 0;
+    }
+    forget_settings();
+    heap_sampler_set_rate(0);
+    started = 0;
+    pthread_mutex_unlock(&start_lock);
+}
+
+EXPORT const char *cprof_http_address(void)
+{
+    return listener_running ? bound_address : NULL;
+}
+
+/* ---- fork ---- */
+
+static void atfork_prepare(void)
+{
+    parent_pid = getpid();
+    heap_sampler_atfork_prepare();
+}
+
+static void atfork_parent(void)
+{
+    heap_sampler_atfork_parent();
+}
+
+/* Decimal formatting without stdio: the child of a multithreaded fork may
+ * only use async-signal-safe functions until it execs. */
+static char *format_pid(char *end, long v)
+{
+    *--end = 0;
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+static void say_no_listener(pid_t parent)
+{
+    char a[24], b[24];
+    const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()), " (forked from ",
+                           format_pid(b + sizeof b, parent),
+                           ") has no HTTP listener; exec gives a child its own\n"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        ssize_t ignored = write(STDERR_FILENO, parts[i], strlen(parts[i]));
+        (void)ignored;
+    }
+}
+
+static void say_child_has_no_listener(void)
+{
+    say_no_listener(parent_pid);
+}
+
+static void atfork_child(void)
+{
+    heap_sampler_atfork_child();
+    pthread_mutex_init(&start_lock, NULL);
+    /* Serving, or still waiting to know whether to (a double fork's first
+     * child forks again before deciding). */
+    if (listener_running || fork_follow_pending()) {
+        if (listener_running)
+            endpoint_origin = parent_pid;
+        http_listener_forget_in_child();
+        listener_running = 0;
+        bound_address[0] = 0;
+        if (follow_fork)
+            fork_follow_child(parent_pid, endpoint_origin);
+        else
+            heap_sampler_call_soon(say_child_has_no_listener);
+    }
+}
+
+static int loaded_by_preload(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "libcprof") != NULL;
+}
+
+__attribute__((constructor(101))) static void cprof_library_init(void)
+{
+    heap_hooks_init();
+    fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
+    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    if (loaded_by_preload())
+        cprof_start(NULL);
+}

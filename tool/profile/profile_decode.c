@@ -1,0 +1,773 @@
+/*
+ * profile_decode.c — profile.proto (gzip or raw) -> the model of model.h.
+ *
+ * Untrusted input: every length, count and id is checked before use, and
+ * every failure ends in one cp_err line, never a crash. The wire codec
+ * (lib/common/proto_wire.c) guarantees no read leaves the input; this file
+ * guarantees no array is indexed by an unchecked number:
+ *  - arrays are sized by a counting pass over the same bytes, so a second
+ *    pass can never write past them (a packed run holds at most as many
+ *    varints as it has bytes with the high bit clear);
+ *  - string indexes, mapping/function/location ids are resolved through
+ *    bounds checks and id tables after the whole message is read (the
+ *    string table usually comes last);
+ *  - a wire type that does not match the field's type is an error, as in
+ *    google/pprof (proto.go checkType).
+ * Semantics follow google/pprof's postDecode: labels without a value are
+ * dropped, a label with a string index is a string label, the period type
+ * defaults to empty, string_table[0] must be "".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htab.h"
+#include "model.h"
+#include "proto_wire.h"
+
+enum {
+    F_SAMPLE_TYPE = 1,
+    F_SAMPLE = 2,
+    F_MAPPING = 3,
+    F_LOCATION = 4,
+    F_FUNCTION = 5,
+    F_STRING_TABLE = 6,
+    F_DROP_FRAMES = 7,
+    F_KEEP_FRAMES = 8,
+    F_TIME_NANOS = 9,
+    F_DURATION_NANOS = 10,
+    F_PERIOD_TYPE = 11,
+    F_PERIOD = 12,
+    F_COMMENT = 13,
+    F_DEFAULT_SAMPLE_TYPE = 14,
+    F_DOC_URL = 15,
+};
+
+/* Fields as they are on the wire, before string and id resolution. */
+typedef struct raw_value_type {
+    int64_t type, unit;
+} raw_value_type;
+typedef struct raw_label {
+    int64_t key, str, num, unit;
+} raw_label;
+typedef struct raw_sample {
+    uint64_t *loc_ids;
+    size_t n_locs;
+    int64_t *values;
+    size_t n_values;
+    raw_label *labels;
+    size_t n_labels;
+} raw_sample;
+typedef struct raw_mapping {
+    int64_t file, build_id;
+} raw_mapping;
+typedef struct raw_line {
+    uint64_t function_id;
+} raw_line;
+typedef struct raw_location {
+    uint64_t mapping_id;
+    raw_line *lines;
+} raw_location;
+typedef struct raw_function {
+    int64_t name, system_name, filename;
+} raw_function;
+
+typedef struct decoder {
+    cp_profile *p;
+    cp_err *err;
+    int failed;
+    arena tmp; /* raw structures, freed after resolution */
+    const char **strings;
+    size_t n_strings;
+    raw_value_type *sample_types, period_type;
+    raw_sample *samples;
+    raw_mapping *mappings;
+    raw_location *locations;
+    raw_function *functions;
+    int64_t *comments;
+    int64_t drop_frames, keep_frames, default_sample_type, doc_url;
+} decoder;
+
+void cp_err_set(cp_err *e, const char *fmt, ...)
+{
+    if (!e)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
+static void decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void decode_fail(decoder *d, const char *fmt, ...)
+{
+    if (d->failed)
+        return;
+    d->failed = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->err->msg, sizeof d->err->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- wire helpers ------------------------------------------------------- */
+
+static void type_mismatch(proto_reader *r)
+{
+    if (!r->err)
+        r->err = "wire type mismatch";
+    r->p = r->end;
+}
+
+static uint64_t get_scalar(proto_reader *r, enum proto_wire_type t)
+{
+    if (t != PROTO_VARINT) {
+        type_mismatch(r);
+        return 0;
+    }
+    return proto_get_varint(r);
+}
+
+static proto_reader get_message(proto_reader *r, enum proto_wire_type t)
+{
+    if (t != PROTO_BYTES) {
+        type_mismatch(r);
+        proto_reader empty = {r->end, r->end, r->err};
+        return empty;
+    }
+    return proto_get_bytes(r);
+}
+
+/* How many values a repeated scalar field holds (consumes the field). */
+static size_t count_repeated(proto_reader *r, enum proto_wire_type t)
+{
+    if (t == PROTO_VARINT) {
+        proto_get_varint(r);
+        return 1;
+    }
+    if (t != PROTO_BYTES) {
+        type_mismatch(r);
+        return 0;
+    }
+    proto_reader packed = proto_get_bytes(r);
+    size_t n = 0;
+    for (const uint8_t *q = packed.p; q < packed.end; q++)
+        n += !(*q & 0x80);
+    return n;
+}
+
+/* Appends the field's values to out[*n]; room was counted beforehand. */
+static void read_repeated(proto_reader *r, enum proto_wire_type t, uint64_t *out, size_t *n,
+                          size_t room)
+{
+    if (t == PROTO_VARINT) {
+        uint64_t v = proto_get_varint(r);
+        if (*n < room)
+            out[(*n)++] = v;
+        return;
+    }
+    proto_reader packed = get_message(r, t);
+    while (proto_reader_more(&packed)) {
+        if (*n == room) { /* only a truncated varint can be left over */
+            packed.err = "truncated varint in packed field";
+            break;
+        }
+        out[(*n)++] = proto_get_varint(&packed);
+    }
+    if (packed.err && !r->err)
+        r->err = packed.err;
+}
+
+static int reader_failed(decoder *d, const proto_reader *r, const char *what, size_t i)
+{
+    if (!r->err)
+        return 0;
+    if (i == (size_t)-1 && !strcmp(what, "profile"))
+        decode_fail(d, "%s", r->err);
+    else if (i == (size_t)-1)
+        decode_fail(d, "%s: %s", what, r->err);
+    else
+        decode_fail(d, "%s %zu: %s", what, i + 1, r->err);
+    return 1;
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+static raw_value_type decode_value_type(decoder *d, proto_reader r, const char *what, size_t i)
+{
+    raw_value_type vt = {0, 0};
+    uint32_t f;
+    enum proto_wire_type t;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == 1)
+            vt.type = (int64_t)get_scalar(&r, t);
+        else if (f == 2)
+            vt.unit = (int64_t)get_scalar(&r, t);
+        else
+            proto_skip(&r, t);
+    }
+    reader_failed(d, &r, what, i);
+    return vt;
+}
+
+static raw_label decode_label(proto_reader r, proto_reader *parent)
+{
+    raw_label l = {0, 0, 0, 0};
+    uint32_t f;
+    enum proto_wire_type t;
+    while (proto_get_tag(&r, &f, &t)) {
+        switch (f) {
+        case 1:
+            l.key = (int64_t)get_scalar(&r, t);
+            break;
+        case 2:
+            l.str = (int64_t)get_scalar(&r, t);
+            break;
+        case 3:
+            l.num = (int64_t)get_scalar(&r, t);
+            break;
+        case 4:
+            l.unit = (int64_t)get_scalar(&r, t);
+            break;
+        default:
+            proto_skip(&r, t);
+        }
+    }
+    if (r.err && !parent->err)
+        parent->err = r.err;
+    return l;
+}
+
+static void decode_sample(decoder *d, proto_reader body, size_t i)
+{
+    raw_sample *s = &d->samples[i];
+    size_t n_locs = 0, n_values = 0, n_labels = 0;
+    uint32_t f;
+    enum proto_wire_type t;
+    proto_reader r = body;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == 1)
+            n_locs += count_repeated(&r, t);
+        else if (f == 2)
+            n_values += count_repeated(&r, t);
+        else if (f == 3)
+            n_labels++, get_message(&r, t);
+        else
+            proto_skip(&r, t);
+    }
+    if (reader_failed(d, &r, "sample", i))
+        return;
+    s->loc_ids = arena_alloc(&d->tmp, n_locs, sizeof *s->loc_ids);
+    s->values = arena_alloc(&d->tmp, n_values, sizeof *s->values);
+    s->labels = arena_alloc(&d->tmp, n_labels, sizeof *s->labels);
+    r = body;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == 1)
+            read_repeated(&r, t, s->loc_ids, &s->n_locs, n_locs);
+        else if (f == 2)
+            read_repeated(&r, t, (uint64_t *)s->values, &s->n_values, n_values);
+        else if (f == 3 && s->n_labels < n_labels)
+            s->labels[s->n_labels++] = decode_label(get_message(&r, t), &r);
+        else
+            proto_skip(&r, t);
+    }
+    reader_failed(d, &r, "sample", i);
+}
+
+static void decode_mapping(decoder *d, proto_reader r, size_t i)
+{
+    cp_mapping *m = arena_alloc(&d->p->mem, 1, sizeof *m);
+    raw_mapping *raw = &d->mappings[i];
+    d->p->mappings[i] = m;
+    uint32_t f;
+    enum proto_wire_type t;
+    while (proto_get_tag(&r, &f, &t)) {
+        switch (f) {
+        case 1:
+            m->id = get_scalar(&r, t);
+            break;
+        case 2:
+            m->start = get_scalar(&r, t);
+            break;
+        case 3:
+            m->limit = get_scalar(&r, t);
+            break;
+        case 4:
+            m->offset = get_scalar(&r, t);
+            break;
+        case 5:
+            raw->file = (int64_t)get_scalar(&r, t);
+            break;
+        case 6:
+            raw->build_id = (int64_t)get_scalar(&r, t);
+            break;
+        case 7:
+            m->has_functions = get_scalar(&r, t) != 0;
+            break;
+        case 8:
+            m->has_filenames = get_scalar(&r, t) != 0;
+            break;
+        case 9:
+            m->has_line_numbers = get_scalar(&r, t) != 0;
+            break;
+        case 10:
+            m->has_inline_frames = get_scalar(&r, t) != 0;
+            break;
+        default:
+            proto_skip(&r, t);
+        }
+    }
+    reader_failed(d, &r, "mapping", i);
+}
+
+static void decode_line(proto_reader r, cp_line *line, raw_line *raw, proto_reader *parent)
+{
+    uint32_t f;
+    enum proto_wire_type t;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == 1)
+            raw->function_id = get_scalar(&r, t);
+        else if (f == 2)
+            line->line = (int64_t)get_scalar(&r, t);
+        else if (f == 3)
+            line->column = (int64_t)get_scalar(&r, t);
+        else
+            proto_skip(&r, t);
+    }
+    if (r.err && !parent->err)
+        parent->err = r.err;
+}
+
+static void decode_location(decoder *d, proto_reader body, size_t i)
+{
+    cp_location *l = arena_alloc(&d->p->mem, 1, sizeof *l);
+    raw_location *raw = &d->locations[i];
+    d->p->locations[i] = l;
+    size_t n_lines = 0;
+    uint32_t f;
+    enum proto_wire_type t;
+    proto_reader r = body;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == 4)
+            n_lines++;
+        proto_skip(&r, t);
+    }
+    if (reader_failed(d, &r, "location", i))
+        return;
+    l->lines = arena_alloc(&d->p->mem, n_lines, sizeof *l->lines);
+    raw->lines = arena_alloc(&d->tmp, n_lines, sizeof *raw->lines);
+    r = body;
+    while (proto_get_tag(&r, &f, &t)) {
+        switch (f) {
+        case 1:
+            l->id = get_scalar(&r, t);
+            break;
+        case 2:
+            raw->mapping_id = get_scalar(&r, t);
+            break;
+        case 3:
+            l->address = get_scalar(&r, t);
+            break;
+        case 4:
+            if (l->n_lines < n_lines) {
+                decode_line(get_message(&r, t), &l->lines[l->n_lines], &raw->lines[l->n_lines], &r);
+                l->n_lines++;
+            } else {
+                proto_skip(&r, t);
+            }
+            break;
+        case 5:
+            l->is_folded = get_scalar(&r, t) != 0;
+            break;
+        default:
+            proto_skip(&r, t);
+        }
+    }
+    reader_failed(d, &r, "location", i);
+}
+
+static void decode_function(decoder *d, proto_reader r, size_t i)
+{
+    cp_function *fn = arena_alloc(&d->p->mem, 1, sizeof *fn);
+    raw_function *raw = &d->functions[i];
+    d->p->functions[i] = fn;
+    uint32_t f;
+    enum proto_wire_type t;
+    while (proto_get_tag(&r, &f, &t)) {
+        switch (f) {
+        case 1:
+            fn->id = get_scalar(&r, t);
+            break;
+        case 2:
+            raw->name = (int64_t)get_scalar(&r, t);
+            break;
+        case 3:
+            raw->system_name = (int64_t)get_scalar(&r, t);
+            break;
+        case 4:
+            raw->filename = (int64_t)get_scalar(&r, t);
+            break;
+        case 5:
+            fn->start_line = (int64_t)get_scalar(&r, t);
+            break;
+        default:
+            proto_skip(&r, t);
+        }
+    }
+    reader_failed(d, &r, "function", i);
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+typedef struct counts {
+    size_t sample_types, samples, mappings, locations, functions, strings, comments;
+} counts;
+
+static int count_fields(decoder *d, proto_reader r, counts *c)
+{
+    memset(c, 0, sizeof *c);
+    uint32_t f;
+    enum proto_wire_type t;
+    while (proto_get_tag(&r, &f, &t)) {
+        switch (f) {
+        case F_SAMPLE_TYPE:
+            c->sample_types++;
+            break;
+        case F_SAMPLE:
+            c->samples++;
+            break;
+        case F_MAPPING:
+            c->mappings++;
+            break;
+        case F_LOCATION:
+            c->locations++;
+            break;
+        case F_FUNCTION:
+            c->functions++;
+            break;
+        case F_STRING_TABLE:
+            c->strings++;
+            break;
+        case F_COMMENT:
+            c->comments += count_repeated(&r, t);
+            continue;
+        }
+        proto_skip(&r, t);
+    }
+    return !reader_failed(d, &r, "profile", (size_t)-1);
+}
+
+static void allocate(decoder *d, const counts *c)
+{
+    cp_profile *p = d->p;
+    d->sample_types = arena_alloc(&d->tmp, c->sample_types, sizeof *d->sample_types);
+    d->samples = arena_alloc(&d->tmp, c->samples, sizeof *d->samples);
+    d->mappings = arena_alloc(&d->tmp, c->mappings, sizeof *d->mappings);
+    d->locations = arena_alloc(&d->tmp, c->locations, sizeof *d->locations);
+    d->functions = arena_alloc(&d->tmp, c->functions, sizeof *d->functions);
+    d->strings = arena_alloc(&d->tmp, c->strings, sizeof *d->strings);
+    d->comments = arena_alloc(&d->tmp, c->comments, sizeof *d->comments);
+    p->sample_types = arena_alloc(&p->mem, c->sample_types, sizeof *p->sample_types);
+    p->samples = arena_alloc(&p->mem, c->samples, sizeof *p->samples);
+    p->mappings = arena_alloc(&p->mem, c->mappings, sizeof *p->mappings);
+    p->locations = arena_alloc(&p->mem, c->locations, sizeof *p->locations);
+    p->functions = arena_alloc(&p->mem, c->functions, sizeof *p->functions);
+    p->comments = arena_alloc(&p->mem, c->comments, sizeof *p->comments);
+}
+
+static void decode_top(decoder *d, proto_reader r, const counts *c)
+{
+    cp_profile *p = d->p;
+    size_t n_samples = 0, n_comments = 0;
+    uint32_t f;
+    enum proto_wire_type t;
+    while (!d->failed && proto_get_tag(&r, &f, &t)) {
+        switch (f) {
+        case F_SAMPLE_TYPE:
+            d->sample_types[p->n_sample_types] =
+                decode_value_type(d, get_message(&r, t), "sample type", p->n_sample_types);
+            p->n_sample_types++;
+            break;
+        case F_SAMPLE:
+            decode_sample(d, get_message(&r, t), n_samples++);
+            break;
+        case F_MAPPING:
+            decode_mapping(d, get_message(&r, t), p->n_mappings++);
+            break;
+        case F_LOCATION:
+            decode_location(d, get_message(&r, t), p->n_locations++);
+            break;
+        case F_FUNCTION:
+            decode_function(d, get_message(&r, t), p->n_functions++);
+            break;
+        case F_STRING_TABLE: {
+            proto_reader s = get_message(&r, t);
+            d->strings[d->n_strings++] = intern((const char *)s.p, (size_t)(s.end - s.p));
+            break;
+        }
+        case F_DROP_FRAMES:
+            d->drop_frames = (int64_t)get_scalar(&r, t);
+            break;
+        case F_KEEP_FRAMES:
+            d->keep_frames = (int64_t)get_scalar(&r, t);
+            break;
+        case F_TIME_NANOS:
+            p->time_nanos = (int64_t)get_scalar(&r, t);
+            break;
+        case F_DURATION_NANOS:
+            p->duration_nanos = (int64_t)get_scalar(&r, t);
+            break;
+        case F_PERIOD_TYPE:
+            d->period_type = decode_value_type(d, get_message(&r, t), "period type", (size_t)-1);
+            break;
+        case F_PERIOD:
+            p->period = (int64_t)get_scalar(&r, t);
+            break;
+        case F_COMMENT:
+            read_repeated(&r, t, (uint64_t *)d->comments, &n_comments, c->comments);
+            break;
+        case F_DEFAULT_SAMPLE_TYPE:
+            d->default_sample_type = (int64_t)get_scalar(&r, t);
+            break;
+        case F_DOC_URL:
+            d->doc_url = (int64_t)get_scalar(&r, t);
+            break;
+        default:
+            proto_skip(&r, t);
+        }
+    }
+    reader_failed(d, &r, "profile", (size_t)-1);
+    p->n_samples = n_samples;
+    p->n_comments = n_comments;
+}
+
+/* ---- resolution --------------------------------------------------------- */
+
+static const char *str(decoder *d, int64_t i, const char *what, size_t n)
+{
+    if (i >= 0 && (uint64_t)i < d->n_strings)
+        return d->strings[i];
+    if (n == (size_t)-1)
+        decode_fail(d, "%s: string index %lld out of range (table has %zu)", what, (long long)i,
+                    d->n_strings);
+    else
+        decode_fail(d, "%s %zu: string index %lld out of range (table has %zu)", what, n + 1,
+                    (long long)i, d->n_strings);
+    return STR_EMPTY;
+}
+
+static int id_eq(const void *key, const void *item)
+{
+    /* cp_mapping, cp_function and cp_location all start with their id. */
+    return *(const uint64_t *)key == *(const uint64_t *)item;
+}
+
+static void index_ids(decoder *d, htab *t, void **items, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n && !d->failed; i++) {
+        uint64_t id = *(const uint64_t *)items[i];
+        if (id == 0)
+            decode_fail(d, "%s %zu has the reserved id 0", what, i + 1);
+        else if (htab_find(t, hash_mix(0, id), id_eq, &id))
+            decode_fail(d, "multiple %ss with id %llu", what, (unsigned long long)id);
+        else
+            htab_insert(t, hash_mix(0, id), items[i]);
+    }
+}
+
+static void *find_id(htab *t, uint64_t id)
+{
+    return htab_find(t, hash_mix(0, id), id_eq, &id);
+}
+
+static void resolve_tables(decoder *d, htab *maps, htab *funcs, htab *locs)
+{
+    cp_profile *p = d->p;
+    for (size_t i = 0; i < p->n_mappings; i++) {
+        p->mappings[i]->file = str(d, d->mappings[i].file, "mapping", i);
+        p->mappings[i]->build_id = str(d, d->mappings[i].build_id, "mapping", i);
+    }
+    for (size_t i = 0; i < p->n_functions; i++) {
+        cp_function *f = p->functions[i];
+        f->name = str(d, d->functions[i].name, "function", i);
+        f->system_name = str(d, d->functions[i].system_name, "function", i);
+        f->filename = str(d, d->functions[i].filename, "function", i);
+    }
+    index_ids(d, maps, (void **)p->mappings, p->n_mappings, "mapping");
+    index_ids(d, funcs, (void **)p->functions, p->n_functions, "function");
+    index_ids(d, locs, (void **)p->locations, p->n_locations, "location");
+    for (size_t i = 0; i < p->n_locations && !d->failed; i++) {
+        cp_location *l = p->locations[i];
+        uint64_t mid = d->locations[i].mapping_id;
+        if (mid && !(l->mapping = find_id(maps, mid)))
+            decode_fail(d, "location %llu refers to unknown mapping %llu",
+                        (unsigned long long)l->id, (unsigned long long)mid);
+        for (size_t j = 0; j < l->n_lines && !d->failed; j++) {
+            uint64_t fid = d->locations[i].lines[j].function_id;
+            if (!(l->lines[j].function = fid ? find_id(funcs, fid) : NULL))
+                decode_fail(d, "location %llu has a line with unknown function %llu",
+                            (unsigned long long)l->id, (unsigned long long)fid);
+        }
+    }
+}
+
+/* Stable insertion sort: string labels before numeric ones, then by key;
+ * values under one key keep their order (Go keeps them in a slice). */
+static int label_before(const cp_label *a, const cp_label *b)
+{
+    int an = a->str == NULL, bn = b->str == NULL;
+    if (an != bn)
+        return an < bn;
+    return strcmp(a->key, b->key) < 0;
+}
+
+static void sort_labels(cp_label *l, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        cp_label x = l[i];
+        size_t j = i;
+        for (; j > 0 && label_before(&x, &l[j - 1]); j--)
+            l[j] = l[j - 1];
+        l[j] = x;
+    }
+}
+
+static void resolve_labels(decoder *d, cp_sample *s, const raw_sample *raw, size_t i)
+{
+    s->labels = arena_alloc(&d->p->mem, raw->n_labels, sizeof *s->labels);
+    for (size_t j = 0; j < raw->n_labels; j++) {
+        const raw_label *rl = &raw->labels[j];
+        cp_label *l = &s->labels[s->n_labels];
+        if (rl->str == 0 && rl->num == 0 && rl->unit == 0)
+            continue; /* no value: google/pprof drops it */
+        l->key = str(d, rl->key, "sample", i);
+        if (rl->str != 0) {
+            l->str = str(d, rl->str, "sample", i);
+            l->unit = STR_EMPTY;
+        } else {
+            l->num = rl->num;
+            l->unit = rl->unit ? str(d, rl->unit, "sample", i) : STR_EMPTY;
+        }
+        s->n_labels++;
+    }
+    sort_labels(s->labels, s->n_labels);
+}
+
+static void resolve_samples(decoder *d, htab *locs)
+{
+    cp_profile *p = d->p;
+    if (p->n_samples && !p->n_sample_types)
+        decode_fail(d, "missing sample type information");
+    for (size_t i = 0; i < p->n_samples && !d->failed; i++) {
+        const raw_sample *raw = &d->samples[i];
+        cp_sample *s = &p->samples[i];
+        if (raw->n_values != p->n_sample_types) {
+            decode_fail(d, "sample %zu has %zu values for %zu sample types", i + 1, raw->n_values,
+                        p->n_sample_types);
+            break;
+        }
+        s->values = arena_dup(&p->mem, raw->values, raw->n_values, sizeof *s->values);
+        s->locs = arena_alloc(&p->mem, raw->n_locs, sizeof *s->locs);
+        s->n_locs = raw->n_locs;
+        for (size_t j = 0; j < raw->n_locs && !d->failed; j++)
+            if (!(s->locs[j] = find_id(locs, raw->loc_ids[j])))
+                decode_fail(d, "sample %zu refers to unknown location %llu", i + 1,
+                            (unsigned long long)raw->loc_ids[j]);
+        resolve_labels(d, s, raw, i);
+    }
+}
+
+static void resolve(decoder *d)
+{
+    cp_profile *p = d->p;
+    if (d->n_strings == 0) {
+        decode_fail(d, "no string table");
+        return;
+    }
+    if (d->strings[0] != STR_EMPTY) {
+        decode_fail(d, "string_table[0] must be \"\"");
+        return;
+    }
+    for (size_t i = 0; i < p->n_sample_types; i++) {
+        p->sample_types[i].type = str(d, d->sample_types[i].type, "sample type", i);
+        p->sample_types[i].unit = str(d, d->sample_types[i].unit, "sample type", i);
+    }
+    p->period_type.type = str(d, d->period_type.type, "period type", (size_t)-1);
+    p->period_type.unit = str(d, d->period_type.unit, "period type", (size_t)-1);
+    p->drop_frames = str(d, d->drop_frames, "drop_frames", (size_t)-1);
+    p->keep_frames = str(d, d->keep_frames, "keep_frames", (size_t)-1);
+    p->default_sample_type = str(d, d->default_sample_type, "default_sample_type", (size_t)-1);
+    p->doc_url = str(d, d->doc_url, "doc_url", (size_t)-1);
+    for (size_t i = 0; i < p->n_comments; i++)
+        p->comments[i] = str(d, d->comments[i], "comment", i);
+    htab maps, funcs, locs;
+    htab_init(&maps);
+    htab_init(&funcs);
+    htab_init(&locs);
+    resolve_tables(d, &maps, &funcs, &locs);
+    if (!d->failed)
+        resolve_samples(d, &locs);
+    htab_free(&maps);
+    htab_free(&funcs);
+    htab_free(&locs);
+}
+
+/* A parse failure on mostly printable bytes is almost surely a text file:
+ * say so instead of reporting a varint error at some offset. */
+static int looks_like_text(const uint8_t *data, size_t len)
+{
+    size_t n = len < 512 ? len : 512, printable = 0;
+    for (size_t i = 0; i < n; i++)
+        printable += (data[i] >= 0x20 && data[i] < 0x7f) || data[i] == '\n' || data[i] == '\t' ||
+                     data[i] == '\r';
+    return n > 0 && printable * 100 >= n * 95;
+}
+
+static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *err)
+{
+    if (len == 0) {
+        cp_err_set(err, "empty profile");
+        return NULL;
+    }
+    decoder d;
+    memset(&d, 0, sizeof d);
+    d.p = profile_new();
+    d.err = err;
+    arena_init(&d.tmp);
+    proto_reader r;
+    proto_reader_init(&r, data, len);
+    counts c;
+    if (count_fields(&d, r, &c)) {
+        allocate(&d, &c);
+        decode_top(&d, r, &c);
+    }
+    if (!d.failed)
+        resolve(&d);
+    arena_free(&d.tmp);
+    if (d.failed) {
+        cp_err tmp = *err;
+        if (looks_like_text(data, len))
+            cp_err_set(err, "not a profile.proto file (it looks like text; legacy text "
+                            "profiles are not supported)");
+        else
+            cp_err_set(err, "malformed profile: %s", tmp.msg);
+        profile_free(d.p);
+        return NULL;
+    }
+    profile_reindex(d.p);
+    return d.p;
+}
+
+cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err)
+{
+    if (!is_gzip(data, len))
+        return parse_uncompressed(data, len, err);
+    buf raw;
+    buf_init(&raw);
+    cp_profile *p = NULL;
+    if (gunzip(data, len, &raw, err) == 0)
+        p = parse_uncompressed(raw.data, raw.len, err);
+    buf_free(&raw);
+    return p;
+}

@@ -1,0 +1,106 @@
+/*
+ * graph.h — samples folded into a call graph: google/pprof's
+ * internal/graph, the engine behind top, tree/peek and list.
+ *
+ * A node is one distinct node_info (function, or function+line, or
+ * address... depending on what profile_aggregate left in the profile); its
+ * flat value is what samples spent in it as the leaf, its cum value what
+ * samples spent in it anywhere on the stack (counted once per sample even
+ * under recursion). Edges carry caller->callee weights; an edge is
+ * "residual" when frames between the two were trimmed away, "inline" when
+ * the call was inlined. Building with a kept set (node_set) leaves out every
+ * node not in it, which is how pprof drops low-weight nodes: it rebuilds the
+ * graph from the samples rather than patching it, so values stay exact.
+ */
+#ifndef CPROF_TOOL_GRAPH_H
+#define CPROF_TOOL_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "profile/arena.h"
+#include "profile/htab.h"
+#include "profile/model.h"
+
+static inline int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* graph.NodeInfo; strings are interned (never NULL). */
+typedef struct node_info {
+    const char *name, *orig_name;
+    uint64_t address;
+    const char *file;
+    int64_t start_line, lineno;
+    const char *objfile;
+} node_info;
+
+typedef struct gedge gedge;
+
+typedef struct gnode {
+    node_info info;
+    const char *printable; /* NodeInfo.PrintableName() */
+    int64_t flat, flat_div, cum, cum_div;
+    gedge **in, **out; /* includes removed edges: test gedge.removed */
+    size_t n_in, n_out, cap_in, cap_out;
+    size_t stamp; /* last sample that counted this node */
+} gnode;
+
+struct gedge {
+    gnode *src, *dest;
+    int64_t weight, weight_div;
+    bool residual, is_inline, removed;
+    size_t stamp;
+};
+
+/* A set of node identities (graph.NodeSet). */
+typedef struct node_set {
+    htab t;
+    arena mem;
+} node_set;
+
+typedef struct graph_opts {
+    int value_index;
+    bool obj_names;       /* keep the binary name in every node */
+    bool drop_negative;   /* leave out nodes with negative values */
+    const node_set *kept; /* NULL: every node */
+    bool no_edges;        /* node values only (they never depend on edges) */
+} graph_opts;
+
+typedef struct graph {
+    arena mem;
+    gnode **nodes;
+    size_t n_nodes;
+    htab node_map, edge_map;
+    /* CreateNodes: the nodes of each location (one per line), by index. */
+    gnode ***loc_nodes;
+    size_t *loc_n_nodes;
+} graph;
+
+enum node_order { ORDER_FLAT_NAME, ORDER_CUM_NAME, ORDER_NAME, ORDER_FILE, ORDER_ADDRESS };
+
+/* graph.New (not the call-tree form). */
+graph *graph_new(const cp_profile *p, const graph_opts *o);
+/* Only the per-location nodes (graph.CreateNodes), for traces/collapsed. */
+graph *graph_nodes_only(const cp_profile *p, const graph_opts *o);
+void graph_free(graph *g);
+
+void graph_sort(gnode **nodes, size_t n, enum node_order order);
+/* Sum of flat and of cum over nodes (Nodes.Sum). */
+void nodes_sum(gnode *const *nodes, size_t n, int64_t *flat, int64_t *cum);
+/* TrimLowFrequencyEdges: removes edges below cutoff; returns how many. */
+size_t graph_trim_edges(graph *g, int64_t cutoff);
+/* Live edges of a node, sorted like EdgeMap.Sort(); caller frees. */
+gedge **node_edges_sorted(const gnode *n, bool incoming, size_t *count);
+
+void node_set_init(node_set *s);
+void node_set_free(node_set *s);
+void node_set_add(node_set *s, const node_info *info);
+bool node_set_has(const node_set *s, const node_info *info);
+
+/* Go's filepath.Clean, interned. */
+const char *clean_path(const char *path);
+const char *path_base(const char *path); /* filepath.Base, interned */
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * report.c — see report.h. Transcribes google/pprof internal/report's
+ * Report plumbing: totals, the trimmed graph, output-unit selection and the
+ * header lines. The order of operations matters for exact output and is
+ * pprof's: the total is computed before filtering (percentages are of the
+ * whole profile), the graph is rebuilt from samples after each trimming
+ * step, and the output unit is chosen from the final graph.
+ */
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "profile/htab.h"
+#include "profile/measure.h"
+
+void strlist_push(strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->v = xrealloc(l->v, l->cap, sizeof *l->v);
+    }
+    l->v[l->n++] = xstrdup(s);
+}
+
+void strlist_pushf(strlist *l, const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        die_oom();
+    va_end(ap);
+    strlist_push(l, s);
+    free(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strlist_sort(strlist *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, cmp_str);
+}
+
+void strlist_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+void print_lines(FILE *out, const strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        fprintf(out, "%s\n", l->v[i]);
+}
+
+/* computeTotal: sum of |value|; if the profile has -diff_base samples, the
+ * total is that of the base alone (differences are relative to it). */
+static int64_t compute_total(const cp_profile *p, int index)
+{
+    int64_t total = 0, diff_total = 0;
+    for (size_t i = 0; i < p->n_samples; i++) {
+        int64_t v = abs64(p->samples[i].values[index]);
+        total += v;
+        if (sample_has_label(&p->samples[i], "pprof::base", "true"))
+            diff_total += v;
+    }
+    return diff_total > 0 ? diff_total : total;
+}
+
+void report_init(report *r, cp_profile *p, const report_opts *o)
+{
+    r->p = p;
+    r->o = *o;
+    r->total = compute_total(p, o->value_index);
+}
+
+char *report_format_value(const report *r, int64_t v, char *out)
+{
+    return measure_scaled_label(out, v, r->o.sample_unit, r->o.output_unit);
+}
+
+/* ---- source paths (report.go trimPath) ---------------------------------- */
+
+static int next_list_item(const char **list, char *out, size_t cap)
+{
+    if (!*list)
+        return 0;
+    const char *colon = strchr(*list, ':');
+    size_t n = colon ? (size_t)(colon - *list) : strlen(*list);
+    snprintf(out, cap, "%.*s", (int)n, *list);
+    *list = colon ? colon + 1 : NULL;
+    return 1;
+}
+
+const char *trim_source_path(const char *path, const char *trim_path, const char *search_path)
+{
+    char item[4096], want[4200];
+    if (!*trim_path) {
+        /* Guess: the base name of a search directory inside the path. */
+        const char *list = *search_path ? search_path : NULL;
+        while (next_list_item(&list, item, sizeof item)) {
+            snprintf(want, sizeof want, "/%s/", path_base(item));
+            const char *found = strstr(path, want);
+            if (found)
+                return intern_cstr(found + strlen(want));
+        }
+    }
+    const char *list = *trim_path ? trim_path : NULL;
+    int builtin = 0;
+    for (;;) {
+        if (!next_list_item(&list, item, sizeof item)) {
+            static const char *const fixed[] = {"/proc/self/cwd/./", "/proc/self/cwd/"};
+            if (builtin == 2)
+                break;
+            snprintf(item, sizeof item, "%s", fixed[builtin++]);
+        }
+        size_t n = strlen(item);
+        if (n == 0 || item[n - 1] != '/')
+            snprintf(item + n, sizeof item - n, "/");
+        if (!strncmp(path, item, strlen(item)))
+            return intern_cstr(path + strlen(item));
+    }
+    return path;
+}
+
+/* ---- graphs ------------------------------------------------------------- */
+
+static graph *new_graph(report *r, const node_set *kept, bool obj_names, bool edges)
+{
+    cp_profile *p = r->p;
+    for (size_t i = 0; i < p->n_functions; i++)
+        p->functions[i]->filename =
+            trim_source_path(p->functions[i]->filename, r->o.trim_path, r->o.source_path);
+    /* Base samples are only marked to compute the total. */
+    profile_remove_label(p, "pprof::base");
+    graph_opts go = {
+        .value_index = r->o.value_index,
+        .obj_names = obj_names,
+        .drop_negative = r->o.drop_negative,
+        .kept = kept,
+        .no_edges = !edges,
+    };
+    return graph_new(p, &go);
+}
+
+graph *report_new_graph(report *r, const node_set *kept, bool obj_names)
+{
+    return new_graph(r, kept, obj_names, true);
+}
+
+static void keep_nodes(node_set *s, gnode *const *nodes, size_t n, int64_t cutoff)
+{
+    node_set_init(s);
+    for (size_t i = 0; i < n; i++)
+        if (abs64(nodes[i]->cum) >= cutoff)
+            node_set_add(s, &nodes[i]->info);
+}
+
+graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes)
+{
+    const report_opts *o = &r->o;
+    enum node_order order = o->cum_sort ? ORDER_CUM_NAME : ORDER_FLAT_NAME;
+    /* When nodes may be dropped, the first graph only serves to pick them,
+     * and node values do not depend on edges: it is built without its
+     * edges, on a big profile most of the cost (3 M edges for 200,000
+     * samples of the analyzer benchmark). Kept whole, it is built again. */
+    bool edges = o->node_fraction == 0;
+    graph *g = new_graph(r, NULL, false, edges);
+    int64_t total_value;
+    nodes_sum(g->nodes, g->n_nodes, &total_value, NULL);
+    int64_t node_cutoff = abs64((int64_t)((double)total_value * o->node_fraction));
+    int64_t edge_cutoff = abs64((int64_t)((double)total_value * o->edge_fraction));
+    *dropped_nodes = 0;
+    if (node_cutoff > 0) {
+        node_set kept;
+        keep_nodes(&kept, g->nodes, g->n_nodes, node_cutoff);
+        if (kept.t.len != g->n_nodes) {
+            *dropped_nodes = g->n_nodes - kept.t.len;
+            graph_free(g);
+            g = report_new_graph(r, &kept, false);
+            edges = true;
+        }
+        node_set_free(&kept);
+    }
+    if (!edges) {
+        graph_free(g);
+        g = report_new_graph(r, NULL, false);
+    }
+    *orig_count = g->n_nodes;
+    graph_sort(g->nodes, g->n_nodes, order);
+    if (o->node_count > 0) {
+        graph_trim_edges(g, edge_cutoff);
+        size_t top = (size_t)o->node_count < g->n_nodes ? (size_t)o->node_count : g->n_nodes;
+        if (top != g->n_nodes) {
+            node_set kept;
+            keep_nodes(&kept, g->nodes, top, 0);
+            graph_free(g);
+            g = report_new_graph(r, &kept, false);
+            graph_sort(g->nodes, g->n_nodes, order);
+            node_set_free(&kept);
+        }
+    }
+    graph_trim_edges(g, edge_cutoff);
+    return g;
+}
+
+void report_select_output_unit(report *r, const graph *g)
+{
+    report_opts *o = &r->o;
+    if (strcmp(o->output_unit, "minimum") != 0 || g->n_nodes == 0)
+        return;
+    int64_t min_value = 0, max_value = r->total;
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        int64_t v = abs64(g->nodes[i]->flat);
+        if (v == 0)
+            v = abs64(g->nodes[i]->cum);
+        if (v > 0 && (min_value == 0 || v < min_value))
+            min_value = v;
+    }
+    if (min_value == 0)
+        min_value = max_value;
+    const char *min_unit, *max_unit, *unit;
+    measure_scale(min_value, o->sample_unit, "minimum", &min_unit);
+    measure_scale(max_value, o->sample_unit, "minimum", &max_unit);
+    unit = min_unit;
+    if (strcmp(min_unit, max_unit) != 0 && min_value * 100 < max_value)
+        measure_scale(100 * min_value, o->sample_unit, "minimum", &unit);
+    o->output_unit = *unit ? intern_cstr(unit) : o->sample_unit;
+}
+
+/* ---- header lines ------------------------------------------------------- */
+
+/* Go's time layout "Jan 2, 2006 at 3:04pm (MST)", local time. */
+static void format_time(int64_t nanos, char *out, size_t cap)
+{
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t secs = (time_t)(nanos / 1000000000);
+    if (nanos < 0 && nanos % 1000000000)
+        secs--;
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    int hour12 = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+    snprintf(out, cap, "%s %d, %d at %d:%02d%s (%s)", months[tm.tm_mon], tm.tm_mday,
+             tm.tm_year + 1900, hour12, tm.tm_min, tm.tm_hour < 12 ? "am" : "pm",
+             tm.tm_zone ? tm.tm_zone : "UTC");
+}
+
+void report_profile_labels(const report *r, strlist *out)
+{
+    const cp_profile *p = r->p;
+    char a[64], b[64], when[128];
+    if (p->n_mappings > 0) {
+        if (*p->mappings[0]->file)
+            strlist_pushf(out, "File: %s", path_base(p->mappings[0]->file));
+        if (*p->mappings[0]->build_id)
+            strlist_pushf(out, "Build ID: %s", p->mappings[0]->build_id);
+    }
+    for (size_t i = 0; i < p->n_comments; i++)
+        if (p->comments[i][0] != '#')
+            strlist_push(out, p->comments[i]);
+    if (*r->o.sample_type)
+        strlist_pushf(out, "Type: %s", r->o.sample_type);
+    if (p->time_nanos != 0) {
+        format_time(p->time_nanos, when, sizeof when);
+        strlist_pushf(out, "Time: %s", when);
+    }
+    if (p->duration_nanos != 0) {
+        const char *unit;
+        double total_ns = measure_scale(r->total, r->o.sample_unit, "nanoseconds", &unit);
+        char ratio[48] = "", pct[32];
+        if (!strcmp(unit, "ns") && total_ns != 0)
+            snprintf(ratio, sizeof ratio, "(%s)",
+                     measure_percentage(pct, (int64_t)total_ns, p->duration_nanos));
+        strlist_pushf(out, "Duration: %s, Total samples = %s %s",
+                      measure_label(a, p->duration_nanos, "nanoseconds"),
+                      report_format_value(r, r->total, b), ratio);
+    }
+}
+
+static const char *trim_space(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    return s;
+}
+
+void report_labels(const report *r, const graph *g, size_t orig_count, size_t dropped_nodes,
+                   strlist *out)
+{
+    char a[64], b[64], pct[32];
+    if (!r->o.compact_labels)
+        report_profile_labels(r, out);
+    int64_t flat_sum;
+    nodes_sum(g->nodes, g->n_nodes, &flat_sum, NULL);
+    if (r->o.active_filters.n > 0) {
+        strlist_push(out, "Active filters:");
+        for (size_t i = 0; i < r->o.active_filters.n; i++) {
+            const char *s = r->o.active_filters.v[i];
+            if (strlen(s) > 80)
+                strlist_pushf(out, "   %.80s\xe2\x80\xa6", s);
+            else
+                strlist_pushf(out, "   %s", s);
+        }
+    }
+    strlist_pushf(out, "Showing nodes accounting for %s, %s of %s total",
+                  report_format_value(r, flat_sum, a),
+                  trim_space(measure_percentage(pct, flat_sum, r->total)),
+                  report_format_value(r, r->total, b));
+    if (r->total != 0) {
+        if (dropped_nodes > 0)
+            strlist_pushf(
+                out, "Dropped %zu node%s (cum <= %s)", dropped_nodes, dropped_nodes > 1 ? "s" : "",
+                report_format_value(r, abs64((int64_t)((double)r->total * r->o.node_fraction)), a));
+        if (g->n_nodes > 0 && g->n_nodes < orig_count)
+            strlist_pushf(out, "Showing top %zu nodes out of %zu", g->n_nodes, orig_count);
+    }
+}

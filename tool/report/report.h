@@ -1,0 +1,101 @@
+/*
+ * report.h — a report is a profile, the value column to show, and
+ * formatting options: google/pprof's report.Report. Every text output
+ * (top, tree, peek, traces, tags, list, collapsed) is generated from one.
+ */
+#ifndef CPROF_TOOL_REPORT_H
+#define CPROF_TOOL_REPORT_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "graph.h"
+#include "profile/model.h"
+
+enum report_format {
+    FMT_TOP,
+    FMT_TREE,
+    FMT_PEEK,
+    FMT_TRACES,
+    FMT_TAGS,
+    FMT_LIST,
+    FMT_PROTO,
+    FMT_COLLAPSED,
+    FMT_RAW,
+    FMT_COMMENTS,
+    FMT_SVG,           /* flame graph */
+    FMT_DOT,           /* call graph, graphviz text */
+    FMT_CALLGRAPH_SVG, /* call graph through dot -Tsvg */
+};
+
+typedef struct strlist {
+    char **v;
+    size_t n, cap;
+} strlist;
+void strlist_push(strlist *l, const char *s);
+void strlist_sort(strlist *l); /* by strcmp */
+void strlist_pushf(strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strlist_free(strlist *l);
+
+typedef struct report_opts {
+    enum report_format format;
+    bool cum_sort, drop_negative, compact_labels;
+    bool has_base;  /* -base/-diff_base given: values are differences */
+    int node_count; /* 0: no limit */
+    double node_fraction, edge_fraction;
+    strlist active_filters; /* "focus=...", shown in the header */
+    num_label_units label_units;
+    int value_index;
+    const char *sample_type, *sample_unit;
+    const char *output_unit; /* "minimum" until selected */
+    regex_t *symbol;         /* peek/list argument, or NULL */
+    const char *symbol_src;
+    const char *source_path, *trim_path;
+} report_opts;
+
+typedef struct report {
+    cp_profile *p;
+    int64_t total;
+    report_opts o;
+} report;
+
+/* report.New: computes the total, before any filter runs. */
+void report_init(report *r, cp_profile *p, const report_opts *o);
+/* rpt.formatValue: the value in the output unit. out: 64 bytes. */
+char *report_format_value(const report *r, int64_t v, char *out);
+/* report.newGraph: the full graph, or only the nodes in kept. */
+graph *report_new_graph(report *r, const node_set *kept, bool obj_names);
+/* report.newTrimmedGraph: drop nodes below node_fraction, keep node_count. */
+graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes);
+/* report.selectOutputUnit for "minimum". */
+void report_select_output_unit(report *r, const graph *g);
+/* ProfileLabels and reportLabels: the header lines. */
+void report_profile_labels(const report *r, strlist *out);
+void report_labels(const report *r, const graph *g, size_t orig_count, size_t dropped_nodes,
+                   strlist *out);
+void print_lines(FILE *out, const strlist *l);
+
+/* report_top.c */
+int report_top(report *r, FILE *out, cp_err *err);
+int report_tree(report *r, FILE *out, cp_err *err); /* tree, and peek when symbol is set */
+/* " (inline)", " (partial-inline)" or "": how calls into n were made. */
+const char *report_inline_label(const gnode *n);
+/* report_traces.c */
+int report_traces(report *r, FILE *out, cp_err *err);
+int report_tags(report *r, FILE *out, cp_err *err);
+int report_collapsed(report *r, FILE *out, cp_err *err);
+int report_raw(report *r, FILE *out, cp_err *err);
+int report_comments(report *r, FILE *out, cp_err *err);
+/* report_flame.c: flame graph SVG */
+int report_flame(report *r, FILE *out, cp_err *err);
+/* report_dot.c: call graph as DOT, or as SVG through graphviz */
+int report_dot(report *r, FILE *out, cp_err *err);
+int report_callgraph_svg(report *r, FILE *out, cp_err *err);
+/* report_list.c */
+int report_list(report *r, FILE *out, cp_err *err);
+
+/* report.go trimPath and the source search of source.go. */
+const char *trim_source_path(const char *path, const char *trim_path, const char *search_path);
+
+#endif
