@@ -90,14 +90,14 @@ $(BUILD)/libcprof.so: $(LIBREAL)
 	ln -sf $(SONAME) $@
 
 $(BUILD)/core.a: $(CORE_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(BUILD)/asan/core.a: $(ASAN_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tool.a: $(TOOL_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(BUILD)/asan/tool.a: $(TOOL_ASAN_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 # Unit tests: test_cprof_* test the tool (tool.a), the others the library.
 $(BUILD)/tests/test_cprof_%: tests/unit/test_cprof_%.c $(BUILD)/tool.a

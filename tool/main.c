@@ -22,7 +22,7 @@
 
 #include "fetch.h"
 #include "profile/filters.h"
-#include "profile/htab.h"
+#include "profile/intern.h"
 #include "profile/model.h"
 #include "options.h"
 #include "pipeline.h"

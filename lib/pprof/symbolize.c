@@ -46,40 +46,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hash.h"
+#include "common/hash_table.h"
+
 static pthread_mutex_t sym_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- interned strings -------------------------------------------------- */
 
-/* Open addressing, linear probing; load factor kept under 1/2. */
-static char **intern_slots;
-static size_t intern_cap, intern_count;
+static htab intern_table; /* char * (strdup'd, never freed) by content */
 
-static uint64_t hash_string(const char *s)
+static int intern_eq(const void *key, const void *item)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
-
-static int intern_grow(void)
-{
-    size_t cap = intern_cap ? intern_cap * 2 : 1024;
-    char **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < intern_cap; i++) {
-        if (!intern_slots[i])
-            continue;
-        size_t j = hash_string(intern_slots[i]) & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = intern_slots[i];
-    }
-    free(intern_slots);
-    intern_slots = slots;
-    intern_cap = cap;
-    return 0;
+    return strcmp(key, item) == 0;
 }
 
 /* The interned copy of s; NULL only when s is NULL or memory ran out. */
@@ -87,17 +65,17 @@ static const char *intern(const char *s)
 {
     if (!s)
         return NULL;
-    if (2 * (intern_count + 1) > intern_cap && intern_grow() != 0)
-        return NULL;
-    size_t i = hash_string(s) & (intern_cap - 1);
-    for (; intern_slots[i]; i = (i + 1) & (intern_cap - 1))
-        if (strcmp(intern_slots[i], s) == 0)
-            return intern_slots[i];
-    char *copy = strdup(s);
+    uint64_t h = hash_str(s);
+    char *copy = htab_find(&intern_table, h, intern_eq, s);
+    if (copy)
+        return copy;
+    copy = strdup(s);
     if (!copy)
         return NULL;
-    intern_slots[i] = copy;
-    intern_count++;
+    if (htab_insert(&intern_table, h, copy) != 0) {
+        free(copy);
+        return NULL;
+    }
     return copy;
 }
 
@@ -390,49 +368,21 @@ typedef struct cache_entry {
     symbol_line lines[]; /* n_lines of them */
 } cache_entry;
 
-static cache_entry **cache_slots;
-static size_t cache_cap, cache_count;
+static htab cache; /* cache_entry * by address */
 
-static size_t hash_addr(uint64_t addr, size_t cap)
+static int cache_entry_eq(const void *key, const void *item)
 {
-    return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+    return ((const cache_entry *)item)->addr == *(const uint64_t *)key;
 }
 
 static cache_entry *cache_find(uint64_t addr)
 {
-    if (!cache_cap)
-        return NULL;
-    for (size_t i = hash_addr(addr, cache_cap); cache_slots[i]; i = (i + 1) & (cache_cap - 1))
-        if (cache_slots[i]->addr == addr)
-            return cache_slots[i];
-    return NULL;
-}
-
-static int cache_grow(void)
-{
-    size_t cap = cache_cap ? cache_cap * 2 : 1024;
-    cache_entry **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < cache_cap; i++) {
-        if (!cache_slots[i])
-            continue;
-        size_t j = hash_addr(cache_slots[i]->addr, cap);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = cache_slots[i];
-    }
-    free(cache_slots);
-    cache_slots = slots;
-    cache_cap = cap;
-    return 0;
+    return htab_find(&cache, hash_mix(0, addr), cache_entry_eq, &addr);
 }
 
 /* Remember a result; silently forgets it when memory is short. */
 static void cache_store(uint64_t addr, int found, const symbol_info *info)
 {
-    if (2 * (cache_count + 1) > cache_cap && cache_grow() != 0)
-        return;
     cache_entry *e = malloc(sizeof *e + info->n_lines * sizeof e->lines[0]);
     if (!e)
         return;
@@ -441,11 +391,8 @@ static void cache_store(uint64_t addr, int found, const symbol_info *info)
     e->func_offset = info->func_offset;
     e->n_lines = info->n_lines;
     memcpy(e->lines, info->lines, info->n_lines * sizeof e->lines[0]);
-    size_t i = hash_addr(addr, cache_cap);
-    while (cache_slots[i])
-        i = (i + 1) & (cache_cap - 1);
-    cache_slots[i] = e;
-    cache_count++;
+    if (htab_insert(&cache, hash_mix(0, addr), e) != 0)
+        free(e);
 }
 
 static int cache_copy_out(const cache_entry *e, symbol_info *out)

@@ -21,7 +21,6 @@
 #include "profile/model.h"
 #include "profile/arena.h"
 
-#include "profile/htab.h"
 #include "profile/measure.h"
 
 #include "report/tabwriter.h"

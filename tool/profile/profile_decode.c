@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "htab.h"
+#include "hash.h"
+#include "hash_table.h"
+#include "intern.h"
 #include "model.h"
 #include "proto_wire.h"
 
@@ -702,9 +704,9 @@ static void resolve(decoder *d)
     for (size_t i = 0; i < p->n_comments; i++)
         p->comments[i] = str(d, d->comments[i], "comment", i);
     htab maps, funcs, locs;
-    htab_init(&maps);
-    htab_init(&funcs);
-    htab_init(&locs);
+    htab_init(&maps, &htab_xalloc);
+    htab_init(&funcs, &htab_xalloc);
+    htab_init(&locs, &htab_xalloc);
     resolve_tables(d, &maps, &funcs, &locs);
     if (!d->failed)
         resolve_samples(d, &locs);

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "htab.h"
+#include "hash.h"
+#include "hash_table.h"
+#include "intern.h"
 #include "model.h"
 #include "proto_wire.h"
 
@@ -153,7 +155,7 @@ int profile_encode(const cp_profile *p, int compress, buf *out, cp_err *err)
 {
     strtab t;
     memset(&t, 0, sizeof t);
-    htab_init(&t.index);
+    htab_init(&t.index, &htab_xalloc);
     arena_init(&t.mem);
     add_string(&t, STR_EMPTY);
     buf body;

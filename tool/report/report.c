@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "profile/htab.h"
+#include "profile/intern.h"
 #include "profile/measure.h"
 
 void strlist_push(strlist *l, const char *s)
