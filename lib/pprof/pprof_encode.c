@@ -27,57 +27,13 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "common/gzip.h"
 #include "common/hash.h"
 #include "common/hash_table.h"
+#include "common/profile_proto.h"
 #include "common/proto_wire.h"
 #include "symbolize.h"
-
-/* profile.proto field numbers (reference §2). */
-enum {
-    PROFILE_SAMPLE_TYPE = 1,
-    PROFILE_SAMPLE = 2,
-    PROFILE_MAPPING = 3,
-    PROFILE_LOCATION = 4,
-    PROFILE_FUNCTION = 5,
-    PROFILE_STRING_TABLE = 6,
-    PROFILE_TIME_NANOS = 9,
-    PROFILE_DURATION_NANOS = 10,
-    PROFILE_PERIOD_TYPE = 11,
-    PROFILE_PERIOD = 12,
-    PROFILE_COMMENT = 13,
-    PROFILE_DEFAULT_SAMPLE_TYPE = 14,
-    VALUE_TYPE_TYPE = 1,
-    VALUE_TYPE_UNIT = 2,
-    SAMPLE_LOCATION_ID = 1,
-    SAMPLE_VALUE = 2,
-    SAMPLE_LABEL = 3,
-    LABEL_KEY = 1,
-    LABEL_STR = 2,
-    LABEL_NUM = 3,
-    LABEL_NUM_UNIT = 4,
-    MAPPING_ID = 1,
-    MAPPING_MEMORY_START = 2,
-    MAPPING_MEMORY_LIMIT = 3,
-    MAPPING_FILE_OFFSET = 4,
-    MAPPING_FILENAME = 5,
-    MAPPING_BUILD_ID = 6,
-    MAPPING_HAS_FUNCTIONS = 7,
-    MAPPING_HAS_FILENAMES = 8,
-    MAPPING_HAS_LINE_NUMBERS = 9,
-    MAPPING_HAS_INLINE_FRAMES = 10,
-    LOCATION_ID = 1,
-    LOCATION_MAPPING_ID = 2,
-    LOCATION_ADDRESS = 3,
-    LOCATION_LINE = 4,
-    LINE_FUNCTION_ID = 1,
-    LINE_LINE = 2,
-    FUNCTION_ID = 1,
-    FUNCTION_NAME = 2,
-    FUNCTION_SYSTEM_NAME = 3,
-    FUNCTION_FILENAME = 4,
-};
 
 /* ---- growable arrays --------------------------------------------------- */
 
@@ -441,32 +397,6 @@ static void encoder_free(encoder *e)
     free(e->scratch);
 }
 
-/* ---- gzip -------------------------------------------------------------- */
-
-/* Append data gzip-compressed (windowBits 15+16 selects the gzip wrapper). */
-static int gzip_append(buf *out, const uint8_t *data, size_t len)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    size_t bound = deflateBound(&zs, (uLong)len);
-    int rc = Z_STREAM_ERROR;
-    if ((uInt)len == len && (uInt)bound == bound && buf_reserve(out, bound) == 0) {
-        zs.next_in = (Bytef *)data;
-        zs.avail_in = (uInt)len;
-        zs.next_out = out->data + out->len;
-        zs.avail_out = (uInt)bound;
-        rc = deflate(&zs, Z_FINISH);
-        if (rc == Z_STREAM_END) {
-            out->len += zs.total_out;
-            out->data[out->len] = 0;
-        }
-    }
-    deflateEnd(&zs);
-    return rc == Z_STREAM_END ? 0 : -1;
-}
-
 /* ---- entry point ------------------------------------------------------- */
 
 int pprof_encode(const profile *p, int gzip, buf *out)
@@ -487,7 +417,7 @@ int pprof_encode(const profile *p, int gzip, buf *out)
 
     int rc = e.oom || e.out->oom ? -1 : 0;
     if (rc == 0 && gzip)
-        rc = gzip_append(out, raw.data, raw.len);
+        rc = gzip_compress(out, raw.data, raw.len, GZIP_LEVEL_FAST);
     buf_free(&raw);
     encoder_free(&e);
     return rc;
