@@ -16,7 +16,8 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 # -MMD: every object's header dependencies in a .d file beside it.
 # The library sees its own tree (#include "heap/heap.h"); the tool sees only
-# the common kit (lib/common/: buf, wire codec, hash, gzip, clock) and itself.
+# the common kit (lib/common/: buf, wire codec, profile.proto field numbers,
+# hash and hash table, gzip, cp_err, clock) and itself.
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP -Iinclude \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIB_INC  := -Ilib
