@@ -12,6 +12,7 @@
 
 #define HTAB_MIN_CAP 16
 
+/* The default allocator: calloc/free (ctx unused). */
 static void *libc_zalloc(size_t n, size_t sz, void *ctx)
 {
     (void)ctx;
@@ -26,6 +27,7 @@ static void libc_release(void *p, void *ctx)
 
 static const htab_alloc libc_alloc = {libc_zalloc, libc_release, NULL};
 
+/* The table's allocator, the default when it was given none. */
 static const htab_alloc *alloc_of(const htab *t)
 {
     return t->alloc ? t->alloc : &libc_alloc;
@@ -45,6 +47,7 @@ void htab_free(htab *t)
     htab_init(t, t->alloc);
 }
 
+/* The hash as stored: 0 marks an empty slot, so a real 0 becomes 1. */
 static uint64_t stored_hash(uint64_t hash)
 {
     return hash ? hash : 1;
@@ -82,6 +85,8 @@ static void place(htab_slot *slots, size_t cap, uint64_t hash, void *item)
     slots[i].item = item;
 }
 
+/* Double the slot array (first: HTAB_MIN_CAP) and re-place every item;
+ * 0, or -1 with the table unchanged. */
 static int grow(htab *t)
 {
     const htab_alloc *a = alloc_of(t);

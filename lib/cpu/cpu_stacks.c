@@ -66,6 +66,7 @@ typedef struct stack_key {
     size_t n;
 } stack_key;
 
+/* htab_eq_fn: the entry holds exactly the key's pcs. */
 static int stack_eq(const void *key, const void *item)
 {
     const stack_key *k = key;

@@ -64,6 +64,7 @@ typedef struct string_key {
     const char *s;
 } string_key;
 
+/* htab_eq_fn: the string at the item's index equals the key's string. */
 static int string_eq(const void *key, const void *item)
 {
     const string_key *k = key;
@@ -152,6 +153,7 @@ typedef struct function_key {
     enc_function f;
 } function_key;
 
+/* htab_eq_fn: the function at the item's index has the key's name and file. */
 static int function_eq(const void *key, const void *item)
 {
     const function_key *k = key;
@@ -219,6 +221,7 @@ typedef struct location_key {
     uint64_t address;
 } location_key;
 
+/* htab_eq_fn: the location at the item's index has the key's address. */
 static int location_eq(const void *key, const void *item)
 {
     const location_key *k = key;

@@ -55,6 +55,7 @@ static pthread_mutex_t sym_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static htab intern_table; /* char * (strdup'd, never freed) by content */
 
+/* htab_eq_fn: the interned string equals the key string. */
 static int intern_eq(const void *key, const void *item)
 {
     return strcmp(key, item) == 0;
@@ -370,11 +371,13 @@ typedef struct cache_entry {
 
 static htab cache; /* cache_entry * by address */
 
+/* htab_eq_fn: the entry is for the key address. */
 static int cache_entry_eq(const void *key, const void *item)
 {
     return ((const cache_entry *)item)->addr == *(const uint64_t *)key;
 }
 
+/* The cached result for addr, or NULL. */
 static cache_entry *cache_find(uint64_t addr)
 {
     return htab_find(&cache, hash_mix(0, addr), cache_entry_eq, &addr);

@@ -68,6 +68,7 @@ char *xstrdup(const char *s)
     return d;
 }
 
+/* htab_xalloc's two halves: xcalloc (fatal on failure) and free. */
 static void *htab_xcalloc(size_t n, size_t sz, void *ctx)
 {
     (void)ctx;
