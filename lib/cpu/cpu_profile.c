@@ -328,8 +328,7 @@ EXPORT int cprof_cpu_start(const char *path, int hz)
         cprof_log("cprof_cpu_start: hz %d is not from %d to %d", hz, CPU_MIN_HZ, CPU_MAX_HZ);
         return -1;
     }
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     pthread_once(&file_once, file_setup);
     pthread_mutex_lock(&file.lock);
     int rc = -1;
@@ -347,14 +346,13 @@ EXPORT int cprof_cpu_start(const char *path, int hz)
         rc = 0;
     }
     pthread_mutex_unlock(&file.lock);
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
     return rc;
 }
 
 EXPORT int cprof_cpu_stop(void)
 {
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     pthread_mutex_lock(&file.lock);
     int rc = -1;
     if (file.running) {
@@ -377,7 +375,7 @@ EXPORT int cprof_cpu_stop(void)
         }
     }
     pthread_mutex_unlock(&file.lock);
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
     return rc;
 }
 

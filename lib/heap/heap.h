@@ -31,6 +31,12 @@ void heap_sampler_set_seed(uint64_t seed);
  * sampled (the HTTP listener and its workers). */
 void heap_thread_set_internal(int on);
 int heap_thread_is_internal(void);
+/* "This thread is the profiler's for a while": mark the calling thread
+ * internal and return what it was, to hand back to heap_internal_leave:
+ *     int prev = heap_internal_enter(); ... heap_internal_leave(prev);
+ * Pairs nest (an inner pair leaves the thread internal). */
+int heap_internal_enter(void);
+void heap_internal_leave(int prev);
 
 /* One bucket: allocations of one size class from one call stack. Counters
  * are raw sampled counts and bytes (in-use = sampled blocks not yet freed);

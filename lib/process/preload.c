@@ -134,7 +134,7 @@ static int start_with(const cprof_settings *s)
     started = 1;
     /* Our own set-up allocations (listener threads, buffers) are not the
      * program's: keep them out of its profile. */
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
     threads_capture_start();
@@ -149,7 +149,7 @@ static int start_with(const cprof_settings *s)
             keep_settings(s);
     }
     threads_mark_internal_creator(0);
-    heap_thread_set_internal(0);
+    heap_internal_leave(was_internal);
     pthread_mutex_unlock(&start_lock);
     return rc;
 }
@@ -170,9 +170,9 @@ EXPORT void cprof_stop(void)
 {
     pthread_mutex_lock(&start_lock);
     if (listener_running) {
-        heap_thread_set_internal(1);
+        int was_internal = heap_internal_enter();
         http_listener_stop();
-        heap_thread_set_internal(0);
+        heap_internal_leave(was_internal);
         listener_running = 0;
         bound_address[0] = 0;
     }

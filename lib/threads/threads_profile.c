@@ -27,17 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "pprof/pprof_encode.h"
 #include "pprof/profile.h"
 #include "pprof/symbolize.h"
 #include "unwind/unwind.h"
-
-static int64_t clock_ns(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- snapshot ------------------------------------------------------------- */
 
@@ -111,9 +105,9 @@ static void add_detail(thread_row *r, pid_t self)
         ticks_per_s = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
     r->cpu_ns = threads_cpu_ns(r->tid);
     if (r->has_birth && r->birth.start_ns > 0)
-        r->age_ns = clock_ns(CLOCK_MONOTONIC) - r->birth.start_ns;
+        r->age_ns = monotonic_ns() - r->birth.start_ns;
     else if (r->proc_ok)
-        r->age_ns = clock_ns(CLOCK_BOOTTIME) -
+        r->age_ns = clock_nanos(CLOCK_BOOTTIME) -
                     (int64_t)(r->proc.start_ticks * (1000000000ull / (uint64_t)ticks_per_s));
     if (r->age_ns < 0 && r->age_ns != -1)
         r->age_ns = 0;
