@@ -10,9 +10,17 @@
  *   threads_proc.c     /proc/self/task readers and their pure parsers
  *                      (state, name, times, wchan, syscall, signal masks),
  *                      and the "which system call is it blocked in" rules
- *   threads_profile.c  snapshot -> groups -> profile.proto or Go's text
- *                      (debug=1 groups, debug=2 one block per thread); the
- *                      "threads" and "goroutine" sources; the index summary
+ *   threads_snapshot.c one snapshot of every thread (capture + /proc +
+ *                      registry, per detail level) and its grouping by
+ *                      stack: what both encoders below are built on
+ *   threads_text.c     snapshot -> Go's text (debug=1 groups, debug=2 one
+ *                      block per thread)
+ *   threads_profile.c  snapshot -> groups -> profile.proto; the "threads"
+ *                      and "goroutine" sources (proto or text by debug);
+ *                      the index summary
+ *
+ * Dependencies run one way: capture, proc, hooks <- snapshot <- text,
+ * profile (profile calls text for debug > 0; text never calls profile).
  *
  * Profiler threads (the HTTP listener and the threads it creates) are listed
  * like any other thread and marked "cprof internal": hiding them would make
@@ -153,7 +161,7 @@ int64_t threads_cpu_ns(pid_t tid);
 /* Number of threads of the process ("Threads:" in /proc/self/status). */
 long threads_count(void);
 
-/* ---- the profile (threads_profile.c, threads_text.c) -------------------- */
+/* ---- the snapshot (threads_snapshot.c) ---------------------------------- */
 
 /* Everything known about one thread at dump time. */
 typedef struct thread_row {
@@ -199,6 +207,8 @@ thread_group *threads_group(const threads_snapshot *s, int by_labels, size_t *n_
 
 /* "no stack: signal blocked", ...; NULL when the row has a stack. */
 const char *threads_no_stack_reason(const thread_row *r);
+
+/* ---- the encoders (threads_text.c, threads_profile.c) ------------------- */
 
 /* Go's count-profile text (debug=1): "<name> profile: total N", groups,
  * then the memory map section google/pprof's legacy parser reads. */
