@@ -88,11 +88,16 @@ void heap_sampler_atfork_prepare(void);
 void heap_sampler_atfork_parent(void);
 void heap_sampler_atfork_child(void);
 
-/* The "heap" and "allocs" profile sources (heap_profile.c): the same data,
- * differing in default sample type (inuse_space vs alloc_space). */
+/* The views of the sampled heap one source serves (profile_request.variant):
+ * "heap" and "allocs" are the same data differing in default sample type
+ * (inuse_space vs alloc_space); "peak" is the copy at the high-water mark. */
+enum heap_view { HEAP_VIEW_INUSE, HEAP_VIEW_ALLOCS, HEAP_VIEW_PEAK };
+
+/* The "heap", "allocs" and "peak" profile sources (heap_profile.c). */
 long heap_profile_count(void);
-int heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+profile_status heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
 /* The same as the model, for a delta (profiles.h: build). */
-int heap_profile_build(const profile_request *req, struct profile **out, char *err, size_t err_len);
+profile_status heap_profile_build(const profile_request *req, struct profile **out, char *err,
+                                  size_t err_len);
 
 #endif

@@ -85,17 +85,6 @@ void fork_follow_init(const fork_follow_ops *o)
     ops = *o;
 }
 
-int fork_follow_mode_from_env(void)
-{
-    const char *v = getenv("CPROF_FOLLOW_FORK");
-    if (!v || !*v || strcmp(v, "auto") == 0)
-        return 1;
-    if (strcmp(v, "off") == 0)
-        return 0;
-    cprof_log("CPROF_FOLLOW_FORK=\"%.40s\" is not auto or off; using auto", v);
-    return 1;
-}
-
 int fork_follow_pending(void)
 {
     return duty_pending;

@@ -80,9 +80,12 @@ typedef struct thread_capture {
     uint64_t pcs[THREADS_MAX_FRAMES]; /* pcs[0] exact, the rest return addresses */
 } thread_capture;
 
-/* Install the dump signal handler (CPROF_SIGNAL, default SIGRTMIN+3). Never
- * takes a signal the program already handles. Idempotent. Returns the
- * signal number, or 0 when thread dumps are disabled (said on stderr). */
+/* The signal threads_capture_start will want (CPROF_SIGNAL, parsed by
+ * config.c); 0 = no thread dumps. Unset: SIGRTMIN+3. */
+void threads_capture_set_signal(int sig);
+/* Install the dump signal handler on the wanted signal. Never takes a
+ * signal the program already handles. Idempotent. Returns the signal
+ * number, or 0 when thread dumps are disabled (said on stderr). */
 int threads_capture_start(void);
 /* The signal in use, 0 when none. */
 int threads_capture_signal(void);
@@ -216,12 +219,16 @@ void threads_write_groups_text(const threads_snapshot *s, const char *name, buf 
 /* One block per thread (debug=2). */
 void threads_write_dump_text(const threads_snapshot *s, buf *out);
 
-/* The "threads" and "goroutine" sources (req->name picks the sample type
- * and the text header). */
-int threads_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+/* The names one source serves (profile_request.variant): the sample type
+ * and the text header. */
+enum threads_view { THREADS_VIEW_THREADS, THREADS_VIEW_GOROUTINE };
+
+/* The "threads" and "goroutine" sources. */
+profile_status threads_profile_write(const profile_request *req, buf *out, char *err,
+                                     size_t err_len);
 /* One snapshot as the model, for a delta (profiles.h: build). */
-int threads_profile_build(const profile_request *req, struct profile **out, char *err,
-                          size_t err_len);
+profile_status threads_profile_build(const profile_request *req, struct profile **out, char *err,
+                                     size_t err_len);
 /* "12 (+3 since last view)" for the index page; each call is one view. */
 void threads_index_summary(char *out, size_t len);
 

@@ -137,22 +137,23 @@ static profile *build_profile(const threads_snapshot *s, const char *type)
 
 static const char *sample_type(const profile_request *req)
 {
-    return strcmp(req->name, "goroutine") == 0 ? "goroutine" : "threads";
+    return req->variant == THREADS_VIEW_GOROUTINE ? "goroutine" : "threads";
 }
 
-static int snapshot_failed(char *err, size_t err_len)
+static profile_status snapshot_failed(char *err, size_t err_len)
 {
     snprintf(err, err_len, "could not list the threads (/proc/self/task) or out of memory");
-    return 500;
+    return PROFILE_FAILED;
 }
 
-static int out_of_memory(const profile_request *req, char *err, size_t err_len)
+static profile_status out_of_memory(const profile_request *req, char *err, size_t err_len)
 {
     snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
-    return 500;
+    return PROFILE_FAILED;
 }
 
-int threads_profile_build(const profile_request *req, profile **out, char *err, size_t err_len)
+profile_status threads_profile_build(const profile_request *req, profile **out, char *err,
+                                     size_t err_len)
 {
     threads_snapshot s;
     if (threads_snapshot_take(&s, 1) != 0)
@@ -164,20 +165,21 @@ int threads_profile_build(const profile_request *req, profile **out, char *err, 
         return out_of_memory(req, err, err_len);
     }
     *out = p;
-    return 0;
+    return PROFILE_OK;
 }
 
-int threads_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
+profile_status threads_profile_write(const profile_request *req, buf *out, char *err,
+                                     size_t err_len)
 {
     if (req->debug == 0) {
         profile *p = NULL;
-        int status = threads_profile_build(req, &p, err, err_len);
+        profile_status status = threads_profile_build(req, &p, err, err_len);
         if (status != 0)
             return status;
         if (pprof_encode(p, 1, out) != 0)
             out->oom = 1;
         profile_free(p);
-        return out->oom ? out_of_memory(req, err, err_len) : 0;
+        return out->oom ? out_of_memory(req, err, err_len) : PROFILE_OK;
     }
     threads_snapshot s;
     if (threads_snapshot_take(&s, req->debug >= 2 ? 2 : 0) != 0)
@@ -187,7 +189,7 @@ int threads_profile_write(const profile_request *req, buf *out, char *err, size_
     else
         threads_write_groups_text(&s, sample_type(req), out);
     threads_snapshot_free(&s);
-    return out->oom ? out_of_memory(req, err, err_len) : 0;
+    return out->oom ? out_of_memory(req, err, err_len) : PROFILE_OK;
 }
 
 static _Atomic long last_view_count = -1;
