@@ -5,9 +5,10 @@
  *                   and a filter probe, no lock)
  *   heap_sampler.c  Poisson sampling, the bucket table (stack+size ->
  *                   counters) and the live table (sampled pointer -> bucket)
+ *   heap_live.c     that live table and the lock-free filter free() reads
  *   heap_peak.c     the high-water mark of the sampled heap and its copy
  *   heap_profile.c  buckets -> profile model (unsampled, reference §2) and
- *                   Go's legacy debug=1 text; the heap/allocs sources
+ *                   Go's legacy debug=1 text; the heap/allocs/peak sources
  */
 #ifndef CPROF_HEAP_H
 #define CPROF_HEAP_H

@@ -11,6 +11,11 @@
  * collector and which encoder to call, and nothing of HTTP: it answers a
  * neutral profile_status that the router turns into a status code. Adding a
  * profile means adding one entry to the table in profiles.c.
+ *
+ * The pprof folder: the profile model (profile.c), this registry
+ * (profiles.c), delta profiles (profile_delta.c), the profile.proto
+ * encoder (pprof_encode.c), Go's legacy text helpers (text_format.c) and
+ * the in-process symbolizer (symbolize.c).
  */
 #ifndef CPROF_PROFILES_H
 #define CPROF_PROFILES_H
