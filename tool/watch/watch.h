@@ -19,7 +19,7 @@
 #include "fetch.h"
 #include "profile/htab.h"
 #include "profile/model.h"
-#include "report/report.h"
+#include "profile/strlist.h"
 #include "watch_trend.h"
 
 enum watch_kind { WATCH_THREADS, WATCH_HEAP };
