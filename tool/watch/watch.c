@@ -204,10 +204,7 @@ static const flag_table watch_flags = {
     .arg = add_source,
 };
 
-/* o from the defaults and argv. 0: run; 1: -help printed on stdout; -1:
- * err holds a one-line reason. The caller frees o's sources and headers
- * in every case. */
-static int parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
+int watch_parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
 {
     memset(o, 0, sizeof *o);
     o->interval = 5;
@@ -230,6 +227,14 @@ static int parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
      * long: a few intervals, at least 10 s (fetch adds 5 s of transfer). */
     o->fetch.timeout = o->interval * 3 > 10 ? (int)(o->interval * 3) : 10;
     return 0;
+}
+
+void watch_opts_free(watch_opts *o)
+{
+    strlist_free(&o->sources);
+    free(o->fetch.headers);
+    o->fetch.headers = NULL;
+    o->fetch.n_headers = 0;
 }
 
 /* ---- targets ------------------------------------------------------------------ */
@@ -519,12 +524,11 @@ int watch_main(int argc, char **argv)
 {
     watch_opts o;
     cp_err err;
-    int rc = parse_args(argc, argv, &o, &err);
+    int rc = watch_parse_args(argc, argv, &o, &err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "cprof: %s\n", err.msg);
-        strlist_free(&o.sources);
-        free(o.fetch.headers);
+        watch_opts_free(&o);
         return rc < 0 ? 2 : 0;
     }
     bool mixed;
@@ -577,7 +581,6 @@ int watch_main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         watch_target_free(&ws[i]);
     free(ws);
-    strlist_free(&o.sources);
-    free(o.fetch.headers);
+    watch_opts_free(&o);
     return rc;
 }
