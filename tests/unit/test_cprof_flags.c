@@ -26,6 +26,23 @@
 #define CLI(c, err, ...) cli_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), c, err)
 #define WATCH(o, err, ...) watch_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err)
 
+/* A command line that must fail, and its exact message. */
+typedef struct error_case {
+    const char *args[4]; /* after argv[0]; NULL-terminated when shorter */
+    const char *msg;
+} error_case;
+
+/* argv (at least 6 slots) = argv0 then k's words, NULL-terminated: argc. */
+static int case_argv(const char *argv0, const error_case *k, char **argv)
+{
+    int argc = 0;
+    argv[argc++] = (char *)argv0;
+    for (int i = 0; i < 4 && k->args[i]; i++)
+        argv[argc++] = (char *)k->args[i];
+    argv[argc] = NULL;
+    return argc;
+}
+
 /* ---- the parser on a table of its own ------------------------------------ */
 
 enum { T_BOOL, T_STR, T_INT, T_FLOAT };
@@ -116,27 +133,22 @@ static void test_errors(void **state)
     (void)state;
     seen r;
     cp_err err;
-    static const struct {
-        const char *args[3];
-        const char *msg;
-    } cases[] = {
-        {{"--nope", NULL}, "t: unknown option --nope (t -help)"},
-        {{"-nope=1", NULL}, "t: unknown option -nope=1 (t -help)"},
+    static const error_case cases[] = {
+        {{"--nope"}, "t: unknown option --nope (t -help)"},
+        {{"-nope=1"}, "t: unknown option -nope=1 (t -help)"},
         {{"---s", "v"}, "t: unknown option ---s (t -help)"},
-        {{"--s", NULL}, "t: option --s needs a value"},
-        {{"-b=yes", NULL}, "t: invalid boolean value \"yes\" for -b"},
+        {{"--s"}, "t: option --s needs a value"},
+        {{"-b=yes"}, "t: invalid boolean value \"yes\" for -b"},
         {{"-n", "7x"}, "t: invalid value \"7x\" for -n: want an integer"},
-        {{"--n=-2", NULL}, "t: invalid value \"-2\" for --n: want an integer"},
+        {{"--n=-2"}, "t: invalid value \"-2\" for --n: want an integer"},
         {{"-n", "1000000001"}, "t: invalid value \"1000000001\" for -n: want an integer"},
-        {{"-n=", NULL}, "t: invalid value \"\" for -n: want an integer"},
+        {{"-n="}, "t: invalid value \"\" for -n: want an integer"},
         {{"-x", "1.5.2"}, "t: invalid value \"1.5.2\" for -x: want a number"},
         {{"-s", "refuse"}, "refused"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *argv[5] = {"t", (char *)cases[i].args[0], (char *)cases[i].args[1], "-b", NULL};
-        int argc = cases[i].args[1] ? 4 : 2;
-        if (!cases[i].args[1])
-            argv[2] = NULL;
+        char *argv[6];
+        int argc = case_argv("t", &cases[i], argv);
         assert_int_equal(parse(&r, &err, argc, argv), -1);
         assert_string_equal(err.msg, cases[i].msg);
     }
@@ -225,10 +237,7 @@ static void test_cli_options(void **state)
 static void test_cli_errors(void **state)
 {
     (void)state;
-    static const struct {
-        const char *args[4];
-        const char *msg;
-    } cases[] = {
+    static const error_case cases[] = {
         {{"--bogus", "a"}, "unknown option --bogus (cprof -help lists them)"},
         {{"a", "-seconds"}, "option -seconds needs a value"},
         {{"-nodecount=x", "a"}, "invalid value \"x\" for -nodecount: want an integer"},
@@ -244,10 +253,8 @@ static void test_cli_errors(void **state)
         {{"-h", "--bogus"}, "unknown option --bogus (cprof -help lists them)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *argv[6] = {"cprof"};
-        int argc = 1;
-        for (int k = 0; k < 4 && cases[i].args[k]; k++)
-            argv[argc++] = (char *)cases[i].args[k];
+        char *argv[6];
+        int argc = case_argv("cprof", &cases[i], argv);
         cli c;
         cp_err err = {.msg = ""};
         assert_int_equal(cli_parse(argc, argv, &c, &err), CLI_ERROR);
@@ -309,10 +316,7 @@ static void test_watch_options(void **state)
 static void test_watch_errors(void **state)
 {
     (void)state;
-    static const struct {
-        const char *args[3];
-        const char *msg;
-    } cases[] = {
+    static const error_case cases[] = {
         {{"--interval", "5x", "u"}, "watch: bad interval \"5x\" (e.g. 500ms, 5s, 2m)"},
         {{"--interval=10ms", "u"}, "watch: bad interval \"10ms\" (e.g. 500ms, 5s, 2m)"},
         {{"--duration", "-3s", "u"}, "watch: bad duration \"-3s\" (e.g. 500ms, 5s, 2m)"},
@@ -325,10 +329,8 @@ static void test_watch_errors(void **state)
         {{"--interval", "1s"}, "watch: no URL or file to watch (cprof watch -help)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *argv[5] = {"watch"};
-        int argc = 1;
-        for (int k = 0; k < 3 && cases[i].args[k]; k++)
-            argv[argc++] = (char *)cases[i].args[k];
+        char *argv[6];
+        int argc = case_argv("watch", &cases[i], argv);
         watch_opts o;
         cp_err err = {.msg = ""};
         assert_int_equal(watch_parse_args(argc, argv, &o, &err), -1);
