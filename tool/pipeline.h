@@ -23,15 +23,16 @@
  * line printed. */
 cp_profile *pipeline_load(const cli *c, cp_err *err);
 
-/* Hands the ready report to the front end: 0, or -1 with err. The report
- * and its profile are valid only during the call. */
+/* Hands the ready report to the front end: 0, or -1 with err. r lives
+ * only during the call. */
 typedef int (*report_emit)(report *r, void *ctx, cp_err *err);
 
 /* The report c asks for, on p: the report's overrides (they change c),
  * -sample_index, the total, the filters and the granularity (they change p
  * in place: pass a copy to keep p), then emit(r, ctx). Returns emit's
  * result, or -1 with err when an option does not fit p (sample index,
- * regexp, filter). Nothing is printed; the caller reports err. */
+ * regexp, filter): the caller reports err. Only pprof's warnings reach
+ * stderr ("focus expression matched no samples"). */
 int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *err);
 
 /* report.Generate: r written to out in its format (r->o.format; proto is
