@@ -1,6 +1,6 @@
 /*
  * model.h — the tool's in-memory profile: profile.proto decoded, every id
- * resolved to a pointer and every string interned (see htab.h).
+ * resolved to a pointer and every string interned (see intern.h).
  *
  * Mirrors google/pprof's profile.Profile so its algorithms carry over line
  * for line: samples point at locations, locations at a mapping and at lines
