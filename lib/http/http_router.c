@@ -260,6 +260,11 @@ static void serve_index(http_response *resp)
                "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
                "dump</a></p>\n",
                threads);
+    char symbols[160];
+    symbolize_usage_summary(symbols, sizeof symbols);
+    buf_append_str(b, "<p>Symbol cache: ");
+    buf_append_html(b, symbols, (size_t)-1);
+    buf_append_str(b, " (CPROF_SYMBOL_CACHE_MB).</p>\n");
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");

@@ -15,6 +15,10 @@
 
 #define CPROF_MAX_TOKEN 512
 
+/* The symbolizer's index budget unless CPROF_SYMBOL_CACHE_MB says. */
+#define CPROF_DEFAULT_SYMBOL_CACHE_MB 64
+#define CPROF_MAX_SYMBOL_CACHE_MB (1 << 20)
+
 typedef struct cprof_settings {
     int64_t heap_rate;               /* 0 = heap profiling off */
     char http_addr[256];             /* "" = no listener */
@@ -23,10 +27,12 @@ typedef struct cprof_settings {
     int allow_insecure;
     char *tls_cert_pem; /* malloc'd PEM text, NULL = plain HTTP */
     char *tls_key_pem;
+    int64_t symbol_cache_mb; /* MiB the symbolizer's indexes may hold */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED, CPROF_TOKEN,
- * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY.
+ * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY,
+ * CPROF_SYMBOL_CACHE_MB.
  * A malformed value prints one line on stderr and disables what it
  * configures (never the host); access-control errors disable the listener
  * (it never starts less protected than asked). */

@@ -28,6 +28,7 @@
 #include "fork_follow.h"
 #include "heap/heap.h"
 #include "http/http.h"
+#include "pprof/symbolize.h"
 #include "threads/threads.h"
 
 #include <pthread.h>
@@ -137,6 +138,7 @@ static int start_with(const cprof_settings *s)
     heap_thread_set_internal(1);
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
+    symbolize_set_cache_budget((size_t)s->symbol_cache_mb << 20);
     threads_capture_start();
     cpu_start_from_env();
     int rc = 0;
