@@ -101,9 +101,17 @@ typedef struct u64_map {
     size_t cap, count;
 } u64_map;
 
+/* Every key bit reaches the low bits (murmur3's finalizer): function keys
+ * differ only in their high half, which a multiply-and-shift would leave
+ * out of the slot and pile into a few chains. */
 static size_t u64_slot(uint64_t key, size_t cap)
 {
-    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    key *= 0xc4ceb9fe1a85ec53ull;
+    key ^= key >> 33;
+    return (size_t)key & (cap - 1);
 }
 
 static uint32_t u64_map_get(const u64_map *m, uint64_t key)
