@@ -248,14 +248,15 @@ static int die_udata(Dwarf_Die *die, unsigned int at, Dwarf_Word *out)
     return dwarf_formudata(dwarf_attr(die, at, &attr), out) == 0 ? 0 : -1;
 }
 
-/* Where an inlined call happened, from the inlined_subroutine DIE. */
-static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, symbol_line *out)
+/* Where an inlined call happened, from the inlined_subroutine DIE; file
+ * numbers name files of the unit's line table. */
+static void call_site(Dwarf_Die *inlined, Dwarf *dbg, Dwarf_Die *cudie, symbol_line *out)
 {
     Dwarf_Word file = 0, line = 0;
     out->filename = NULL;
     out->line = 0;
-    if (files && die_udata(inlined, DW_AT_call_file, &file) == 0)
-        out->filename = intern(dwarf_filesrc(files, file, NULL, NULL));
+    if (die_udata(inlined, DW_AT_call_file, &file) == 0)
+        out->filename = intern(unit_file_name(dbg, cudie, file));
     if (die_udata(inlined, DW_AT_call_line, &line) == 0)
         out->line = (int)line;
 }
@@ -276,24 +277,26 @@ static int die_entry(Dwarf_Die *die, Dwarf_Addr bias, uint64_t *entry)
 /*
  * Fill info->lines from DWARF: function-like scopes from the innermost
  * outwards, ending at the real (out-of-line) function, from the unit's
- * scope index (physical nesting: the inlined call chain, not the lexical
- * nesting that abstract origins give). Returns the number of lines; *entry
- * gets the outermost function's start when known.
+ * index (physical nesting: the inlined call chain, not the lexical nesting
+ * that abstract origins give). *position gets the innermost file:line from
+ * the line table (filename NULL when unknown). Returns the number of
+ * lines; *entry gets the outermost function's start when known.
  */
-static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, uint64_t *entry)
+static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, uint64_t *entry,
+                           symbol_line *position)
 {
     Dwarf_Addr bias = 0;
     Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+    position->filename = NULL;
     if (!cudie)
         return 0;
     Dwarf *dbg = dwarf_cu_getdwarf(cudie->cu);
     Dwarf_Off scopes[MAX_SCOPES];
-    size_t n = unit_scopes_at(dbg, cudie, addr - bias, scopes, MAX_SCOPES);
+    const char *file;
+    size_t n = unit_scopes_at(dbg, cudie, addr - bias, scopes, MAX_SCOPES, &file, &position->line);
+    position->filename = intern(file);
     if (n > MAX_SCOPES)
         n = MAX_SCOPES;
-    Dwarf_Files *files = NULL;
-    if (n > 1 && dwarf_getsrcfiles(cudie, &files, NULL) != 0)
-        files = NULL;
 
     size_t count = 0;
     Dwarf_Die dies[2], *inner_call = NULL; /* the inlined_subroutine below this one */
@@ -311,7 +314,7 @@ static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, u
         symbol_line *line = &info->lines[count++];
         line->function = die_function_name(die);
         if (inner_call)
-            call_site(inner_call, files, line);
+            call_site(inner_call, dbg, cudie, line);
         if (!inlined) {
             die_entry(die, bias, entry);
             break;
@@ -319,20 +322,6 @@ static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, u
         inner_call = die;
     }
     return count;
-}
-
-/* The innermost file:line from the line table. */
-static void line_table_position(Dwfl_Module *mod, uint64_t addr, symbol_line *out)
-{
-    Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
-    if (!l)
-        return;
-    int lineno = 0;
-    const char *file = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL);
-    if (!file)
-        return;
-    out->filename = intern(file);
-    out->line = lineno;
 }
 
 /* The whole lookup, uncached. Returns 0 when a function was found. */
@@ -347,13 +336,17 @@ static int resolve(uint64_t addr, symbol_info *info)
     const char *sym_name = module_symbol_at(mod, addr, &sym_offset);
 
     uint64_t entry = 0;
-    info->n_lines = dwarf_frames(mod, addr, info, &entry);
+    symbol_line position;
+    info->n_lines = dwarf_frames(mod, addr, info, &entry, &position);
     if (info->n_lines == 0) {
         if (!sym_name)
             return -1;
         info->n_lines = 1;
     }
-    line_table_position(mod, addr, &info->lines[0]);
+    if (position.filename) {
+        info->lines[0].filename = position.filename;
+        info->lines[0].line = position.line;
+    }
 
     /* The symbol table names the real function when DWARF could not. */
     symbol_line *outer = &info->lines[info->n_lines - 1];

@@ -22,12 +22,15 @@
 
 #include <dwarf.h>
 #include <gelf.h>
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NO_NODE UINT32_MAX
-#define MODULE_KEY UINT64_MAX /* the key of a module's symbol table */
-#define MAX_DIE_DEPTH 128     /* guards the walk against cyclic imports */
+#define MODULE_KEY UINT64_MAX  /* the key of a module's symbol table */
+#define MAX_DIE_DEPTH 128      /* guards the walk against cyclic imports */
+#define TRIM_AFTER_ROWS 100000 /* line tables this big are worth a malloc_trim */
 
 /* One function scope: its DIE and the scope it is inlined into. */
 typedef struct unit_node {
@@ -35,11 +38,24 @@ typedef struct unit_node {
     uint32_t parent; /* NO_NODE for an out-of-line function */
 } unit_node;
 
+/* One row of the unit's line table, in libdw's order (by address). */
+typedef struct line_row {
+    uint64_t addr;
+    uint32_t line;
+    uint32_t file; /* END_SEQUENCE for the row ending a sequence */
+} line_row;
+
+#define END_SEQUENCE UINT32_MAX
+
 typedef struct unit_index {
     unit_node *nodes;
     uint64_t *seg_lo;   /* n_segs + 1: segment i is [seg_lo[i], seg_lo[i+1]) */
     uint32_t *seg_node; /* n_segs: innermost scope, NO_NODE in gaps */
     size_t n_nodes, n_segs;
+    line_row *rows; /* rows repeating the previous row's position left out */
+    size_t n_rows;
+    char **files; /* the line table's file names, full paths */
+    size_t n_files;
 } unit_index;
 
 typedef struct symtab_entry {
@@ -108,6 +124,10 @@ static void slot_free_contents(index_slot *s)
     free(s->unit.nodes);
     free(s->unit.seg_lo);
     free(s->unit.seg_node);
+    free(s->unit.rows);
+    for (size_t i = 0; i < s->unit.n_files; i++)
+        free(s->unit.files[i]);
+    free(s->unit.files);
     free(s->symtab.v);
 }
 
@@ -357,6 +377,90 @@ static int build_segments(unit_builder *b, unit_index *u)
     return 0;
 }
 
+/*
+ * Copy the unit's line table and file names into u. libdw keeps a line
+ * table it has read (about 80 bytes a row, a million rows for a 40,000
+ * function unit) until its Dwarf handle ends, so the table is read through
+ * a private handle on the same ELF, copied compactly (16 bytes a row,
+ * rows that only repeat the previous position left out) and the handle
+ * ended at once. Returns 0, or -1 (then u holds no line data).
+ */
+static int copy_line_table(Dwarf *dbg, Dwarf_Off cu_offset, unit_index *u)
+{
+    Elf *elf = dwarf_getelf(dbg);
+    Dwarf *own = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+    if (!own)
+        return -1;
+    int rc = -1;
+    Dwarf_Die cu;
+    Dwarf_Lines *lines;
+    Dwarf_Files *files;
+    size_t n_lines = 0, n_files = 0;
+    if (!dwarf_offdie(own, cu_offset, &cu) || dwarf_getsrclines(&cu, &lines, &n_lines) != 0 ||
+        dwarf_getsrcfiles(&cu, &files, &n_files) != 0)
+        goto out;
+    u->files = calloc(n_files ? n_files : 1, sizeof *u->files);
+    u->rows = malloc((n_lines ? n_lines : 1) * sizeof *u->rows);
+    if (!u->files || !u->rows)
+        goto out;
+    for (size_t i = 0; i < n_files; i++) {
+        const char *name = dwarf_filesrc(files, i, NULL, NULL);
+        if (name && !(u->files[i] = strdup(name)))
+            goto out;
+        u->n_files = i + 1;
+    }
+    size_t last_file = 0;
+    for (size_t i = 0; i < n_lines; i++) {
+        Dwarf_Line *l = dwarf_onesrcline(lines, i);
+        Dwarf_Addr addr;
+        int line = 0;
+        bool end = false;
+        if (!l || dwarf_lineaddr(l, &addr) != 0)
+            continue;
+        dwarf_lineno(l, &line);
+        dwarf_lineendsequence(l, &end);
+        line_row row = {addr, (uint32_t)line, END_SEQUENCE};
+        if (!end) {
+            const char *name = dwarf_linesrc(l, NULL, NULL);
+            /* the row's file index: the same string as files[k]; rows
+             * mostly stay in their predecessor's file */
+            row.file = 0;
+            if (last_file < n_files && dwarf_filesrc(files, last_file, NULL, NULL) == name)
+                row.file = (uint32_t)last_file;
+            else
+                for (size_t k = 0; k < n_files; k++)
+                    if (dwarf_filesrc(files, k, NULL, NULL) == name) {
+                        row.file = (uint32_t)(last_file = k);
+                        break;
+                    }
+        }
+        const line_row *prev = u->n_rows ? &u->rows[u->n_rows - 1] : NULL;
+        if (prev && prev->file != END_SEQUENCE && row.file == prev->file && row.line == prev->line)
+            continue;
+        u->rows[u->n_rows++] = row;
+    }
+    line_row *fitted = realloc(u->rows, (u->n_rows ? u->n_rows : 1) * sizeof *fitted);
+    if (fitted)
+        u->rows = fitted;
+    rc = 0;
+out:
+    dwarf_end(own);
+    /* What libdw freed went back to malloc's free lists; give a big table's
+     * pages back to the system, or the host keeps them as resident. */
+    if (n_lines >= TRIM_AFTER_ROWS)
+        malloc_trim(0);
+    if (rc != 0) {
+        for (size_t i = 0; i < u->n_files; i++)
+            free(u->files[i]);
+        free(u->files);
+        free(u->rows);
+        u->files = NULL;
+        u->rows = NULL;
+        u->n_files = u->n_rows = 0;
+    }
+    return rc;
+}
+
 /* Build the index of one unit into *slot. Returns 0, or -1 when out of
  * memory (nothing is then kept). */
 static int build_unit(Dwarf *dbg, Dwarf_Die *cudie, index_slot *slot)
@@ -381,27 +485,64 @@ static int build_unit(Dwarf *dbg, Dwarf_Die *cudie, index_slot *slot)
         if (fitted)
             u.nodes = fitted;
     }
+    copy_line_table(dbg, dwarf_dieoffset(cudie), &u); /* without it: no lines */
     memset(slot, 0, sizeof *slot);
     slot->owner = dbg;
     slot->key = dwarf_dieoffset(cudie);
     slot->unit = u;
     slot->bytes = sizeof *slot + u.n_nodes * sizeof *u.nodes +
-                  u.n_segs * (sizeof *u.seg_lo + sizeof *u.seg_node) + sizeof *u.seg_lo;
+                  u.n_segs * (sizeof *u.seg_lo + sizeof *u.seg_node) + sizeof *u.seg_lo +
+                  u.n_rows * sizeof *u.rows + u.n_files * sizeof *u.files;
+    for (size_t i = 0; i < u.n_files; i++)
+        slot->bytes += u.files[i] ? strlen(u.files[i]) + 1 : 0;
     return 0;
 }
 
 /* ---- unit index: lookup ------------------------------------------------- */
 
-size_t unit_scopes_at(Dwarf *dbg, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Off *out, size_t max)
+/* The line-table position of pc, as dwarf_getsrc_die finds it: the last
+ * row at or below pc, unless that row ends a sequence. */
+static void line_at(const unit_index *u, Dwarf_Addr pc, const char **file, int *line)
+{
+    *file = NULL;
+    *line = 0;
+    if (u->n_rows == 0)
+        return;
+    size_t lo = 0, hi = u->n_rows - 1;
+    while (lo < hi) {
+        size_t mid = hi - (hi - lo) / 2;
+        if (pc < u->rows[mid].addr)
+            hi = mid - 1;
+        else
+            lo = mid;
+    }
+    const line_row *row = &u->rows[lo];
+    if (row->file == END_SEQUENCE || row->addr > pc)
+        return;
+    *file = row->file < u->n_files ? u->files[row->file] : NULL;
+    *line = (int)row->line;
+}
+
+const char *unit_file_name(Dwarf *dbg, Dwarf_Die *cudie, uint64_t index)
+{
+    index_slot *slot = slot_find(dbg, dwarf_dieoffset(cudie));
+    return slot && index < slot->unit.n_files ? slot->unit.files[index] : NULL;
+}
+
+size_t unit_scopes_at(Dwarf *dbg, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Off *out, size_t max,
+                      const char **file, int *line)
 {
     uint64_t key = dwarf_dieoffset(cudie);
     index_slot *slot = slot_find(dbg, key);
+    *file = NULL;
+    *line = 0;
     if (!slot) {
         index_slot fresh;
         if (build_unit(dbg, cudie, &fresh) != 0 || !(slot = slot_insert(&fresh)))
             return 0;
     }
     const unit_index *u = &slot->unit;
+    line_at(u, pc, file, line);
     if (u->n_segs == 0 || pc < u->seg_lo[0] || pc >= u->seg_lo[u->n_segs])
         return 0;
     size_t seg = last_at_or_below(u->seg_lo, u->n_segs, pc);

@@ -20,9 +20,16 @@
  * outwards, ending with the out-of-line DW_TAG_subprogram (or entry point)
  * that contains them. The unit's index is built on first use. Writes at most
  * `max` offsets; returns how many scopes there are in all (may exceed max),
- * 0 when no function covers pc.
+ * 0 when no function covers pc. *file and *line get pc's position from the
+ * line table (NULL and 0 when unknown); the string is the index's, valid
+ * until the next call of unit_scopes_at or module_symbol_at.
  */
-size_t unit_scopes_at(Dwarf *dbg, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Off *out, size_t max);
+size_t unit_scopes_at(Dwarf *dbg, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Off *out, size_t max,
+                      const char **file, int *line);
+
+/* File `index` of the unit's line table (DW_AT_call_file numbers), when its
+ * index is built; NULL otherwise. Valid like unit_scopes_at's *file. */
+const char *unit_file_name(Dwarf *dbg, Dwarf_Die *cudie, uint64_t index);
 
 /*
  * The ELF symbol containing `addr` (a process address) in `mod`, like
