@@ -77,22 +77,6 @@ enum {
     FUNCTION_FILENAME = 4,
 };
 
-/* ---- growable arrays --------------------------------------------------- */
-
-/* Make room for one more element; 0 on success. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 64;
-    void *p = realloc(*v, c * elem);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
-}
-
 /* ---- uint64 -> uint32 map (open addressing, value 0 = empty slot) ------ */
 
 typedef struct u64_map {
@@ -217,7 +201,7 @@ static int64_t string_index(string_table *t, const char *s)
     for (; t->slots[i]; i = (i + 1) & (t->slot_cap - 1))
         if (strcmp(t->v[t->slots[i] - 1], s) == 0)
             return t->slots[i] - 1;
-    if (grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != 0)
+    if (array_grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != 0)
         return -1;
     t->v[t->n] = s;
     t->slots[i] = (uint32_t)++t->n;
@@ -291,8 +275,8 @@ static uint64_t function_id(encoder *e, const symbol_line *sl)
     uint32_t id = u64_map_get(&e->function_ids, key);
     if (id)
         return id;
-    if (grow((void **)&e->functions, &e->cap_functions, e->n_functions, sizeof *e->functions) !=
-            0 ||
+    if (array_grow((void **)&e->functions, &e->cap_functions, e->n_functions,
+                   sizeof *e->functions) != 0 ||
         u64_map_put(&e->function_ids, key, (uint32_t)e->n_functions + 1) != 0) {
         e->oom = 1;
         return 0;
@@ -325,7 +309,7 @@ static void add_location_lines(encoder *e, enc_location *loc, const symbol_info 
 {
     loc->first_line = e->n_lines;
     for (size_t i = 0; i < si->n_lines; i++) {
-        if (grow((void **)&e->lines, &e->cap_lines, e->n_lines, sizeof *e->lines) != 0) {
+        if (array_grow((void **)&e->lines, &e->cap_lines, e->n_lines, sizeof *e->lines) != 0) {
             e->oom = 1;
             return;
         }
@@ -344,8 +328,8 @@ static uint64_t location_id(encoder *e, uint64_t pc, int exact)
     uint32_t id = u64_map_get(&e->location_ids, addr);
     if (id)
         return id;
-    if (grow((void **)&e->locations, &e->cap_locations, e->n_locations, sizeof *e->locations) !=
-            0 ||
+    if (array_grow((void **)&e->locations, &e->cap_locations, e->n_locations,
+                   sizeof *e->locations) != 0 ||
         u64_map_put(&e->location_ids, addr, (uint32_t)e->n_locations + 1) != 0) {
         e->oom = 1;
         return 0;

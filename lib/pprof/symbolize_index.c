@@ -20,6 +20,8 @@
  */
 #include "symbolize_index.h"
 
+#include "common/buf.h"
+
 #include <dwarf.h>
 #include <gelf.h>
 #include <malloc.h>
@@ -200,22 +202,6 @@ void symbol_index_usage(size_t *bytes, size_t *units, size_t *modules, size_t *b
     *budget = budget_bytes;
 }
 
-/* ---- growable arrays ----------------------------------------------------- */
-
-/* Make room for one more element in *v (of *cap elements of `size`). */
-static int reserve_one(void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 256;
-    void *grown = realloc(*v, c * size);
-    if (!grown)
-        return -1;
-    *v = grown;
-    *cap = c;
-    return 0;
-}
-
 /* ---- unit index: build -------------------------------------------------- */
 
 typedef struct scope_range {
@@ -244,7 +230,7 @@ static uint32_t add_scope(unit_builder *b, Dwarf_Die *die, int inlined, uint32_t
         if (lo >= hi)
             continue;
         if (node == NO_NODE) {
-            if (reserve_one((void **)&b->nodes, b->n_nodes, &b->cap_nodes, sizeof *b->nodes) != 0 ||
+            if (array_grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes, sizeof *b->nodes) != 0 ||
                 b->n_nodes >= NO_NODE) {
                 b->failed = 1;
                 return NO_NODE;
@@ -252,7 +238,7 @@ static uint32_t add_scope(unit_builder *b, Dwarf_Die *die, int inlined, uint32_t
             node = (uint32_t)b->n_nodes++;
             b->nodes[node] = (unit_node){dwarf_dieoffset(die), inlined ? parent : NO_NODE};
         }
-        if (reserve_one((void **)&b->ranges, b->n_ranges, &b->cap_ranges, sizeof *b->ranges) != 0) {
+        if (array_grow((void **)&b->ranges, &b->cap_ranges, b->n_ranges, sizeof *b->ranges) != 0) {
             b->failed = 1;
             return node;
         }
@@ -598,7 +584,7 @@ static int build_symtab(Dwfl_Module *mod, index_slot *slot)
         if (!name || !*name || shndx == SHN_UNDEF ||
             (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE))
             continue;
-        if (reserve_one((void **)&t.v, t.n, &cap, sizeof *t.v) != 0) {
+        if (array_grow((void **)&t.v, &cap, t.n, sizeof *t.v) != 0) {
             free(t.v);
             return -1;
         }
