@@ -68,7 +68,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
-.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu
+.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu bench-symbolize
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 lib: $(BUILD)/libcprof.so
@@ -196,6 +196,11 @@ bench: deps
 bench-cpu: deps
 	@$(MAKE) --no-print-directory all
 	@bench/cpu.sh
+
+# /heap of a 40,000-function unit: host CPU, RSS, vs addr2line and llvm-symbolizer
+bench-symbolize: deps
+	@$(MAKE) --no-print-directory all
+	@bench/symbolize.sh
 
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:

@@ -35,22 +35,6 @@
 #include "common/proto_wire.h"
 #include "symbolize.h"
 
-/* ---- growable arrays --------------------------------------------------- */
-
-/* Make room for one more element; 0 on success. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 64;
-    void *p = realloc(*v, c * elem);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
-}
-
 /* ---- string table ------------------------------------------------------ */
 
 typedef struct string_table {
@@ -81,7 +65,7 @@ static int64_t string_index(string_table *t, const char *s)
     void **found = htab_find_slot(&t->index, h, string_eq, &k);
     if (found)
         return (int64_t)htab_item_index(*found);
-    if (grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != 0 ||
+    if (array_grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != 0 ||
         htab_insert(&t->index, h, htab_index_item(t->n)) != 0)
         return -1;
     t->v[t->n] = s;
@@ -171,8 +155,8 @@ static uint64_t function_id(encoder *e, const symbol_line *sl)
     void **found = htab_find_slot(&e->function_ids, h, function_eq, &k);
     if (found)
         return htab_item_index(*found) + 1;
-    if (grow((void **)&e->functions, &e->cap_functions, e->n_functions, sizeof *e->functions) !=
-            0 ||
+    if (array_grow((void **)&e->functions, &e->cap_functions, e->n_functions,
+                   sizeof *e->functions) != 0 ||
         htab_insert(&e->function_ids, h, htab_index_item(e->n_functions)) != 0) {
         e->oom = 1;
         return 0;
@@ -205,7 +189,7 @@ static void add_location_lines(encoder *e, enc_location *loc, const symbol_info 
 {
     loc->first_line = e->n_lines;
     for (size_t i = 0; i < si->n_lines; i++) {
-        if (grow((void **)&e->lines, &e->cap_lines, e->n_lines, sizeof *e->lines) != 0) {
+        if (array_grow((void **)&e->lines, &e->cap_lines, e->n_lines, sizeof *e->lines) != 0) {
             e->oom = 1;
             return;
         }
@@ -238,8 +222,8 @@ static uint64_t location_id(encoder *e, uint64_t pc, int exact)
     void **found = htab_find_slot(&e->location_ids, h, location_eq, &k);
     if (found)
         return htab_item_index(*found) + 1;
-    if (grow((void **)&e->locations, &e->cap_locations, e->n_locations, sizeof *e->locations) !=
-            0 ||
+    if (array_grow((void **)&e->locations, &e->cap_locations, e->n_locations,
+                   sizeof *e->locations) != 0 ||
         htab_insert(&e->location_ids, h, htab_index_item(e->n_locations)) != 0) {
         e->oom = 1;
         return 0;
