@@ -10,7 +10,7 @@ libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clan
 libevent-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
 libgoogle-perftools-dev linux-perf
-chromium xxd"
+chromium xxd nginx"
 
 missing=""
 for p in $PACKAGES; do

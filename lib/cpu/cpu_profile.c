@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "process/config.h"
+#include "process/own_threads.h"
 #include "cprof.h"
 #include "heap/heap.h"
 #include "http/http.h"
@@ -304,15 +305,9 @@ static void file_setup(void)
 static int start_drainer(void)
 {
     file.stop = file.drainer_done = 0;
-    sigset_t all, saved;
-    sigfillset(&all);
-    /* The drainer takes no signals of the program's (its own timer's
-     * SIGPROF aside: it is armed like any thread, and blocked here too). */
-    pthread_sigmask(SIG_SETMASK, &all, &saved);
-    threads_mark_internal_creator(1);
-    int rc = pthread_create(&file.drainer, NULL, drain_loop, NULL);
-    threads_mark_internal_creator(0);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    /* The drainer is the profiler's: none of the program's signals, no
+     * CPU timer of its own. */
+    int rc = own_thread_create(&file.drainer, NULL, drain_loop, NULL);
     return rc;
 }
 

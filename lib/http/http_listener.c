@@ -19,6 +19,8 @@
  *     (heap_thread_set_internal) so the server's allocations are not sampled,
  *     except while the application's thread is inside start/stop (tl_in_api):
  *     MHD may call the logger there, and that thread must stay sampled.
+ *   - MHD's threads are born with the program's signals blocked
+ *     (own_threads_enter around MHD_start_daemon).
  *   - g_listen_fd is cleared *before* MHD closes the socket, so a forked child
  *     never closes a descriptor number that was meanwhile reused.
  *   - start/stop are serialised by an atomic spin flag rather than a mutex, so
@@ -45,6 +47,7 @@
 
 #include "heap/heap.h"
 #include "http_auth.h"
+#include "process/own_threads.h"
 
 #define DEFAULT_PREFIX "/debug/pprof"
 #define MAX_PREFIX 128
@@ -671,10 +674,15 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
+    /* MHD's listener and connection threads are the profiler's: born with
+     * the program's signals blocked (they inherit this thread's mask). */
+    own_scope scope;
+    own_threads_enter(&scope);
     errno = 0;
     struct MHD_Daemon *d =
         (o->tls_cert_pem && (!g_tls_cert || !g_tls_key)) ? NULL : start_daemon(&la, &own);
     int saved_errno = errno;
+    own_threads_leave(&scope);
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
     if (!d) {

@@ -50,8 +50,9 @@ int threads_registry_lookup(pid_t tid, thread_birth_info *out);
 /* 1 when tid is known to be a profiler thread. */
 int threads_registry_is_internal(pid_t tid);
 /* Threads the calling thread creates from now on (and, transitively, the
- * threads those create) belong to the profiler while on != 0. */
-void threads_mark_internal_creator(int on);
+ * threads those create) belong to the profiler while on != 0. Returns the
+ * previous setting, for scopes that nest. */
+int threads_mark_internal_creator(int on);
 
 /* ---- the dump signal (threads_capture.c) -------------------------------- */
 

@@ -158,9 +158,11 @@ int threads_registry_is_internal(pid_t tid)
     return internal;
 }
 
-void threads_mark_internal_creator(int on)
+int threads_mark_internal_creator(int on)
 {
+    int was = tls_creating_internal;
     tls_creating_internal = on ? 1 : 0;
+    return was;
 }
 
 /* ---- thread exit and fork ----------------------------------------------- */
