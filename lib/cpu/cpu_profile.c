@@ -96,6 +96,14 @@ static profile *collection_end(collection *c)
                  blocked, cpu_session_signal());
         profile_add_comment(p, note);
     }
+    if (p) {
+        char own[200];
+        snprintf(own, sizeof own,
+                 "cprof: its own threads (HTTP server, encoders, symbolizer) used %.3f s of CPU "
+                 "during this profile, not sampled and not included",
+                 (double)cpu_session_own_cpu_ns() / 1e9);
+        profile_add_comment(p, own);
+    }
     cpu_stacks_free(c->acc);
     c->acc = NULL;
     return p;

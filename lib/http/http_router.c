@@ -260,6 +260,9 @@ static void serve_index(http_response *resp)
                "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
                "dump</a></p>\n",
                threads);
+    char own[96];
+    threads_internal_summary(own, sizeof own);
+    buf_printf(b, "<p>cprof's own threads: %s (not in the CPU profile).</p>\n", own);
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");

@@ -54,6 +54,14 @@ int threads_registry_is_internal(pid_t tid);
  * previous setting, for scopes that nest. */
 int threads_mark_internal_creator(int on);
 
+/* CPU time used by the profiler's own threads since the process started
+ * (or forked): the live ones' clocks plus what the ended ones used. The
+ * live count in *n_live when not NULL. Their CPU is not in the CPU
+ * profile (they get no timer); this is where it is reported. */
+int64_t threads_internal_cpu_ns(size_t *n_live);
+/* "3 threads, 0.412 s of CPU since start" for the index page. */
+void threads_internal_summary(char *out, size_t len);
+
 /* ---- the dump signal (threads_capture.c) -------------------------------- */
 
 enum thread_capture_status {
