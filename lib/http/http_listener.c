@@ -20,7 +20,9 @@
  *     except while the application's thread is inside start/stop (tl_in_api):
  *     MHD may call the logger there, and that thread must stay sampled.
  *   - MHD's threads are born with the program's signals blocked
- *     (own_threads_enter around MHD_start_daemon).
+ *     (own_threads_enter around MHD_start_daemon), and its descriptors (the
+ *     listening socket, its wake-up eventfd, each connection) are marked as
+ *     cprof's (own_fds.c): the program's close of one is a no-op.
  *   - g_listen_fd is cleared *before* MHD closes the socket, so a forked child
  *     never closes a descriptor number that was meanwhile reused.
  *   - start/stop are serialised by an atomic spin flag rather than a mutex, so
@@ -47,6 +49,7 @@
 
 #include "heap/heap.h"
 #include "http_auth.h"
+#include "process/own_fds.h"
 #include "process/own_threads.h"
 
 #define DEFAULT_PREFIX "/debug/pprof"
@@ -197,16 +200,21 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
 }
 
-/* Only here to mark MHD's accept thread (which announces new connections)
- * and connection threads early. */
+/* Here to mark MHD's accept thread (which announces new connections) and
+ * connection threads early, and each connection's socket as cprof's. */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)socket_context;
-    (void)toe;
     mark_internal();
+    /* The program cannot close a connection under us (own_fds.c). */
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci)
+            own_fd_add(ci->connect_fd);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -678,10 +686,18 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
      * the program's signals blocked (they inherit this thread's mask). */
     own_scope scope;
     own_threads_enter(&scope);
+    own_fds_snapshot *fds_before = own_fds_snapshot_take();
     errno = 0;
     struct MHD_Daemon *d =
         (o->tls_cert_pem && (!g_tls_cert || !g_tls_key)) ? NULL : start_daemon(&la, &own);
     int saved_errno = errno;
+    /* The server's descriptors stay ours whatever the program closes
+     * (own_fds.c): its listening socket, and its wake-up eventfd, the one
+     * eventfd that appeared while it started. */
+    if (d)
+        own_fds_adopt_new_eventfds(fds_before);
+    else
+        free(fds_before);
     own_threads_leave(&scope);
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
@@ -704,6 +720,8 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     uint16_t port = info ? info->port : 0;
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
     atomic_store(&g_listen_fd, info ? (int)info->listen_fd : -1);
+    if (info)
+        own_fd_add((int)info->listen_fd);
     g_daemon = d;
     format_bound(&la, port, bound, bound_len);
     lock_release();
@@ -733,7 +751,9 @@ void http_listener_forget_in_child(void)
      * and MHD_stop_daemon would try to join them. */
     int fd = atomic_exchange(&g_listen_fd, -1);
     if (fd >= 0)
-        close(fd);
+        own_fd_close(fd);
+    /* The parent's descriptors are not this process's to keep. */
+    own_fds_forget_all();
     g_daemon = NULL;
     atomic_store(&g_lock, 0);
 }

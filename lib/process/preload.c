@@ -28,6 +28,7 @@
 #include "fork_follow.h"
 #include "heap/heap.h"
 #include "http/http.h"
+#include "own_fds.h"
 #include "threads/threads.h"
 
 #include <pthread.h>
@@ -257,6 +258,7 @@ static int loaded_by_preload(void)
 __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
+    own_fds_init();
     fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     if (loaded_by_preload())

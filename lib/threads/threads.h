@@ -49,6 +49,8 @@ typedef struct thread_birth_info {
 int threads_registry_lookup(pid_t tid, thread_birth_info *out);
 /* 1 when tid is known to be a profiler thread. */
 int threads_registry_is_internal(pid_t tid);
+/* 1 when the calling thread is a profiler thread, or is creating them. */
+int threads_self_internal(void);
 /* Threads the calling thread creates from now on (and, transitively, the
  * threads those create) belong to the profiler while on != 0. Returns the
  * previous setting, for scopes that nest. */

@@ -162,6 +162,11 @@ int threads_registry_is_internal(pid_t tid)
     return internal;
 }
 
+int threads_self_internal(void)
+{
+    return tls_internal || tls_creating_internal;
+}
+
 int threads_mark_internal_creator(int on)
 {
     int was = tls_creating_internal;
