@@ -695,7 +695,7 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
      * (own_fds.c): its listening socket, and its wake-up eventfd, the one
      * eventfd that appeared while it started. */
     if (d)
-        own_fds_adopt_new_eventfds(fds_before);
+        own_fds_adopt_new(fds_before, "anon_inode:[eventfd]");
     else
         free(fds_before);
     own_threads_leave(&scope);
@@ -736,9 +736,14 @@ void http_listener_stop(void)
     atomic_store(&g_listen_fd, -1);
     http_auth_set_token(NULL);
     if (d) {
+        /* As cprof's: its closes of the server's descriptors are real
+         * (own_fds.c) whichever thread stops it. */
+        own_scope scope;
+        own_threads_enter(&scope);
         tl_in_api = 1;
         MHD_stop_daemon(d);
         tl_in_api = 0;
+        own_threads_leave(&scope);
     }
     tls_copies_free();
     lock_release();

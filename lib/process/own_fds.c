@@ -23,7 +23,13 @@
  *
  * Not covered: a raw syscall(SYS_close) or syscall(SYS_close_range), and
  * dup2/dup3 onto one of these numbers (a program that aims at a number it
- * never got from the system); libunwind's memory-check pipe is not marked.
+ * never got from the system).
+ *
+ * Besides the server's descriptors, libunwind's memory-check pipe is
+ * marked (own_fds_adopt_libunwind_pipe, from the constructor): when its
+ * unw_step falls back to guessing a frame it validates addresses by
+ * reading one byte from that pipe and writing one to it, which on a
+ * reused number would eat and inject bytes in the program's own files.
  */
 #include "own_fds.h"
 
@@ -164,7 +170,7 @@ EXPORT PROFILER_TEXT void closefrom(int lowfd)
     close_range((unsigned)lowfd, UINT_MAX, 0);
 }
 
-/* ---- finding libmicrohttpd's eventfd -------------------------------------- */
+/* ---- finding the descriptors libraries open for us -------------------------- */
 
 struct own_fds_snapshot {
     size_t n;
@@ -208,7 +214,7 @@ own_fds_snapshot *own_fds_snapshot_take(void)
     return s;
 }
 
-void own_fds_adopt_new_eventfds(own_fds_snapshot *before)
+void own_fds_adopt_new(own_fds_snapshot *before, const char *kind)
 {
     own_fds_snapshot *after = before ? own_fds_snapshot_take() : NULL;
     for (size_t i = 0; after && i < after->n; i++) {
@@ -221,9 +227,18 @@ void own_fds_adopt_new_eventfds(own_fds_snapshot *before)
         if (n <= 0)
             continue;
         target[n] = '\0';
-        if (strcmp(target, "anon_inode:[eventfd]") == 0)
+        if (strncmp(target, kind, strlen(kind)) == 0)
             own_fd_add(fd);
     }
     free(after);
     free(before);
+}
+
+void own_fds_adopt_libunwind_pipe(void)
+{
+    /* libunwind opens the pipe at its first local unwind. */
+    own_fds_snapshot *before = own_fds_snapshot_take();
+    uint64_t pcs[4];
+    unwind_capture(pcs, 4);
+    own_fds_adopt_new(before, "pipe:");
 }

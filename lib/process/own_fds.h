@@ -21,12 +21,18 @@ int own_fd_close(int fd);
  * this process's to keep; unmark them all. */
 void own_fds_forget_all(void);
 
-/* Mark the eventfds that appeared since `before` (a snapshot of open fds
- * from own_fds_snapshot, freed here): libmicrohttpd's wake-up descriptor,
- * which it does not expose. */
+/* The descriptors open now (NULL when /proc is missing or out of memory);
+ * own_fds_adopt_new frees it. */
 typedef struct own_fds_snapshot own_fds_snapshot;
 own_fds_snapshot *own_fds_snapshot_take(void);
-void own_fds_adopt_new_eventfds(own_fds_snapshot *before);
+/* Mark the descriptors opened since `before` whose /proc/self/fd link
+ * starts with kind ("anon_inode:[eventfd]": libmicrohttpd's wake-up
+ * descriptor, which it does not expose; "pipe:"), and free `before`. Only
+ * exact while no other thread opens descriptors meanwhile. */
+void own_fds_adopt_new(own_fds_snapshot *before, const char *kind);
+/* Mark libunwind's memory-check pipe, opened by a first unwind here (the
+ * library constructor, before the program has threads of its own). */
+void own_fds_adopt_libunwind_pipe(void);
 
 #define OWN_FDS_LIMIT 65536
 

@@ -259,6 +259,7 @@ __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
     own_fds_init();
+    own_fds_adopt_libunwind_pipe();
     fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     if (loaded_by_preload())
