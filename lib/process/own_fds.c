@@ -149,16 +149,19 @@ static int next_own(unsigned from)
 EXPORT PROFILER_TEXT int close_range(unsigned first, unsigned last, int flags)
 {
     /* CLOSE_RANGE_CLOEXEC only marks descriptors: harmless to ours. */
-    if (atomic_load(&own_count) == 0 || (flags & CLOSE_RANGE_CLOEXEC) || caller_is_cprof() ||
-        first > last)
+    if (atomic_load(&own_count) == 0 || (flags & CLOSE_RANGE_CLOEXEC) || first > last)
         return real_close_range(first, last, flags);
+    if (caller_is_cprof()) {
+        for (int own = next_own(first); own >= 0 && (unsigned)own <= last; own = next_own(own + 1u))
+            own_fd_forget(own);
+        return real_close_range(first, last, flags);
+    }
+    /* The program's: close the runs between our descriptors. */
     unsigned from = first;
     for (int own; from <= last && (own = next_own(from)) >= 0 && (unsigned)own <= last;) {
         if ((unsigned)own > from && real_close_range(from, (unsigned)own - 1, flags) != 0)
             return -1;
-        if ((unsigned)own == UINT_MAX)
-            return 0;
-        from = (unsigned)own + 1;
+        from = (unsigned)own + 1; /* own < OWN_FDS_LIMIT: no wrap */
     }
     return from <= last ? real_close_range(from, last, flags) : 0;
 }
