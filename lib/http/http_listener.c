@@ -19,6 +19,10 @@
  *     (heap_thread_set_internal) so the server's allocations are not sampled,
  *     except while the application's thread is inside start/stop (tl_in_api):
  *     MHD may call the logger there, and that thread must stay sampled.
+ *   - MHD's threads are born with the program's signals blocked
+ *     (own_threads_enter around MHD_start_daemon), and its descriptors (the
+ *     listening socket, its wake-up eventfd, each connection) are marked as
+ *     cprof's (own_fds.c): the program's close of one is a no-op.
  *   - g_listen_fd is cleared *before* MHD closes the socket, so a forked child
  *     never closes a descriptor number that was meanwhile reused.
  *   - start/stop are serialised by an atomic spin flag rather than a mutex, so
@@ -45,6 +49,8 @@
 
 #include "heap/heap.h"
 #include "http_auth.h"
+#include "process/own_fds.h"
+#include "process/own_threads.h"
 
 #define DEFAULT_PREFIX "/debug/pprof"
 #define MAX_PREFIX 128
@@ -194,16 +200,21 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
 }
 
-/* Only here to mark MHD's accept thread (which announces new connections)
- * and connection threads early. */
+/* Here to mark MHD's accept thread (which announces new connections) and
+ * connection threads early, and each connection's socket as cprof's. */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)socket_context;
-    (void)toe;
     mark_internal();
+    /* The program cannot close a connection under us (own_fds.c). */
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci)
+            own_fd_add(ci->connect_fd);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -671,10 +682,23 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
+    /* MHD's listener and connection threads are the profiler's: born with
+     * the program's signals blocked (they inherit this thread's mask). */
+    own_scope scope;
+    own_threads_enter(&scope);
+    own_fds_snapshot *fds_before = own_fds_snapshot_take();
     errno = 0;
     struct MHD_Daemon *d =
         (o->tls_cert_pem && (!g_tls_cert || !g_tls_key)) ? NULL : start_daemon(&la, &own);
     int saved_errno = errno;
+    /* The server's descriptors stay ours whatever the program closes
+     * (own_fds.c): its listening socket, and its wake-up eventfd, the one
+     * eventfd that appeared while it started. */
+    if (d)
+        own_fds_adopt_new(fds_before, "anon_inode:[eventfd]");
+    else
+        free(fds_before);
+    own_threads_leave(&scope);
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
     if (!d) {
@@ -696,6 +720,8 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     uint16_t port = info ? info->port : 0;
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
     atomic_store(&g_listen_fd, info ? (int)info->listen_fd : -1);
+    if (info)
+        own_fd_add((int)info->listen_fd);
     g_daemon = d;
     format_bound(&la, port, bound, bound_len);
     lock_release();
@@ -710,9 +736,14 @@ void http_listener_stop(void)
     atomic_store(&g_listen_fd, -1);
     http_auth_set_token(NULL);
     if (d) {
+        /* As cprof's: its closes of the server's descriptors are real
+         * (own_fds.c) whichever thread stops it. */
+        own_scope scope;
+        own_threads_enter(&scope);
         tl_in_api = 1;
         MHD_stop_daemon(d);
         tl_in_api = 0;
+        own_threads_leave(&scope);
     }
     tls_copies_free();
     lock_release();
@@ -725,7 +756,9 @@ void http_listener_forget_in_child(void)
      * and MHD_stop_daemon would try to join them. */
     int fd = atomic_exchange(&g_listen_fd, -1);
     if (fd >= 0)
-        close(fd);
+        own_fd_close(fd);
+    /* The parent's descriptors are not this process's to keep. */
+    own_fds_forget_all();
     g_daemon = NULL;
     atomic_store(&g_lock, 0);
 }

@@ -57,9 +57,20 @@ typedef struct thread_birth_info {
 int threads_registry_lookup(pid_t tid, thread_birth_info *out);
 /* 1 when tid is known to be a profiler thread. */
 int threads_registry_is_internal(pid_t tid);
+/* 1 when the calling thread is a profiler thread, or is creating them. */
+int threads_self_internal(void);
 /* Threads the calling thread creates from now on (and, transitively, the
- * threads those create) belong to the profiler while on != 0. */
-void threads_mark_internal_creator(int on);
+ * threads those create) belong to the profiler while on != 0. Returns the
+ * previous setting, for scopes that nest. */
+int threads_mark_internal_creator(int on);
+
+/* CPU time used by the profiler's own threads since the process started
+ * (or forked): the live ones' clocks plus what the ended ones used. The
+ * live count in *n_live when not NULL. Their CPU is not in the CPU
+ * profile (they get no timer); this is where it is reported. */
+int64_t threads_internal_cpu_ns(size_t *n_live);
+/* "3 threads, 0.412 s of CPU since start" for the index page. */
+void threads_internal_summary(char *out, size_t len);
 
 /* ---- the dump signal (threads_capture.c) -------------------------------- */
 
