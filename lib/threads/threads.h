@@ -134,6 +134,18 @@ const char *threads_syscall_from_wchan(const char *wchan);
  * NULL when the function is not a system call wrapper. */
 const char *threads_syscall_from_function(const char *function);
 
+/* What /proc/self/task/<tid>/syscall says: nr -1 when the thread is not in
+ * a system call (running, or blocked outside one). */
+typedef struct thread_syscall {
+    long nr;
+    uint64_t args[6];
+    uint64_t pc; /* the user PC it waits at; 0 when unknown */
+} thread_syscall;
+/* Parse a /proc/.../syscall text (pc is left 0). 0, or -1 when malformed. */
+int threads_parse_syscall_full(const char *text, thread_syscall *out);
+/* Read and parse it. 0, or -1 when the file is missing or malformed. */
+int threads_read_syscall_full(pid_t tid, thread_syscall *out);
+
 /* The thread ids of this process, ascending. Caller frees; NULL with *n = 0
  * when /proc is unavailable. */
 pid_t *threads_list(size_t *n);

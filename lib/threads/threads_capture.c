@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "process/config.h"
+#include "threads_blocking.h"
 #include "unwind/unwind.h"
 
 #define CHUNK_SLOTS 256
@@ -165,6 +166,7 @@ static void dump_handler(int sig, siginfo_t *si, void *ucv)
         si->si_pid == atomic_load_explicit(&dump_pid, memory_order_relaxed) &&
         token >> 56 == TOKEN_MAGIC) {
         uint32_t gen = (uint32_t)(token >> 24);
+        blocking_signal_handled(gen);
         dump_slot *slot = slot_at((uint32_t)(token & 0xffffff));
         uint64_t expect = state_word(gen, PHASE_WAITING);
         if (slot && atomic_compare_exchange_strong_explicit(
@@ -461,6 +463,22 @@ static void collect_slot(uint32_t idx, uint32_t gen, pid_t tid, int sig, thread_
         out->status = CAPTURE_TIMEOUT; /* slot stays WRITING; claim_slot skips it */
 }
 
+/* A thread in a call that a handler would cut short (and that no
+ * interposer recorded: a raw syscall(), a library's own system call) is
+ * not signalled: its stack is the one frame /proc gives. 1 when so. */
+static int in_interruptible_call(pid_t tid, thread_capture *out)
+{
+    thread_syscall sc;
+    if (threads_read_syscall_full(tid, &sc) != 0 || sc.nr < 0 || !blocking_syscall_interrupts(&sc))
+        return 0;
+    out->status = CAPTURE_OK;
+    out->in_syscall = 1;
+    out->syscall_nr = sc.nr;
+    out->pcs[0] = sc.pc;
+    out->n_pcs = sc.pc ? 1 : 0;
+    return 1;
+}
+
 static void remember_silent(const pid_t *tids, size_t n, const thread_capture *out)
 {
     n_suspects = 0;
@@ -479,10 +497,15 @@ static void capture_locked(const pid_t *tids, size_t n, thread_capture *out, uin
     uint32_t gen = ++generation ? generation : ++generation;
     int64_t deadline = monotonic_ns() + (int64_t)WAIT_MAX_MS * 1000000;
     atomic_store(&pending, (uint64_t)gen << 32);
+    blocking_dump_begin(gen);
+    pid_t self = gettid();
     for (size_t i = 0; i < n; i++) {
         slot_of[i] = UINT32_MAX;
         if (before)
             before(i, ctx);
+        if (blocking_dump_take(tids[i], &out[i]) ||
+            (tids[i] != self && in_interruptible_call(tids[i], &out[i])))
+            continue;
         if (is_suspect(tids[i]) && still_unanswered(tids[i], sig, &out[i].status))
             continue;
         int64_t idx = claim_slot(&next, capacity, gen);
@@ -501,6 +524,7 @@ static void capture_locked(const pid_t *tids, size_t n, thread_capture *out, uin
         if (slot_of[i] != UINT32_MAX)
             collect_slot(slot_of[i], gen, tids[i], sig, &out[i]);
     }
+    blocking_dump_end();
     remember_silent(tids, n, out);
 }
 
@@ -573,6 +597,8 @@ int threads_capture_start(void)
                   "SIGUSR1, SIGUSR2 or off); using %d",
                   env, want);
     }
+    if (want)
+        blocking_init();
     if (want && unwind_signal_init() != 0) {
         cprof_log("cannot load libgcc_s.so.1 (the unwinder); thread dumps disabled");
         want = 0;

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu.h"
+#include "threads_blocking.h"
 #include "unwind/unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -169,6 +170,7 @@ static void on_thread_exit(void *p)
 {
     birth *b = p;
     cpu_thread_exiting();
+    blocking_thread_exit();
     pthread_mutex_lock(&registry_lock);
     registry_unlink_locked(b);
     birth_release_locked(b);
