@@ -218,27 +218,24 @@ PROFILER_TEXT __attribute__((cold)) static void dump_wait(blocking_record *r)
     }
 }
 
-static inline blocking_record *blocking_enter(const blocking_site *site, void *ret, void *frame)
+/* Publish the call site and make the sequence number odd. */
+static inline void blocking_publish(blocking_record *r, const blocking_site *site, void *ret,
+                                    void *frame)
 {
-    blocking_record *r = tls_record;
-    if (UNLIKELY(!r) && !(r = record_register()))
-        return NULL;
     uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
     atomic_store_explicit(&r->site, site, memory_order_relaxed);
     atomic_store_explicit(&r->pc, (uint64_t)(uintptr_t)ret, memory_order_relaxed);
     atomic_store_explicit(&r->sp, (uint64_t)(uintptr_t)frame + 16, memory_order_relaxed);
     atomic_store_explicit(&r->fp, *(uint64_t *)frame, memory_order_relaxed);
     atomic_store_explicit(&r->seq, (seq + 1) | 1, memory_order_release);
-    /* The dump's membarrier orders the store above before this load. */
+    /* The dump's membarrier orders the store above before the caller's
+     * next load of dump_gen. */
     atomic_signal_fence(memory_order_seq_cst);
-    if (UNLIKELY(atomic_load_explicit(&dump_gen, memory_order_relaxed)))
-        dump_wait(r);
-    return r;
 }
 
 static inline void blocking_leave(blocking_record *r)
 {
-    if (LIKELY(r)) {
+    if (LIKELY(r != NULL)) {
         atomic_signal_fence(memory_order_seq_cst);
         uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
         atomic_store_explicit(&r->seq, (seq | 1) + 1, memory_order_release);
@@ -253,27 +250,50 @@ PROFILER_TEXT __attribute__((cold)) static void *resolve(blocking_site *site)
     return fn;
 }
 
-static inline void *real_of(blocking_site *site)
-{
-    void *fn = atomic_load_explicit(&site->real, memory_order_relaxed);
-    return LIKELY(fn != NULL) ? fn : resolve(site);
-}
-
-/* The body of every interposer: the frame is this function's own (the
- * builtins give it one), so its return address and CFA are the caller's. */
+/*
+ * Each interposer is two functions. The exported one is the fast path: the
+ * thread has a record, the real function is known, no dump runs; it holds
+ * nothing in callee-saved registers across the real call (the record is
+ * read again after it), so it costs the stores above and a frame. Anything
+ * else goes to slow_NAME by a tail call, with the caller's return address
+ * and frame still its own: the first call (dlsym, a record), and a call
+ * entered while a dump runs (dump_wait). The frame builtins give both
+ * functions a frame pointer, so the return address and the CFA read from
+ * it are the caller's.
+ */
 #define BLOCKING_CALL(type, fname, nr_, params, args)                                              \
     static blocking_site site_##fname = {#fname, nr_, NULL};                                       \
-    EXPORT PROFILER_TEXT type fname params                                                         \
+    PROFILER_TEXT __attribute__((cold)) static type slow_##fname params                            \
     {                                                                                              \
-        type(*real_) params = (type(*) params)real_of(&site_##fname);                              \
-        if (UNLIKELY(!real_)) {                                                                    \
+        type(*real_) params = (type(*) params)atomic_load(&site_##fname.real);                     \
+        if (!real_ && !(real_ = (type(*) params)resolve(&site_##fname))) {                         \
             errno = ENOSYS;                                                                        \
             return (type)-1;                                                                       \
         }                                                                                          \
-        blocking_record *r_ = blocking_enter(&site_##fname, __builtin_return_address(0),           \
-                                             __builtin_frame_address(0));                          \
+        blocking_record *r_ = tls_record ? tls_record : record_register();                         \
+        if (r_) {                                                                                  \
+            blocking_publish(r_, &site_##fname, __builtin_return_address(0),                       \
+                             __builtin_frame_address(0));                                          \
+            if (atomic_load_explicit(&dump_gen, memory_order_relaxed))                             \
+                dump_wait(r_);                                                                     \
+        }                                                                                          \
         type rc_ = real_ args;                                                                     \
         blocking_leave(r_);                                                                        \
+        return rc_;                                                                                \
+    }                                                                                              \
+    EXPORT PROFILER_TEXT type fname params                                                         \
+    {                                                                                              \
+        blocking_record *r_ = tls_record;                                                          \
+        type(*real_) params =                                                                      \
+            (type(*) params)atomic_load_explicit(&site_##fname.real, memory_order_relaxed);        \
+        if (UNLIKELY(!r_ || !real_))                                                               \
+            return slow_##fname args;                                                              \
+        blocking_publish(r_, &site_##fname, __builtin_return_address(0),                           \
+                         __builtin_frame_address(0));                                              \
+        if (UNLIKELY(atomic_load_explicit(&dump_gen, memory_order_relaxed)))                       \
+            return slow_##fname args;                                                              \
+        type rc_ = real_ args;                                                                     \
+        blocking_leave(tls_record);                                                                \
         return rc_;                                                                                \
     }
 
