@@ -361,6 +361,7 @@ typedef struct tid_record {
 static tid_record *by_tid;
 static size_t n_by_tid;
 static unsigned char copy_buf[COPY_BYTES];
+static pid_t dump_pid;
 
 /* The child has the forking thread only, and no dump running. */
 static void atfork_child(void)
@@ -413,6 +414,8 @@ void blocking_dump_begin(uint32_t gen)
     if (!remote_ok)
         return;
     atomic_store(&dump_gen, gen);
+    dump_pid = getpid();
+    unwind_remote_begin();
     /* A forked child's new address space must register again. */
     if (barrier_ok && membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
         (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0 ||
@@ -471,7 +474,7 @@ static size_t copy_stack(uint64_t sp)
         total += len;
     }
     struct iovec local = {copy_buf, total};
-    ssize_t got = process_vm_readv(getpid(), &local, 1, remote, n, 0);
+    ssize_t got = process_vm_readv(dump_pid, &local, 1, remote, n, 0);
     return got > 0 ? (size_t)got : 0;
 }
 

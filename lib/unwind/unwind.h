@@ -49,6 +49,9 @@ typedef struct unwind_regs {
 } unwind_regs;
 /* Set up the remote unwinder once, in ordinary context. 0, or -1. */
 int unwind_remote_init(void);
+/* Before a series of walks (a dump): notice objects loaded or unloaded and
+ * a fork since the last series. */
+void unwind_remote_begin(void);
 /*
  * Walk from regs over copy (copy_len bytes of the thread's stack from
  * copy_base up); reads outside the copy go through process_vm_readv, so a

@@ -4,124 +4,141 @@
  * dump's path for threads blocked in a call that a signal would cut short,
  * lib/threads/threads_blocking.c).
  *
- * libunwind's remote API, in-process: an address space whose accessors
- * serve the registers from the saved set (rip, rsp, rbp: the call site of
- * the blocking function), stack reads from the copy, and every other read
- * (unwind tables, a stack word beyond the copy) with process_vm_readv on
- * our own pid, which fails cleanly (EFAULT) where a direct load would
- * fault. Unwind tables are found with libunwind's own local find_proc_info
- * (dl_iterate_phdr; ordinary context: the dumping thread, never a signal
- * handler). Register-state caching is global to the address space (all
- * walks run under the dump lock) and flushed when a library was loaded or
- * unloaded since the last walk (the dl_iterate_phdr adds/subs counters).
+ * libdw's frame API (dwfl_attach_state with our own thread callbacks, the
+ * way a core file is unwound): the initial registers are the saved set
+ * (rip, rsp, rbp at the call site of the blocking function), stack reads
+ * come from the copy, and every other read is served in place when it
+ * falls in a readable PT_LOAD segment of a loaded object (unwind tables,
+ * code), else with process_vm_readv on our own pid, which fails cleanly
+ * (EFAULT) where a direct load would fault. libdw keeps each module's CFI
+ * (.eh_frame) once parsed, so a step is a lookup and the frame's CFI
+ * program, with no system call and no lock.
  *
- * Cost (bench/threads_dump, 1,000 threads each in sleep() under 6 frames,
- * this 2 vCPU VM): see lib/threads/threads_blocking.c's header.
+ * Measured against libunwind's remote API over the same copy (1,000
+ * threads in sleep(), bench/threads_dump -w sleep, this 2 vCPU VM where a
+ * system call costs 2-3 us): libunwind takes a lock behind two sigprocmask
+ * calls at each step for its register-state cache, and again in its
+ * mempool and around dl_iterate_phdr on each cache miss: 65-82 ms a dump
+ * with its global cache, 180 ms without. See BENCHMARKS.md for libdw.
+ *
+ * The module list is reported again (and the frame state attached again)
+ * when dl_iterate_phdr's adds/subs counters say an object came or went, or
+ * after a fork (unwind_remote_begin, once per dump). Ordinary context only;
+ * one caller at a time (the dump lock).
  */
 #include "unwind.h"
 
-#include <libunwind.h>
+#include <elfutils/libdwfl.h>
 #include <link.h>
-#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-typedef struct remote_arg {
+typedef struct remote_walk {
     const unwind_regs *regs;
     const unsigned char *copy;
     uint64_t copy_base, copy_len;
-    pid_t pid;
-} remote_arg;
+    uint64_t *pcs;
+    size_t max, n;
+} remote_walk;
 
-static unw_addr_space_t remote_as;
-static unw_accessors_t *local_acc;
+/* The readable PT_LOAD segments of the loaded objects, sorted. */
+typedef struct segment {
+    uint64_t start, end;
+} segment;
+#define MAX_SEGMENTS 4096
+#define WALK_TID 1 /* the one thread our callbacks know; its number is ours to choose */
+
+static Dwfl *dwfl;
+static int inited;
 static unsigned long long seen_adds = ~0ull, seen_subs = ~0ull;
+static pid_t self_pid;
+static segment segments[MAX_SEGMENTS];
+static size_t n_segments;
+static remote_walk *current; /* the walk in progress */
 
-/* Read 8 bytes of this process at addr without faulting. 0 or -1. */
-static int read_word(pid_t pid, uint64_t addr, uint64_t *out)
-{
-    struct iovec local = {out, sizeof *out};
-    struct iovec remote = {(void *)(uintptr_t)addr, sizeof *out};
-    return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)sizeof *out ? 0 : -1;
-}
+/* ---- memory ------------------------------------------------------------------ */
 
-static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *argp)
+static int in_segment(uint64_t addr)
 {
-    (void)as;
-    remote_arg *a = argp;
-    if (write)
-        return -UNW_EINVAL;
-    if (addr >= a->copy_base && addr - a->copy_base + sizeof *val <= a->copy_len) {
-        memcpy(val, a->copy + (addr - a->copy_base), sizeof *val);
-        return 0;
+    size_t lo = 0, hi = n_segments;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (addr < segments[mid].start)
+            hi = mid;
+        else if (addr >= segments[mid].end)
+            lo = mid + 1;
+        else
+            return addr + 8 <= segments[mid].end;
     }
-    uint64_t v;
-    if (read_word(a->pid, addr, &v) != 0)
-        return -UNW_EINVAL;
-    *val = v;
     return 0;
 }
 
-static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *argp)
+static bool memory_read(Dwfl *d, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
-    (void)as;
-    remote_arg *a = argp;
-    if (write)
-        return -UNW_EINVAL;
-    switch (reg) {
-    case UNW_REG_IP:
-        *val = a->regs->pc;
-        return 0;
-    case UNW_REG_SP:
-        *val = a->regs->sp;
-        return 0;
-    case UNW_X86_64_RBP:
-        *val = a->regs->fp;
-        return 0;
-    default:
-        *val = 0; /* not saved: a frame whose CFA needs it ends the walk */
-        return 0;
+    (void)d;
+    (void)arg;
+    remote_walk *w = current;
+    if (w && addr >= w->copy_base && addr - w->copy_base + sizeof *result <= w->copy_len) {
+        memcpy(result, w->copy + (addr - w->copy_base), sizeof *result);
+        return true;
     }
+    if (in_segment(addr)) {
+        memcpy(result, (const void *)(uintptr_t)addr, sizeof *result);
+        return true;
+    }
+    struct iovec local = {result, sizeof *result};
+    struct iovec remote = {(void *)(uintptr_t)addr, sizeof *result};
+    return process_vm_readv(self_pid, &local, 1, &remote, 1, 0) == (ssize_t)sizeof *result;
 }
 
-static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write,
-                        void *arg)
+/* ---- the one thread ------------------------------------------------------------ */
+
+static pid_t next_thread(Dwfl *d, void *arg, void **thread_arg)
 {
-    (void)as;
-    (void)reg;
-    (void)val;
-    (void)write;
+    (void)d;
     (void)arg;
-    return -UNW_EBADREG;
+    if (*thread_arg)
+        return 0;
+    *thread_arg = (void *)1;
+    return WALK_TID;
 }
 
-static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+static bool get_thread(Dwfl *d, pid_t tid, void *arg, void **thread_arg)
 {
-    (void)as;
-    (void)c;
+    (void)d;
     (void)arg;
-    return -UNW_EINVAL;
+    *thread_arg = (void *)1;
+    return tid == WALK_TID;
 }
 
-static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi, int need,
-                          void *arg)
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
-    return local_acc->find_proc_info(as, ip, pi, need, arg);
+    (void)thread_arg;
+    if (!current)
+        return false;
+    /* DWARF x86-64 numbering: 6 rbp, 7 rsp. */
+    Dwarf_Word regs[2] = {current->regs->fp, current->regs->sp};
+    if (!dwfl_thread_state_registers(thread, 6, 2, regs))
+        return false;
+    dwfl_thread_state_register_pc(thread, current->regs->pc);
+    return true;
 }
 
-static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
-{
-    local_acc->put_unwind_info(as, pi, arg);
-}
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+    .next_thread = next_thread,
+    .get_thread = get_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
+};
 
-static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
-{
-    (void)as;
-    (void)arg;
-    *addr = 0; /* no JIT registrations */
-    return -UNW_ENOINFO;
-}
+static const Dwfl_Callbacks dwfl_callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+/* ---- the module list ------------------------------------------------------------- */
 
 static int phdr_counters(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -132,27 +149,81 @@ static int phdr_counters(struct dl_phdr_info *info, size_t size, void *arg)
     return 1;
 }
 
+static int phdr_segments(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    (void)arg;
+    for (int i = 0; i < info->dlpi_phnum && n_segments < MAX_SEGMENTS; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_R)) {
+            uint64_t start = info->dlpi_addr + ph->p_vaddr;
+            segments[n_segments++] = (segment){start, start + ph->p_filesz};
+        }
+    }
+    return 0;
+}
+
+static int compare_segments(const void *a, const void *b)
+{
+    uint64_t x = ((const segment *)a)->start, y = ((const segment *)b)->start;
+    return (x > y) - (x < y);
+}
+
+/* A fresh Dwfl with this process's modules and our thread callbacks. */
+static void report_modules(void)
+{
+    if (dwfl)
+        dwfl_end(dwfl);
+    dwfl = dwfl_begin(&dwfl_callbacks);
+    if (!dwfl)
+        return;
+    dwfl_report_begin(dwfl);
+    int rc = dwfl_linux_proc_report(dwfl, self_pid);
+    if (dwfl_report_end(dwfl, NULL, NULL) != 0 || rc != 0 ||
+        !dwfl_attach_state(dwfl, NULL, self_pid, &thread_callbacks, NULL)) {
+        dwfl_end(dwfl);
+        dwfl = NULL;
+    }
+}
+
 int unwind_remote_init(void)
 {
-    if (remote_as)
-        return 0;
-    local_acc = unw_get_accessors(unw_local_addr_space);
-    if (!local_acc || !local_acc->find_proc_info || !local_acc->put_unwind_info)
-        return -1;
-    unw_accessors_t acc = {
-        .find_proc_info = find_proc_info,
-        .put_unwind_info = put_unwind_info,
-        .get_dyn_info_list_addr = get_dyn_info_list_addr,
-        .access_mem = access_mem,
-        .access_reg = access_reg,
-        .access_fpreg = access_fpreg,
-        .resume = resume,
-    };
-    remote_as = unw_create_addr_space(&acc, 0);
-    if (!remote_as)
-        return -1;
-    unw_set_caching_policy(remote_as, UNW_CACHE_GLOBAL);
-    return 0;
+    inited = 1;
+    unwind_remote_begin();
+    return dwfl ? 0 : -1;
+}
+
+void unwind_remote_begin(void)
+{
+    if (!inited)
+        return;
+    unsigned long long counters[2] = {0, 0};
+    dl_iterate_phdr(phdr_counters, counters);
+    pid_t pid = getpid();
+    if (dwfl && counters[0] == seen_adds && counters[1] == seen_subs && pid == self_pid)
+        return;
+    seen_adds = counters[0];
+    seen_subs = counters[1];
+    self_pid = pid;
+    n_segments = 0;
+    dl_iterate_phdr(phdr_segments, NULL);
+    qsort(segments, n_segments, sizeof *segments, compare_segments);
+    report_modules();
+}
+
+/* ---- the walk ------------------------------------------------------------------- */
+
+static int on_frame(Dwfl_Frame *frame, void *arg)
+{
+    remote_walk *w = arg;
+    Dwarf_Addr pc;
+    bool activation;
+    if (!dwfl_frame_pc(frame, &pc, &activation) || pc == 0)
+        return DWARF_CB_ABORT;
+    if (w->n == 0)
+        pc = w->regs->pc; /* the saved return address itself */
+    w->pcs[w->n++] = pc;
+    return w->n < w->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
 size_t unwind_remote(const unwind_regs *regs, const void *copy, uint64_t copy_base, size_t copy_len,
@@ -160,30 +231,13 @@ size_t unwind_remote(const unwind_regs *regs, const void *copy, uint64_t copy_ba
 {
     if (max == 0)
         return 0;
-    pcs[0] = regs->pc;
-    if (!remote_as)
-        return 1;
-    unsigned long long counters[2] = {0, 0};
-    dl_iterate_phdr(phdr_counters, counters);
-    if (counters[0] != seen_adds || counters[1] != seen_subs) {
-        unw_flush_cache(remote_as, 0, 0);
-        seen_adds = counters[0];
-        seen_subs = counters[1];
+    remote_walk w = {regs, copy, copy_base, copy_len, pcs, max, 0};
+    if (dwfl) {
+        current = &w;
+        dwfl_getthread_frames(dwfl, WALK_TID, on_frame, &w);
+        current = NULL;
     }
-    remote_arg arg = {regs, copy, copy_base, copy_len, getpid()};
-    unw_cursor_t cursor;
-    if (unw_init_remote(&cursor, remote_as, &arg) != 0)
-        return 1;
-    size_t n = 1;
-    uint64_t last_sp = regs->sp;
-    while (n < max && unw_step(&cursor) > 0) {
-        unw_word_t ip = 0, sp = 0;
-        unw_get_reg(&cursor, UNW_REG_IP, &ip);
-        unw_get_reg(&cursor, UNW_REG_SP, &sp);
-        if (ip == 0 || sp < last_sp) /* a stack grows down: anything else is garbage */
-            break;
-        last_sp = sp;
-        pcs[n++] = ip;
-    }
-    return n;
+    if (w.n == 0)
+        pcs[w.n++] = regs->pc;
+    return w.n;
 }
