@@ -4,6 +4,10 @@
  *
  *   threads_hooks.c    pthread_create interposition: a registry of thread
  *                      births (start time, creator stack, profiler-owned)
+ *   threads_blocking.c interposed blocking calls (sleep, poll, epoll_wait,
+ *                      semop, recv, sigtimedwait, ...) that save their call
+ *                      site, so a dump takes those threads' stacks without
+ *                      the signal that would cut their call short
  *   threads_capture.c  the dump signal: one thread-directed signal per
  *                      thread, each handler unwinds its own stack into
  *                      preallocated memory; the collector waits, bounded
