@@ -92,10 +92,11 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 #define CHUNK_RECORDS 256
-#define MAX_CHUNKS 1024  /* 262144 threads */
-#define COPY_BYTES 32768 /* stack copied per blocked thread; beyond: word reads */
-#define TAKE_TRIES 3     /* walks of a thread that keeps waking, before its signal */
-#define WAIT_SPIN 64     /* sched_yield rounds before sleeping between looks */
+#define MAX_CHUNKS 1024   /* 262144 threads */
+#define COPY_BYTES 32768  /* stack copied per blocked thread; beyond: word reads */
+#define TAKE_TRIES 3      /* walks of a thread that keeps waking, before its signal */
+#define WAIT_SPIN 64      /* sched_yield rounds before sleeping between looks */
+#define WAIT_SLEEPS 50000 /* then 200 us sleeps: 10 s, twice a dump's own limit */
 
 /* One interposed function: its name, the system call it makes, the real one. */
 typedef struct blocking_site {
@@ -120,6 +121,7 @@ static _Atomic uint32_t dump_gen;  /* non-zero while a dump runs */
 static int barrier_ok;             /* membarrier registered */
 static int remote_ok;              /* the remote unwinder is set up */
 static __thread blocking_record *tls_record __attribute__((tls_model("initial-exec")));
+static __thread int tls_dumping __attribute__((tls_model("initial-exec")));
 
 /* ---- records ---------------------------------------------------------------- */
 
@@ -203,8 +205,10 @@ void blocking_thread_exit(void)
  * one in before the call), or the dump is over. */
 PROFILER_TEXT __attribute__((cold)) static void dump_wait(blocking_record *r)
 {
+    if (tls_dumping) /* the dumping thread itself: nobody will signal it */
+        return;
     uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
-    for (unsigned i = 0;; i++) {
+    for (unsigned i = 0; i < WAIT_SPIN + WAIT_SLEEPS; i++) {
         uint32_t gen = atomic_load_explicit(&dump_gen, memory_order_acquire);
         if (!gen || atomic_load_explicit(&r->remote_seq, memory_order_acquire) == seq ||
             atomic_load_explicit(&r->handled_gen, memory_order_acquire) == gen)
@@ -413,6 +417,7 @@ void blocking_dump_begin(uint32_t gen)
 {
     if (!remote_ok)
         return;
+    tls_dumping = 1;
     atomic_store(&dump_gen, gen);
     dump_pid = getpid();
     unwind_remote_begin();
@@ -440,6 +445,7 @@ void blocking_dump_begin(uint32_t gen)
 
 void blocking_dump_end(void)
 {
+    tls_dumping = 0;
     atomic_store(&dump_gen, 0);
 }
 
