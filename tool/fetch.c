@@ -91,6 +91,17 @@ int read_file(const char *path, buf *out, cp_err *err)
 
 /* ---- HTTP --------------------------------------------------------------- */
 
+int fetch_add_header(fetch_opts *o, const char *header, cp_err *err)
+{
+    if (!strchr(header, ':')) {
+        cp_err_set(err, "header \"%s\" is not of the form 'Name: value'", header);
+        return -1;
+    }
+    o->headers = xrealloc(o->headers, o->n_headers + 1, sizeof(char *));
+    o->headers[o->n_headers++] = header;
+    return 0;
+}
+
 typedef struct reply {
     buf *body;
     int too_big;

@@ -20,6 +20,11 @@ typedef struct fetch_opts {
     bool quiet;  /* no "Fetching profile ..." lines (cprof watch) */
 } fetch_opts;
 
+/* -H/-header: appends "Name: value" to o->headers (the caller frees the
+ * array; the string stays the caller's). 0, or -1 with err when it has no
+ * colon. */
+int fetch_add_header(fetch_opts *o, const char *header, cp_err *err);
+
 /* A source that names a URL: http(s)://..., or host:port/path when no such
  * file exists (pprof accepts that form too). Returns the URL to use
  * (malloc'ed, with the scheme added) or NULL for a file. */

@@ -1,349 +1,36 @@
 /*
- * main.c — cprof: load sources, combine them like go tool pprof, run one
- * report.
+ * main.c — `cprof`: the command line and the dispatch to a front end.
  *
- * The pipeline is pprof's (driver.fetchProfiles + generateRawReport), in
- * the same order because each step changes what the next one sees:
- *   1. every source is read (file or URL; fetched ones are saved), parsed,
- *      units harmonized and merged (even a single profile: merging compacts);
- *   2. bases likewise, then marked (-diff_base), negated and merged in;
- *   3. drop_frames pruning;
- *   4. the report's overrides (list forces lines, peek/list/proto disable
- *      trimming, proto forces addresses);
- *   5. the total is computed, then -focus & co. filter, then the profile is
- *      aggregated to the granularity; then the report is printed.
- * Errors are one line on stderr ("cprof: ..."); the exit status is 1 for
- * failures and 2 for usage errors.
+ *   cprof watch ...            the leak finder (watch/watch.h)
+ *   cprof -http=ADDR SOURCE... the web UI (web/web.h)
+ *   cprof [REPORT] SOURCE...   one report on stdout or -output
+ *
+ * What happens between the options and the report is the driver's
+ * (pipeline.h), shared with the web UI. Errors are one line on stderr
+ * ("cprof: ..."); the exit status is 1 for failures and 2 for usage errors.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "fetch.h"
-#include "profile/filters.h"
-#include "profile/htab.h"
-#include "profile/model.h"
 #include "options.h"
 #include "pipeline.h"
-#include "report/report.h"
 #include "watch/watch.h"
 #include "web/web.h"
 
-/* The last error printed: the web UI shows why a refresh failed. */
-static cp_err last_error;
-
-static void error_line(const char *what, const cp_err *err)
+/* The report c asks for, written where it says: the exit status. */
+static int run_report(cli *c)
 {
-    if (what)
-        cp_err_set(&last_error, "%s: %s", what, err->msg);
-    else
-        cp_err_set(&last_error, "%s", err->msg);
-    fprintf(stderr, "cprof: %s\n", last_error.msg);
-}
-
-/* One source: its bytes (fetched or read), parsed; fetched ones saved. */
-static cp_profile *load_source(const char *source, const fetch_opts *fo, cp_err *err)
-{
-    buf data;
-    buf_init(&data);
-    char *url = source_url(source), *final_url = NULL;
-    int rc = url ? fetch_url(url, fo, &data, &final_url, err) : read_file(source, &data, err);
-    cp_profile *p = rc == 0 ? profile_parse(data.data, data.len, err) : NULL;
-    if (p && url) {
-        cp_err save_err;
-        if (save_fetched(&data, p, &save_err) != 0)
-            fprintf(stderr, "Could not save profile: %s\n", save_err.msg);
-    }
-    free(url);
-    free(final_url);
-    buf_free(&data);
-    return p;
-}
-
-static cp_profile *combine(cp_profile **ps, size_t n, cp_err *err)
-{
-    if (profile_scale_units(ps, n, err) != 0)
-        return NULL;
-    return profile_merge(ps, n, err);
-}
-
-/* Like pprof, a source that fails is reported and skipped; only when every
- * source fails is it an error (and the per-source lines say why). */
-static cp_profile *load_all(const strlist *sources, const fetch_opts *fo, const char *kind)
-{
-    cp_profile **ps = xcalloc(sources->n, sizeof *ps);
-    size_t ok = 0;
     cp_err err;
-    for (size_t i = 0; i < sources->n; i++) {
-        ps[ok] = load_source(sources->v[i], fo, &err);
-        if (ps[ok])
-            ok++;
-        else
-            error_line(sources->v[i], &err);
-    }
-    cp_profile *p = NULL;
-    if (ok > 0 && ok < sources->n)
-        fprintf(stderr, "Fetched %zu %s profiles out of %zu\n", ok, kind, sources->n);
-    if (ok > 0 && !(p = combine(ps, ok, &err)))
-        error_line(NULL, &err);
-    for (size_t i = 0; i < ok; i++)
-        profile_free(ps[i]);
-    free(ps);
-    return p;
-}
-
-static cp_profile *load_profiles(const cli *c)
-{
-    cp_profile *p = load_all(&c->sources, &c->fetch, "source");
-    if (!p || c->bases.n == 0)
-        return p;
-    cp_profile *base = load_all(&c->bases, &c->fetch, "base");
-    if (!base) {
-        profile_free(p);
-        return NULL;
-    }
-    if (c->diff_base)
-        profile_set_label(base, "pprof::base", "true");
-    profile_scale_all(base, -1);
-    cp_profile *both[2] = {p, base};
-    cp_err err;
-    cp_profile *merged = combine(both, 2, &err);
-    if (!merged)
-        error_line(NULL, &err);
-    profile_free(p);
-    profile_free(base);
-    return merged;
-}
-
-/* driver.applyCommandOverrides */
-static void command_overrides(cli *c)
-{
-    bool trim = true;
-    switch (c->format) {
-    case FMT_PEEK:
-        trim = false;
-        break;
-    case FMT_LIST:
-        trim = false;
-        c->granularity = "lines";
-        break;
-    case FMT_TOP:
-        if (c->nodecount == -1)
-            c->nodecount = 0;
-        break;
-    default:
-        if (c->nodecount == -1)
-            c->nodecount = 80;
-    }
-    if (c->format == FMT_PROTO || c->format == FMT_RAW) {
-        trim = false;
-        c->granularity = "addresses";
-        c->noinlines = false;
-    }
-    if (!trim)
-        c->nodecount = 0, c->nodefraction = 0, c->edgefraction = 0;
-}
-
-/* driver.aggregate */
-static void aggregate(cp_profile *p, const cli *c)
-{
-    bool inlines = !c->noinlines;
-    const char *g = c->granularity;
-    if (!strcmp(g, "addresses")) {
-        if (!inlines)
-            profile_aggregate(p, false, true, true, true, true);
-    } else if (!strcmp(g, "lines")) {
-        profile_aggregate(p, inlines, true, true, true, false);
-    } else if (!strcmp(g, "files")) {
-        profile_aggregate(p, inlines, false, true, false, false);
-    } else if (!strcmp(g, "filefunctions")) {
-        profile_aggregate(p, inlines, true, true, false, false);
-    } else {
-        profile_aggregate(p, inlines, true, false, false, false);
-    }
-}
-
-static void add_filter(strlist *l, const char *name, const char *value)
-{
-    if (value && *value)
-        strlist_pushf(l, "%s=%s", name, value);
-}
-
-/* driver.reportOptions */
-static int report_options(const cp_profile *p, const cli *c, report_opts *o, arena *mem,
-                          cp_err *err)
-{
-    memset(o, 0, sizeof *o);
-    int index = profile_sample_index(p, c->sample_index, err);
-    if (index < 0)
-        return -1;
-    o->format = c->format;
-    o->cum_sort = c->cum;
-    o->drop_negative = c->drop_negative;
-    o->compact_labels = c->compact_labels;
-    o->has_base = c->bases.n > 0;
-    o->node_count = c->nodecount;
-    o->node_fraction = c->nodefraction;
-    o->edge_fraction = c->edgefraction;
-    o->value_index = index;
-    o->sample_type = p->sample_types[index].type;
-    o->sample_unit = p->sample_types[index].unit;
-    o->output_unit = intern_cstr(c->unit);
-    o->source_path = c->source_path;
-    o->trim_path = c->trim_path;
-    add_filter(&o->active_filters, "focus", c->filters.focus);
-    add_filter(&o->active_filters, "ignore", c->filters.ignore);
-    add_filter(&o->active_filters, "hide", c->filters.hide);
-    add_filter(&o->active_filters, "show", c->filters.show);
-    add_filter(&o->active_filters, "show_from", c->filters.show_from);
-    add_filter(&o->active_filters, "tagfocus", c->filters.tagfocus);
-    add_filter(&o->active_filters, "tagignore", c->filters.tagignore);
-    add_filter(&o->active_filters, "tagshow", c->filters.tagshow);
-    add_filter(&o->active_filters, "taghide", c->filters.taghide);
-    profile_num_label_units(p, &o->label_units, mem);
-    return 0;
-}
-
-static int write_proto(cp_profile *p, FILE *out, cp_err *err)
-{
-    /* Compact: filters leave unreferenced locations behind. */
-    cp_profile *compact = profile_merge(&p, 1, err);
-    if (!compact)
-        return -1;
-    buf b;
-    buf_init(&b);
-    int rc = profile_encode(compact, 1, &b, err);
-    if (rc == 0 && fwrite(b.data, 1, b.len, out) != b.len) {
-        cp_err_set(err, "writing profile failed");
-        rc = -1;
-    }
-    buf_free(&b);
-    profile_free(compact);
-    return rc;
-}
-
-static int run_report(report *r, FILE *out, cp_err *err)
-{
-    switch (r->o.format) {
-    case FMT_TOP:
-        return report_top(r, out, err);
-    case FMT_TREE:
-    case FMT_PEEK:
-        return report_tree(r, out, err);
-    case FMT_TRACES:
-        return report_traces(r, out, err);
-    case FMT_TAGS:
-        return report_tags(r, out, err);
-    case FMT_LIST:
-        return report_list(r, out, err);
-    case FMT_COLLAPSED:
-        return report_collapsed(r, out, err);
-    case FMT_COMMENTS:
-        return report_comments(r, out, err);
-    case FMT_RAW:
-        return report_raw(r, out, err);
-    case FMT_SVG:
-        return report_flame(r, out, err);
-    case FMT_DOT:
-        return report_dot(r, out, err);
-    case FMT_CALLGRAPH_SVG:
-        return report_callgraph_svg(r, out, err);
-    case FMT_PROTO:
-        return write_proto(r->p, out, err);
-    default:
-        cp_err_set(err, "report not implemented");
-        return -1;
-    }
-}
-
-static FILE *open_output(const cli *c, cp_err *err)
-{
-    if (!c->output) {
-        if (c->format == FMT_PROTO && isatty(STDOUT_FILENO)) {
-            cp_err_set(err, "not writing a binary profile to a terminal: use -output FILE");
-            return NULL;
-        }
-        return stdout;
-    }
-    FILE *f = fopen(c->output, "wb");
-    if (!f) {
-        cp_err_set(err, "%s: cannot create: %m", c->output);
-        return NULL;
-    }
-    fprintf(stderr, "Generating report in %s\n", c->output);
-    return f;
-}
-
-cp_profile *pipeline_load(const cli *c, cp_err *err)
-{
-    cp_err prune_err;
-    last_error.msg[0] = 0;
-    cp_profile *p = load_profiles(c);
-    if (p && profile_remove_uninteresting(p, &prune_err) != 0) {
-        error_line(NULL, &prune_err);
-        profile_free(p);
-        p = NULL;
-    }
+    cp_profile *p = pipeline_load(c, &err);
     if (!p)
-        *err = last_error;
-    return p;
-}
-
-int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *err)
-{
-    arena mem;
-    arena_init(&mem);
-    report r;
-    report_opts o;
-    regex_t symbol;
-    int rc = -1;
-    command_overrides(c);
-    if (report_options(p, c, &o, &mem, err) != 0)
-        goto done;
-    if (c->symbol) {
-        if (regex_compile(&symbol, c->symbol, "argument", err) != 0)
-            goto done;
-        o.symbol = &symbol;
-        o.symbol_src = c->symbol;
+        return 1; /* pipeline_load printed why */
+    int rc = 0;
+    if (pipeline_report(p, c, pipeline_emit_output, c, &err) != 0) {
+        fprintf(stderr, "cprof: %s\n", err.msg);
+        rc = 1;
     }
-    report_init(&r, p, &o);
-    if (apply_filters(p, &c->filters, &o.label_units, err) != 0)
-        goto done;
-    aggregate(p, c);
-    rc = emit(&r, ctx, err);
-done:
-    if (o.symbol)
-        regfree(o.symbol);
-    strlist_free(&o.active_filters);
-    arena_free(&mem);
+    profile_free(p);
     return rc;
-}
-
-static int emit_to_output(report *r, void *ctx, cp_err *err)
-{
-    const cli *c = ctx;
-    FILE *out = open_output(c, err);
-    if (!out)
-        return -1;
-    int rc = run_report(r, out, err);
-    if (fflush(out) != 0 && rc == 0) {
-        cp_err_set(err, "writing output: %m");
-        rc = -1;
-    }
-    if (out != stdout)
-        fclose(out);
-    return rc;
-}
-
-static int generate(cp_profile *p, cli *c)
-{
-    cp_err err;
-    if (pipeline_report(p, c, emit_to_output, c, &err) != 0) {
-        error_line(NULL, &err);
-        return 1;
-    }
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -352,27 +39,17 @@ int main(int argc, char **argv)
         return watch_main(argc - 1, argv + 1);
     cli c;
     cp_err err;
+    int rc;
     switch (cli_parse(argc, argv, &c, &err)) {
     case CLI_EXIT_OK:
-        cli_free(&c);
-        return 0;
-    case CLI_ERROR:
-        error_line(NULL, &err);
-        cli_free(&c);
-        return 2;
-    case CLI_OK:
+        rc = 0;
         break;
-    }
-    if (c.http) {
-        int web_rc = web_serve(&c);
-        cli_free(&c);
-        return web_rc;
-    }
-    cp_profile *p = pipeline_load(&c, &err);
-    int rc = 1;
-    if (p) {
-        rc = generate(p, &c);
-        profile_free(p);
+    case CLI_ERROR:
+        fprintf(stderr, "cprof: %s\n", err.msg);
+        rc = 2;
+        break;
+    default:
+        rc = c.http ? web_serve(&c) : run_report(&c);
     }
     cli_free(&c);
     return rc;

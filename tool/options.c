@@ -1,8 +1,9 @@
 /*
  * options.c — command-line parsing (see options.h).
  *
- * Table-driven: every option has a kind (flag, string, integer, number,
- * repeatable string) and an id that says what it sets. Names and meanings
+ * Table-driven (flags.h, the parser every command shares): every option
+ * has a kind (flag, string, integer, number) and an id that says what it
+ * sets. Names and meanings
  * are go tool pprof's, so `-sample_index=alloc_space -focus=foo` works the
  * same in both tools; the report can also be chosen pprof-style with a flag
  * (-top, -peek=REGEX, -proto ...). Options and sources may be interleaved;
@@ -11,11 +12,10 @@
  */
 #include "options.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_FLAG, K_STRING, K_INT, K_FLOAT, K_LIST };
+#include "flags.h"
 
 enum id {
     O_HELP,
@@ -56,72 +56,66 @@ enum id {
     O_NO_BROWSER,
 };
 
-typedef struct spec {
-    const char *name;
-    enum kind kind;
-    enum id id;
-} spec;
-
-static const spec specs[] = {
-    {"h", K_FLAG, O_HELP},
-    {"help", K_FLAG, O_HELP},
-    {"version", K_FLAG, O_VERSION},
-    {"top", K_FLAG, O_REPORT},
-    {"text", K_FLAG, O_REPORT},
-    {"traces", K_FLAG, O_REPORT},
-    {"tree", K_FLAG, O_REPORT},
-    {"tags", K_FLAG, O_REPORT},
-    {"proto", K_FLAG, O_REPORT},
-    {"collapsed", K_FLAG, O_REPORT},
-    {"comments", K_FLAG, O_REPORT},
-    {"raw", K_FLAG, O_REPORT},
-    {"svg", K_FLAG, O_REPORT},
-    {"dot", K_FLAG, O_REPORT},
-    {"callgraph_svg", K_FLAG, O_REPORT},
-    {"peek", K_STRING, O_REPORT},
-    {"list", K_STRING, O_REPORT},
-    {"sample_index", K_STRING, O_SAMPLE_INDEX},
-    {"inuse_space", K_FLAG, O_SI_SHORTCUT},
-    {"inuse_objects", K_FLAG, O_SI_SHORTCUT},
-    {"alloc_space", K_FLAG, O_SI_SHORTCUT},
-    {"alloc_objects", K_FLAG, O_SI_SHORTCUT},
-    {"focus", K_STRING, O_FOCUS},
-    {"ignore", K_STRING, O_IGNORE},
-    {"hide", K_STRING, O_HIDE},
-    {"show", K_STRING, O_SHOW},
-    {"show_from", K_STRING, O_SHOW_FROM},
-    {"prune_from", K_STRING, O_PRUNE_FROM},
-    {"tagfocus", K_STRING, O_TAGFOCUS},
-    {"tagignore", K_STRING, O_TAGIGNORE},
-    {"tagshow", K_STRING, O_TAGSHOW},
-    {"taghide", K_STRING, O_TAGHIDE},
-    {"functions", K_FLAG, O_GRANULARITY},
-    {"filefunctions", K_FLAG, O_GRANULARITY},
-    {"files", K_FLAG, O_GRANULARITY},
-    {"lines", K_FLAG, O_GRANULARITY},
-    {"addresses", K_FLAG, O_GRANULARITY},
-    {"noinlines", K_FLAG, O_NOINLINES},
-    {"base", K_LIST, O_BASE},
-    {"diff_base", K_LIST, O_DIFF_BASE},
-    {"unit", K_STRING, O_UNIT},
-    {"output", K_STRING, O_OUTPUT},
-    {"o", K_STRING, O_OUTPUT},
-    {"cum", K_FLAG, O_CUM},
-    {"flat", K_FLAG, O_FLAT},
-    {"nodecount", K_INT, O_NODECOUNT},
-    {"nodefraction", K_FLOAT, O_NODEFRACTION},
-    {"edgefraction", K_FLOAT, O_EDGEFRACTION},
-    {"drop_negative", K_FLAG, O_DROP_NEGATIVE},
-    {"compact_labels", K_FLAG, O_COMPACT_LABELS},
-    {"seconds", K_INT, O_SECONDS},
-    {"timeout", K_INT, O_TIMEOUT},
-    {"token", K_STRING, O_TOKEN},
-    {"H", K_LIST, O_HEADER},
-    {"header", K_LIST, O_HEADER},
-    {"source_path", K_STRING, O_SOURCE_PATH},
-    {"trim_path", K_STRING, O_TRIM_PATH},
-    {"http", K_STRING, O_HTTP},
-    {"no_browser", K_FLAG, O_NO_BROWSER},
+static const flag_spec specs[] = {
+    {"h", FLAG_BOOL, O_HELP},
+    {"help", FLAG_BOOL, O_HELP},
+    {"version", FLAG_BOOL, O_VERSION},
+    {"top", FLAG_BOOL, O_REPORT},
+    {"text", FLAG_BOOL, O_REPORT},
+    {"traces", FLAG_BOOL, O_REPORT},
+    {"tree", FLAG_BOOL, O_REPORT},
+    {"tags", FLAG_BOOL, O_REPORT},
+    {"proto", FLAG_BOOL, O_REPORT},
+    {"collapsed", FLAG_BOOL, O_REPORT},
+    {"comments", FLAG_BOOL, O_REPORT},
+    {"raw", FLAG_BOOL, O_REPORT},
+    {"svg", FLAG_BOOL, O_REPORT},
+    {"dot", FLAG_BOOL, O_REPORT},
+    {"callgraph_svg", FLAG_BOOL, O_REPORT},
+    {"peek", FLAG_STRING, O_REPORT},
+    {"list", FLAG_STRING, O_REPORT},
+    {"sample_index", FLAG_STRING, O_SAMPLE_INDEX},
+    {"inuse_space", FLAG_BOOL, O_SI_SHORTCUT},
+    {"inuse_objects", FLAG_BOOL, O_SI_SHORTCUT},
+    {"alloc_space", FLAG_BOOL, O_SI_SHORTCUT},
+    {"alloc_objects", FLAG_BOOL, O_SI_SHORTCUT},
+    {"focus", FLAG_STRING, O_FOCUS},
+    {"ignore", FLAG_STRING, O_IGNORE},
+    {"hide", FLAG_STRING, O_HIDE},
+    {"show", FLAG_STRING, O_SHOW},
+    {"show_from", FLAG_STRING, O_SHOW_FROM},
+    {"prune_from", FLAG_STRING, O_PRUNE_FROM},
+    {"tagfocus", FLAG_STRING, O_TAGFOCUS},
+    {"tagignore", FLAG_STRING, O_TAGIGNORE},
+    {"tagshow", FLAG_STRING, O_TAGSHOW},
+    {"taghide", FLAG_STRING, O_TAGHIDE},
+    {"functions", FLAG_BOOL, O_GRANULARITY},
+    {"filefunctions", FLAG_BOOL, O_GRANULARITY},
+    {"files", FLAG_BOOL, O_GRANULARITY},
+    {"lines", FLAG_BOOL, O_GRANULARITY},
+    {"addresses", FLAG_BOOL, O_GRANULARITY},
+    {"noinlines", FLAG_BOOL, O_NOINLINES},
+    {"base", FLAG_STRING, O_BASE},
+    {"diff_base", FLAG_STRING, O_DIFF_BASE},
+    {"unit", FLAG_STRING, O_UNIT},
+    {"output", FLAG_STRING, O_OUTPUT},
+    {"o", FLAG_STRING, O_OUTPUT},
+    {"cum", FLAG_BOOL, O_CUM},
+    {"flat", FLAG_BOOL, O_FLAT},
+    {"nodecount", FLAG_INT, O_NODECOUNT},
+    {"nodefraction", FLAG_FLOAT, O_NODEFRACTION},
+    {"edgefraction", FLAG_FLOAT, O_EDGEFRACTION},
+    {"drop_negative", FLAG_BOOL, O_DROP_NEGATIVE},
+    {"compact_labels", FLAG_BOOL, O_COMPACT_LABELS},
+    {"seconds", FLAG_INT, O_SECONDS},
+    {"timeout", FLAG_INT, O_TIMEOUT},
+    {"token", FLAG_STRING, O_TOKEN},
+    {"H", FLAG_STRING, O_HEADER},
+    {"header", FLAG_STRING, O_HEADER},
+    {"source_path", FLAG_STRING, O_SOURCE_PATH},
+    {"trim_path", FLAG_STRING, O_TRIM_PATH},
+    {"http", FLAG_STRING, O_HTTP},
+    {"no_browser", FLAG_BOOL, O_NO_BROWSER},
 };
 
 static const struct {
@@ -196,27 +190,6 @@ void cli_usage(FILE *out)
           out);
 }
 
-static const spec *find_spec(const char *name, size_t len)
-{
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        if (strlen(specs[i].name) == len && !strncmp(specs[i].name, name, len))
-            return &specs[i];
-    return NULL;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-    if (!v || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") ||
-        !strcmp(v, "TRUE") || !strcmp(v, "True"))
-        *out = true;
-    else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "f") || !strcmp(v, "F") ||
-             !strcmp(v, "FALSE") || !strcmp(v, "False"))
-        *out = false;
-    else
-        return -1;
-    return 0;
-}
-
 static int set_report(cli *c, const char *name, const char *regex, bool *report_set, cp_err *err)
 {
     for (size_t i = 0; i < N_REPORTS; i++) {
@@ -235,32 +208,37 @@ static int set_report(cli *c, const char *name, const char *regex, bool *report_
     return -1;
 }
 
+/* The command line being parsed (flags_parse's ctx). */
 typedef struct parse_state {
-    bool report_set;
+    cli *c;
+    bool report_set, seen_positional;
     const char *granularity_opt;
     const char *shortcut;
     bool help, version, base, diff_base;
 } parse_state;
 
-static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool flag, cp_err *err)
+/* flag_table.set: one option into st->c. 0, or -1 with err. */
+static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err *err)
 {
-    char *end;
-    switch (s->id) {
+    parse_state *st = ctx;
+    cli *c = st->c;
+    const char *value = v->str;
+    switch ((enum id)s->id) {
     case O_HELP:
-        st->help = flag;
+        st->help = v->on;
         return 0;
     case O_VERSION:
-        st->version = flag;
+        st->version = v->on;
         return 0;
     case O_REPORT:
-        if (s->kind == K_FLAG && !flag)
+        if (!v->on)
             return 0;
         return set_report(c, s->name, value, &st->report_set, err);
     case O_SAMPLE_INDEX:
         c->sample_index = value;
         return 0;
     case O_SI_SHORTCUT:
-        if (!flag)
+        if (!v->on)
             return 0;
         if (st->shortcut)
             fprintf(stderr, "Multiple value selections, ignoring -%s\n", s->name);
@@ -298,7 +276,7 @@ static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool
         c->filters.taghide = value;
         return 0;
     case O_GRANULARITY:
-        if (!flag)
+        if (!v->on)
             return 0;
         if (st->granularity_opt && strcmp(st->granularity_opt, s->name) != 0) {
             cp_err_set(err, "conflicting options set: [%s %s]", st->granularity_opt, s->name);
@@ -307,7 +285,7 @@ static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool
         st->granularity_opt = c->granularity = s->name;
         return 0;
     case O_NOINLINES:
-        c->noinlines = flag;
+        c->noinlines = v->on;
         return 0;
     case O_BASE:
     case O_DIFF_BASE:
@@ -327,52 +305,37 @@ static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool
         c->output = value;
         return 0;
     case O_CUM:
-        c->cum = flag;
+        c->cum = v->on;
         return 0;
     case O_FLAT:
-        c->cum = !flag;
+        c->cum = !v->on;
         return 0;
     case O_DROP_NEGATIVE:
-        c->drop_negative = flag;
+        c->drop_negative = v->on;
         return 0;
     case O_COMPACT_LABELS:
-        c->compact_labels = flag;
+        c->compact_labels = v->on;
         return 0;
     case O_NODECOUNT:
+        c->nodecount = (int)v->num;
+        return 0;
     case O_SECONDS:
-    case O_TIMEOUT: {
-        errno = 0;
-        long v = strtol(value, &end, 10);
-        if (errno || *end || end == value || v < -1 || v > 1000000000) {
-            cp_err_set(err, "invalid value \"%s\" for -%s: want an integer", value, s->name);
-            return -1;
-        }
-        *(s->id == O_NODECOUNT ? &c->nodecount
-          : s->id == O_SECONDS ? &c->fetch.seconds
-                               : &c->fetch.timeout) = (int)v;
+        c->fetch.seconds = (int)v->num;
         return 0;
-    }
+    case O_TIMEOUT:
+        c->fetch.timeout = (int)v->num;
+        return 0;
     case O_NODEFRACTION:
-    case O_EDGEFRACTION: {
-        double v = strtod(value, &end);
-        if (*end || end == value) {
-            cp_err_set(err, "invalid value \"%s\" for -%s: want a number", value, s->name);
-            return -1;
-        }
-        *(s->id == O_NODEFRACTION ? &c->nodefraction : &c->edgefraction) = v;
+        c->nodefraction = v->real;
         return 0;
-    }
+    case O_EDGEFRACTION:
+        c->edgefraction = v->real;
+        return 0;
     case O_TOKEN:
         c->fetch.token = value;
         return 0;
     case O_HEADER:
-        if (!strchr(value, ':')) {
-            cp_err_set(err, "header \"%s\" is not of the form 'Name: value'", value);
-            return -1;
-        }
-        c->fetch.headers = xrealloc(c->fetch.headers, c->fetch.n_headers + 1, sizeof(char *));
-        c->fetch.headers[c->fetch.n_headers++] = value;
-        return 0;
+        return fetch_add_header(&c->fetch, value, err);
     case O_SOURCE_PATH:
         c->source_path = value;
         return 0;
@@ -386,36 +349,6 @@ static int apply(cli *c, parse_state *st, const spec *s, const char *value, bool
         return 0;
     }
     return 0;
-}
-
-/* One "-name[=value]" argument (value possibly in the next argument). */
-static int parse_option(cli *c, parse_state *st, int argc, char **argv, int *i, cp_err *err)
-{
-    const char *arg = argv[*i] + 1 + (argv[*i][1] == '-');
-    const char *eq = strchr(arg, '=');
-    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-    const spec *s = find_spec(arg, len);
-    if (!s) {
-        cp_err_set(err, "unknown option %s (cprof -help lists them)", argv[*i]);
-        return -1;
-    }
-    if (s->kind == K_FLAG) {
-        bool flag;
-        if (parse_bool(eq ? eq + 1 : NULL, &flag) != 0) {
-            cp_err_set(err, "invalid boolean value \"%s\" for -%s", eq + 1, s->name);
-            return -1;
-        }
-        return apply(c, st, s, NULL, flag, err);
-    }
-    const char *value = eq ? eq + 1 : NULL;
-    if (!value) {
-        if (*i + 1 >= argc) {
-            cp_err_set(err, "option -%s needs a value", s->name);
-            return -1;
-        }
-        value = argv[++*i];
-    }
-    return apply(c, st, s, value, true, err);
 }
 
 static void cli_defaults(cli *c)
@@ -440,39 +373,46 @@ static bool is_report_name(const char *s)
     return false;
 }
 
+/* flag_table.arg: the first argument names the report when it can (a
+ * file called "top" is then "./top"; peek and list take the next one as
+ * their regexp); the rest are sources. 0, or -1 with err. */
+static int set_argument(void *ctx, int argc, char **argv, int *i, bool after_dashes, cp_err *err)
+{
+    parse_state *st = ctx;
+    const char *a = argv[*i];
+    bool report_word =
+        !st->seen_positional && !after_dashes && !st->report_set && is_report_name(a);
+    st->seen_positional = true;
+    if (!report_word) {
+        strlist_push(&st->c->sources, a);
+        return 0;
+    }
+    set_report(st->c, a, NULL, &st->report_set, err);
+    if (st->c->format == FMT_PEEK || st->c->format == FMT_LIST) {
+        if (*i + 1 >= argc) {
+            cp_err_set(err, "%s needs a regular expression", a);
+            return -1;
+        }
+        st->c->symbol = argv[++*i];
+    }
+    return 0;
+}
+
+static const flag_table cli_flags = {
+    .prefix = "",
+    .hint = "cprof -help lists them",
+    .specs = specs,
+    .n_specs = sizeof specs / sizeof specs[0],
+    .set = set_option,
+    .arg = set_argument,
+};
+
 enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err)
 {
-    parse_state st = {0};
-    bool options_done = false, seen_positional = false;
+    parse_state st = {.c = c};
     cli_defaults(c);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && !strcmp(a, "--")) {
-            options_done = true;
-            continue;
-        }
-        if (!options_done && a[0] == '-' && a[1]) {
-            if (parse_option(c, &st, argc, argv, &i, err) != 0)
-                return CLI_ERROR;
-            continue;
-        }
-        /* The first positional argument names the report when it can
-         * (a file called "top" is then "./top"); the rest are sources. */
-        bool report_word = !seen_positional && !options_done && !st.report_set && is_report_name(a);
-        seen_positional = true;
-        if (!report_word) {
-            strlist_push(&c->sources, a);
-            continue;
-        }
-        set_report(c, a, NULL, &st.report_set, err);
-        if (c->format == FMT_PEEK || c->format == FMT_LIST) {
-            if (i + 1 >= argc) {
-                cp_err_set(err, "%s needs a regular expression", a);
-                return CLI_ERROR;
-            }
-            c->symbol = argv[++i];
-        }
-    }
+    if (flags_parse(&cli_flags, argc, argv, &st, err) != 0)
+        return CLI_ERROR;
     if (st.help) {
         cli_usage(stdout);
         return CLI_EXIT_OK;

@@ -7,6 +7,7 @@
 #define CPROF_TOOL_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "fetch.h"
 #include "profile/filters.h"
@@ -32,8 +33,14 @@ typedef struct cli {
 
 enum cli_result { CLI_OK, CLI_EXIT_OK, CLI_ERROR };
 
+/* Parse argv into c (from the defaults; with flags.h, as every command
+ * does). CLI_OK: run what c says; CLI_EXIT_OK: -help or -version was
+ * printed on stdout; CLI_ERROR: err holds a one-line reason. c's strings
+ * point into argv; cli_free releases the rest, whatever the result. */
 enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err);
+/* Frees what cli_parse allocated (sources, bases, headers). */
 void cli_free(cli *c);
+/* The -help text. */
 void cli_usage(FILE *out);
 
 #endif

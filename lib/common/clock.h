@@ -10,10 +10,13 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The clock's reading in ns; -1 when it cannot be read (only a clock that
+ * can vanish fails: the CPU clock of a thread that has exited). */
 static inline int64_t clock_nanos(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(clock, &ts);
+    if (clock_gettime(clock, &ts) != 0)
+        return -1;
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 

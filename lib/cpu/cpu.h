@@ -7,8 +7,13 @@
  *                  profile model built from it (with the lost-samples frame)
  *   cpu_sampler.c  the signal handler, the per-thread timers and the one
  *                  profiling session at a time (start, drain, stop)
- *   cpu_profile.c  the "profile" source (seconds, hz), CPROF_CPU_PROFILE and
- *                  cprof_cpu_start/cprof_cpu_stop (a file of the whole run)
+ *   cpu_profile.c  the "profile" source (given its parsed seconds and hz)
+ *                  and cprof_cpu_start/cprof_cpu_stop (a file of the whole
+ *                  run; preload.c calls it for CPROF_CPU_PROFILE)
+ *
+ * Nothing here reads the environment or knows HTTP: config.c parses the
+ * CPROF_CPU_* variables, the router the query, and the source answers a
+ * neutral profile_status.
  */
 #ifndef CPROF_CPU_H
 #define CPROF_CPU_H
@@ -26,8 +31,7 @@
 #define CPU_DEFAULT_HZ 100
 #define CPU_MIN_HZ 1
 #define CPU_MAX_HZ 5000
-#define CPU_DEFAULT_SECONDS 30      /* Go's default */
-#define CPU_DEFAULT_MAX_SECONDS 300 /* CPROF_CPU_MAX_SECONDS */
+#define CPU_DEFAULT_SECONDS 30 /* Go's default */
 #define CPU_BUSY_MESSAGE "Could not enable CPU profiling: cpu profiling already in use"
 
 /* ---- the sample ring (cpu_ring.c) ---------------------------------------- */
@@ -88,8 +92,9 @@ uint64_t cpu_lost_samples_pc(void);
 /* ---- the sampler (cpu_sampler.c) ----------------------------------------- */
 
 /* Begin the one session: install the handler, arm a timer on every thread.
- * Returns 0, or an HTTP status (500) with a one-line reason in err. */
-int cpu_session_begin(int hz, char *err, size_t err_len);
+ * Returns PROFILE_OK; PROFILE_BUSY (Go's CPU_BUSY_MESSAGE in err) when a
+ * session is running; PROFILE_FAILED with a one-line reason in err. */
+profile_status cpu_session_begin(int hz, char *err, size_t err_len);
 /* Move what the handler wrote so far into acc (the session's consumer; one
  * caller at a time). */
 void cpu_session_drain(cpu_stacks *acc);
@@ -112,21 +117,14 @@ void cpu_thread_exiting(void);
 /* The signal from a CPROF_CPU_SIGNAL value (NULL = SIGPROF); -1 when not a
  * usable signal. Pure. */
 int cpu_parse_signal(const char *text, int sigrtmin, int sigrtmax);
+/* The signal sessions use from now on (CPROF_CPU_SIGNAL, parsed by
+ * config.c). Default SIGPROF. */
+void cpu_set_signal(int sig);
 
 /* ---- the profile source and file mode (cpu_profile.c) -------------------- */
 
-/* seconds and hz from a raw query. seconds: Go's rules (missing, malformed
- * or <= 0 falls back to 30), above max_seconds is refused; hz: 1..5000,
- * default 100, anything else refused. Returns 0, or 400 with the reason. */
-int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, char *err,
-                     size_t err_len);
-/* CPROF_CPU_MAX_SECONDS (default 300): the longest window served, by the
- * CPU profile and by delta profiles (NAME?seconds=N) alike. */
-int cpu_max_seconds(void);
-/* The "profile" source. */
-int cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
-/* CPROF_CPU_PROFILE / CPROF_CPU_HZ / CPROF_CPU_MAX_SECONDS from the
- * environment (preload start); the file is written at exit. */
-void cpu_start_from_env(void);
+/* The "profile" source: a profile of req->seconds at req->hz (parsed and
+ * checked by the router from the registry's table). */
+profile_status cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
 
 #endif

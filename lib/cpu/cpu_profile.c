@@ -1,7 +1,7 @@
 /*
  * cpu_profile.c — the CPU profile's two front ends: the /debug/pprof/profile
- * source, and a file covering a whole run (CPROF_CPU_PROFILE, like
- * gperftools' CPUPROFILE, or cprof_cpu_start/cprof_cpu_stop).
+ * source, and a file covering a whole run (cprof_cpu_start/cprof_cpu_stop,
+ * which preload.c calls for CPROF_CPU_PROFILE, like gperftools' CPUPROFILE).
  *
  * Both run one collection: begin the session (cpu_sampler.c), drain the ring
  * into a stack table every 100 ms, end the session, build the profile model
@@ -9,13 +9,10 @@
  * session exists at a time, so a second request, or a request while a file
  * profile runs, gets Go's 500 "cpu profiling already in use".
  *
- * Parameters of /profile follow Go's net/http/pprof: `seconds` missing,
- * malformed or <= 0 falls back to 30; a duration above the server's limit
- * (Go: its WriteTimeout; here CPROF_CPU_MAX_SECONDS, default 300) is a 400.
- * `hz` is ours (Go fixes 100 Hz): 1..5000, default 100, anything else a 400,
- * since silently profiling at another rate than asked would mislead.
- * `debug` is ignored, as Go ignores it here. The HTTP worker sleeps in
- * 100 ms steps and ends early, freeing everything, when the client hangs up.
+ * The source gets its window and rate already parsed (the registry's table
+ * says how: Go's rules for seconds, ours for hz). The request's worker
+ * sleeps in 100 ms steps and ends early, freeing everything, when the
+ * client hangs up.
  *
  * File mode drains on its own thread (a profiler thread, out of the heap
  * profile); the file is written by cprof_cpu_stop or, when the program never
@@ -35,10 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "process/config.h"
 #include "cprof.h"
+#include "process/config.h"
 #include "heap/heap.h"
-#include "http/http.h"
 #include "pprof/pprof_encode.h"
 #include "threads/threads.h"
 
@@ -61,23 +57,25 @@ typedef struct collection {
     int64_t start_wall, start_mono;
 } collection;
 
-static int collection_begin(collection *c, int hz, char *err, size_t err_len)
+/* Start one collection at hz: PROFILE_OK, or the session's status with the
+ * reason in err (nothing left to free). */
+static profile_status collection_begin(collection *c, int hz, char *err, size_t err_len)
 {
     memset(c, 0, sizeof *c);
     c->hz = hz;
     c->acc = cpu_stacks_new();
     if (!c->acc) {
         snprintf(err, err_len, "Could not enable CPU profiling: out of memory");
-        return 500;
+        return PROFILE_FAILED;
     }
-    int status = cpu_session_begin(hz, err, err_len);
+    profile_status status = cpu_session_begin(hz, err, err_len);
     if (status != 0) {
         cpu_stacks_free(c->acc);
         return status;
     }
     c->start_wall = profile_now_nanos();
     c->start_mono = monotonic_ns();
-    return 0;
+    return PROFILE_OK;
 }
 
 /* End the session and build the profile; frees the stack table. */
@@ -100,94 +98,29 @@ static profile *collection_end(collection *c)
     return p;
 }
 
-/* ---- parameters ------------------------------------------------------------ */
-
-/* A decimal integer in [lo, hi]; Go's strconv.ParseInt without the sign. */
-static int parse_bounded(const char *s, int64_t lo, int64_t hi, int *out)
-{
-    int64_t v;
-    if (*s == '+')
-        s++;
-    if (parse_int64(s, INT64_MIN, INT64_MAX, &v) != 0 || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-int cpu_parse_params(const char *query, int max_seconds, int *seconds, int *hz, char *err,
-                     size_t err_len)
-{
-    char v[64];
-    *seconds = CPU_DEFAULT_SECONDS < max_seconds ? CPU_DEFAULT_SECONDS : max_seconds;
-    *hz = CPU_DEFAULT_HZ;
-    int r = http_query_get(query, "seconds", v, sizeof v);
-    /* Go: a ParseInt failure (overflow included) or sec <= 0 falls back to
-     * 30 seconds; a valid duration beyond the limit is refused. */
-    int64_t secs;
-    const char *digits = r > 0 && v[0] == '+' ? v + 1 : v;
-    if (r > 0 && parse_int64(digits, INT64_MIN, INT64_MAX, &secs) == 0 && secs > 0) {
-        if (secs > max_seconds) {
-            snprintf(err, err_len, "profile duration exceeds the server's limit of %d seconds",
-                     max_seconds);
-            return 400;
-        }
-        *seconds = (int)secs;
-    }
-    r = http_query_get(query, "hz", v, sizeof v);
-    /* "hz=" is no value, like a missing one (Go's FormValue). */
-    if (r != 0 && !(r > 0 && v[0] == '\0') &&
-        (r < 0 || parse_bounded(v, CPU_MIN_HZ, CPU_MAX_HZ, hz) != 0)) {
-        snprintf(err, err_len, "invalid value for \"hz\" - must be an integer from %d to %d",
-                 CPU_MIN_HZ, CPU_MAX_HZ);
-        return 400;
-    }
-    return 0;
-}
-
-int cpu_max_seconds(void)
-{
-    static int max;
-    if (!max) {
-        const char *env = getenv("CPROF_CPU_MAX_SECONDS");
-        int v = CPU_DEFAULT_MAX_SECONDS;
-        if (env && *env && parse_bounded(env, 1, 86400, &v) != 0) {
-            cprof_log("CPROF_CPU_MAX_SECONDS=\"%.40s\" is not an integer from 1 to 86400; "
-                      "using %d",
-                      env, CPU_DEFAULT_MAX_SECONDS);
-            v = CPU_DEFAULT_MAX_SECONDS;
-        }
-        max = v;
-    }
-    return max;
-}
-
 /* ---- the /debug/pprof/profile source ---------------------------------------- */
 
-int cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
+profile_status cpu_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
 {
-    int seconds, hz;
-    int status = cpu_parse_params(req->query, cpu_max_seconds(), &seconds, &hz, err, err_len);
-    if (status != 0)
-        return status;
     collection c;
-    status = collection_begin(&c, hz, err, err_len);
-    if (status != 0)
+    profile_status status = collection_begin(&c, req->hz, err, err_len);
+    if (status != PROFILE_OK)
         return status;
-    int64_t deadline = c.start_mono + (int64_t)seconds * 1000000000;
+    int64_t deadline = c.start_mono + (int64_t)req->seconds * 1000000000;
     int gone = profile_request_wait(req, deadline, DRAIN_EVERY_MS, drain_step, c.acc);
     profile *p = collection_end(&c);
     if (gone) {
         profile_free(p);
         snprintf(err, err_len, "client went away; CPU profile abandoned");
-        return 500;
+        return PROFILE_ABANDONED;
     }
     int rc = p ? pprof_encode(p, 1, out) : -1;
     profile_free(p);
     if (rc != 0) {
         snprintf(err, err_len, "out of memory while encoding the CPU profile");
-        return 500;
+        return PROFILE_FAILED;
     }
-    return 0;
+    return PROFILE_OK;
 }
 
 /* ---- file mode: CPROF_CPU_PROFILE, cprof_cpu_start / cprof_cpu_stop ------------ */
@@ -328,8 +261,7 @@ EXPORT int cprof_cpu_start(const char *path, int hz)
         cprof_log("cprof_cpu_start: hz %d is not from %d to %d", hz, CPU_MIN_HZ, CPU_MAX_HZ);
         return -1;
     }
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     pthread_once(&file_once, file_setup);
     pthread_mutex_lock(&file.lock);
     int rc = -1;
@@ -347,14 +279,13 @@ EXPORT int cprof_cpu_start(const char *path, int hz)
         rc = 0;
     }
     pthread_mutex_unlock(&file.lock);
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
     return rc;
 }
 
 EXPORT int cprof_cpu_stop(void)
 {
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     pthread_mutex_lock(&file.lock);
     int rc = -1;
     if (file.running) {
@@ -377,21 +308,6 @@ EXPORT int cprof_cpu_stop(void)
         }
     }
     pthread_mutex_unlock(&file.lock);
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
     return rc;
-}
-
-void cpu_start_from_env(void)
-{
-    const char *path = getenv("CPROF_CPU_PROFILE");
-    if (!path || !*path)
-        return;
-    const char *hz_text = getenv("CPROF_CPU_HZ");
-    int hz = CPU_DEFAULT_HZ;
-    if (hz_text && *hz_text && parse_bounded(hz_text, CPU_MIN_HZ, CPU_MAX_HZ, &hz) != 0) {
-        cprof_log("CPROF_CPU_HZ=\"%.40s\" is not an integer from %d to %d; using %d", hz_text,
-                  CPU_MIN_HZ, CPU_MAX_HZ, CPU_DEFAULT_HZ);
-        hz = CPU_DEFAULT_HZ;
-    }
-    cprof_cpu_start(path, hz);
 }

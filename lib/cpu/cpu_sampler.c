@@ -144,19 +144,22 @@ static int claim_signal(int sig, char *err, size_t err_len)
     return 0;
 }
 
+static _Atomic int wanted_signal = SIGPROF; /* cpu_set_signal */
+
+void cpu_set_signal(int sig)
+{
+    atomic_store(&wanted_signal, sig);
+}
+
+/* The wanted signal, unless the thread dumps took it since (they may move
+ * to another real-time signal when the program handles theirs). */
 static int configured_signal(void)
 {
-    static int sig;
-    if (!sig) {
-        const char *env = getenv("CPROF_CPU_SIGNAL");
-        sig = cpu_parse_signal(env, SIGRTMIN, SIGRTMAX);
-        if (sig < 0 || sig == threads_capture_signal()) {
-            cprof_log("CPROF_CPU_SIGNAL=\"%.40s\" is not a usable signal (SIGPROF, SIGVTALRM, a "
-                      "number, SIGRTMIN+N, SIGUSR1, SIGUSR2; not the thread dump signal); "
-                      "using SIGPROF",
-                      env ? env : "");
-            sig = SIGPROF;
-        }
+    int sig = atomic_load(&wanted_signal);
+    if (sig != SIGPROF && sig == threads_capture_signal()) {
+        cprof_log("CPU profiling signal %d is the thread dump signal; using SIGPROF", sig);
+        sig = SIGPROF;
+        atomic_store(&wanted_signal, sig);
     }
     return sig;
 }
@@ -350,20 +353,20 @@ static size_t ring_slots(int hz)
     return n < 256 ? 256 : n > 65536 ? 65536 : n;
 }
 
-static int begin_fail(char *err, size_t err_len, const char *msg)
+static profile_status begin_fail(char *err, size_t err_len, const char *msg)
 {
     if (msg)
         snprintf(err, err_len, "%s", msg);
     atomic_store(&session_busy, 0);
-    return 500;
+    return PROFILE_FAILED;
 }
 
-int cpu_session_begin(int hz, char *err, size_t err_len)
+profile_status cpu_session_begin(int hz, char *err, size_t err_len)
 {
     int idle = 0;
     if (!atomic_compare_exchange_strong(&session_busy, &idle, 1)) {
         snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
-        return 500;
+        return PROFILE_BUSY;
     }
     pthread_once(&atfork_once, install_atfork);
     if (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ)
@@ -395,7 +398,7 @@ int cpu_session_begin(int hz, char *err, size_t err_len)
     /* From here new threads arm themselves; the walk covers the others. */
     atomic_store(&active_token, TOKEN_MAGIC << 48 | generation);
     arm_existing_threads();
-    return 0;
+    return PROFILE_OK;
 }
 
 void cpu_session_drain(cpu_stacks *acc)

@@ -5,9 +5,10 @@
  *                   and a filter probe, no lock)
  *   heap_sampler.c  Poisson sampling, the bucket table (stack+size ->
  *                   counters) and the live table (sampled pointer -> bucket)
+ *   heap_live.c     that live table and the lock-free filter free() reads
  *   heap_peak.c     the high-water mark of the sampled heap and its copy
  *   heap_profile.c  buckets -> profile model (unsampled, reference §2) and
- *                   Go's legacy debug=1 text; the heap/allocs sources
+ *                   Go's legacy debug=1 text; the heap/allocs/peak sources
  */
 #ifndef CPROF_HEAP_H
 #define CPROF_HEAP_H
@@ -31,6 +32,12 @@ void heap_sampler_set_seed(uint64_t seed);
  * sampled (the HTTP listener and its workers). */
 void heap_thread_set_internal(int on);
 int heap_thread_is_internal(void);
+/* "This thread is the profiler's for a while": mark the calling thread
+ * internal and return what it was, to hand back to heap_internal_leave:
+ *     int prev = heap_internal_enter(); ... heap_internal_leave(prev);
+ * Pairs nest (an inner pair leaves the thread internal). */
+int heap_internal_enter(void);
+void heap_internal_leave(int prev);
 
 /* One bucket: allocations of one size class from one call stack. Counters
  * are raw sampled counts and bytes (in-use = sampled blocks not yet freed);
@@ -82,11 +89,16 @@ void heap_sampler_atfork_prepare(void);
 void heap_sampler_atfork_parent(void);
 void heap_sampler_atfork_child(void);
 
-/* The "heap" and "allocs" profile sources (heap_profile.c): the same data,
- * differing in default sample type (inuse_space vs alloc_space). */
+/* The views of the sampled heap one source serves (profile_request.variant):
+ * "heap" and "allocs" are the same data differing in default sample type
+ * (inuse_space vs alloc_space); "peak" is the copy at the high-water mark. */
+enum heap_view { HEAP_VIEW_INUSE, HEAP_VIEW_ALLOCS, HEAP_VIEW_PEAK };
+
+/* The "heap", "allocs" and "peak" profile sources (heap_profile.c). */
 long heap_profile_count(void);
-int heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+profile_status heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
 /* The same as the model, for a delta (profiles.h: build). */
-int heap_profile_build(const profile_request *req, struct profile **out, char *err, size_t err_len);
+profile_status heap_profile_build(const profile_request *req, struct profile **out, char *err,
+                                  size_t err_len);
 
 #endif

@@ -132,7 +132,7 @@ static void add_peak_comment(profile *p, const heap_peak_info *info)
 
 static heap_record *request_records(const profile_request *req, size_t *n, heap_peak_info *info)
 {
-    if (strcmp(req->name, "peak") == 0)
+    if (req->variant == HEAP_VIEW_PEAK)
         return heap_peak_snapshot(n, info);
     return heap_records_snapshot_aged(n, req->min_age_ns);
 }
@@ -143,15 +143,16 @@ static void out_of_memory(const profile_request *req, char *err, size_t err_len)
 }
 
 /* heap, allocs and peak as the model: also one side of a delta. */
-int heap_profile_build(const profile_request *req, profile **out, char *err, size_t err_len)
+profile_status heap_profile_build(const profile_request *req, profile **out, char *err,
+                                  size_t err_len)
 {
     size_t n;
     heap_peak_info info = {0};
     heap_record *recs = request_records(req, &n, &info);
-    int allocs = strcmp(req->name, "allocs") == 0;
+    int allocs = req->variant == HEAP_VIEW_ALLOCS;
     profile *p = model_from_records(recs, n, heap_sampler_rate(), allocs ? "alloc_space" : NULL);
     free(recs);
-    if (p && strcmp(req->name, "peak") == 0) {
+    if (p && req->variant == HEAP_VIEW_PEAK) {
         add_peak_comment(p, &info);
         if (info.time_nanos)
             p->time_nanos = info.time_nanos;
@@ -159,14 +160,14 @@ int heap_profile_build(const profile_request *req, profile **out, char *err, siz
     if (!p || p->oom) {
         profile_free(p);
         out_of_memory(req, err, err_len);
-        return 500;
+        return PROFILE_FAILED;
     }
     *out = p;
-    return 0;
+    return PROFILE_OK;
 }
 
 /* heap, allocs and peak: which records, then the requested format. */
-int heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
+profile_status heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
 {
     if (req->debug > 0) {
         size_t n;
@@ -176,7 +177,7 @@ int heap_profile_write(const profile_request *req, buf *out, char *err, size_t e
         free(recs);
     } else {
         profile *p = NULL;
-        int status = heap_profile_build(req, &p, err, err_len);
+        profile_status status = heap_profile_build(req, &p, err, err_len);
         if (status != 0)
             return status;
         if (pprof_encode(p, 1, out) != 0)
@@ -185,7 +186,7 @@ int heap_profile_write(const profile_request *req, buf *out, char *err, size_t e
     }
     if (out->oom) {
         out_of_memory(req, err, err_len);
-        return 500;
+        return PROFILE_FAILED;
     }
-    return 0;
+    return PROFILE_OK;
 }

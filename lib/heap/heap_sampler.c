@@ -363,6 +363,18 @@ int heap_thread_is_internal(void)
     return heap_tls.internal;
 }
 
+int heap_internal_enter(void)
+{
+    int prev = heap_tls.internal;
+    heap_thread_set_internal(1);
+    return prev;
+}
+
+void heap_internal_leave(int prev)
+{
+    heap_thread_set_internal(prev);
+}
+
 long heap_bucket_count(void)
 {
     return atomic_load_explicit(&bucket_count, memory_order_relaxed);

@@ -64,8 +64,7 @@ static void fill_response(http_response *r, cprof_response *resp)
 
 EXPORT void cprof_handle(const cprof_request *req, cprof_response *resp)
 {
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     /* cprof_header and http_header have the same layout by design; copy
      * anyway so neither header constrains the other. */
     size_t n = req->n_headers;
@@ -86,7 +85,7 @@ EXPORT void cprof_handle(const cprof_request *req, cprof_response *resp)
     fill_response(&r, resp);
     http_response_free(&r);
     free(headers);
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
 }
 
 EXPORT void cprof_response_free(cprof_response *resp)
@@ -190,8 +189,7 @@ static void *run_job(void *arg)
 
 EXPORT int cprof_handle_async(const cprof_request *req, cprof_done_fn done, void *user)
 {
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     int rc = -1;
     async_job *job = done ? job_copy(req, done, user) : NULL;
     pthread_attr_t attr;
@@ -205,6 +203,6 @@ EXPORT int cprof_handle_async(const cprof_request *req, cprof_done_fn done, void
         free(job->resp);
         job_free(job);
     }
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
     return rc;
 }

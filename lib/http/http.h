@@ -1,6 +1,9 @@
 /*
- * http.h — the framework-neutral router for /debug/pprof, and the built-in
- * libmicrohttpd listener that feeds it.
+ * http.h — everything HTTP in the library: the framework-neutral router for
+ * /debug/pprof (http_router.c), the built-in libmicrohttpd listener that
+ * feeds it (http_listener.c), access control (http_auth.c) and the
+ * embedding API of cprof.h (embed.c). No profile source includes it:
+ * sources get parsed values and answer a neutral profile_status.
  *
  * The router takes a request described in plain C (method, path relative to
  * the mount prefix, raw query, headers, body) and fills a response (status,
@@ -15,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "pprof/profiles.h"
 
 /* Request bodies larger than this are refused with 413. */
 #define HTTP_MAX_BODY (1u << 20)
@@ -64,6 +68,16 @@ void http_route(const http_request *req, http_response *resp);
  * 0 when absent, -1 when the value does not fit or is badly encoded.
  */
 int http_query_get(const char *query, const char *name, char *out, size_t out_len);
+
+/*
+ * The query of a request for profile src, checked by the registry's tables
+ * (profiles.h) in Go's order: for each parameter its value, whether src
+ * takes it, the window limit max_seconds, debug=0 with a delta. Returns 0
+ * with req filled (name, variant, parsed values, defaults for absent ones;
+ * client_gone left NULL), or 400 with Go's one-line message in err.
+ */
+int http_profile_query(const profile_source *src, const char *query, int max_seconds,
+                       profile_request *req, char *err, size_t err_len);
 
 /* Built-in listener (libmicrohttpd). addr is "HOST:PORT"; port 0 picks a free
  * port. On success writes the bound "HOST:PORT" into bound and returns 0; on

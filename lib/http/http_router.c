@@ -9,10 +9,15 @@
  * Routes:  "" and "/"  index page (HTML)
  *          "/cmdline"  argv joined by NUL bytes
  *          "/symbol"   address -> function name (GET query or POST body)
- *          "/<name>"   a profile source from profiles.c (heap also takes
- *                      min_age=SECONDS: only allocations at least that old;
+ *          "/<name>"   a profile source from the registry (profiles.c);
  *                      seconds=N on a source with a build function serves
- *                      the delta over N seconds, profile_delta.c)
+ *                      the delta over N seconds (profile_delta.c)
+ *
+ * Profiles: the router knows none by name. http_profile_query() checks the
+ * query against the registry's tables — every parameter in the registry's
+ * order (Go's), and for each: its value, whether this profile takes it, the
+ * server's window limit, debug=0 with a delta — and the source gets the
+ * parsed values; its neutral profile_status becomes the status code here.
  *
  * Error replies follow Go exactly: text/plain, X-Go-Pprof: 1, message plus
  * newline, no Content-Disposition (google/pprof prints the body only when
@@ -36,11 +41,10 @@
 #include <unistd.h>
 
 #include "cprof.h"
-#include "cpu/cpu.h"
 #include "pprof/profile_delta.h"
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
-#include "threads/threads.h"
+#include "process/config.h"
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 #define TEXT_HTML "text/html; charset=utf-8"
@@ -50,13 +54,6 @@
 #define ALLOW_SYMBOL "GET, HEAD, POST"
 
 #define MSG_UNKNOWN "Unknown profile"
-#define MSG_BAD_DEBUG "invalid value for \"debug\" - must be a non-negative integer"
-#define MSG_BAD_SECONDS "invalid value for \"seconds\" - must be a positive integer"
-#define MSG_NO_SECONDS "\"seconds\" parameter is not supported for this profile type"
-#define MSG_SECONDS_LIMIT "profile duration exceeds the server's limit of %d seconds"
-#define MSG_SECONDS_DEBUG "seconds and debug params are incompatible"
-#define MSG_BAD_MIN_AGE "invalid value for \"min_age\" - must be a non-negative number of seconds"
-#define MSG_NO_MIN_AGE "\"min_age\" parameter is only supported for the heap profile"
 #define MSG_NO_ADDRESS "no valid address in request: expected addresses like 0x4005d0 joined by '+'"
 
 /* ------------------------------------------------------------------------ */
@@ -208,7 +205,8 @@ static index_entry *index_entries(size_t *n)
     size_t k = 0;
     for (size_t i = 0; i < n_src; i++, k++) {
         e[k].name = src[i].name;
-        e[k].href = src[i].raw_query ? src[i].name : NULL; /* NULL: NAME?debug=1 */
+        /* Go links a profile that reads debug as NAME?debug=1, /profile bare. */
+        e[k].href = profile_takes(&src[i], PARAM_DEBUG) ? NULL : src[i].name;
         e[k].count = src[i].count ? src[i].count() : -1;
         e[k].description = src[i].description;
     }
@@ -253,13 +251,22 @@ static void serve_index(http_response *resp)
         buf_append_html(b, e[i].name, (size_t)-1);
         buf_append_str(b, "</a></td></tr>\n");
     }
-    /* The seed's "refresh and compare": each view reports the change. */
-    char threads[64];
-    threads_index_summary(threads, sizeof threads);
-    buf_printf(b,
-               "</table>\n<p>Threads: %s. <a href='goroutine?debug=2'>full goroutine stack "
-               "dump</a></p>\n",
-               threads);
+    buf_append_str(b, "</table>\n");
+    size_t n_notes;
+    const profile_index_note *notes = profile_index_notes(&n_notes);
+    for (size_t i = 0; i < n_notes; i++) {
+        char value[64];
+        notes[i].value(value, sizeof value);
+        buf_append_str(b, "<p>");
+        buf_append_html(b, notes[i].title, (size_t)-1);
+        buf_append_str(b, ": ");
+        buf_append_html(b, value, (size_t)-1);
+        buf_append_str(b, ". <a href='");
+        buf_append_html(b, notes[i].href, (size_t)-1);
+        buf_append_str(b, "'>");
+        buf_append_html(b, notes[i].link_text, (size_t)-1);
+        buf_append_str(b, "</a></p>\n");
+    }
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");
@@ -364,129 +371,117 @@ static void serve_symbol(const http_request *req, http_response *resp)
 /* ------------------------------------------------------------------------ */
 /* Named profiles                                                            */
 
-/* A non-negative decimal integer that fits in an int; "" counts as 0 like
- * Go's FormValue of an absent parameter. */
-static int parse_nonneg_int(const char *s, int *out)
+/* Parse a present, non-empty-or-not value v of spec into *out (ns for
+ * PARAM_TYPE_SECONDS). 0, or -1 when malformed or out of range. */
+static int parse_strict(const profile_param_spec *spec, const char *v, int64_t *out)
 {
-    long v = 0;
-    for (const char *p = s; *p; p++) {
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        v = v * 10 + (*p - '0');
-        if (v > INT_MAX)
-            return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-/* Returns 0 with *debug set, or -1 after writing the 400 reply. */
-static int query_debug(const http_request *req, http_response *resp, int *debug)
-{
-    char v[32];
-    int r = http_query_get(req->query, "debug", v, sizeof v);
-    *debug = 0;
-    if (r == 0)
-        return 0;
-    if (r < 0 || parse_nonneg_int(v, debug) != 0) {
-        http_response_error(resp, 400, MSG_BAD_DEBUG);
-        return -1;
-    }
-    return 0;
-}
-
-/* seconds=N asks for a delta profile. Checked in Go's order: the value,
- * whether the profile supports a delta (a build function: Go's
- * profileSupportsDelta), the server's limit (Go: its WriteTimeout; here
- * CPROF_CPU_MAX_SECONDS), then debug, which must be 0. Returns 0 with
- * *seconds set (0 when absent), -1 after writing the 400 reply. */
-static int query_seconds(const profile_source *src, const http_request *req, http_response *resp,
-                         int debug, int *seconds)
-{
-    char v[32];
-    int r = http_query_get(req->query, "seconds", v, sizeof v);
-    *seconds = 0;
-    if (r == 0 || (r > 0 && v[0] == '\0'))
-        return 0;
-    if (r < 0 || parse_nonneg_int(v, seconds) != 0 || *seconds <= 0) {
-        http_response_error(resp, 400, MSG_BAD_SECONDS);
-        return -1;
-    }
-    if (!src->build) {
-        http_response_error(resp, 400, MSG_NO_SECONDS);
-        return -1;
-    }
-    if (*seconds > cpu_max_seconds()) {
-        char msg[96];
-        snprintf(msg, sizeof msg, MSG_SECONDS_LIMIT, cpu_max_seconds());
-        http_response_error(resp, 400, msg);
-        return -1;
-    }
-    if (debug != 0) {
-        http_response_error(resp, 400, MSG_SECONDS_DEBUG);
-        return -1;
-    }
-    return 0;
-}
-
-/* heap?min_age=SECONDS (a decimal number, fractions allowed, at most a
- * year). Returns 0 with *ns set (0 when absent), -1 after the 400 reply. */
-static int query_min_age(const profile_source *src, const http_request *req, http_response *resp,
-                         int64_t *ns)
-{
-    char v[32];
-    int r = http_query_get(req->query, "min_age", v, sizeof v);
-    *ns = 0;
-    if (r == 0)
-        return 0;
-    char *end = v;
+    if (spec->type == PARAM_TYPE_INT)
+        return isdigit((unsigned char)v[0]) && parse_int64(v, spec->min, spec->max, out) == 0 ? 0
+                                                                                              : -1;
+    /* PARAM_TYPE_SECONDS: digits and at most a decimal point, no exponent. */
+    char *end = NULL;
     errno = 0;
-    double secs = r > 0 && isdigit((unsigned char)v[0]) ? strtod(v, &end) : -1;
-    if (r < 0 || secs < 0 || secs > 366.0 * 86400 || errno || *end || end == v ||
-        strspn(v, "0123456789.") != strlen(v)) {
-        http_response_error(resp, 400, MSG_BAD_MIN_AGE);
+    double secs = isdigit((unsigned char)v[0]) ? strtod(v, &end) : -1;
+    if (secs < (double)spec->min || secs > (double)spec->max || errno || !end || *end ||
+        strspn(v, "0123456789.") != strlen(v))
         return -1;
-    }
-    if (strcmp(src->name, "heap") != 0) {
-        http_response_error(resp, 400, MSG_NO_MIN_AGE);
-        return -1;
-    }
-    *ns = (int64_t)(secs * 1e9);
+    *out = (int64_t)(secs * 1e9);
     return 0;
+}
+
+/* Go's strconv.ParseInt(v, 10, 64) >= min (a '+' allowed), for
+ * PARAM_LENIENT: 0 with *out set, -1 when Go would fall back. */
+static int parse_lenient(const profile_param_spec *spec, const char *v, int64_t *out)
+{
+    int64_t x;
+    if (parse_int64(v[0] == '+' ? v + 1 : v, INT64_MIN, INT64_MAX, &x) != 0 || x < spec->min)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static int refuse(char *err, size_t err_len, const char *msg)
+{
+    snprintf(err, err_len, "%s", msg);
+    return 400;
+}
+
+int http_profile_query(const profile_source *src, const char *query, int max_seconds,
+                       profile_request *req, char *err, size_t err_len)
+{
+    int64_t v[PROFILE_N_PARAMS];
+    for (int id = 0; id < PROFILE_N_PARAMS; id++) {
+        const profile_param_spec *spec = profile_param((profile_param_id)id);
+        const profile_param_rule *rule = &src->params[id];
+        v[id] = rule->fallback;
+        if (spec->limited && v[id] > max_seconds)
+            v[id] = max_seconds; /* a limit under the default lowers the default */
+        if (rule->use == PARAM_UNUSED)
+            continue;
+        char text[32];
+        int r = http_query_get(query, spec->name, text, sizeof text);
+        if (r == 0 || (r > 0 && text[0] == '\0' && spec->empty_is_absent))
+            continue;
+        if (rule->use == PARAM_LENIENT) {
+            if (r < 0 || parse_lenient(spec, text, &v[id]) != 0)
+                continue; /* Go's fallback: v[id] keeps the default */
+        } else if (r < 0 || parse_strict(spec, text, &v[id]) != 0) {
+            return refuse(err, err_len, spec->bad_text);
+        }
+        if (rule->use == PARAM_REFUSED)
+            return refuse(err, err_len, spec->refused_text);
+        if (spec->limited && v[id] > max_seconds) {
+            snprintf(err, err_len, "profile duration exceeds the server's limit of %d seconds",
+                     max_seconds);
+            return 400;
+        }
+        if (spec->needs_debug_0_text && v[PARAM_DEBUG] != 0)
+            return refuse(err, err_len, spec->needs_debug_0_text);
+    }
+    *req = (profile_request){.name = src->name,
+                             .variant = src->variant,
+                             .debug = (int)v[PARAM_DEBUG],
+                             .seconds = (int)v[PARAM_SECONDS],
+                             .hz = (int)v[PARAM_HZ],
+                             .min_age_ns = v[PARAM_MIN_AGE]};
+    return 0;
+}
+
+/* A source's neutral outcome as Go answers it: 400 for a request that
+ * cannot be served as asked, 500 for everything else (Go's "cpu profiling
+ * already in use" is a 500 too). */
+static int status_code(profile_status st)
+{
+    return st == PROFILE_BAD_REQUEST ? 400 : 500;
 }
 
 static void serve_profile(const profile_source *src, const http_request *req, http_response *resp)
 {
-    int debug = 0, seconds = 0;
-    int64_t min_age_ns = 0;
-    /* gc=N is accepted and ignored: there is no collector to run. */
-    if (!src->raw_query && (query_debug(req, resp, &debug) != 0 ||
-                            query_seconds(src, req, resp, debug, &seconds) != 0 ||
-                            query_min_age(src, req, resp, &min_age_ns) != 0))
-        return;
-    profile_request preq = {.name = src->name,
-                            .debug = debug,
-                            .min_age_ns = min_age_ns,
-                            .query = src->raw_query ? req->query : NULL,
-                            .client_gone = req->client_gone,
-                            .client_ctx = req->client_ctx};
+    profile_request preq;
     char err[256] = "";
-    int status = seconds > 0
-                     ? profile_delta_write(src, &preq, seconds, &resp->body, err, sizeof err)
-                     : src->write(&preq, &resp->body, err, sizeof err);
-    if (status != 0) {
-        if (status < 400 || status > 599)
-            status = 500;
-        http_response_error(resp, status, err[0] ? err : "could not produce the profile");
+    if (http_profile_query(src, req->query, profile_max_seconds(), &preq, err, sizeof err) != 0) {
+        http_response_error(resp, 400, err);
         return;
     }
-    if (debug > 0) {
+    preq.client_gone = req->client_gone;
+    preq.client_ctx = req->client_ctx;
+    /* seconds on a snapshot profile is a delta over that window (Go's
+     * serveDeltaProfile); on a collecting source, its own window. */
+    int delta = src->build && preq.seconds > 0;
+    profile_status st =
+        delta ? profile_delta_write(src, &preq, preq.seconds, &resp->body, err, sizeof err)
+              : src->write(&preq, &resp->body, err, sizeof err);
+    if (st != PROFILE_OK) {
+        http_response_error(resp, status_code(st), err[0] ? err : "could not produce the profile");
+        return;
+    }
+    if (preq.debug > 0) {
         resp->content_type = TEXT_PLAIN;
     } else {
         /* Go names a delta "<name>-delta". */
         resp->content_type = OCTET_STREAM;
         snprintf(resp->content_disposition, sizeof resp->content_disposition,
-                 "attachment; filename=\"%s%s\"", src->name, seconds > 0 ? "-delta" : "");
+                 "attachment; filename=\"%s%s\"", src->name, delta ? "-delta" : "");
     }
 }
 

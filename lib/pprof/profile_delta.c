@@ -164,15 +164,15 @@ profile *profile_delta(const profile *p0, const profile *p1)
     return d;
 }
 
-int profile_delta_write(const profile_source *src, const profile_request *req, int seconds,
-                        buf *out, char *err, size_t err_len)
+profile_status profile_delta_write(const profile_source *src, const profile_request *req,
+                                   int seconds, buf *out, char *err, size_t err_len)
 {
     profile *p0 = NULL, *p1 = NULL, *d = NULL;
-    int status = src->build(req, &p0, err, err_len);
+    profile_status status = src->build(req, &p0, err, err_len);
     if (status == 0 && profile_request_wait(req, monotonic_ns() + (int64_t)seconds * 1000000000,
                                             WAIT_STEP_MS, NULL, NULL)) {
         snprintf(err, err_len, "client went away; %s delta profile abandoned", src->name);
-        status = 500;
+        status = PROFILE_ABANDONED;
     }
     if (status == 0)
         status = src->build(req, &p1, err, err_len);
@@ -181,7 +181,7 @@ int profile_delta_write(const profile_source *src, const profile_request *req, i
         if (!d || d->oom || pprof_encode(d, 1, out) != 0 || out->oom) {
             snprintf(err, err_len, "could not compute the %s delta profile: out of memory",
                      src->name);
-            status = 500;
+            status = PROFILE_FAILED;
         }
     }
     profile_free(p0);

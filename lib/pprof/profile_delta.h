@@ -14,9 +14,10 @@
 profile *profile_delta(const profile *p0, const profile *p1);
 
 /* The delta of src (which must have a build function) over `seconds`,
- * gzipped profile.proto appended to out. Ends early, answering 500, when
- * the client hangs up. Returns 0 or an HTTP status with a reason in err. */
-int profile_delta_write(const profile_source *src, const profile_request *req, int seconds,
-                        buf *out, char *err, size_t err_len);
+ * gzipped profile.proto appended to out. Ends early, answering
+ * PROFILE_ABANDONED, when the client hangs up. Returns PROFILE_OK, or
+ * another status with a reason in err. */
+profile_status profile_delta_write(const profile_source *src, const profile_request *req,
+                                   int seconds, buf *out, char *err, size_t err_len);
 
 #endif

@@ -1,16 +1,24 @@
 /*
- * profiles.c — the registry of named profiles served under /debug/pprof/<name>.
+ * profiles.c — the registry of named profiles served under /debug/pprof/<name>:
+ * each profile's parameters, description, source and index-page notes.
  *
- * A static, read-only table: no registration at run time, so lookups need no
- * lock and the table is safe to read from any thread at any moment (including
- * right after fork). Adding a profile is one line in `sources`; the index
- * page lists entries in table order, so keep it sorted by name like Go's.
+ * Static, read-only tables: no registration at run time, so lookups need no
+ * lock and the tables are safe to read from any thread at any moment
+ * (including right after fork). Adding a profile is one entry in `sources`;
+ * the index page lists entries in table order, so keep it sorted by name
+ * like Go's. The descriptions are shown verbatim (HTML-escaped) on the
+ * index page.
  *
- * The descriptions are shown verbatim (HTML-escaped) on the index page.
+ * The parameter texts are Go's net/http/pprof messages where Go has the
+ * parameter (debug, seconds), ours in the same style where it has not
+ * (min_age, hz). `hz` is ours (Go fixes 100 Hz): 1..5000, anything else a
+ * 400, since silently profiling at another rate than asked would mislead.
  */
 #include "profiles.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,31 +28,135 @@
 #include "heap/heap.h"
 #include "threads/threads.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const profile_param_spec params[PROFILE_N_PARAMS] = {
+    [PARAM_DEBUG] = {.name = "debug",
+                     .type = PARAM_TYPE_INT,
+                     .min = 0,
+                     .max = INT_MAX,
+                     .empty_is_absent = 1,
+                     .bad_text = "invalid value for \"debug\" - must be a non-negative integer"},
+    [PARAM_SECONDS] = {.name = "seconds",
+                       .type = PARAM_TYPE_INT,
+                       .min = 1,
+                       .max = INT_MAX,
+                       .empty_is_absent = 1,
+                       .limited = 1,
+                       .bad_text = "invalid value for \"seconds\" - must be a positive integer",
+                       .refused_text =
+                           "\"seconds\" parameter is not supported for this profile type",
+                       .needs_debug_0_text = "seconds and debug params are incompatible"},
+    [PARAM_MIN_AGE] = {.name = "min_age",
+                       .type = PARAM_TYPE_SECONDS,
+                       .min = 0,
+                       .max = 366 * 86400,
+                       .bad_text = "invalid value for \"min_age\" - must be a non-negative "
+                                   "number of seconds",
+                       .refused_text =
+                           "\"min_age\" parameter is only supported for the heap profile"},
+    [PARAM_HZ] = {.name = "hz",
+                  .type = PARAM_TYPE_INT,
+                  .min = CPU_MIN_HZ,
+                  .max = CPU_MAX_HZ,
+                  .empty_is_absent = 1,
+                  .bad_text = "invalid value for \"hz\" - must be an integer from " STR(
+                      CPU_MIN_HZ) " to " STR(CPU_MAX_HZ)},
+};
+
+/* The snapshot profiles: debug, a delta over seconds, min_age refused. */
+#define SNAPSHOT_PARAMS                                                                            \
+    {                                                                                              \
+        [PARAM_DEBUG] = {PARAM_STRICT, 0}, [PARAM_SECONDS] = {PARAM_STRICT, 0},                    \
+        [PARAM_MIN_AGE] = {PARAM_REFUSED, 0},                                                      \
+    }
+
 static const profile_source sources[] = {
-    {"allocs", "A sampling of all past memory allocations", heap_profile_count, heap_profile_write,
-     0, heap_profile_build},
-    {"goroutine",
-     "Stack traces of all current threads: the threads profile under the name Go tools ask "
-     "for. Use debug=2 as a query parameter for one block per thread.",
-     threads_count, threads_profile_write, 0, threads_profile_build},
-    {"heap",
-     "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
-     "for compatibility and ignored (C has no garbage collector). min_age=SECONDS keeps "
-     "only allocations at least that old.",
-     heap_profile_count, heap_profile_write, 0, heap_profile_build},
-    {"peak",
-     "The sampled heap as it stood at its high-water mark: what filled memory just before "
-     "an out-of-memory kill (captured within 1/16 of the peak).",
-     heap_peak_count, heap_profile_write, 0, NULL},
-    {"profile",
-     "CPU profile. You can specify the duration in the seconds GET parameter (default 30) and "
-     "the sampling rate in hz (default 100). After you get the profile file, use the go tool "
-     "pprof command to investigate the profile.",
-     NULL, cpu_profile_write, 1, NULL},
-    {"threads",
-     "Stack traces of all current threads, grouped by stack. debug=2 gives one block per "
-     "thread: state, the system call it waits in, age, CPU time and the stack that created it.",
-     threads_count, threads_profile_write, 0, threads_profile_build},
+    {
+        .name = "allocs",
+        .description = "A sampling of all past memory allocations",
+        .count = heap_profile_count,
+        .write = heap_profile_write,
+        .build = heap_profile_build,
+        .variant = HEAP_VIEW_ALLOCS,
+        .params = SNAPSHOT_PARAMS,
+    },
+    {
+        .name = "goroutine",
+        .description =
+            "Stack traces of all current threads: the threads profile under the name Go tools "
+            "ask for. Use debug=2 as a query parameter for one block per thread.",
+        .count = threads_count,
+        .write = threads_profile_write,
+        .build = threads_profile_build,
+        .variant = THREADS_VIEW_GOROUTINE,
+        .params = SNAPSHOT_PARAMS,
+    },
+    {
+        .name = "heap",
+        .description =
+            "A sampling of memory allocations of live objects. The gc GET parameter is accepted "
+            "for compatibility and ignored (C has no garbage collector). min_age=SECONDS keeps "
+            "only allocations at least that old.",
+        .count = heap_profile_count,
+        .write = heap_profile_write,
+        .build = heap_profile_build,
+        .variant = HEAP_VIEW_INUSE,
+        .params =
+            {
+                [PARAM_DEBUG] = {PARAM_STRICT, 0},
+                [PARAM_SECONDS] = {PARAM_STRICT, 0},
+                [PARAM_MIN_AGE] = {PARAM_STRICT, 0},
+            },
+    },
+    {
+        .name = "peak",
+        .description =
+            "The sampled heap as it stood at its high-water mark: what filled memory just before "
+            "an out-of-memory kill (captured within 1/16 of the peak).",
+        .count = heap_peak_count,
+        .write = heap_profile_write,
+        .variant = HEAP_VIEW_PEAK,
+        .params =
+            {
+                [PARAM_DEBUG] = {PARAM_STRICT, 0},
+                [PARAM_SECONDS] = {PARAM_REFUSED, 0},
+                [PARAM_MIN_AGE] = {PARAM_REFUSED, 0},
+            },
+    },
+    {
+        /* Go's /profile: seconds missing, malformed or <= 0 means 30; a
+         * duration above the server's limit is a 400; debug is ignored. */
+        .name = "profile",
+        .description =
+            "CPU profile. You can specify the duration in the seconds GET parameter (default 30) "
+            "and the sampling rate in hz (default 100). After you get the profile file, use the "
+            "go tool pprof command to investigate the profile.",
+        .write = cpu_profile_write,
+        .params =
+            {
+                [PARAM_SECONDS] = {PARAM_LENIENT, CPU_DEFAULT_SECONDS},
+                [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
+            },
+    },
+    {
+        .name = "threads",
+        .description =
+            "Stack traces of all current threads, grouped by stack. debug=2 gives one block per "
+            "thread: state, the system call it waits in, age, CPU time and the stack that created "
+            "it.",
+        .count = threads_count,
+        .write = threads_profile_write,
+        .build = threads_profile_build,
+        .variant = THREADS_VIEW_THREADS,
+        .params = SNAPSHOT_PARAMS,
+    },
+};
+
+/* The seed's "refresh and compare": each view reports the change. */
+static const profile_index_note notes[] = {
+    {"Threads", threads_index_summary, "goroutine?debug=2", "full goroutine stack dump"},
 };
 
 #define N_SOURCES (sizeof sources / sizeof sources[0])
@@ -58,6 +170,35 @@ const profile_source *profile_source_find(const char *name)
             return &sources[i];
     }
     return NULL;
+}
+
+const profile_param_spec *profile_param(profile_param_id id)
+{
+    return &params[id];
+}
+
+int profile_takes(const profile_source *src, profile_param_id id)
+{
+    return src->params[id].use != PARAM_UNUSED;
+}
+
+const profile_index_note *profile_index_notes(size_t *n)
+{
+    *n = sizeof notes / sizeof notes[0];
+    return notes;
+}
+
+static _Atomic int max_seconds = PROFILE_DEFAULT_MAX_SECONDS;
+
+int profile_max_seconds(void)
+{
+    return max_seconds;
+}
+
+void profile_set_max_seconds(int seconds)
+{
+    if (seconds >= 1 && seconds <= 86400)
+        max_seconds = seconds;
 }
 
 const profile_source *profile_sources(size_t *n)

@@ -1,51 +1,147 @@
 /*
- * profiles.h — the named profiles served under /debug/pprof/<name>.
+ * profiles.h — the registry of named profiles served under /debug/pprof/<name>:
+ * the one place that knows each profile.
  *
- * The router validates the request (query parameters, method) and then asks
- * a profile source to write its bytes; a source knows its collector and which
- * encoder to call, and nothing of HTTP. Adding a profile (threads, CPU) means
- * adding one entry to the table in profiles.c.
+ * For every profile the table in profiles.c says which query parameters it
+ * takes and how (the parameters themselves — name, type, range, Go's error
+ * texts — are one table too, in the order they are checked), its index-page
+ * description, and the source that produces it. The router (http_router.c)
+ * reads the query, checks every parameter from these tables and hands the
+ * source already-parsed values in a profile_request; a source knows its
+ * collector and which encoder to call, and nothing of HTTP: it answers a
+ * neutral profile_status that the router turns into a status code. Adding a
+ * profile means adding one entry to the table in profiles.c.
+ *
+ * The pprof folder: the profile model (profile.c), this registry
+ * (profiles.c), delta profiles (profile_delta.c), the profile.proto
+ * encoder (pprof_encode.c), Go's legacy text helpers (text_format.c) and
+ * the in-process symbolizer (symbolize.c).
  */
 #ifndef CPROF_PROFILES_H
 #define CPROF_PROFILES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/buf.h"
 
 struct profile;
 
+/* The query parameters a profile may take, in the order the router checks
+ * them (Go's): debug, then seconds, then min_age, then hz. */
+typedef enum profile_param_id {
+    PARAM_DEBUG,
+    PARAM_SECONDS,
+    PARAM_MIN_AGE,
+    PARAM_HZ,
+    PROFILE_N_PARAMS
+} profile_param_id;
+
+typedef enum profile_param_type {
+    PARAM_TYPE_INT,     /* decimal digits only, no sign */
+    PARAM_TYPE_SECONDS, /* decimal seconds, fraction allowed; the value is in ns */
+} profile_param_type;
+
+/* One query parameter, whichever profile takes it. */
+typedef struct profile_param_spec {
+    const char *name;
+    profile_param_type type;
+    int64_t min, max;    /* accepted range (PARAM_TYPE_SECONDS: in seconds) */
+    int empty_is_absent; /* "name=" counts as absent, like Go's FormValue */
+    /* Also bounded by the server's window limit (profile_max_seconds). */
+    int limited;
+    const char *bad_text; /* Go's 400 for a malformed or out-of-range value */
+    /* The 400 for a well-formed value on a profile that refuses it. */
+    const char *refused_text;
+    /* Non-NULL: the 400 when the value is given with a non-zero debug. */
+    const char *needs_debug_0_text;
+} profile_param_spec;
+
+/* How one profile takes one parameter. */
+typedef enum profile_param_use {
+    PARAM_UNUSED = 0, /* not read, whatever its value (Go ignores parameters a
+                       * handler does not know) */
+    PARAM_STRICT,     /* a malformed or out-of-range value is a 400 */
+    PARAM_LENIENT,    /* Go's strconv.ParseInt: a malformed value, or one
+                       * below the minimum, means the default (Go's
+                       * /profile?seconds) */
+    PARAM_REFUSED,    /* checked like STRICT, then refused when present */
+} profile_param_use;
+
+typedef struct profile_param_rule {
+    profile_param_use use;
+    int64_t fallback; /* the value when absent (PARAM_TYPE_SECONDS: ns) */
+} profile_param_rule;
+
+/* The spec of parameter id (id < PROFILE_N_PARAMS). */
+const profile_param_spec *profile_param(profile_param_id id);
+
+/* What a source needs to write one profile: everything already parsed and
+ * checked. */
 typedef struct profile_request {
-    const char *name; /* the profile asked for, e.g. "heap" */
+    const char *name; /* the profile asked for, e.g. "heap" (for messages) */
+    int variant;      /* the source's own selector (profile_source.variant) */
     int debug;        /* 0 = gzipped profile.proto, >0 = text */
+    /* The collection window of a source that collects over time (the CPU
+     * profile); a delta's window is the router's, not the source's. */
+    int seconds;
+    int hz; /* sampling rate of the CPU profile */
     /* heap: in use only if allocated at least this long ago; 0 = all */
     int64_t min_age_ns;
-    /* For sources with raw_query set: the undecoded query string (NULL when
-     * none), and a probe that says the client has gone away (NULL: cannot
-     * tell), so a long collection can end early. */
-    const char *query;
+    /* A probe that says the client has gone away (NULL: cannot tell), so a
+     * long collection can end early. */
     int (*client_gone)(void *ctx);
     void *client_ctx;
 } profile_request;
 
+/* A source's outcome, free of any protocol: the router maps it (400 for
+ * PROFILE_BAD_REQUEST, 500 for the others, as Go answers them). */
+typedef enum profile_status {
+    PROFILE_OK = 0,
+    PROFILE_BAD_REQUEST, /* the request cannot be served as asked */
+    PROFILE_BUSY,        /* the one collection of its kind is running */
+    PROFILE_ABANDONED,   /* the client went away during the window */
+    PROFILE_FAILED,      /* out of memory, or the system refused */
+} profile_status;
+
 typedef struct profile_source {
     const char *name;
     const char *description; /* one line for the index page */
-    /* Live count for the index page; -1 when the profile has none. */
+    /* Live count for the index page; NULL when the profile has none. */
     long (*count)(void);
-    /* Append the profile to out. Returns 0, or an HTTP status (4xx/5xx) with
+    /* Append the profile to out. Returns PROFILE_OK, or another status with
      * a one-line reason (no newline) written to err. */
-    int (*write)(const profile_request *req, buf *out, char *err, size_t err_len);
-    /* Nonzero: the source reads its own query parameters (the CPU profile's
-     * seconds and hz) instead of the router's debug/seconds checks, always
-     * answers profile.proto, and is linked from the index page without
-     * ?debug=1, as Go links /profile. */
-    int raw_query;
+    profile_status (*write)(const profile_request *req, buf *out, char *err, size_t err_len);
     /* Non-NULL: the profile supports Go's delta (NAME?seconds=N, Go's
      * profileSupportsDelta): build the model of one snapshot (debug is 0)
-     * into *out. Returns 0, or an HTTP status with a reason in err. */
-    int (*build)(const profile_request *req, struct profile **out, char *err, size_t err_len);
+     * into *out. Returns PROFILE_OK, or another status with a reason in err. */
+    profile_status (*build)(const profile_request *req, struct profile **out, char *err,
+                            size_t err_len);
+    int variant; /* handed to the source in profile_request.variant */
+    profile_param_rule params[PROFILE_N_PARAMS];
 } profile_source;
+
+/* Does src read parameter id (any use but PARAM_UNUSED)? */
+int profile_takes(const profile_source *src, profile_param_id id);
+
+/* A line of the index page beside the table: "TITLE: VALUE. <a
+ * href='HREF'>LINK_TEXT</a>"; value() writes the live part. */
+typedef struct profile_index_note {
+    const char *title;
+    void (*value)(char *out, size_t len);
+    const char *href; /* relative to the index page */
+    const char *link_text;
+} profile_index_note;
+
+const profile_index_note *profile_index_notes(size_t *n);
+
+/* The server's limit on a window, in seconds: the longest CPU profile or
+ * delta served (Go: its WriteTimeout; CPROF_CPU_MAX_SECONDS, read by
+ * config.c). Default PROFILE_DEFAULT_MAX_SECONDS. */
+#define PROFILE_DEFAULT_MAX_SECONDS 300
+int profile_max_seconds(void);
+/* Set it (1..86400; anything else is ignored). */
+void profile_set_max_seconds(int seconds);
 
 /*
  * The wait of the requests that last seconds (a CPU profile, a delta):

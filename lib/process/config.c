@@ -1,5 +1,6 @@
 /*
- * config.c — settings from the environment or from cprof_config.
+ * config.c — settings from the environment or from cprof_config: the one
+ * place that reads CPROF_* variables (each once, at start).
  *
  * Preload mode has no way to report an error but stderr, and must never
  * take the host down: every malformed variable costs exactly one line and
@@ -10,11 +11,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cpu/cpu.h"
+#include "pprof/profiles.h"
+#include "threads/threads.h"
 
 void cprof_log(const char *fmt, ...)
 {
@@ -209,6 +215,90 @@ static void access_from_env(cprof_settings *s)
                    "CPROF_TLS_KEY");
 }
 
+/* ---- the variables of both modes ---- */
+
+/* A decimal integer in [lo, hi], a leading '+' allowed. 0 or -1. */
+static int parse_bounded(const char *text, int64_t lo, int64_t hi, int *out)
+{
+    int64_t v;
+    if (parse_int64(text[0] == '+' ? text + 1 : text, lo, hi, &v) != 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void follow_fork_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_FOLLOW_FORK");
+    s->follow_fork = 1;
+    if (!v || !*v || strcmp(v, "auto") == 0)
+        return;
+    if (strcmp(v, "off") == 0)
+        s->follow_fork = 0;
+    else
+        cprof_log("CPROF_FOLLOW_FORK=\"%.40s\" is not auto or off; using auto", v);
+}
+
+static void max_seconds_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_CPU_MAX_SECONDS");
+    s->max_seconds = PROFILE_DEFAULT_MAX_SECONDS;
+    if (v && *v && parse_bounded(v, 1, 86400, &s->max_seconds) != 0) {
+        cprof_log("CPROF_CPU_MAX_SECONDS=\"%.40s\" is not an integer from 1 to 86400; using %d", v,
+                  PROFILE_DEFAULT_MAX_SECONDS);
+        s->max_seconds = PROFILE_DEFAULT_MAX_SECONDS;
+    }
+}
+
+/* CPROF_CPU_PROFILE, and CPROF_CPU_HZ only when a file is asked for. */
+static void cpu_file_from_env(cprof_settings *s)
+{
+    const char *path = getenv("CPROF_CPU_PROFILE");
+    s->cpu_hz = CPU_DEFAULT_HZ;
+    if (!path || !*path)
+        return;
+    if (strlen(path) >= sizeof s->cpu_profile) {
+        cprof_log("CPROF_CPU_PROFILE is too long; no CPU profile file");
+        return;
+    }
+    strcpy(s->cpu_profile, path);
+    const char *hz = getenv("CPROF_CPU_HZ");
+    if (hz && *hz && parse_bounded(hz, CPU_MIN_HZ, CPU_MAX_HZ, &s->cpu_hz) != 0) {
+        cprof_log("CPROF_CPU_HZ=\"%.40s\" is not an integer from %d to %d; using %d", hz,
+                  CPU_MIN_HZ, CPU_MAX_HZ, CPU_DEFAULT_HZ);
+        s->cpu_hz = CPU_DEFAULT_HZ;
+    }
+}
+
+static void signals_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_SIGNAL");
+    s->dump_signal = threads_parse_signal(v, SIGRTMIN, SIGRTMAX);
+    if (s->dump_signal < 0) {
+        s->dump_signal = threads_parse_signal(NULL, SIGRTMIN, SIGRTMAX);
+        cprof_log("CPROF_SIGNAL=\"%.40s\" is not a usable signal (a number, SIGRTMIN+N, "
+                  "SIGUSR1, SIGUSR2 or off); using %d",
+                  v, s->dump_signal);
+    }
+    v = getenv("CPROF_CPU_SIGNAL");
+    s->cpu_signal = cpu_parse_signal(v, SIGRTMIN, SIGRTMAX);
+    if (s->cpu_signal < 0 || s->cpu_signal == s->dump_signal) {
+        cprof_log("CPROF_CPU_SIGNAL=\"%.40s\" is not a usable signal (SIGPROF, SIGVTALRM, a "
+                  "number, SIGRTMIN+N, SIGUSR1, SIGUSR2; not the thread dump signal); "
+                  "using SIGPROF",
+                  v ? v : "");
+        s->cpu_signal = SIGPROF;
+    }
+}
+
+static void both_modes_from_env(cprof_settings *s)
+{
+    follow_fork_from_env(s);
+    max_seconds_from_env(s);
+    cpu_file_from_env(s);
+    signals_from_env(s);
+}
+
 void settings_free(cprof_settings *s)
 {
     free(s->tls_cert_pem);
@@ -225,11 +315,13 @@ void settings_from_env(cprof_settings *s)
     addr_from_env(s);
     if (s->http_addr[0])
         access_from_env(s);
+    both_modes_from_env(s);
 }
 
 void settings_from_config(const cprof_config *c, cprof_settings *s)
 {
     memset(s, 0, sizeof *s);
+    both_modes_from_env(s);
     s->heap_rate = c->heap_rate == 0  ? CPROF_DEFAULT_HEAP_RATE
                    : c->heap_rate < 0 ? 0
                                       : c->heap_rate;

@@ -1,7 +1,9 @@
 /*
- * config.h — the settings libcprof runs with, from a cprof_config (linked
- * mode) or from CPROF_* environment variables (preload mode), and the
- * library's one-line stderr messages.
+ * config.h — the process folder: the library's entry points (preload.c),
+ * the settings it runs with (config.c: the only reader of CPROF_*
+ * variables), a daemon's endpoint following its fork (fork_follow.c), and
+ * the library's one-line stderr messages. Subsystems never read the
+ * environment: preload.c hands them the values parsed here.
  */
 #ifndef CPROF_CONFIG_H
 #define CPROF_CONFIG_H
@@ -14,6 +16,7 @@
 #define CPROF_PREFIX "/debug/pprof"
 
 #define CPROF_MAX_TOKEN 512
+#define CPROF_MAX_PATH 4096
 
 typedef struct cprof_settings {
     int64_t heap_rate;               /* 0 = heap profiling off */
@@ -23,14 +26,26 @@ typedef struct cprof_settings {
     int allow_insecure;
     char *tls_cert_pem; /* malloc'd PEM text, NULL = plain HTTP */
     char *tls_key_pem;
+    /* From the environment in both modes (cprof_config has no field for
+     * them): */
+    int follow_fork;                  /* CPROF_FOLLOW_FORK: 1 auto, 0 off */
+    int max_seconds;                  /* CPROF_CPU_MAX_SECONDS: window limit */
+    char cpu_profile[CPROF_MAX_PATH]; /* CPROF_CPU_PROFILE: "" = none */
+    int cpu_hz;                       /* CPROF_CPU_HZ (with CPROF_CPU_PROFILE) */
+    int cpu_signal;                   /* CPROF_CPU_SIGNAL, default SIGPROF */
+    int dump_signal;                  /* CPROF_SIGNAL, default SIGRTMIN+3; 0 = off */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED, CPROF_TOKEN,
- * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY.
- * A malformed value prints one line on stderr and disables what it
- * configures (never the host); access-control errors disable the listener
- * (it never starts less protected than asked). */
+ * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY,
+ * and the variables of both modes below. A malformed value prints one line
+ * on stderr and disables what it configures, or falls back to the default
+ * where there is one (never the host); access-control errors disable the
+ * listener (it never starts less protected than asked). */
 void settings_from_env(cprof_settings *s);
+/* Linked mode: the cprof_config, plus the variables of both modes:
+ * CPROF_FOLLOW_FORK, CPROF_CPU_MAX_SECONDS, CPROF_CPU_PROFILE, CPROF_CPU_HZ,
+ * CPROF_CPU_SIGNAL, CPROF_SIGNAL. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);

@@ -85,17 +85,6 @@ void fork_follow_init(const fork_follow_ops *o)
     ops = *o;
 }
 
-int fork_follow_mode_from_env(void)
-{
-    const char *v = getenv("CPROF_FOLLOW_FORK");
-    if (!v || !*v || strcmp(v, "auto") == 0)
-        return 1;
-    if (strcmp(v, "off") == 0)
-        return 0;
-    cprof_log("CPROF_FOLLOW_FORK=\"%.40s\" is not auto or off; using auto", v);
-    return 1;
-}
-
 int fork_follow_pending(void)
 {
     return duty_pending;
@@ -162,8 +151,7 @@ static void *watch(void *unused)
 /* Runs at the child's first allocation after fork (heap_sampler_call_soon). */
 static void start_watcher(void)
 {
-    int was_internal = heap_thread_is_internal();
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     threads_mark_internal_creator(1);
     /* While it watches, the watcher takes none of the program's signals. */
     sigset_t all, saved;
@@ -180,7 +168,7 @@ static void start_watcher(void)
     }
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     threads_mark_internal_creator(0);
-    heap_thread_set_internal(was_internal);
+    heap_internal_leave(was_internal);
     if (rc != 0) {
         duty_pending = 0;
         cprof_log("pid %d (forked from %d): cannot watch whether it daemonizes (%s); no HTTP "

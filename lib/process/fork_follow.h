@@ -8,10 +8,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* CPROF_FOLLOW_FORK: "auto" (default) or "off"; a bad value prints one
- * line on stderr and auto is used. Returns 1 for auto. */
-int fork_follow_mode_from_env(void);
-
 /* In a pthread_atfork child handler (async-signal-safe): this process
  * inherited from `parent` the duty to serve the endpoint that `origin`
  * served, but not its listener. Arms the watcher, started at the child's

@@ -28,6 +28,7 @@
 #include "fork_follow.h"
 #include "heap/heap.h"
 #include "http/http.h"
+#include "pprof/profiles.h"
 #include "threads/threads.h"
 
 #include <pthread.h>
@@ -134,22 +135,26 @@ static int start_with(const cprof_settings *s)
     started = 1;
     /* Our own set-up allocations (listener threads, buffers) are not the
      * program's: keep them out of its profile. */
-    heap_thread_set_internal(1);
+    int was_internal = heap_internal_enter();
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
+    profile_set_max_seconds(s->max_seconds);
+    cpu_set_signal(s->cpu_signal);
+    threads_capture_set_signal(s->dump_signal);
     threads_capture_start();
-    cpu_start_from_env();
+    if (s->cpu_profile[0])
+        cprof_cpu_start(s->cpu_profile, s->cpu_hz);
     int rc = 0;
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);
-    follow_fork = fork_follow_mode_from_env();
+    follow_fork = s->follow_fork;
     if (s->http_addr[0]) {
         rc = start_listener(s);
         if (rc == 0)
             keep_settings(s);
     }
     threads_mark_internal_creator(0);
-    heap_thread_set_internal(0);
+    heap_internal_leave(was_internal);
     pthread_mutex_unlock(&start_lock);
     return rc;
 }
@@ -170,9 +175,9 @@ EXPORT void cprof_stop(void)
 {
     pthread_mutex_lock(&start_lock);
     if (listener_running) {
-        heap_thread_set_internal(1);
+        int was_internal = heap_internal_enter();
         http_listener_stop();
-        heap_thread_set_internal(0);
+        heap_internal_leave(was_internal);
         listener_running = 0;
         bound_address[0] = 0;
     }

@@ -14,9 +14,17 @@
  *   threads_proc.c     /proc/self/task readers and their pure parsers
  *                      (state, name, times, wchan, syscall, signal masks),
  *                      and the "which system call is it blocked in" rules
- *   threads_profile.c  snapshot -> groups -> profile.proto or Go's text
- *                      (debug=1 groups, debug=2 one block per thread); the
- *                      "threads" and "goroutine" sources; the index summary
+ *   threads_snapshot.c one snapshot of every thread (capture + /proc +
+ *                      registry, per detail level) and its grouping by
+ *                      stack: what both encoders below are built on
+ *   threads_text.c     snapshot -> Go's text (debug=1 groups, debug=2 one
+ *                      block per thread)
+ *   threads_profile.c  snapshot -> groups -> profile.proto; the "threads"
+ *                      and "goroutine" sources (proto or text by debug);
+ *                      the index summary
+ *
+ * Dependencies run one way: capture, proc, hooks <- snapshot <- text,
+ * profile (profile calls text for debug > 0; text never calls profile).
  *
  * Profiler threads (the HTTP listener and the threads it creates) are listed
  * like any other thread and marked "cprof internal": hiding them would make
@@ -76,9 +84,12 @@ typedef struct thread_capture {
     uint64_t pcs[THREADS_MAX_FRAMES]; /* pcs[0] exact, the rest return addresses */
 } thread_capture;
 
-/* Install the dump signal handler (CPROF_SIGNAL, default SIGRTMIN+3). Never
- * takes a signal the program already handles. Idempotent. Returns the
- * signal number, or 0 when thread dumps are disabled (said on stderr). */
+/* The signal threads_capture_start will want (CPROF_SIGNAL, parsed by
+ * config.c); 0 = no thread dumps. Unset: SIGRTMIN+3. */
+void threads_capture_set_signal(int sig);
+/* Install the dump signal handler on the wanted signal. Never takes a
+ * signal the program already handles. Idempotent. Returns the signal
+ * number, or 0 when thread dumps are disabled (said on stderr). */
 int threads_capture_start(void);
 /* The signal in use, 0 when none. */
 int threads_capture_signal(void);
@@ -169,7 +180,7 @@ int64_t threads_cpu_ns(pid_t tid);
 /* Number of threads of the process ("Threads:" in /proc/self/status). */
 long threads_count(void);
 
-/* ---- the profile (threads_profile.c, threads_text.c) -------------------- */
+/* ---- the snapshot (threads_snapshot.c) ---------------------------------- */
 
 /* Everything known about one thread at dump time. */
 typedef struct thread_row {
@@ -216,18 +227,24 @@ thread_group *threads_group(const threads_snapshot *s, int by_labels, size_t *n_
 /* "no stack: signal blocked", ...; NULL when the row has a stack. */
 const char *threads_no_stack_reason(const thread_row *r);
 
+/* ---- the encoders (threads_text.c, threads_profile.c) ------------------- */
+
 /* Go's count-profile text (debug=1): "<name> profile: total N", groups,
  * then the memory map section google/pprof's legacy parser reads. */
 void threads_write_groups_text(const threads_snapshot *s, const char *name, buf *out);
 /* One block per thread (debug=2). */
 void threads_write_dump_text(const threads_snapshot *s, buf *out);
 
-/* The "threads" and "goroutine" sources (req->name picks the sample type
- * and the text header). */
-int threads_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);
+/* The names one source serves (profile_request.variant): the sample type
+ * and the text header. */
+enum threads_view { THREADS_VIEW_THREADS, THREADS_VIEW_GOROUTINE };
+
+/* The "threads" and "goroutine" sources. */
+profile_status threads_profile_write(const profile_request *req, buf *out, char *err,
+                                     size_t err_len);
 /* One snapshot as the model, for a delta (profiles.h: build). */
-int threads_profile_build(const profile_request *req, struct profile **out, char *err,
-                          size_t err_len);
+profile_status threads_profile_build(const profile_request *req, struct profile **out, char *err,
+                                     size_t err_len);
 /* "12 (+3 since last view)" for the index page; each call is one view. */
 void threads_index_summary(char *out, size_t len);
 

@@ -113,6 +113,7 @@ static _Atomic int dump_signal;
 static _Atomic pid_t dump_pid; /* getpid() of the process dumping, set per dump */
 static _Atomic uint64_t signals_sent;
 static int started;
+static int wanted_signal = -1; /* threads_capture_set_signal; -1 = the default */
 static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Threads that did not answer last time: their signal may still be queued. */
 static pid_t suspects[SUSPECTS_MAX];
@@ -593,6 +594,11 @@ static void atfork_child(void)
     pthread_mutex_init(&dump_lock, NULL);
 }
 
+void threads_capture_set_signal(int sig)
+{
+    wanted_signal = sig;
+}
+
 int threads_capture_start(void)
 {
     pthread_mutex_lock(&dump_lock);
@@ -602,14 +608,7 @@ int threads_capture_start(void)
     }
     started = 1;
     pthread_atfork(NULL, NULL, atfork_child);
-    const char *env = getenv("CPROF_SIGNAL");
-    int want = threads_parse_signal(env, SIGRTMIN, SIGRTMAX);
-    if (want < 0) {
-        want = threads_parse_signal(NULL, SIGRTMIN, SIGRTMAX);
-        cprof_log("CPROF_SIGNAL=\"%.40s\" is not a usable signal (a number, SIGRTMIN+N, "
-                  "SIGUSR1, SIGUSR2 or off); using %d",
-                  env, want);
-    }
+    int want = wanted_signal >= 0 ? wanted_signal : threads_parse_signal(NULL, SIGRTMIN, SIGRTMAX);
     if (want)
         blocking_init();
     if (want && unwind_signal_init() != 0) {

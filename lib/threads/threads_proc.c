@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 /* ---- pure parsers -------------------------------------------------------- */
 
 static const char *skip_fields(const char *p, int n)
@@ -537,11 +539,7 @@ int64_t threads_cpu_ns(pid_t tid)
 {
     /* The kernel's per-thread CPU clock id (what pthread_getcpuclockid
      * builds): ~tid << 3 | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED. */
-    clockid_t clock = (clockid_t)((~(unsigned)tid << 3) | 6u);
-    struct timespec ts;
-    if (clock_gettime(clock, &ts) != 0)
-        return -1;
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return clock_nanos((clockid_t)((~(unsigned)tid << 3) | 6u));
 }
 
 long threads_count(void)

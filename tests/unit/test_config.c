@@ -1,8 +1,11 @@
 /*
  * Unit tests of settings parsing: CPROF_* variables and cprof_config, and
- * the rule that a bad value costs one stderr line and disables only its part.
+ * the rule that a bad value costs one stderr line and disables only its part
+ * (or falls back to its default). Covers the variables of every subsystem:
+ * config.c is the only reader of the environment.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cpu/cpu.h"
+#include "pprof/profiles.h"
 #include "process/config.h"
 
 /* Run settings_from_env with stderr captured; returns the captured text. */
@@ -42,9 +47,11 @@ static int count_lines(const char *text)
 
 static void clear_env(void)
 {
-    const char *vars[] = {"CPROF_HEAP_RATE", "CPROF_ADDR",       "CPROF_SEED",
-                          "CPROF_TOKEN",     "CPROF_TOKEN_FILE", "CPROF_ALLOW_INSECURE",
-                          "CPROF_TLS_CERT",  "CPROF_TLS_KEY"};
+    const char *vars[] = {"CPROF_HEAP_RATE",       "CPROF_ADDR",        "CPROF_SEED",
+                          "CPROF_TOKEN",           "CPROF_TOKEN_FILE",  "CPROF_ALLOW_INSECURE",
+                          "CPROF_TLS_CERT",        "CPROF_TLS_KEY",     "CPROF_FOLLOW_FORK",
+                          "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
+                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -229,6 +236,132 @@ static void test_tls_and_insecure(void **state)
     clear_env();
 }
 
+/* The variables the subsystems used to read themselves: defaults. */
+static void test_subsystem_defaults(void **state)
+{
+    (void)state;
+    clear_env();
+    cprof_settings s;
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.follow_fork, 1);
+    assert_int_equal(s.max_seconds, PROFILE_DEFAULT_MAX_SECONDS);
+    assert_string_equal(s.cpu_profile, "");
+    assert_int_equal(s.cpu_hz, CPU_DEFAULT_HZ);
+    assert_int_equal(s.cpu_signal, SIGPROF);
+    assert_int_equal(s.dump_signal, SIGRTMIN + 3);
+    settings_free(&s);
+    /* The same in linked mode: cprof_config has no field for them. */
+    setenv("CPROF_CPU_MAX_SECONDS", "60", 1);
+    setenv("CPROF_SIGNAL", "off", 1);
+    cprof_config c = {0};
+    settings_from_config(&c, &s);
+    assert_int_equal(s.max_seconds, 60);
+    assert_int_equal(s.dump_signal, 0);
+    settings_free(&s);
+    clear_env();
+}
+
+static void test_subsystem_good_values(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("CPROF_FOLLOW_FORK", "off", 1);
+    setenv("CPROF_CPU_MAX_SECONDS", "+45", 1);
+    setenv("CPROF_CPU_PROFILE", "/tmp/x.pb.gz", 1);
+    setenv("CPROF_CPU_HZ", "250", 1);
+    setenv("CPROF_CPU_SIGNAL", "SIGVTALRM", 1);
+    setenv("CPROF_SIGNAL", "SIGRTMIN+6", 1);
+    cprof_settings s;
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.follow_fork, 0);
+    assert_int_equal(s.max_seconds, 45);
+    assert_string_equal(s.cpu_profile, "/tmp/x.pb.gz");
+    assert_int_equal(s.cpu_hz, 250);
+    assert_int_equal(s.cpu_signal, SIGVTALRM);
+    assert_int_equal(s.dump_signal, SIGRTMIN + 6);
+    settings_free(&s);
+    clear_env();
+}
+
+/* Each bad value: one line, and the default for that part only. */
+static void test_subsystem_bad_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *var, *value, *line;
+    } cases[] = {
+        {"CPROF_CPU_MAX_SECONDS", "0",
+         "cprof: CPROF_CPU_MAX_SECONDS=\"0\" is not an integer from 1 to 86400; using 300\n"},
+        {"CPROF_CPU_MAX_SECONDS", "1h",
+         "cprof: CPROF_CPU_MAX_SECONDS=\"1h\" is not an integer from 1 to 86400; using 300\n"},
+        {"CPROF_SIGNAL", "bogus", NULL},
+        {"CPROF_CPU_SIGNAL", "SIGSEGV",
+         "cprof: CPROF_CPU_SIGNAL=\"SIGSEGV\" is not a usable signal (SIGPROF, SIGVTALRM, a "
+         "number, SIGRTMIN+N, SIGUSR1, SIGUSR2; not the thread dump signal); using SIGPROF\n"},
+        {"CPROF_CPU_SIGNAL", "SIGRTMIN+3", NULL}, /* the dump signal's default */
+        {"CPROF_FOLLOW_FORK", "sometimes",
+         "cprof: CPROF_FOLLOW_FORK=\"sometimes\" is not auto or off; using auto\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        clear_env();
+        setenv(cases[i].var, cases[i].value, 1);
+        cprof_settings s;
+        const char *err = env_settings_capturing_stderr(&s);
+        assert_int_equal(count_lines(err), 1);
+        if (cases[i].line)
+            assert_string_equal(err, cases[i].line);
+        assert_int_equal(s.max_seconds, PROFILE_DEFAULT_MAX_SECONDS);
+        assert_int_equal(s.cpu_signal, SIGPROF);
+        assert_int_equal(s.dump_signal, SIGRTMIN + 3);
+        assert_int_equal(s.follow_fork, 1);
+        assert_true(s.http_addr[0] != 0); /* nothing else disabled */
+        settings_free(&s);
+    }
+    char want[160];
+    clear_env();
+    setenv("CPROF_SIGNAL", "bogus", 1);
+    cprof_settings s;
+    snprintf(want, sizeof want,
+             "cprof: CPROF_SIGNAL=\"bogus\" is not a usable signal (a number, SIGRTMIN+N, "
+             "SIGUSR1, SIGUSR2 or off); using %d\n",
+             SIGRTMIN + 3);
+    assert_string_equal(env_settings_capturing_stderr(&s), want);
+    settings_free(&s);
+    clear_env();
+}
+
+/* CPROF_CPU_HZ counts only with a file to write; a bad one falls back to
+ * 100 Hz with one line, and the file is still written. */
+static void test_cpu_file_and_rate(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("CPROF_CPU_HZ", "fast", 1);
+    cprof_settings s;
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.cpu_profile, "");
+    settings_free(&s);
+    setenv("CPROF_CPU_PROFILE", "/tmp/cpu.pb.gz", 1);
+    assert_string_equal(
+        env_settings_capturing_stderr(&s),
+        "cprof: CPROF_CPU_HZ=\"fast\" is not an integer from 1 to 5000; using 100\n");
+    assert_string_equal(s.cpu_profile, "/tmp/cpu.pb.gz");
+    assert_int_equal(s.cpu_hz, CPU_DEFAULT_HZ);
+    settings_free(&s);
+    char *long_path = malloc(CPROF_MAX_PATH + 10);
+    assert_non_null(long_path);
+    memset(long_path, 'a', CPROF_MAX_PATH + 9);
+    long_path[CPROF_MAX_PATH + 9] = 0;
+    setenv("CPROF_CPU_PROFILE", long_path, 1);
+    unsetenv("CPROF_CPU_HZ");
+    assert_string_equal(env_settings_capturing_stderr(&s),
+                        "cprof: CPROF_CPU_PROFILE is too long; no CPU profile file\n");
+    assert_string_equal(s.cpu_profile, "");
+    settings_free(&s);
+    free(long_path);
+    clear_env();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +373,10 @@ int main(void)
         cmocka_unit_test(test_settings_from_config),
         cmocka_unit_test(test_token_sources),
         cmocka_unit_test(test_tls_and_insecure),
+        cmocka_unit_test(test_subsystem_defaults),
+        cmocka_unit_test(test_subsystem_good_values),
+        cmocka_unit_test(test_subsystem_bad_values),
+        cmocka_unit_test(test_cpu_file_and_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,9 +26,14 @@
 
 /* ---- parameters ---------------------------------------------------------- */
 
+/* /profile's parameters as the router parses them from the registry. */
 static int params(const char *query, int max, int *secs, int *hz, char *err)
 {
-    return cpu_parse_params(query, max, secs, hz, err, 256);
+    profile_request req;
+    int status = http_profile_query(profile_source_find("profile"), query, max, &req, err, 256);
+    *secs = req.seconds;
+    *hz = req.hz;
+    return status;
 }
 
 static void test_params_defaults_and_go_fallbacks(void **state)
@@ -259,7 +264,7 @@ static void test_session_samples_threads(void **state)
     assert_true(before >= 1);
     /* A second session is refused with Go's message. */
     char err2[256];
-    assert_int_equal(cpu_session_begin(100, err2, sizeof err2), 500);
+    assert_int_equal(cpu_session_begin(100, err2, sizeof err2), PROFILE_BUSY);
     assert_string_equal(err2, CPU_BUSY_MESSAGE);
     burn_ms(100);
     /* A thread born now arms its own timer and deletes it when it ends. */

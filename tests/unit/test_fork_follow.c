@@ -12,12 +12,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "process/config.h"
 #include "process/fork_follow.h"
 
 static char captured[1024];
 
-/* fork_follow_mode_from_env with CPROF_FOLLOW_FORK=value (NULL: unset) and
- * stderr captured in `captured`. */
+/* The follow_fork setting (config.c) with CPROF_FOLLOW_FORK=value (NULL:
+ * unset) and stderr captured in `captured`. */
 static int mode_with(const char *value)
 {
     if (value)
@@ -28,7 +29,10 @@ static int mode_with(const char *value)
     assert_int_equal(pipe(fds), 0);
     int saved = dup(2);
     dup2(fds[1], 2);
-    int mode = fork_follow_mode_from_env();
+    cprof_settings s;
+    settings_from_env(&s);
+    int mode = s.follow_fork;
+    settings_free(&s);
     dup2(saved, 2);
     close(saved);
     close(fds[1]);

@@ -13,7 +13,6 @@
 
 #include <cmocka.h>
 
-#include "cpu/cpu.h"
 #include "http/http.h"
 #include "pprof/profiles.h"
 
@@ -89,8 +88,8 @@ static void test_index(void **state)
         long count = src[i].count ? src[i].count() : 0;
         /* Sources with their own parameters (profile) link without ?debug=1, as Go. */
         snprintf(row, sizeof row, "<tr><td>%ld</td><td><a href='%s%s'>%s</a></td></tr>",
-                 count < 0 ? 0 : count, src[i].name, src[i].raw_query ? "" : "?debug=1",
-                 src[i].name);
+                 count < 0 ? 0 : count, src[i].name,
+                 profile_takes(&src[i], PARAM_DEBUG) ? "?debug=1" : "", src[i].name);
         assert_non_null(strstr(b, row));
         char li[128];
         snprintf(li, sizeof li, "<li><div class=profile-name>%s: </div> ", src[i].name);
@@ -175,9 +174,9 @@ static void test_seconds(void **state)
     assert_go_error(&c, 400, "\"seconds\" parameter is not supported for this profile type");
     http_response_free(&c.resp);
     char limit[32], msg[96];
-    snprintf(limit, sizeof limit, "seconds=%d", cpu_max_seconds() + 1);
+    snprintf(limit, sizeof limit, "seconds=%d", profile_max_seconds() + 1);
     snprintf(msg, sizeof msg, "profile duration exceeds the server's limit of %d seconds",
-             cpu_max_seconds());
+             profile_max_seconds());
     route_get(&c, "/heap", limit);
     assert_go_error(&c, 400, msg);
     http_response_free(&c.resp);
@@ -231,7 +230,7 @@ static void test_seconds_client_gone(void **state)
     c.req.method = "GET";
     c.req.path = "/allocs";
     char query[32];
-    snprintf(query, sizeof query, "seconds=%d", cpu_max_seconds());
+    snprintf(query, sizeof query, "seconds=%d", profile_max_seconds());
     c.req.query = query;
     c.req.client_gone = gone_at_once;
     c.req.client_ctx = &probes;
@@ -341,7 +340,7 @@ static void test_min_age(void **state)
         assert_int_equal(c.resp.status, 200);
         http_response_free(&c.resp);
     }
-    const char *bad[] = {"min_age=-1", "min_age=abc", "min_age=", "min_age=1e3",
+    const char *bad[] = {"min_age=-1",   "min_age=abc", "min_age=",           "min_age=1e3",
                          "min_age=1%00", "min_age=.5x", "min_age=99999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         route_get(&c, "/heap", bad[i]);
@@ -355,6 +354,146 @@ static void test_min_age(void **state)
     route_get(&c, "/peak", "");
     assert_int_equal(c.resp.status, 200);
     http_response_free(&c.resp);
+}
+
+/* ---- the registry's parameter tables ---- */
+
+/* http_profile_query on src; returns the status, the parse in *req. */
+static int query(const profile_source *src, const char *q, int max, profile_request *req, char *err)
+{
+    memset(req, 0xa5, sizeof *req);
+    err[0] = 0;
+    return http_profile_query(src, q, max, req, err, 256);
+}
+
+/* The tables agree with each other: every refused parameter has a text to
+ * refuse it with, a lenient one is an integer, a strict seconds (a delta)
+ * has a build function, and the index links a profile with ?debug=1 exactly
+ * when it reads debug. */
+static void test_param_tables(void **state)
+{
+    (void)state;
+    for (int id = 0; id < PROFILE_N_PARAMS; id++) {
+        const profile_param_spec *spec = profile_param((profile_param_id)id);
+        assert_non_null(spec->name);
+        assert_non_null(spec->bad_text);
+        assert_true(spec->min <= spec->max);
+    }
+    size_t n;
+    const profile_source *src = profile_sources(&n);
+    for (size_t i = 0; i < n; i++) {
+        for (int id = 0; id < PROFILE_N_PARAMS; id++) {
+            const profile_param_spec *spec = profile_param((profile_param_id)id);
+            const profile_param_rule *rule = &src[i].params[id];
+            if (rule->use == PARAM_REFUSED)
+                assert_non_null(spec->refused_text);
+            if (rule->use == PARAM_LENIENT)
+                assert_int_equal(spec->type, PARAM_TYPE_INT);
+            if (id == PARAM_SECONDS && rule->use == PARAM_STRICT)
+                assert_non_null(src[i].build);
+            assert_int_equal(profile_takes(&src[i], (profile_param_id)id),
+                             rule->use != PARAM_UNUSED);
+        }
+    }
+}
+
+/* Parsed values and defaults reach the source; what a profile does not
+ * take is never read, whatever its value. */
+static void test_query_values(void **state)
+{
+    (void)state;
+    profile_request r;
+    char err[256];
+    const profile_source *heap = profile_source_find("heap");
+    assert_int_equal(query(heap, NULL, 300, &r, err), 0);
+    assert_string_equal(r.name, "heap");
+    assert_int_equal(r.variant, heap->variant);
+    assert_int_equal(r.debug, 0);
+    assert_int_equal(r.seconds, 0);
+    assert_int_equal(r.min_age_ns, 0);
+    assert_null(r.client_gone);
+    assert_int_equal(query(heap, "debug=2&min_age=0.25&hz=abc&gc=1", 300, &r, err), 0);
+    assert_int_equal(r.debug, 2);
+    assert_int_equal(r.min_age_ns, 250000000);
+    assert_int_equal(query(heap, "seconds=7", 300, &r, err), 0);
+    assert_int_equal(r.seconds, 7);
+
+    const profile_source *cpu = profile_source_find("profile");
+    assert_int_equal(query(cpu, "debug=abc&min_age=x&seconds=12&hz=250", 300, &r, err), 0);
+    assert_int_equal(r.debug, 0);
+    assert_int_equal(r.min_age_ns, 0);
+    assert_int_equal(r.seconds, 12);
+    assert_int_equal(r.hz, 250);
+    assert_int_equal(query(cpu, "seconds=%2B8", 300, &r, err), 0); /* Go's ParseInt */
+    assert_int_equal(r.seconds, 8);
+    assert_int_equal(query(cpu, "seconds=40", 40, &r, err), 0); /* at the limit */
+    assert_int_equal(r.seconds, 40);
+    assert_int_equal(query(cpu, "seconds=41", 40, &r, err), 400);
+    assert_string_equal(err, "profile duration exceeds the server's limit of 40 seconds");
+}
+
+/* One error per request, in Go's order: each parameter's value, then
+ * whether the profile takes it, then the limit, then debug; parameters in
+ * the table's order (debug, seconds, min_age, hz). */
+static void test_query_order(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *query, *msg;
+    } cases[] = {
+        {"peak", "seconds=x&debug=y",
+         "invalid value for \"debug\" - must be a non-negative integer"},
+        {"peak", "seconds=x", "invalid value for \"seconds\" - must be a positive integer"},
+        {"peak", "min_age=x&seconds=5",
+         "\"seconds\" parameter is not supported for this profile type"},
+        {"heap", "seconds=301&debug=1",
+         "profile duration exceeds the server's limit of 300 seconds"},
+        {"heap", "min_age=x&seconds=5&debug=1", "seconds and debug params are incompatible"},
+        {"threads", "min_age=-1",
+         "invalid value for \"min_age\" - must be a non-negative number of seconds"},
+        {"threads", "min_age=1", "\"min_age\" parameter is only supported for the heap profile"},
+        {"profile", "seconds=301&hz=0",
+         "profile duration exceeds the server's limit of 300 seconds"},
+        {"profile", "seconds=5&hz=%2B10",
+         "invalid value for \"hz\" - must be an integer from 1 to 5000"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        profile_request r;
+        char err[256];
+        assert_int_equal(query(profile_source_find(cases[i].name), cases[i].query, 300, &r, err),
+                         400);
+        assert_string_equal(err, cases[i].msg);
+    }
+}
+
+/* The router knows no profile by name: a source's table alone decides. A
+ * made-up source that takes min_age strictly and hz leniently gets them;
+ * one that refuses debug refuses it with nothing to say but Go's text. */
+static void test_query_from_table_only(void **state)
+{
+    (void)state;
+    profile_source fake = {
+        .name = "fake",
+        .variant = 7,
+        .params =
+            {
+                [PARAM_MIN_AGE] = {PARAM_STRICT, 0},
+                [PARAM_HZ] = {PARAM_LENIENT, 42},
+            },
+    };
+    profile_request r;
+    char err[256];
+    assert_int_equal(query(&fake, "min_age=2&hz=abc&debug=x&seconds=-1", 300, &r, err), 0);
+    assert_int_equal(r.variant, 7);
+    assert_int_equal(r.min_age_ns, 2000000000);
+    assert_int_equal(r.hz, 42);
+    assert_int_equal(r.debug, 0);
+    assert_int_equal(r.seconds, 0);
+    assert_int_equal(query(&fake, "hz=9", 300, &r, err), 0);
+    assert_int_equal(r.hz, 9);
+    fake.params[PARAM_SECONDS] = (profile_param_rule){PARAM_REFUSED, 0};
+    assert_int_equal(query(&fake, "seconds=3", 300, &r, err), 400);
+    assert_string_equal(err, "\"seconds\" parameter is not supported for this profile type");
 }
 
 /* ---- cmdline ---- */
@@ -492,15 +631,27 @@ int main(int argc, char **argv)
     g_argc = argc;
     g_argv = argv;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_index),           cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_unknown_profile), cmocka_unit_test(test_bad_debug),
-        cmocka_unit_test(test_seconds),         cmocka_unit_test(test_seconds_delta),
-        cmocka_unit_test(test_seconds_client_gone), cmocka_unit_test(test_methods),
-        cmocka_unit_test(test_body_too_large),  cmocka_unit_test(test_heap_text),
-        cmocka_unit_test(test_heap_proto),      cmocka_unit_test(test_cmdline),
-        cmocka_unit_test(test_symbol_get),      cmocka_unit_test(test_symbol_lookup),
-        cmocka_unit_test(test_symbol_garbage),  cmocka_unit_test(test_query_get),
+        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_unknown_profile),
+        cmocka_unit_test(test_bad_debug),
+        cmocka_unit_test(test_seconds),
+        cmocka_unit_test(test_seconds_delta),
+        cmocka_unit_test(test_seconds_client_gone),
+        cmocka_unit_test(test_methods),
+        cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_heap_text),
+        cmocka_unit_test(test_heap_proto),
+        cmocka_unit_test(test_cmdline),
+        cmocka_unit_test(test_symbol_get),
+        cmocka_unit_test(test_symbol_lookup),
+        cmocka_unit_test(test_symbol_garbage),
+        cmocka_unit_test(test_query_get),
         cmocka_unit_test(test_min_age),
+        cmocka_unit_test(test_param_tables),
+        cmocka_unit_test(test_query_values),
+        cmocka_unit_test(test_query_order),
+        cmocka_unit_test(test_query_from_table_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

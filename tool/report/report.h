@@ -12,6 +12,7 @@
 
 #include "graph.h"
 #include "profile/model.h"
+#include "profile/strlist.h"
 
 enum report_format {
     FMT_TOP,
@@ -28,15 +29,6 @@ enum report_format {
     FMT_DOT,           /* call graph, graphviz text */
     FMT_CALLGRAPH_SVG, /* call graph through dot -Tsvg */
 };
-
-typedef struct strlist {
-    char **v;
-    size_t n, cap;
-} strlist;
-void strlist_push(strlist *l, const char *s);
-void strlist_sort(strlist *l); /* by strcmp */
-void strlist_pushf(strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strlist_free(strlist *l);
 
 typedef struct report_opts {
     enum report_format format;

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flags.h"
+
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -112,8 +114,97 @@ static int set_profiles(watch_opts *o, const char *list, cp_err *err)
     return rc;
 }
 
-/* -1 error, 0 run, 1 help printed */
-static int parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
+enum watch_flag {
+    W_HELP,
+    W_VERBOSE,
+    W_INTERVAL,
+    W_DURATION,
+    W_PROFILES,
+    W_TOKEN,
+    W_HEADER,
+    W_HTML,
+    W_SAVE_DIR,
+};
+
+static const flag_spec watch_specs[] = {
+    {"h", FLAG_BOOL, W_HELP},
+    {"help", FLAG_BOOL, W_HELP},
+    {"v", FLAG_BOOL, W_VERBOSE},
+    {"verbose", FLAG_BOOL, W_VERBOSE},
+    {"interval", FLAG_STRING, W_INTERVAL},
+    {"duration", FLAG_STRING, W_DURATION},
+    {"profiles", FLAG_STRING, W_PROFILES},
+    {"token", FLAG_STRING, W_TOKEN},
+    {"H", FLAG_STRING, W_HEADER},
+    {"header", FLAG_STRING, W_HEADER},
+    {"html", FLAG_STRING, W_HTML},
+    {"save-dir", FLAG_STRING, W_SAVE_DIR},
+    {"save_dir", FLAG_STRING, W_SAVE_DIR},
+};
+
+/* The command line being parsed (flags_parse's ctx). */
+typedef struct watch_args {
+    watch_opts *o;
+    bool help;
+} watch_args;
+
+/* flag_table.set: one option into a->o. 0, or -1 with err. */
+static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err *err)
+{
+    watch_args *a = ctx;
+    watch_opts *o = a->o;
+    switch ((enum watch_flag)s->id) {
+    case W_HELP:
+        a->help = v->on;
+        return 0;
+    case W_VERBOSE:
+        o->verbose = v->on;
+        return 0;
+    case W_INTERVAL:
+    case W_DURATION: {
+        double d = watch_parse_duration(v->str);
+        if (d < 0 || (s->id == W_INTERVAL && d < 0.05)) {
+            cp_err_set(err, "watch: bad %s \"%s\" (e.g. 500ms, 5s, 2m)", s->name, v->str);
+            return -1;
+        }
+        *(s->id == W_INTERVAL ? &o->interval : &o->duration) = d;
+        return 0;
+    }
+    case W_PROFILES:
+        return set_profiles(o, v->str, err);
+    case W_TOKEN:
+        o->fetch.token = v->str;
+        return 0;
+    case W_HEADER:
+        return fetch_add_header(&o->fetch, v->str, err);
+    case W_HTML:
+        o->html = v->str;
+        return 0;
+    case W_SAVE_DIR:
+        o->save_dir = v->str;
+        return 0;
+    }
+    return 0;
+}
+
+/* flag_table.arg: every other argument is a source. */
+static int add_source(void *ctx, int argc, char **argv, int *i, bool after_dashes, cp_err *err)
+{
+    (void)argc, (void)after_dashes, (void)err;
+    strlist_push(&((watch_args *)ctx)->o->sources, argv[*i]);
+    return 0;
+}
+
+static const flag_table watch_flags = {
+    .prefix = "watch: ",
+    .hint = "cprof watch -help",
+    .specs = watch_specs,
+    .n_specs = sizeof watch_specs / sizeof watch_specs[0],
+    .set = set_option,
+    .arg = add_source,
+};
+
+int watch_parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
 {
     memset(o, 0, sizeof *o);
     o->interval = 5;
@@ -121,62 +212,12 @@ static int parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
     o->threads = o->heap = true;
     o->fetch.seconds = o->fetch.timeout = -1;
     o->fetch.quiet = true;
-    bool done = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (done || a[0] != '-' || !a[1]) {
-            strlist_push(&o->sources, a);
-            continue;
-        }
-        if (!strcmp(a, "--")) {
-            done = true;
-            continue;
-        }
-        const char *name = a + (a[1] == '-' ? 2 : 1);
-        const char *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-#define IS(s) (len == strlen(s) && !strncmp(name, s, len))
-        if (IS("h") || IS("help")) {
-            usage(stdout);
-            return 1;
-        }
-        if (IS("v") || IS("verbose")) {
-            o->verbose = true;
-            continue;
-        }
-        const char *value = eq ? eq + 1 : NULL;
-        if (!value) {
-            if (i + 1 >= argc) {
-                cp_err_set(err, "watch: option %s needs a value", a);
-                return -1;
-            }
-            value = argv[++i];
-        }
-        if (IS("interval") || IS("duration")) {
-            double d = watch_parse_duration(value);
-            if (d < 0 || (IS("interval") && d < 0.05)) {
-                cp_err_set(err, "watch: bad %.*s \"%s\" (e.g. 500ms, 5s, 2m)", (int)len, name,
-                           value);
-                return -1;
-            }
-            *(IS("interval") ? &o->interval : &o->duration) = d;
-        } else if (IS("profiles")) {
-            if (set_profiles(o, value, err) != 0)
-                return -1;
-        } else if (IS("token")) {
-            o->fetch.token = value;
-        } else if (IS("H") || IS("header")) {
-            o->fetch.headers = xrealloc(o->fetch.headers, o->fetch.n_headers + 1, sizeof(char *));
-            o->fetch.headers[o->fetch.n_headers++] = value;
-        } else if (IS("html")) {
-            o->html = value;
-        } else if (IS("save-dir") || IS("save_dir")) {
-            o->save_dir = value;
-        } else {
-            cp_err_set(err, "watch: unknown option %s (cprof watch -help)", a);
-            return -1;
-        }
-#undef IS
+    watch_args a = {.o = o};
+    if (flags_parse(&watch_flags, argc, argv, &a, err) != 0)
+        return -1;
+    if (a.help) {
+        usage(stdout);
+        return 1;
     }
     if (o->sources.n == 0) {
         cp_err_set(err, "watch: no URL or file to watch (cprof watch -help)");
@@ -186,6 +227,14 @@ static int parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
      * long: a few intervals, at least 10 s (fetch adds 5 s of transfer). */
     o->fetch.timeout = o->interval * 3 > 10 ? (int)(o->interval * 3) : 10;
     return 0;
+}
+
+void watch_opts_free(watch_opts *o)
+{
+    strlist_free(&o->sources);
+    free(o->fetch.headers);
+    o->fetch.headers = NULL;
+    o->fetch.n_headers = 0;
 }
 
 /* ---- targets ------------------------------------------------------------------ */
@@ -301,8 +350,8 @@ static void progress(watch_target *ws, size_t n, double elapsed, const watch_opt
         watch_format_value(now, sizeof now, w->kind, w->total[w->n - 1]);
         watch_format_value(delta, sizeof delta, w->kind, w->total[w->n - 1] - w->total[0]);
         len += snprintf(line + len, sizeof line - (size_t)len, "  %s %s (%s%s)",
-                        watch_kind_name(w->kind), now,
-                        w->total[w->n - 1] >= w->total[0] ? "+" : "", delta);
+                        watch_kind_name(w->kind), now, w->total[w->n - 1] >= w->total[0] ? "+" : "",
+                        delta);
         if (len >= (int)sizeof line)
             len = (int)sizeof line - 1;
     }
@@ -343,8 +392,9 @@ static int watch_urls(watch_target *ws, size_t n, const watch_opts *o, const cha
             fprintf(stderr, "cprof: %s: %s\n", ws[i].url, err.msg);
             if (snap == 0)
                 return 2;
-            fprintf(stderr, "cprof watch: the target stopped answering; judging the %zu "
-                            "snapshots taken\n",
+            fprintf(stderr,
+                    "cprof watch: the target stopped answering; judging the %zu "
+                    "snapshots taken\n",
                     ws[i].n);
             return 0;
         }
@@ -474,12 +524,11 @@ int watch_main(int argc, char **argv)
 {
     watch_opts o;
     cp_err err;
-    int rc = parse_args(argc, argv, &o, &err);
+    int rc = watch_parse_args(argc, argv, &o, &err);
     if (rc != 0) {
         if (rc < 0)
             fprintf(stderr, "cprof: %s\n", err.msg);
-        strlist_free(&o.sources);
-        free(o.fetch.headers);
+        watch_opts_free(&o);
         return rc < 0 ? 2 : 0;
     }
     bool mixed;
@@ -532,7 +581,6 @@ int watch_main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         watch_target_free(&ws[i]);
     free(ws);
-    strlist_free(&o.sources);
-    free(o.fetch.headers);
+    watch_opts_free(&o);
     return rc;
 }

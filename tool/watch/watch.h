@@ -19,7 +19,7 @@
 #include "fetch.h"
 #include "profile/htab.h"
 #include "profile/model.h"
-#include "report/report.h"
+#include "profile/strlist.h"
 #include "watch_trend.h"
 
 enum watch_kind { WATCH_THREADS, WATCH_HEAP };
@@ -66,7 +66,15 @@ typedef struct watch_opts {
 } watch_opts;
 
 /* watch.c */
+/* `cprof watch ARGS`: the exit status (0 no leak, 1 leak, 2 error). */
 int watch_main(int argc, char **argv);
+/* o from the defaults and argv (argv[0] is "watch"), parsed with flags.h
+ * like every command. 0: run; 1: -help was printed on stdout; -1: err
+ * holds a one-line reason. o's strings point into argv; watch_opts_free
+ * releases the rest, whatever the result. */
+int watch_parse_args(int argc, char **argv, watch_opts *o, cp_err *err);
+/* Frees what watch_parse_args allocated (sources, headers). */
+void watch_opts_free(watch_opts *o);
 /* "5s", "500ms", "2m", "1h", "1.5" (seconds). -1 when malformed. */
 double watch_parse_duration(const char *s);
 
