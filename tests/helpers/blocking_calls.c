@@ -6,7 +6,7 @@
  * Usage: blocking_calls [-t THREADS] MODE...   (MODE "all" = every mode)
  *   sleep usleep nanosleep clock_nanosleep pause sigsuspend sigtimedwait
  *   sigwaitinfo sigwait poll ppoll select pselect epoll_wait semop msgrcv
- *   recv cond_timedwait busy_nanosleep
+ *   recv cond_timedwait busy_nanosleep raw_nanosleep (syscall(), not libc's)
  * Each mode runs THREADS threads (default 2) that repeat their call until
  * stdin closes. Timed calls (sleep ... epoll_wait, recv with SO_RCVTIMEO,
  * pthread_cond_timedwait, sigtimedwait) wait for a timeout that nothing
@@ -32,6 +32,7 @@
 #include <sys/select.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -129,6 +130,16 @@ static int do_busy_nanosleep(worker *w)
     if (nanosleep(&ms, NULL) != 0)
         return errno == EINTR ? 2 : 3;
     return now_ms() - start < 1 - SLACK_MS ? 1 : 0;
+}
+
+/* A system call no interposer sees: the dump must read /proc, find it in
+ * a call a signal would interrupt, and leave it alone. */
+static int do_raw_nanosleep(worker *w)
+{
+    (void)w;
+    int64_t t0 = now_ms();
+    return timed(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &timeout_ts, NULL) == 0, t0,
+                 TIMEOUT_MS);
 }
 
 static int do_poll(worker *w)
@@ -321,6 +332,7 @@ static mode modes[] = {
     {.name = "sigwaitinfo", .call = do_sigwaitinfo, .event = 1},
     {.name = "sigwait", .call = do_sigwait, .event = 1},
     {.name = "busy_nanosleep", .call = do_busy_nanosleep},
+    {.name = "raw_nanosleep", .call = do_raw_nanosleep},
     {.name = "poll", .call = do_poll},
     {.name = "ppoll", .call = do_ppoll},
     {.name = "select", .call = do_select},
