@@ -162,7 +162,7 @@ static int record_claim(blocking_record *r, pid_t tid)
 
 /* The calling thread's record: a free one, else a new one. Lock-free and
  * malloc-free (a signal handler may be the first to call sleep). */
-PROFILER_TEXT static blocking_record *record_register(void)
+static blocking_record *record_find_or_make(void)
 {
     pid_t tid = (pid_t)syscall(SYS_gettid);
     uint32_t hint = atomic_load(&free_hint), used = atomic_load(&n_records);
@@ -178,6 +178,15 @@ PROFILER_TEXT static blocking_record *record_register(void)
     if (r && record_claim(r, tid))
         return tls_record = r;
     return NULL;
+}
+
+/* record_find_or_make, errno untouched. NULL when out of records. */
+PROFILER_TEXT static blocking_record *record_register(void)
+{
+    int saved_errno = errno; /* an mmap that fails must not show */
+    blocking_record *r = record_find_or_make();
+    errno = saved_errno;
+    return r;
 }
 
 void blocking_thread_exit(void)
@@ -207,12 +216,13 @@ PROFILER_TEXT __attribute__((cold)) static void dump_wait(blocking_record *r)
 {
     if (tls_dumping) /* the dumping thread itself: nobody will signal it */
         return;
+    int saved_errno = errno; /* the sleeps below end in EINTR when the signal comes */
     uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
     for (unsigned i = 0; i < WAIT_SPIN + WAIT_SLEEPS; i++) {
         uint32_t gen = atomic_load_explicit(&dump_gen, memory_order_acquire);
         if (!gen || atomic_load_explicit(&r->remote_seq, memory_order_acquire) == seq ||
             atomic_load_explicit(&r->handled_gen, memory_order_acquire) == gen)
-            return;
+            break;
         if (i < WAIT_SPIN) {
             syscall(SYS_sched_yield);
         } else {
@@ -220,6 +230,7 @@ PROFILER_TEXT __attribute__((cold)) static void dump_wait(blocking_record *r)
             syscall(SYS_nanosleep, &ts, NULL);
         }
     }
+    errno = saved_errno;
 }
 
 /* Publish the call site and make the sequence number odd. */
