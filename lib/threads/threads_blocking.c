@@ -382,6 +382,19 @@ BLOCKING_CALL(ssize_t, __recvfrom_chk, SYS_recvfrom,
               (fd, b, n, len, flags, a, al))
 BLOCKING_CALL(ssize_t, recvmsg, SYS_recvmsg, (int fd, struct msghdr *m, int flags), (fd, m, flags))
 
+/* Every site, so blocking_init can find the real functions in ordinary
+ * context: a signal handler that makes a thread's first call to one of
+ * them then never reaches dlsym. */
+static blocking_site *const all_sites[] = {
+    &site_sleep,          &site_usleep,     &site_nanosleep,    &site_clock_nanosleep,
+    &site_pause,          &site_sigsuspend, &site_sigtimedwait, &site_sigwaitinfo,
+    &site_sigwait,        &site_poll,       &site___poll_chk,   &site_ppoll,
+    &site___ppoll_chk,    &site_select,     &site_pselect,      &site_epoll_wait,
+    &site_epoll_pwait,    &site_semop,      &site_semtimedop,   &site_msgrcv,
+    &site_msgsnd,         &site_recv,       &site___recv_chk,   &site_recvfrom,
+    &site___recvfrom_chk, &site_recvmsg,
+};
+
 /* ---- the collector's side (dump lock held) --------------------------------------- */
 
 typedef struct tid_record {
@@ -422,6 +435,10 @@ int blocking_init(void)
     if (done)
         return barrier_ok && remote_ok ? 0 : -1;
     done = 1;
+    for (size_t i = 0; i < sizeof all_sites / sizeof *all_sites; i++) {
+        if (!atomic_load(&all_sites[i]->real))
+            resolve(all_sites[i]);
+    }
     pthread_atfork(NULL, NULL, atfork_child);
     barrier_ok = membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
     remote_ok = unwind_remote_init() == 0;
