@@ -16,7 +16,8 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 # -MMD: every object's header dependencies in a .d file beside it.
 # The library sees its own tree (#include "heap/heap.h"); the tool sees only
-# the common kit (lib/common/: buf, wire codec, hash, gzip, clock) and itself.
+# the common kit (lib/common/: buf, wire codec, profile.proto field numbers,
+# hash and hash table, gzip, cp_err, clock) and itself.
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP -Iinclude \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIB_INC  := -Ilib
@@ -67,7 +68,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
-.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu
+.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu bench-symbolize
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 lib: $(BUILD)/libcprof.so
@@ -90,14 +91,14 @@ $(BUILD)/libcprof.so: $(LIBREAL)
 	ln -sf $(SONAME) $@
 
 $(BUILD)/core.a: $(CORE_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(BUILD)/asan/core.a: $(ASAN_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tool.a: $(TOOL_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(BUILD)/asan/tool.a: $(TOOL_ASAN_OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 # Unit tests: test_cprof_* test the tool (tool.a), the others the library.
 $(BUILD)/tests/test_cprof_%: tests/unit/test_cprof_%.c $(BUILD)/tool.a
@@ -195,6 +196,11 @@ bench: deps
 bench-cpu: deps
 	@$(MAKE) --no-print-directory all
 	@bench/cpu.sh
+
+# /heap of a 40,000-function unit: host CPU, RSS, vs addr2line and llvm-symbolizer
+bench-symbolize: deps
+	@$(MAKE) --no-print-directory all
+	@bench/symbolize.sh
 
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:

@@ -5,12 +5,14 @@
 # prints what to install and fails.
 set -eu
 
+# Tests need, besides the build: bc (cpu_accuracy), iproute2's ss (the daemon
+# tests), redis, graphviz, go, chromium and node (see the test scripts).
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
 libgoogle-perftools-dev linux-perf
-chromium xxd"
+chromium xxd bc iproute2"
 
 missing=""
 for p in $PACKAGES; do

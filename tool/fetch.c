@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gzip.h"
 #include "report/graph.h"
 
 #define MAX_PROFILE_BYTES ((size_t)1 << 31)
@@ -397,8 +398,8 @@ int save_fetched_in(const buf *data, const cp_profile *p, const char *dir, char 
     buf gz;
     buf_init(&gz);
     const buf *bytes = data;
-    if (!is_gzip(data->data, data->len)) {
-        if (gzip_bytes(data->data, data->len, &gz) != 0) {
+    if (!gzip_is_gzip(data->data, data->len)) {
+        if (gzip_compress(&gz, data->data, data->len, GZIP_LEVEL_DEFAULT) != 0) {
             cp_err_set(err, "could not save profile: compression failed");
             buf_free(&gz);
             return -1;

@@ -23,6 +23,7 @@
 
 #include "fetch.h"
 #include "profile/filters.h"
+#include "profile/intern.h"
 
 /* ---- loading ---------------------------------------------------------------- */
 

@@ -31,6 +31,19 @@ void buf_reset(buf *b)
         b->data[0] = 0;
 }
 
+int array_grow(void **v, size_t *cap, size_t n, size_t elem_size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *p = realloc(*v, c * elem_size);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
 int buf_reserve(buf *b, size_t extra)
 {
     if (b->oom)

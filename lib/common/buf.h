@@ -23,6 +23,12 @@ void buf_init(buf *b);
 void buf_free(buf *b);
 void buf_reset(buf *b);
 int buf_reserve(buf *b, size_t extra);
+
+/* Room for one more element in a growable array *v of n used and *cap
+ * allocated elements of elem_size bytes (doubling, 64 at first); *v is
+ * realloc'd, the caller frees it. 0 on success, -1 (nothing changed) when
+ * out of memory. */
+int array_grow(void **v, size_t *cap, size_t n, size_t elem_size);
 void buf_append(buf *b, const void *data, size_t len);
 void buf_append_str(buf *b, const char *s);
 void buf_append_byte(buf *b, uint8_t byte);

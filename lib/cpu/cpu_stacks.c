@@ -4,9 +4,9 @@
  *
  * The collector drains the ring every 100 ms into this table, so memory
  * grows with the number of distinct stacks, not with the length of the
- * profile. Open addressing on a 64-bit hash of the pcs, doubling at half
- * load; each entry owns a malloc'd copy of its stack. Built and read on
- * profiler threads only (never in a handler).
+ * profile. The common kit's hash table keyed by a 64-bit hash of the pcs;
+ * each entry is one malloc'd record holding its stack. Built and read on
+ * profiler threads only (never in a handler), so the table may allocate.
  *
  * Samples the handler could not record (ring full) or the table could not
  * keep (out of memory) are counted as lost and reported like Go reports
@@ -19,19 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash_table.h"
 #include "unwind/unwind.h"
 
 typedef struct stack_entry {
-    uint64_t hash;
     uint64_t weight;
-    uint64_t *pcs; /* NULL = empty slot */
     size_t n_pcs;
+    uint64_t pcs[]; /* n_pcs of them */
 } stack_entry;
 
 struct cpu_stacks {
-    stack_entry *slots;
-    size_t cap; /* power of two */
-    size_t used;
+    htab entries;   /* stack_entry * by stack */
     uint64_t total; /* every weight, lost included */
     uint64_t lost;
 };
@@ -49,74 +47,53 @@ uint64_t cpu_lost_samples_pc(void)
 
 cpu_stacks *cpu_stacks_new(void)
 {
-    cpu_stacks *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->cap = 256;
-    s->slots = calloc(s->cap, sizeof *s->slots);
-    if (!s->slots) {
-        free(s);
-        return NULL;
-    }
-    return s;
+    return calloc(1, sizeof(cpu_stacks));
 }
 
 void cpu_stacks_free(cpu_stacks *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->slots[i].pcs);
-    free(s->slots);
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&s->entries, &cursor));)
+        free(*it);
+    htab_free(&s->entries);
     free(s);
 }
 
-static stack_entry *find_slot(stack_entry *slots, size_t cap, uint64_t h, const uint64_t *pcs,
-                              size_t n)
-{
-    for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
-        stack_entry *e = &slots[i];
-        if (!e->pcs || (e->hash == h && e->n_pcs == n && memcmp(e->pcs, pcs, n * 8) == 0))
-            return e;
-    }
-}
+typedef struct stack_key {
+    const uint64_t *pcs;
+    size_t n;
+} stack_key;
 
-static int grow(cpu_stacks *s)
+/* htab_eq_fn: the entry holds exactly the key's pcs. */
+static int stack_eq(const void *key, const void *item)
 {
-    size_t cap = s->cap * 2;
-    stack_entry *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < s->cap; i++) {
-        stack_entry *e = &s->slots[i];
-        if (e->pcs)
-            *find_slot(slots, cap, e->hash, e->pcs, e->n_pcs) = *e;
-    }
-    free(s->slots);
-    s->slots = slots;
-    s->cap = cap;
-    return 0;
+    const stack_key *k = key;
+    const stack_entry *e = item;
+    return e->n_pcs == k->n && memcmp(e->pcs, k->pcs, k->n * sizeof *k->pcs) == 0;
 }
 
 int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w)
 {
     s->total += w;
-    if (n_pcs == 0 || ((s->used + 1) * 2 > s->cap && grow(s) != 0)) {
+    if (n_pcs == 0) {
         s->lost += w;
-        return n_pcs == 0 ? 0 : -1;
+        return 0;
     }
     uint64_t h = unwind_stack_hash(pcs, n_pcs, n_pcs);
-    stack_entry *e = find_slot(s->slots, s->cap, h, pcs, n_pcs);
-    if (!e->pcs) {
-        e->pcs = malloc(n_pcs * sizeof *pcs);
-        if (!e->pcs) {
+    stack_key k = {pcs, n_pcs};
+    stack_entry *e = htab_find(&s->entries, h, stack_eq, &k);
+    if (!e) {
+        e = malloc(sizeof *e + n_pcs * sizeof *pcs);
+        if (!e || htab_insert(&s->entries, h, e) != 0) {
+            free(e);
             s->lost += w;
             return -1;
         }
         memcpy(e->pcs, pcs, n_pcs * sizeof *pcs);
         e->n_pcs = n_pcs;
-        e->hash = h;
-        s->used++;
+        e->weight = 0;
     }
     e->weight += w;
     return 0;
@@ -163,10 +140,10 @@ profile *cpu_stacks_profile(const cpu_stacks *s, int hz, int64_t start_nanos,
     p->time_nanos = start_nanos;
     p->duration_nanos = duration_nanos;
     p->leaf_pc_exact = 1; /* pcs[0] comes from the signal context */
-    for (size_t i = 0; i < s->cap; i++) {
-        const stack_entry *e = &s->slots[i];
-        if (e->pcs)
-            add_weighted(p, e->pcs, e->n_pcs, e->weight, period);
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&s->entries, &cursor));) {
+        const stack_entry *e = *it;
+        add_weighted(p, e->pcs, e->n_pcs, e->weight, period);
     }
     if (s->lost) {
         uint64_t pc = cpu_lost_samples_pc();

@@ -15,6 +15,12 @@
  * A bit is set before the insert's lock is released (so before the block
  * reaches the application) and cleared only when its slot's last sampled
  * block is removed (so before that block reaches the real free).
+ *
+ * Why not the common kit's table (common/hash_table.h): this one runs inside
+ * the malloc hooks, so it must never call the hooked malloc (its arrays come
+ * from mmap), needs deletion on every sampled free (backward shift, no
+ * tombstones to pile up), per-shard locking and inline entries; the kit
+ * table is insert-only, single-threaded and allocates through calloc.
  */
 #include "heap_live.h"
 #include "heap_internal.h"

@@ -15,6 +15,10 @@
  * with CAS and never unlinked, so readers (the profile snapshot, other samplers) walk them with
  * plain acquire loads. Bucket memory comes from an mmap arena and lives as
  * long as the process; pcs handed out in snapshots stay valid forever.
+ * Not the common kit's table (common/hash_table.h): that one is
+ * single-threaded and grows through calloc, and this one is searched and
+ * extended concurrently from the malloc hooks, lock-free, without ever
+ * moving a bucket or calling the hooked malloc.
  *
  * Live table: sampled pointer -> (bucket, size, time, tid), sharded with one
  * mutex per shard. Only sampled blocks are in it; a free of any other pointer

@@ -267,6 +267,11 @@ static void serve_index(http_response *resp)
         buf_append_html(b, notes[i].link_text, (size_t)-1);
         buf_append_str(b, "</a></p>\n");
     }
+    char symbols[160];
+    symbolize_usage_summary(symbols, sizeof symbols);
+    buf_append_str(b, "<p>Symbol cache: ");
+    buf_append_html(b, symbols, (size_t)-1);
+    buf_append_str(b, " (CPROF_SYMBOL_CACHE_MB).</p>\n");
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");

@@ -27,175 +27,32 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "common/gzip.h"
+#include "common/hash.h"
+#include "common/hash_table.h"
+#include "common/profile_proto.h"
 #include "common/proto_wire.h"
 #include "symbolize.h"
-
-/* profile.proto field numbers (reference §2). */
-enum {
-    PROFILE_SAMPLE_TYPE = 1,
-    PROFILE_SAMPLE = 2,
-    PROFILE_MAPPING = 3,
-    PROFILE_LOCATION = 4,
-    PROFILE_FUNCTION = 5,
-    PROFILE_STRING_TABLE = 6,
-    PROFILE_TIME_NANOS = 9,
-    PROFILE_DURATION_NANOS = 10,
-    PROFILE_PERIOD_TYPE = 11,
-    PROFILE_PERIOD = 12,
-    PROFILE_COMMENT = 13,
-    PROFILE_DEFAULT_SAMPLE_TYPE = 14,
-    VALUE_TYPE_TYPE = 1,
-    VALUE_TYPE_UNIT = 2,
-    SAMPLE_LOCATION_ID = 1,
-    SAMPLE_VALUE = 2,
-    SAMPLE_LABEL = 3,
-    LABEL_KEY = 1,
-    LABEL_STR = 2,
-    LABEL_NUM = 3,
-    LABEL_NUM_UNIT = 4,
-    MAPPING_ID = 1,
-    MAPPING_MEMORY_START = 2,
-    MAPPING_MEMORY_LIMIT = 3,
-    MAPPING_FILE_OFFSET = 4,
-    MAPPING_FILENAME = 5,
-    MAPPING_BUILD_ID = 6,
-    MAPPING_HAS_FUNCTIONS = 7,
-    MAPPING_HAS_FILENAMES = 8,
-    MAPPING_HAS_LINE_NUMBERS = 9,
-    MAPPING_HAS_INLINE_FRAMES = 10,
-    LOCATION_ID = 1,
-    LOCATION_MAPPING_ID = 2,
-    LOCATION_ADDRESS = 3,
-    LOCATION_LINE = 4,
-    LINE_FUNCTION_ID = 1,
-    LINE_LINE = 2,
-    FUNCTION_ID = 1,
-    FUNCTION_NAME = 2,
-    FUNCTION_SYSTEM_NAME = 3,
-    FUNCTION_FILENAME = 4,
-};
-
-/* ---- growable arrays --------------------------------------------------- */
-
-/* Make room for one more element; 0 on success. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 64;
-    void *p = realloc(*v, c * elem);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
-}
-
-/* ---- uint64 -> uint32 map (open addressing, value 0 = empty slot) ------ */
-
-typedef struct u64_map {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t cap, count;
-} u64_map;
-
-static size_t u64_slot(uint64_t key, size_t cap)
-{
-    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
-}
-
-static uint32_t u64_map_get(const u64_map *m, uint64_t key)
-{
-    if (!m->cap)
-        return 0;
-    for (size_t i = u64_slot(key, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
-        if (m->keys[i] == key)
-            return m->vals[i];
-    return 0;
-}
-
-static int u64_map_rehash(u64_map *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 256;
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    uint32_t *vals = calloc(cap, sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
-        return -1;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->vals[i])
-            continue;
-        size_t j = u64_slot(m->keys[i], cap);
-        while (vals[j])
-            j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
-    }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
-    m->cap = cap;
-    return 0;
-}
-
-/* val must be non-zero; key must not be present yet. */
-static int u64_map_put(u64_map *m, uint64_t key, uint32_t val)
-{
-    if (2 * (m->count + 1) > m->cap && u64_map_rehash(m) != 0)
-        return -1;
-    size_t i = u64_slot(key, m->cap);
-    while (m->vals[i])
-        i = (i + 1) & (m->cap - 1);
-    m->keys[i] = key;
-    m->vals[i] = val;
-    m->count++;
-    return 0;
-}
-
-static void u64_map_free(u64_map *m)
-{
-    free(m->keys);
-    free(m->vals);
-}
 
 /* ---- string table ------------------------------------------------------ */
 
 typedef struct string_table {
     const char **v; /* v[0] = "" */
     size_t n, cap;
-    uint32_t *slots; /* index + 1; 0 = empty */
-    size_t slot_cap;
+    htab index; /* string -> its index in v (an index item) */
 } string_table;
 
-static uint64_t hash_string(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
+typedef struct string_key {
+    const string_table *t;
+    const char *s;
+} string_key;
 
-static int strings_rehash(string_table *t)
+/* htab_eq_fn: the string at the item's index equals the key's string. */
+static int string_eq(const void *key, const void *item)
 {
-    size_t cap = t->slot_cap ? t->slot_cap * 2 : 256;
-    uint32_t *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t k = 0; k < t->n; k++) {
-        size_t j = hash_string(t->v[k]) & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = (uint32_t)k + 1;
-    }
-    free(t->slots);
-    t->slots = slots;
-    t->slot_cap = cap;
-    return 0;
+    const string_key *k = key;
+    return strcmp(k->t->v[htab_item_index(item)], k->s) == 0;
 }
 
 /* Index of s (NULL reads as ""), adding it when new; -1 when out of memory. */
@@ -203,17 +60,16 @@ static int64_t string_index(string_table *t, const char *s)
 {
     if (!s)
         s = "";
-    if (2 * (t->n + 1) > t->slot_cap && strings_rehash(t) != 0)
-        return -1;
-    size_t i = hash_string(s) & (t->slot_cap - 1);
-    for (; t->slots[i]; i = (i + 1) & (t->slot_cap - 1))
-        if (strcmp(t->v[t->slots[i] - 1], s) == 0)
-            return t->slots[i] - 1;
-    if (grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != 0)
+    uint64_t h = hash_str(s);
+    string_key k = {t, s};
+    void **found = htab_find_slot(&t->index, h, string_eq, &k);
+    if (found)
+        return (int64_t)htab_item_index(*found);
+    if (array_grow((void **)&t->v, &t->cap, t->n, sizeof *t->v) != 0 ||
+        htab_insert(&t->index, h, htab_index_item(t->n)) != 0)
         return -1;
     t->v[t->n] = s;
-    t->slots[i] = (uint32_t)++t->n;
-    return (int64_t)t->n - 1;
+    return (int64_t)t->n++;
 }
 
 /* ---- encoder state ----------------------------------------------------- */
@@ -242,12 +98,12 @@ typedef struct encoder {
     const profile *p;
     buf *out;
     string_table strings;
-    u64_map location_ids; /* looked-up address -> location id */
+    htab location_ids; /* looked-up address -> index in locations */
     enc_location *locations;
     size_t n_locations, cap_locations;
     enc_line *lines;
     size_t n_lines, cap_lines;
-    u64_map function_ids; /* name index << 32 | filename index -> id */
+    htab function_ids; /* (name, filename) indexes -> index in functions */
     enc_function *functions;
     size_t n_functions, cap_functions;
     mapping_info *mappings;
@@ -276,16 +132,32 @@ static uint32_t mapping_id_for(const encoder *e, uint64_t addr)
     return 0;
 }
 
+typedef struct function_key {
+    const encoder *e;
+    enc_function f;
+} function_key;
+
+/* htab_eq_fn: the function at the item's index has the key's name and file. */
+static int function_eq(const void *key, const void *item)
+{
+    const function_key *k = key;
+    const enc_function *f = &k->e->functions[htab_item_index(item)];
+    return f->name == k->f.name && f->filename == k->f.filename;
+}
+
+/* The function id of (function, filename), adding the function when new;
+ * 0 only when out of memory. */
 static uint64_t function_id(encoder *e, const symbol_line *sl)
 {
     int64_t name = str(e, sl->function), file = str(e, sl->filename);
-    uint64_t key = (uint64_t)name << 32 | (uint64_t)file;
-    uint32_t id = u64_map_get(&e->function_ids, key);
-    if (id)
-        return id;
-    if (grow((void **)&e->functions, &e->cap_functions, e->n_functions, sizeof *e->functions) !=
-            0 ||
-        u64_map_put(&e->function_ids, key, (uint32_t)e->n_functions + 1) != 0) {
+    function_key k = {e, {name, file}};
+    uint64_t h = hash_mix((uint64_t)name, (uint64_t)file);
+    void **found = htab_find_slot(&e->function_ids, h, function_eq, &k);
+    if (found)
+        return htab_item_index(*found) + 1;
+    if (array_grow((void **)&e->functions, &e->cap_functions, e->n_functions,
+                   sizeof *e->functions) != 0 ||
+        htab_insert(&e->function_ids, h, htab_index_item(e->n_functions)) != 0) {
         e->oom = 1;
         return 0;
     }
@@ -317,7 +189,7 @@ static void add_location_lines(encoder *e, enc_location *loc, const symbol_info 
 {
     loc->first_line = e->n_lines;
     for (size_t i = 0; i < si->n_lines; i++) {
-        if (grow((void **)&e->lines, &e->cap_lines, e->n_lines, sizeof *e->lines) != 0) {
+        if (array_grow((void **)&e->lines, &e->cap_lines, e->n_lines, sizeof *e->lines) != 0) {
             e->oom = 1;
             return;
         }
@@ -328,17 +200,31 @@ static void add_location_lines(encoder *e, enc_location *loc, const symbol_info 
     }
 }
 
+typedef struct location_key {
+    const encoder *e;
+    uint64_t address;
+} location_key;
+
+/* htab_eq_fn: the location at the item's index has the key's address. */
+static int location_eq(const void *key, const void *item)
+{
+    const location_key *k = key;
+    return k->e->locations[htab_item_index(item)].address == k->address;
+}
+
 /* The location id for one stack entry, creating and symbolizing it when new.
  * 0 only when out of memory. */
 static uint64_t location_id(encoder *e, uint64_t pc, int exact)
 {
     uint64_t addr = exact || pc == 0 ? pc : pc - 1;
-    uint32_t id = u64_map_get(&e->location_ids, addr);
-    if (id)
-        return id;
-    if (grow((void **)&e->locations, &e->cap_locations, e->n_locations, sizeof *e->locations) !=
-            0 ||
-        u64_map_put(&e->location_ids, addr, (uint32_t)e->n_locations + 1) != 0) {
+    location_key k = {e, addr};
+    uint64_t h = hash_mix(0, addr);
+    void **found = htab_find_slot(&e->location_ids, h, location_eq, &k);
+    if (found)
+        return htab_item_index(*found) + 1;
+    if (array_grow((void **)&e->locations, &e->cap_locations, e->n_locations,
+                   sizeof *e->locations) != 0 ||
+        htab_insert(&e->location_ids, h, htab_index_item(e->n_locations)) != 0) {
         e->oom = 1;
         return 0;
     }
@@ -487,41 +373,15 @@ static void write_profile(encoder *e)
 static void encoder_free(encoder *e)
 {
     free(e->strings.v);
-    free(e->strings.slots);
-    u64_map_free(&e->location_ids);
-    u64_map_free(&e->function_ids);
+    htab_free(&e->strings.index);
+    htab_free(&e->location_ids);
+    htab_free(&e->function_ids);
     free(e->locations);
     free(e->lines);
     free(e->functions);
     free(e->mappings);
     free(e->facts);
     free(e->scratch);
-}
-
-/* ---- gzip -------------------------------------------------------------- */
-
-/* Append data gzip-compressed (windowBits 15+16 selects the gzip wrapper). */
-static int gzip_append(buf *out, const uint8_t *data, size_t len)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    size_t bound = deflateBound(&zs, (uLong)len);
-    int rc = Z_STREAM_ERROR;
-    if ((uInt)len == len && (uInt)bound == bound && buf_reserve(out, bound) == 0) {
-        zs.next_in = (Bytef *)data;
-        zs.avail_in = (uInt)len;
-        zs.next_out = out->data + out->len;
-        zs.avail_out = (uInt)bound;
-        rc = deflate(&zs, Z_FINISH);
-        if (rc == Z_STREAM_END) {
-            out->len += zs.total_out;
-            out->data[out->len] = 0;
-        }
-    }
-    deflateEnd(&zs);
-    return rc == Z_STREAM_END ? 0 : -1;
 }
 
 /* ---- entry point ------------------------------------------------------- */
@@ -544,7 +404,7 @@ int pprof_encode(const profile *p, int gzip, buf *out)
 
     int rc = e.oom || e.out->oom ? -1 : 0;
     if (rc == 0 && gzip)
-        rc = gzip_append(out, raw.data, raw.len);
+        rc = gzip_compress(out, raw.data, raw.len, GZIP_LEVEL_FAST);
     buf_free(&raw);
     encoder_free(&e);
     return rc;

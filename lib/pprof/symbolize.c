@@ -9,15 +9,18 @@
  *     the last report (a dlopen happened), the modules are re-reported once
  *     and the lookup retried; otherwise the miss is final.
  *   - Per address: DWARF (if present) gives the function names, file:line
- *     and the chain of inlined calls, walked like `eu-addr2line -i`: the
+ *     and the chain of inlined calls, as `addr2line -i -f` prints them: the
  *     innermost scope's line comes from the line table, each outer frame's
  *     line is the inner inlined_subroutine's DW_AT_call_file/call_line.
+ *     The chain comes from an index of the unit's function and inlined-call
+ *     ranges built once per unit (symbolize_index.c), so each address costs
+ *     a binary search, not a walk of the unit's DIE tree.
  *     DWARF names are preferred because they are the source names ("foo",
  *     not the clone "foo.constprop.0"). The ELF symbol table gives the
- *     offset into the function, and the name when there is no DWARF.
- *   - Debug info is found the standard elfutils way (build-id and
- *     .gnu_debuglink under /usr/lib/debug; and debuginfod when the
- *     environment sets DEBUGINFOD_URLS, which is elfutils' own choice).
+ *     offset into the function, and the name when there is no DWARF
+ *     (a sorted copy of the table, also in symbolize_index.c).
+ *   - Debug info is found on this machine only: by build ID and
+ *     .gnu_debuglink under /usr/lib/debug; never debuginfod.
  *   - C++ names are demangled with __cxa_demangle found at run time: it is
  *     there exactly when the host program is C++, and we never link
  *     libstdc++ ourselves.
@@ -26,13 +29,16 @@
  *   - Every string handed out is interned: allocated once, never freed, so
  *     callers may keep pointers for the life of the process.
  *   - Results are cached per address forever (entries are never evicted);
- *     a profile references a bounded set of code addresses.
+ *     a profile references a bounded set of code addresses. The per-unit
+ *     and per-module indexes live under a byte budget (least recently used
+ *     evicted first).
  *   - One mutex guards libdwfl (not thread-safe), the cache and the intern
  *     table. Everything stays reachable from static pointers, so leak
  *     checkers see no leaks at exit.
  *   - Profiler threads only: this allocates and takes locks.
  */
 #include "symbolize.h"
+#include "symbolize_index.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -46,40 +52,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hash.h"
+#include "common/hash_table.h"
+
 static pthread_mutex_t sym_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- interned strings -------------------------------------------------- */
 
-/* Open addressing, linear probing; load factor kept under 1/2. */
-static char **intern_slots;
-static size_t intern_cap, intern_count;
+static htab intern_table; /* char * (strdup'd, never freed) by content */
 
-static uint64_t hash_string(const char *s)
+/* htab_eq_fn: the interned string equals the key string. */
+static int intern_eq(const void *key, const void *item)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
-
-static int intern_grow(void)
-{
-    size_t cap = intern_cap ? intern_cap * 2 : 1024;
-    char **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < intern_cap; i++) {
-        if (!intern_slots[i])
-            continue;
-        size_t j = hash_string(intern_slots[i]) & (cap - 1);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = intern_slots[i];
-    }
-    free(intern_slots);
-    intern_slots = slots;
-    intern_cap = cap;
-    return 0;
+    return strcmp(key, item) == 0;
 }
 
 /* The interned copy of s; NULL only when s is NULL or memory ran out. */
@@ -87,17 +72,17 @@ static const char *intern(const char *s)
 {
     if (!s)
         return NULL;
-    if (2 * (intern_count + 1) > intern_cap && intern_grow() != 0)
-        return NULL;
-    size_t i = hash_string(s) & (intern_cap - 1);
-    for (; intern_slots[i]; i = (i + 1) & (intern_cap - 1))
-        if (strcmp(intern_slots[i], s) == 0)
-            return intern_slots[i];
-    char *copy = strdup(s);
+    uint64_t h = hash_str(s);
+    char *copy = htab_find(&intern_table, h, intern_eq, s);
+    if (copy)
+        return copy;
+    copy = strdup(s);
     if (!copy)
         return NULL;
-    intern_slots[i] = copy;
-    intern_count++;
+    if (htab_insert(&intern_table, h, copy) != 0) {
+        free(copy);
+        return NULL;
+    }
     return copy;
 }
 
@@ -223,13 +208,6 @@ static Dwfl_Module *module_for(uint64_t addr)
 
 /* ---- DWARF: inline chain ----------------------------------------------- */
 
-static int is_function_scope(Dwarf_Die *die)
-{
-    int tag = dwarf_tag(die);
-    return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
-           tag == DW_TAG_entry_point;
-}
-
 /* Linkage name first (C++: qualified and demangled), then the plain name;
  * both through the abstract origin / specification of inlined copies. */
 static const char *die_function_name(Dwarf_Die *die)
@@ -249,14 +227,15 @@ static int die_udata(Dwarf_Die *die, unsigned int at, Dwarf_Word *out)
     return dwarf_formudata(dwarf_attr(die, at, &attr), out) == 0 ? 0 : -1;
 }
 
-/* Where an inlined call happened, from the inlined_subroutine DIE. */
-static void call_site(Dwarf_Die *inlined, Dwarf_Files *files, symbol_line *out)
+/* Where an inlined call happened, from the inlined_subroutine DIE; file
+ * numbers name files of the unit's line table. */
+static void call_site(Dwarf_Die *inlined, Dwarf *dbg, Dwarf_Die *cudie, symbol_line *out)
 {
     Dwarf_Word file = 0, line = 0;
     out->filename = NULL;
     out->line = 0;
-    if (files && die_udata(inlined, DW_AT_call_file, &file) == 0)
-        out->filename = intern(dwarf_filesrc(files, file, NULL, NULL));
+    if (die_udata(inlined, DW_AT_call_file, &file) == 0)
+        out->filename = intern(unit_file_name(dbg, cudie, file));
     if (die_udata(inlined, DW_AT_call_line, &line) == 0)
         out->line = (int)line;
 }
@@ -271,44 +250,39 @@ static int die_entry(Dwarf_Die *die, Dwarf_Addr bias, uint64_t *entry)
     return 0;
 }
 
+/* Deeper inline chains than this lose their outermost scopes. */
+#define MAX_SCOPES 256
+
 /*
  * Fill info->lines from DWARF: function-like scopes from the innermost
- * outwards, ending at the real (out-of-line) function. dwarf_getscopes finds
- * the innermost scope; dwarf_getscopes_die then gives its physical nesting
- * (dwarf_getscopes itself follows abstract origins, which is lexical, not
- * the inlined call chain). Returns the number of lines; *entry gets the
- * outermost function's start when known.
+ * outwards, ending at the real (out-of-line) function, from the unit's
+ * index (physical nesting: the inlined call chain, not the lexical nesting
+ * that abstract origins give). *position gets the innermost file:line from
+ * the line table (filename NULL when unknown). Returns the number of
+ * lines; *entry gets the outermost function's start when known.
  */
-static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, uint64_t *entry)
+static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, uint64_t *entry,
+                           symbol_line *position)
 {
     Dwarf_Addr bias = 0;
     Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+    position->filename = NULL;
     if (!cudie)
         return 0;
-    Dwarf_Die *scopes = NULL;
-    int n = dwarf_getscopes(cudie, addr - bias, &scopes);
-    if (n <= 0) {
-        free(scopes);
-        return 0;
-    }
-    Dwarf_Die innermost = scopes[0];
-    free(scopes);
-    scopes = NULL;
-    n = dwarf_getscopes_die(&innermost, &scopes);
-    if (n <= 0) {
-        free(scopes);
-        return 0;
-    }
-    Dwarf_Files *files = NULL;
-    if (dwarf_getsrcfiles(cudie, &files, NULL) != 0)
-        files = NULL;
+    Dwarf *dbg = dwarf_cu_getdwarf(cudie->cu);
+    Dwarf_Off scopes[MAX_SCOPES];
+    const char *file;
+    size_t n = unit_scopes_at(dbg, cudie, addr - bias, scopes, MAX_SCOPES, &file, &position->line);
+    position->filename = intern(file);
+    if (n > MAX_SCOPES)
+        n = MAX_SCOPES;
 
     size_t count = 0;
-    Dwarf_Die *inner_call = NULL; /* the inlined_subroutine below this one */
-    for (int i = 0; i < n && count < SYMBOL_MAX_INLINE; i++) {
-        Dwarf_Die *die = &scopes[i];
-        if (!is_function_scope(die))
-            continue;
+    Dwarf_Die dies[2], *inner_call = NULL; /* the inlined_subroutine below this one */
+    for (size_t i = 0; i < n && count < SYMBOL_MAX_INLINE; i++) {
+        Dwarf_Die *die = &dies[i & 1]; /* inner_call stays in the other one */
+        if (!dwarf_offdie(dbg, scopes[i], die))
+            break;
         int inlined = dwarf_tag(die) == DW_TAG_inlined_subroutine;
         if (inlined && count == SYMBOL_MAX_INLINE - 1) {
             /* Too deep: drop middle frames, keep the last slot for the
@@ -319,29 +293,14 @@ static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, u
         symbol_line *line = &info->lines[count++];
         line->function = die_function_name(die);
         if (inner_call)
-            call_site(inner_call, files, line);
+            call_site(inner_call, dbg, cudie, line);
         if (!inlined) {
             die_entry(die, bias, entry);
             break;
         }
         inner_call = die;
     }
-    free(scopes);
     return count;
-}
-
-/* The innermost file:line from the line table. */
-static void line_table_position(Dwfl_Module *mod, uint64_t addr, symbol_line *out)
-{
-    Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
-    if (!l)
-        return;
-    int lineno = 0;
-    const char *file = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL);
-    if (!file)
-        return;
-    out->filename = intern(file);
-    out->line = lineno;
 }
 
 /* The whole lookup, uncached. Returns 0 when a function was found. */
@@ -352,18 +311,21 @@ static int resolve(uint64_t addr, symbol_info *info)
     if (!mod)
         return -1;
 
-    GElf_Sym sym;
-    GElf_Off sym_offset = 0;
-    const char *sym_name = dwfl_module_addrinfo(mod, addr, &sym_offset, &sym, NULL, NULL, NULL);
+    uint64_t sym_offset = 0;
+    const char *sym_name = module_symbol_at(mod, addr, &sym_offset);
 
     uint64_t entry = 0;
-    info->n_lines = dwarf_frames(mod, addr, info, &entry);
+    symbol_line position;
+    info->n_lines = dwarf_frames(mod, addr, info, &entry, &position);
     if (info->n_lines == 0) {
         if (!sym_name)
             return -1;
         info->n_lines = 1;
     }
-    line_table_position(mod, addr, &info->lines[0]);
+    if (position.filename) {
+        info->lines[0].filename = position.filename;
+        info->lines[0].line = position.line;
+    }
 
     /* The symbol table names the real function when DWARF could not. */
     symbol_line *outer = &info->lines[info->n_lines - 1];
@@ -390,49 +352,23 @@ typedef struct cache_entry {
     symbol_line lines[]; /* n_lines of them */
 } cache_entry;
 
-static cache_entry **cache_slots;
-static size_t cache_cap, cache_count;
+static htab cache; /* cache_entry * by address */
 
-static size_t hash_addr(uint64_t addr, size_t cap)
+/* htab_eq_fn: the entry is for the key address. */
+static int cache_entry_eq(const void *key, const void *item)
 {
-    return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+    return ((const cache_entry *)item)->addr == *(const uint64_t *)key;
 }
 
+/* The cached result for addr, or NULL. */
 static cache_entry *cache_find(uint64_t addr)
 {
-    if (!cache_cap)
-        return NULL;
-    for (size_t i = hash_addr(addr, cache_cap); cache_slots[i]; i = (i + 1) & (cache_cap - 1))
-        if (cache_slots[i]->addr == addr)
-            return cache_slots[i];
-    return NULL;
-}
-
-static int cache_grow(void)
-{
-    size_t cap = cache_cap ? cache_cap * 2 : 1024;
-    cache_entry **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (size_t i = 0; i < cache_cap; i++) {
-        if (!cache_slots[i])
-            continue;
-        size_t j = hash_addr(cache_slots[i]->addr, cap);
-        while (slots[j])
-            j = (j + 1) & (cap - 1);
-        slots[j] = cache_slots[i];
-    }
-    free(cache_slots);
-    cache_slots = slots;
-    cache_cap = cap;
-    return 0;
+    return htab_find(&cache, hash_mix(0, addr), cache_entry_eq, &addr);
 }
 
 /* Remember a result; silently forgets it when memory is short. */
 static void cache_store(uint64_t addr, int found, const symbol_info *info)
 {
-    if (2 * (cache_count + 1) > cache_cap && cache_grow() != 0)
-        return;
     cache_entry *e = malloc(sizeof *e + info->n_lines * sizeof e->lines[0]);
     if (!e)
         return;
@@ -441,11 +377,8 @@ static void cache_store(uint64_t addr, int found, const symbol_info *info)
     e->func_offset = info->func_offset;
     e->n_lines = info->n_lines;
     memcpy(e->lines, info->lines, info->n_lines * sizeof e->lines[0]);
-    size_t i = hash_addr(addr, cache_cap);
-    while (cache_slots[i])
-        i = (i + 1) & (cache_cap - 1);
-    cache_slots[i] = e;
-    cache_count++;
+    if (htab_insert(&cache, hash_mix(0, addr), e) != 0)
+        free(e);
 }
 
 static int cache_copy_out(const cache_entry *e, symbol_info *out)
@@ -477,6 +410,30 @@ int symbolize_addr(uint64_t addr, symbol_info *out)
     }
     pthread_mutex_unlock(&sym_lock);
     return rc;
+}
+
+void symbolize_set_cache_budget(size_t bytes)
+{
+    pthread_mutex_lock(&sym_lock);
+    symbol_index_set_budget(bytes);
+    pthread_mutex_unlock(&sym_lock);
+}
+
+void symbolize_usage_read(symbolize_usage *u)
+{
+    pthread_mutex_lock(&sym_lock);
+    symbol_index_usage(&u->index_bytes, &u->units, &u->modules, &u->budget_bytes);
+    u->addresses = cache.len;
+    pthread_mutex_unlock(&sym_lock);
+}
+
+void symbolize_usage_summary(char *out, size_t len)
+{
+    symbolize_usage u;
+    symbolize_usage_read(&u);
+    snprintf(out, len, "%.1f of %.1f MiB of indexes (%zu units, %zu modules), %zu addresses",
+             u.index_bytes / 1048576.0, u.budget_bytes / 1048576.0, u.units, u.modules,
+             u.addresses);
 }
 
 /* ---- executable mappings and build IDs --------------------------------- */

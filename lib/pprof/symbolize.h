@@ -38,6 +38,30 @@ typedef struct symbol_info {
  */
 int symbolize_addr(uint64_t addr, symbol_info *out);
 
+/*
+ * The byte budget for the symbolizer's lookup indexes (one per compilation
+ * unit and per module used so far; CPROF_SYMBOL_CACHE_MB): beyond it the
+ * least recently used are freed, and rebuilt when needed again. Default
+ * 64 MiB. The per-address results and interned strings are kept apart
+ * (they are handed out for the life of the process).
+ */
+void symbolize_set_cache_budget(size_t bytes);
+
+typedef struct symbolize_usage {
+    size_t index_bytes;  /* what the indexes hold now */
+    size_t budget_bytes; /* symbolize_set_cache_budget's value */
+    size_t units;        /* compilation units indexed */
+    size_t modules;      /* modules whose symbol table is indexed */
+    size_t addresses;    /* results cached per address */
+} symbolize_usage;
+
+/* What the symbolizer holds now (consistent snapshot, takes the lock). */
+void symbolize_usage_read(symbolize_usage *u);
+
+/* The same as one line of text for the index page, e.g. "1.2 of 64.0 MiB
+ * of indexes (3 units, 2 modules), 4000 addresses"; always NUL-terminated. */
+void symbolize_usage_summary(char *out, size_t len);
+
 typedef struct mapping_info {
     uint64_t start, limit, offset; /* as in /proc/self/maps */
     const char *filename;          /* interned; "" for anonymous */

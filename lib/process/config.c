@@ -85,6 +85,21 @@ static void seed_from_env(cprof_settings *s)
     s->seed = (uint64_t)seed;
 }
 
+static void symbol_cache_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_SYMBOL_CACHE_MB");
+    s->symbol_cache_mb = CPROF_DEFAULT_SYMBOL_CACHE_MB;
+    if (!v)
+        return;
+    int64_t mb;
+    if (parse_int64(v, 0, CPROF_MAX_SYMBOL_CACHE_MB, &mb) != 0) {
+        cprof_log("CPROF_SYMBOL_CACHE_MB=\"%.40s\" is not an integer from 0 to %d; using %d", v,
+                  CPROF_MAX_SYMBOL_CACHE_MB, CPROF_DEFAULT_SYMBOL_CACHE_MB);
+        return;
+    }
+    s->symbol_cache_mb = mb;
+}
+
 static void addr_from_env(cprof_settings *s)
 {
     const char *v = getenv("CPROF_ADDR");
@@ -312,6 +327,7 @@ void settings_from_env(cprof_settings *s)
     memset(s, 0, sizeof *s);
     heap_rate_from_env(s);
     seed_from_env(s);
+    symbol_cache_from_env(s);
     addr_from_env(s);
     if (s->http_addr[0])
         access_from_env(s);
@@ -326,6 +342,7 @@ void settings_from_config(const cprof_config *c, cprof_settings *s)
                    : c->heap_rate < 0 ? 0
                                       : c->heap_rate;
     s->seed = c->seed;
+    s->symbol_cache_mb = CPROF_DEFAULT_SYMBOL_CACHE_MB;
     const char *addr = c->http_addr ? c->http_addr : CPROF_DEFAULT_ADDR;
     if (strcmp(addr, "off") == 0 || strlen(addr) >= sizeof s->http_addr)
         s->http_addr[0] = 0;

@@ -18,6 +18,10 @@
 #define CPROF_MAX_TOKEN 512
 #define CPROF_MAX_PATH 4096
 
+/* The symbolizer's index budget unless CPROF_SYMBOL_CACHE_MB says. */
+#define CPROF_DEFAULT_SYMBOL_CACHE_MB 64
+#define CPROF_MAX_SYMBOL_CACHE_MB (1 << 20)
+
 typedef struct cprof_settings {
     int64_t heap_rate;               /* 0 = heap profiling off */
     char http_addr[256];             /* "" = no listener */
@@ -34,14 +38,15 @@ typedef struct cprof_settings {
     int cpu_hz;                       /* CPROF_CPU_HZ (with CPROF_CPU_PROFILE) */
     int cpu_signal;                   /* CPROF_CPU_SIGNAL, default SIGPROF */
     int dump_signal;                  /* CPROF_SIGNAL, default SIGRTMIN+3; 0 = off */
+    int64_t symbol_cache_mb;          /* MiB the symbolizer's indexes may hold */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED, CPROF_TOKEN,
  * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY,
- * and the variables of both modes below. A malformed value prints one line
- * on stderr and disables what it configures, or falls back to the default
- * where there is one (never the host); access-control errors disable the
- * listener (it never starts less protected than asked). */
+ * and the variables of both modes below (CPROF_SYMBOL_CACHE_MB among them). A malformed value
+ * prints one line on stderr and disables what it configures, or falls back to the default where
+ * there is one (never the host); access-control errors disable the listener (it never starts less
+ * protected than asked). */
 void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
  * CPROF_FOLLOW_FORK, CPROF_CPU_MAX_SECONDS, CPROF_CPU_PROFILE, CPROF_CPU_HZ,

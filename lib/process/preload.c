@@ -29,6 +29,7 @@
 #include "heap/heap.h"
 #include "http/http.h"
 #include "pprof/profiles.h"
+#include "pprof/symbolize.h"
 #include "threads/threads.h"
 
 #include <pthread.h>
@@ -141,6 +142,7 @@ static int start_with(const cprof_settings *s)
     profile_set_max_seconds(s->max_seconds);
     cpu_set_signal(s->cpu_signal);
     threads_capture_set_signal(s->dump_signal);
+    symbolize_set_cache_budget((size_t)s->symbol_cache_mb << 20);
     threads_capture_start();
     if (s->cpu_profile[0])
         cprof_cpu_start(s->cpu_profile, s->cpu_hz);

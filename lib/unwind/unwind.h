@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hash.h"
+
 #define PROFILER_TEXT __attribute__((section("cprof_hook_text"), noinline))
 
 /*
@@ -68,10 +70,10 @@ size_t unwind_remote(const unwind_regs *regs, const void *copy, uint64_t copy_ba
  * key stack tables; async-signal-safe. */
 static inline uint64_t unwind_stack_hash(const uint64_t *pcs, size_t n, uint64_t seed)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
+    uint64_t h = HASH_FNV64_OFFSET ^ seed;
     for (size_t i = 0; i < n; i++) {
         h ^= pcs[i];
-        h *= 0x100000001b3ull;
+        h *= HASH_FNV64_PRIME;
         h ^= h >> 29;
     }
     return h;

@@ -33,12 +33,16 @@ export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_s
 
 declare -A WEB_PIDS
 # start_web NAME ARGS...: cprof -http=127.0.0.1:0 ARGS in the background;
-# sets WEB_PID and WEB_URL from its "Serving web UI on URL" line.
+# sets WEB_PID and WEB_URL from its "Serving web UI on URL" line. It runs in
+# $WORK: the source view searches the current directory and, like pprof,
+# trims a source path at the directory's base name, so a checkout in a
+# directory named "src" would hide /usr/lib/go-*/src/strings/strings.go.
 start_web() {
     local name=$1
     shift
     : >"$WORK/$name.err" # exists before the first look below, whatever the timing
-    env ${WEB_ENV:-} "$WEB_CPROF" -http=127.0.0.1:0 "$@" >"$WORK/$name.out" 2>>"$WORK/$name.err" &
+    (cd "$WORK" && exec env ${WEB_ENV:-} "$WEB_CPROF" -http=127.0.0.1:0 "$@") \
+        >"$WORK/$name.out" 2>>"$WORK/$name.err" &
     WEB_PID=$!
     PIDS+=("$WEB_PID")
     WEB_PIDS[$name]=$WEB_PID

@@ -51,7 +51,7 @@ static void clear_env(void)
                           "CPROF_TOKEN",           "CPROF_TOKEN_FILE",  "CPROF_ALLOW_INSECURE",
                           "CPROF_TLS_CERT",        "CPROF_TLS_KEY",     "CPROF_FOLLOW_FORK",
                           "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
-                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL"};
+                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -82,6 +82,7 @@ static void test_defaults_from_empty_env(void **state)
     assert_int_equal(s.heap_rate, CPROF_DEFAULT_HEAP_RATE);
     assert_string_equal(s.http_addr, "127.0.0.1:6060");
     assert_int_equal(s.seed, 0);
+    assert_int_equal(s.symbol_cache_mb, CPROF_DEFAULT_SYMBOL_CACHE_MB);
 }
 
 static void test_good_values(void **state)
@@ -96,6 +97,12 @@ static void test_good_values(void **state)
     assert_int_equal(s.heap_rate, 1);
     assert_string_equal(s.http_addr, "");
     assert_int_equal(s.seed, 42);
+    setenv("CPROF_SYMBOL_CACHE_MB", "0", 1);
+    env_settings_capturing_stderr(&s);
+    assert_int_equal(s.symbol_cache_mb, 0);
+    setenv("CPROF_SYMBOL_CACHE_MB", "512", 1);
+    env_settings_capturing_stderr(&s);
+    assert_int_equal(s.symbol_cache_mb, 512);
     setenv("CPROF_HEAP_RATE", "0", 1);
     env_settings_capturing_stderr(&s);
     assert_int_equal(s.heap_rate, 0);
@@ -134,6 +141,15 @@ static void test_bad_seed_and_long_addr(void **state)
     assert_int_equal(s.seed, 0);
     assert_string_equal(s.http_addr, "");
     assert_int_equal(s.heap_rate, CPROF_DEFAULT_HEAP_RATE);
+    clear_env();
+    const char *bad_budgets[] = {"lots", "-1", "1048577"};
+    for (size_t i = 0; i < sizeof bad_budgets / sizeof *bad_budgets; i++) {
+        setenv("CPROF_SYMBOL_CACHE_MB", bad_budgets[i], 1);
+        err = env_settings_capturing_stderr(&s);
+        assert_int_equal(count_lines(err), 1);
+        assert_non_null(strstr(err, "CPROF_SYMBOL_CACHE_MB"));
+        assert_int_equal(s.symbol_cache_mb, CPROF_DEFAULT_SYMBOL_CACHE_MB);
+    }
     clear_env();
 }
 

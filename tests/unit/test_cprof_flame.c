@@ -24,7 +24,6 @@
 #include "report/graph.h"
 #include "report/report.h"
 
-#include "profile/htab.h"
 #include "profile/measure.h"
 
 /* Functions 1..3: main, std::vector<int>::push_back, a&b"q; one location

@@ -17,11 +17,11 @@
 
 #include <cmocka.h>
 
+#include "gzip.h"
 #include "proto_wire.h"
 #include "profile/model.h"
 #include "profile/arena.h"
 
-#include "profile/htab.h"
 #include "profile/measure.h"
 
 #include "report/tabwriter.h"
@@ -186,7 +186,7 @@ static void test_encode_roundtrip_and_merge(void **state)
     cp_profile *p = parse_buf(&b);
     cp_err err;
     assert_int_equal(profile_encode(p, 1, &out, &err), 0);
-    assert_true(is_gzip(out.data, out.len));
+    assert_true(gzip_is_gzip(out.data, out.len));
     cp_profile *q = parse_buf(&out);
     /* The label keeps the two samples apart; without it they merge. */
     cp_profile *m = profile_merge(&q, 1, &err);

@@ -25,7 +25,6 @@
 #include "profile/filters.h"
 #include "report/graph.h"
 
-#include "profile/htab.h"
 #include "profile/measure.h"
 
 #include "report/report.h"

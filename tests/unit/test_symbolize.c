@@ -145,11 +145,57 @@ static void test_libc_function(void **state)
     symbol_info si;
     assert_int_equal(symbolize_addr((uint64_t)(uintptr_t)fn, &si), 0);
     assert_true(si.n_lines >= 1);
-    /* glibc exports getpid as a weak alias of __getpid: either name is it. */
+    /* glibc exports getpid as a weak alias of __getpid: either name is it;
+     * with libc's debug info installed, DWARF names it by its internal
+     * alias __GI_getpid (as addr2line -f does). */
     const char *name = si.lines[si.n_lines - 1].function;
-    if (strcmp(name, "getpid") != 0 && strcmp(name, "__getpid") != 0)
+    if (strcmp(name, "getpid") != 0 && strcmp(name, "__getpid") != 0 &&
+        strcmp(name, "__GI_getpid") != 0)
         fail_msg("getpid symbolized as %s", name);
     assert_int_equal(si.func_offset, 0);
+}
+
+/* Looked up by test_index_budget only, so its addresses are not cached. */
+PROBE static int budget_probe(int x)
+{
+    sink += x;
+    return sink * 3;
+}
+
+/* With no budget, only the index in use stays, and lookups still answer
+ * right (rebuilding what was evicted); the usage report says so. */
+static void test_index_budget(void **state)
+{
+    (void)state;
+    symbolize_usage u;
+    symbolize_set_cache_budget(0);
+    symbolize_usage_read(&u);
+    assert_int_equal(u.budget_bytes, 0);
+    assert_true(u.units + u.modules <= 1);
+    void *libc_fn = dlsym(RTLD_DEFAULT, "getpid");
+    assert_non_null(libc_fn);
+    for (int round = 1; round <= 3; round++) { /* new, uncached addresses each round */
+        symbol_info si;
+        assert_int_equal(symbolize_addr((uintptr_t)&budget_probe + round, &si), 0);
+        assert_string_equal(si.lines[si.n_lines - 1].function, "budget_probe");
+        assert_int_equal(si.func_offset, round);
+        assert_int_equal(symbolize_addr((uintptr_t)libc_fn + round, &si), 0);
+        assert_int_equal(si.func_offset, round);
+        symbolize_usage_read(&u);
+        assert_true(u.units + u.modules == 1);
+        assert_true(u.index_bytes > 0);
+    }
+    symbolize_set_cache_budget((size_t)64 << 20);
+    symbol_info si;
+    assert_int_equal(symbolize_addr((uintptr_t)&budget_probe + 4, &si), 0);
+    assert_int_equal(si.func_offset, 4);
+    symbolize_usage_read(&u);
+    assert_true(u.units >= 1 && u.modules >= 1);
+    assert_true(u.index_bytes <= u.budget_bytes);
+    assert_true(u.addresses >= 7);
+    char line[160];
+    symbolize_usage_summary(line, sizeof line);
+    assert_non_null(strstr(line, "of 64.0 MiB of indexes"));
 }
 
 static void test_unmapped_address(void **state)
@@ -271,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_inline_frames),
         cmocka_unit_test(test_results_are_cached_and_interned),
         cmocka_unit_test(test_libc_function),
+        cmocka_unit_test(test_index_budget),
         cmocka_unit_test(test_unmapped_address),
         cmocka_unit_test(test_library_loaded_later),
         cmocka_unit_test(test_concurrent_lookups),

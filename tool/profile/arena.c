@@ -68,6 +68,21 @@ char *xstrdup(const char *s)
     return d;
 }
 
+/* htab_xalloc's two halves: xcalloc (fatal on failure) and free. */
+static void *htab_xcalloc(size_t n, size_t sz, void *ctx)
+{
+    (void)ctx;
+    return xcalloc(n, sz);
+}
+
+static void htab_xfree(void *p, void *ctx)
+{
+    (void)ctx;
+    free(p);
+}
+
+const htab_alloc htab_xalloc = {htab_xcalloc, htab_xfree, NULL};
+
 void arena_init(arena *a)
 {
     memset(a, 0, sizeof *a);

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "hash_table.h"
+
 typedef struct arena_chunk arena_chunk;
 typedef struct arena {
     arena_chunk *head;
@@ -33,5 +35,8 @@ void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n, size_t sz);
 char *xstrdup(const char *s);
 __attribute__((noreturn)) void die_oom(void);
+/* The tool's hash tables take their slots from xcalloc: htab_init(&t,
+ * &htab_xalloc), and htab_insert never fails. */
+extern const htab_alloc htab_xalloc;
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * model.h — the tool's in-memory profile: profile.proto decoded, every id
- * resolved to a pointer and every string interned (see htab.h).
+ * resolved to a pointer and every string interned (see intern.h).
  *
  * Mirrors google/pprof's profile.Profile so its algorithms carry over line
  * for line: samples point at locations, locations at a mapping and at lines
@@ -23,6 +23,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "cp_err.h"
 
 typedef struct cp_value_type {
     const char *type, *unit;
@@ -92,12 +93,6 @@ typedef struct cp_profile {
     cp_value_type period_type;
 } cp_profile;
 
-/* Error text for the one-line messages: functions that can fail fill one. */
-typedef struct cp_err {
-    char msg[512];
-} cp_err;
-void cp_err_set(cp_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 cp_profile *profile_new(void);
 void profile_free(cp_profile *p);
 /* Re-number the index fields after arrays were rebuilt. */
@@ -105,13 +100,9 @@ void profile_reindex(cp_profile *p);
 
 /* profile_decode.c: gzip or raw profile.proto -> model. NULL on error. */
 cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err);
-/* Inflate gzip data (concatenated members allowed) into out. */
-int gunzip(const uint8_t *data, size_t len, buf *out, cp_err *err);
-int is_gzip(const uint8_t *data, size_t len);
 
 /* profile_encode.c: model -> profile.proto, gzip-compressed when asked. */
 int profile_encode(const cp_profile *p, int compress, buf *out, cp_err *err);
-int gzip_bytes(const uint8_t *data, size_t len, buf *out);
 
 /* profile_ops.c: in-place operations with pprof's semantics. */
 /* Sample index for -sample_index (name, number, "" = default), or -1. */

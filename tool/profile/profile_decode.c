@@ -22,27 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "htab.h"
+#include "gzip.h"
+#include "hash.h"
+#include "hash_table.h"
+#include "intern.h"
 #include "model.h"
+#include "profile_proto.h"
 #include "proto_wire.h"
 
-enum {
-    F_SAMPLE_TYPE = 1,
-    F_SAMPLE = 2,
-    F_MAPPING = 3,
-    F_LOCATION = 4,
-    F_FUNCTION = 5,
-    F_STRING_TABLE = 6,
-    F_DROP_FRAMES = 7,
-    F_KEEP_FRAMES = 8,
-    F_TIME_NANOS = 9,
-    F_DURATION_NANOS = 10,
-    F_PERIOD_TYPE = 11,
-    F_PERIOD = 12,
-    F_COMMENT = 13,
-    F_DEFAULT_SAMPLE_TYPE = 14,
-    F_DOC_URL = 15,
-};
+/* Larger than any real profile; bounds memory on a decompression bomb. */
+#define MAX_DECOMPRESSED ((size_t)1 << 31)
 
 /* Fields as they are on the wire, before string and id resolution. */
 typedef struct raw_value_type {
@@ -88,16 +77,6 @@ typedef struct decoder {
     int64_t *comments;
     int64_t drop_frames, keep_frames, default_sample_type, doc_url;
 } decoder;
-
-void cp_err_set(cp_err *e, const char *fmt, ...)
-{
-    if (!e)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-}
 
 static void decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void decode_fail(decoder *d, const char *fmt, ...)
@@ -200,9 +179,9 @@ static raw_value_type decode_value_type(decoder *d, proto_reader r, const char *
     uint32_t f;
     enum proto_wire_type t;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == 1)
+        if (f == VALUE_TYPE_TYPE)
             vt.type = (int64_t)get_scalar(&r, t);
-        else if (f == 2)
+        else if (f == VALUE_TYPE_UNIT)
             vt.unit = (int64_t)get_scalar(&r, t);
         else
             proto_skip(&r, t);
@@ -218,16 +197,16 @@ static raw_label decode_label(proto_reader r, proto_reader *parent)
     enum proto_wire_type t;
     while (proto_get_tag(&r, &f, &t)) {
         switch (f) {
-        case 1:
+        case LABEL_KEY:
             l.key = (int64_t)get_scalar(&r, t);
             break;
-        case 2:
+        case LABEL_STR:
             l.str = (int64_t)get_scalar(&r, t);
             break;
-        case 3:
+        case LABEL_NUM:
             l.num = (int64_t)get_scalar(&r, t);
             break;
-        case 4:
+        case LABEL_NUM_UNIT:
             l.unit = (int64_t)get_scalar(&r, t);
             break;
         default:
@@ -247,11 +226,11 @@ static void decode_sample(decoder *d, proto_reader body, size_t i)
     enum proto_wire_type t;
     proto_reader r = body;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == 1)
+        if (f == SAMPLE_LOCATION_ID)
             n_locs += count_repeated(&r, t);
-        else if (f == 2)
+        else if (f == SAMPLE_VALUE)
             n_values += count_repeated(&r, t);
-        else if (f == 3)
+        else if (f == SAMPLE_LABEL)
             n_labels++, get_message(&r, t);
         else
             proto_skip(&r, t);
@@ -263,11 +242,11 @@ static void decode_sample(decoder *d, proto_reader body, size_t i)
     s->labels = arena_alloc(&d->tmp, n_labels, sizeof *s->labels);
     r = body;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == 1)
+        if (f == SAMPLE_LOCATION_ID)
             read_repeated(&r, t, s->loc_ids, &s->n_locs, n_locs);
-        else if (f == 2)
+        else if (f == SAMPLE_VALUE)
             read_repeated(&r, t, (uint64_t *)s->values, &s->n_values, n_values);
-        else if (f == 3 && s->n_labels < n_labels)
+        else if (f == SAMPLE_LABEL && s->n_labels < n_labels)
             s->labels[s->n_labels++] = decode_label(get_message(&r, t), &r);
         else
             proto_skip(&r, t);
@@ -284,34 +263,34 @@ static void decode_mapping(decoder *d, proto_reader r, size_t i)
     enum proto_wire_type t;
     while (proto_get_tag(&r, &f, &t)) {
         switch (f) {
-        case 1:
+        case MAPPING_ID:
             m->id = get_scalar(&r, t);
             break;
-        case 2:
+        case MAPPING_MEMORY_START:
             m->start = get_scalar(&r, t);
             break;
-        case 3:
+        case MAPPING_MEMORY_LIMIT:
             m->limit = get_scalar(&r, t);
             break;
-        case 4:
+        case MAPPING_FILE_OFFSET:
             m->offset = get_scalar(&r, t);
             break;
-        case 5:
+        case MAPPING_FILENAME:
             raw->file = (int64_t)get_scalar(&r, t);
             break;
-        case 6:
+        case MAPPING_BUILD_ID:
             raw->build_id = (int64_t)get_scalar(&r, t);
             break;
-        case 7:
+        case MAPPING_HAS_FUNCTIONS:
             m->has_functions = get_scalar(&r, t) != 0;
             break;
-        case 8:
+        case MAPPING_HAS_FILENAMES:
             m->has_filenames = get_scalar(&r, t) != 0;
             break;
-        case 9:
+        case MAPPING_HAS_LINE_NUMBERS:
             m->has_line_numbers = get_scalar(&r, t) != 0;
             break;
-        case 10:
+        case MAPPING_HAS_INLINE_FRAMES:
             m->has_inline_frames = get_scalar(&r, t) != 0;
             break;
         default:
@@ -326,11 +305,11 @@ static void decode_line(proto_reader r, cp_line *line, raw_line *raw, proto_read
     uint32_t f;
     enum proto_wire_type t;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == 1)
+        if (f == LINE_FUNCTION_ID)
             raw->function_id = get_scalar(&r, t);
-        else if (f == 2)
+        else if (f == LINE_LINE)
             line->line = (int64_t)get_scalar(&r, t);
-        else if (f == 3)
+        else if (f == LINE_COLUMN)
             line->column = (int64_t)get_scalar(&r, t);
         else
             proto_skip(&r, t);
@@ -349,7 +328,7 @@ static void decode_location(decoder *d, proto_reader body, size_t i)
     enum proto_wire_type t;
     proto_reader r = body;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == 4)
+        if (f == LOCATION_LINE)
             n_lines++;
         proto_skip(&r, t);
     }
@@ -360,16 +339,16 @@ static void decode_location(decoder *d, proto_reader body, size_t i)
     r = body;
     while (proto_get_tag(&r, &f, &t)) {
         switch (f) {
-        case 1:
+        case LOCATION_ID:
             l->id = get_scalar(&r, t);
             break;
-        case 2:
+        case LOCATION_MAPPING_ID:
             raw->mapping_id = get_scalar(&r, t);
             break;
-        case 3:
+        case LOCATION_ADDRESS:
             l->address = get_scalar(&r, t);
             break;
-        case 4:
+        case LOCATION_LINE:
             if (l->n_lines < n_lines) {
                 decode_line(get_message(&r, t), &l->lines[l->n_lines], &raw->lines[l->n_lines], &r);
                 l->n_lines++;
@@ -377,7 +356,7 @@ static void decode_location(decoder *d, proto_reader body, size_t i)
                 proto_skip(&r, t);
             }
             break;
-        case 5:
+        case LOCATION_IS_FOLDED:
             l->is_folded = get_scalar(&r, t) != 0;
             break;
         default:
@@ -396,19 +375,19 @@ static void decode_function(decoder *d, proto_reader r, size_t i)
     enum proto_wire_type t;
     while (proto_get_tag(&r, &f, &t)) {
         switch (f) {
-        case 1:
+        case FUNCTION_ID:
             fn->id = get_scalar(&r, t);
             break;
-        case 2:
+        case FUNCTION_NAME:
             raw->name = (int64_t)get_scalar(&r, t);
             break;
-        case 3:
+        case FUNCTION_SYSTEM_NAME:
             raw->system_name = (int64_t)get_scalar(&r, t);
             break;
-        case 4:
+        case FUNCTION_FILENAME:
             raw->filename = (int64_t)get_scalar(&r, t);
             break;
-        case 5:
+        case FUNCTION_START_LINE:
             fn->start_line = (int64_t)get_scalar(&r, t);
             break;
         default:
@@ -431,25 +410,25 @@ static int count_fields(decoder *d, proto_reader r, counts *c)
     enum proto_wire_type t;
     while (proto_get_tag(&r, &f, &t)) {
         switch (f) {
-        case F_SAMPLE_TYPE:
+        case PROFILE_SAMPLE_TYPE:
             c->sample_types++;
             break;
-        case F_SAMPLE:
+        case PROFILE_SAMPLE:
             c->samples++;
             break;
-        case F_MAPPING:
+        case PROFILE_MAPPING:
             c->mappings++;
             break;
-        case F_LOCATION:
+        case PROFILE_LOCATION:
             c->locations++;
             break;
-        case F_FUNCTION:
+        case PROFILE_FUNCTION:
             c->functions++;
             break;
-        case F_STRING_TABLE:
+        case PROFILE_STRING_TABLE:
             c->strings++;
             break;
-        case F_COMMENT:
+        case PROFILE_COMMENT:
             c->comments += count_repeated(&r, t);
             continue;
         }
@@ -484,53 +463,53 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
     enum proto_wire_type t;
     while (!d->failed && proto_get_tag(&r, &f, &t)) {
         switch (f) {
-        case F_SAMPLE_TYPE:
+        case PROFILE_SAMPLE_TYPE:
             d->sample_types[p->n_sample_types] =
                 decode_value_type(d, get_message(&r, t), "sample type", p->n_sample_types);
             p->n_sample_types++;
             break;
-        case F_SAMPLE:
+        case PROFILE_SAMPLE:
             decode_sample(d, get_message(&r, t), n_samples++);
             break;
-        case F_MAPPING:
+        case PROFILE_MAPPING:
             decode_mapping(d, get_message(&r, t), p->n_mappings++);
             break;
-        case F_LOCATION:
+        case PROFILE_LOCATION:
             decode_location(d, get_message(&r, t), p->n_locations++);
             break;
-        case F_FUNCTION:
+        case PROFILE_FUNCTION:
             decode_function(d, get_message(&r, t), p->n_functions++);
             break;
-        case F_STRING_TABLE: {
+        case PROFILE_STRING_TABLE: {
             proto_reader s = get_message(&r, t);
             d->strings[d->n_strings++] = intern((const char *)s.p, (size_t)(s.end - s.p));
             break;
         }
-        case F_DROP_FRAMES:
+        case PROFILE_DROP_FRAMES:
             d->drop_frames = (int64_t)get_scalar(&r, t);
             break;
-        case F_KEEP_FRAMES:
+        case PROFILE_KEEP_FRAMES:
             d->keep_frames = (int64_t)get_scalar(&r, t);
             break;
-        case F_TIME_NANOS:
+        case PROFILE_TIME_NANOS:
             p->time_nanos = (int64_t)get_scalar(&r, t);
             break;
-        case F_DURATION_NANOS:
+        case PROFILE_DURATION_NANOS:
             p->duration_nanos = (int64_t)get_scalar(&r, t);
             break;
-        case F_PERIOD_TYPE:
+        case PROFILE_PERIOD_TYPE:
             d->period_type = decode_value_type(d, get_message(&r, t), "period type", (size_t)-1);
             break;
-        case F_PERIOD:
+        case PROFILE_PERIOD:
             p->period = (int64_t)get_scalar(&r, t);
             break;
-        case F_COMMENT:
+        case PROFILE_COMMENT:
             read_repeated(&r, t, (uint64_t *)d->comments, &n_comments, c->comments);
             break;
-        case F_DEFAULT_SAMPLE_TYPE:
+        case PROFILE_DEFAULT_SAMPLE_TYPE:
             d->default_sample_type = (int64_t)get_scalar(&r, t);
             break;
-        case F_DOC_URL:
+        case PROFILE_DOC_URL:
             d->doc_url = (int64_t)get_scalar(&r, t);
             break;
         default:
@@ -702,9 +681,9 @@ static void resolve(decoder *d)
     for (size_t i = 0; i < p->n_comments; i++)
         p->comments[i] = str(d, d->comments[i], "comment", i);
     htab maps, funcs, locs;
-    htab_init(&maps);
-    htab_init(&funcs);
-    htab_init(&locs);
+    htab_init(&maps, &htab_xalloc);
+    htab_init(&funcs, &htab_xalloc);
+    htab_init(&locs, &htab_xalloc);
     resolve_tables(d, &maps, &funcs, &locs);
     if (!d->failed)
         resolve_samples(d, &locs);
@@ -761,13 +740,16 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *e
 
 cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err)
 {
-    if (!is_gzip(data, len))
+    if (!gzip_is_gzip(data, len))
         return parse_uncompressed(data, len, err);
     buf raw;
     buf_init(&raw);
     cp_profile *p = NULL;
-    if (gunzip(data, len, &raw, err) == 0)
+    cp_err why;
+    if (gzip_decompress(&raw, data, len, MAX_DECOMPRESSED, &why) == 0)
         p = parse_uncompressed(raw.data, raw.len, err);
+    else
+        cp_err_set(err, "decompressing profile: %s", why.msg);
     buf_free(&raw);
     return p;
 }

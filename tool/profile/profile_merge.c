@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "htab.h"
+#include "hash.h"
+#include "hash_table.h"
+#include "intern.h"
 #include "measure.h"
 #include "model.h"
 
@@ -352,10 +354,10 @@ cp_profile *profile_merge(cp_profile **srcs, size_t n, cp_err *err)
     if (!p)
         return NULL;
     merger mg = {.p = p};
-    htab_init(&mg.samples);
-    htab_init(&mg.locations);
-    htab_init(&mg.functions);
-    htab_init(&mg.mappings);
+    htab_init(&mg.samples, &htab_xalloc);
+    htab_init(&mg.locations, &htab_xalloc);
+    htab_init(&mg.functions, &htab_xalloc);
+    htab_init(&mg.mappings, &htab_xalloc);
     for (size_t i = 0; i < n; i++)
         merge_one(&mg, srcs[i]);
     htab_free(&mg.samples);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "htab.h"
+#include "intern.h"
 #include "model.h"
 
 cp_profile *profile_new(void)

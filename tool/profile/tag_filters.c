@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "filters.h"
-#include "htab.h"
+#include "intern.h"
 #include "measure.h"
 
 enum range_kind { RANGE_NONE, RANGE_EQ, RANGE_GE, RANGE_LE, RANGE_BETWEEN };

@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+#include "profile/intern.h"
+
 /* ---- paths ------------------------------------------------------------- */
 
 const char *clean_path(const char *path)
@@ -103,7 +106,7 @@ static int info_item_eq(const void *key, const void *item)
 
 void node_set_init(node_set *s)
 {
-    htab_init(&s->t);
+    htab_init(&s->t, &htab_xalloc);
     arena_init(&s->mem);
 }
 
@@ -303,9 +306,10 @@ static bool is_negative(const gnode *n)
 static void select_nodes(graph *g, const graph_opts *o)
 {
     g->nodes = arena_alloc(&g->mem, g->node_map.len, sizeof *g->nodes);
-    for (size_t i = 0; i < g->node_map.cap; i++) {
-        gnode *n = g->node_map.hashes[i] ? g->node_map.items[i] : NULL;
-        if (!n || (n->cum == 0 && n->flat == 0))
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&g->node_map, &cursor));) {
+        gnode *n = *it;
+        if (n->cum == 0 && n->flat == 0)
             continue;
         if (o->drop_negative && is_negative(n))
             continue;
@@ -317,8 +321,8 @@ static graph *graph_alloc(void)
 {
     graph *g = xcalloc(1, sizeof *g);
     arena_init(&g->mem);
-    htab_init(&g->node_map);
-    htab_init(&g->edge_map);
+    htab_init(&g->node_map, &htab_xalloc);
+    htab_init(&g->edge_map, &htab_xalloc);
     return g;
 }
 
@@ -346,12 +350,11 @@ void graph_free(graph *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; i < g->node_map.cap; i++) {
-        gnode *n = g->node_map.hashes[i] ? g->node_map.items[i] : NULL;
-        if (n) {
-            free(n->in);
-            free(n->out);
-        }
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&g->node_map, &cursor));) {
+        gnode *n = *it;
+        free(n->in);
+        free(n->out);
     }
     htab_free(&g->node_map);
     htab_free(&g->edge_map);

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "profile/arena.h"
-#include "profile/htab.h"
+#include "hash_table.h"
 #include "profile/model.h"
 
 static inline int64_t abs64(int64_t v)

@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profile/htab.h"
+#include "hash.h"
+#include "hash_table.h"
 #include "profile/measure.h"
 #include "report.h"
 
@@ -141,7 +142,7 @@ static int node_id_eq(const void *key, const void *item)
 
 static void node_ids_build(node_ids *m, const graph *g)
 {
-    htab_init(&m->t);
+    htab_init(&m->t, &htab_xalloc);
     for (size_t i = 0; i < g->n_nodes; i++)
         htab_insert(&m->t, hash_ptr(0, g->nodes[i]), &g->nodes[i]);
 }

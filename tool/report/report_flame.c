@@ -26,7 +26,9 @@
 #include <string.h>
 
 #include "buf.h"
-#include "profile/htab.h"
+#include "hash.h"
+#include "hash_table.h"
+#include "profile/intern.h"
 #include "profile/measure.h"
 #include "report.h"
 
@@ -121,18 +123,10 @@ static int cmp_frame_name(const void *a, const void *b)
 
 /* ---- colours ------------------------------------------------------------ */
 
-static uint32_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* flamegraph.pl's "hot" palette, keyed by the name instead of rand(). */
 static void hash_colour(const char *name, char *out, size_t cap)
 {
-    uint32_t h = name_hash(name);
+    uint32_t h = hash_fnv1a32_str(name);
     double a = (double)(h & 0xffff) / 65535.0, b = (double)(h >> 16) / 65535.0;
     snprintf(out, cap, "rgb(%d,%d,%d)", 205 + (int)(50 * b), (int)(230 * a), (int)(55 * b));
 }
@@ -273,7 +267,7 @@ int report_flame(report *r, FILE *out, cp_err *err)
     graph *g = graph_nodes_only(p, &go);
     flame fl = {.r = r, .diff = r->o.has_base};
     arena_init(&fl.mem);
-    htab_init(&fl.children);
+    htab_init(&fl.children, &htab_xalloc);
     fl.root.name = intern_cstr("all");
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t v = p->samples[i].values[r->o.value_index];

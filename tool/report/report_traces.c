@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/htab.h"
+#include "hash.h"
+#include "hash_table.h"
+#include "profile/intern.h"
 #include "profile/measure.h"
 #include "report.h"
 #include "tabwriter.h"
@@ -150,7 +152,7 @@ int report_tags(report *r, FILE *out, cp_err *err)
     const cp_profile *p = r->p;
     htab t;
     arena mem;
-    htab_init(&t);
+    htab_init(&t, &htab_xalloc);
     arena_init(&mem);
     for (size_t i = 0; i < p->n_samples; i++) {
         const cp_sample *s = &p->samples[i];
@@ -168,9 +170,9 @@ int report_tags(report *r, FILE *out, cp_err *err)
     }
     tag_entry **all = xcalloc(t.len, sizeof *all);
     size_t n = 0;
-    for (size_t i = 0; i < t.cap; i++)
-        if (t.hashes[i])
-            all[n++] = t.items[i];
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&t, &cursor));)
+        all[n++] = *it;
     if (n > 1)
         qsort(all, n, sizeof *all, cmp_tags);
     tabwriter tw;
@@ -214,7 +216,7 @@ int report_collapsed(report *r, FILE *out, cp_err *err)
     graph_opts go = {.value_index = r->o.value_index};
     graph *g = graph_nodes_only(p, &go);
     htab t;
-    htab_init(&t);
+    htab_init(&t, &htab_xalloc);
     arena mem;
     arena_init(&mem);
     buf b;
@@ -246,9 +248,9 @@ int report_collapsed(report *r, FILE *out, cp_err *err)
     }
     folded **all = xcalloc(t.len, sizeof *all);
     size_t n = 0;
-    for (size_t i = 0; i < t.cap; i++)
-        if (t.hashes[i])
-            all[n++] = t.items[i];
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&t, &cursor));)
+        all[n++] = *it;
     if (n > 1)
         qsort(all, n, sizeof *all, cmp_folded);
     for (size_t i = 0; i < n; i++)

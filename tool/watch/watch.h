@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "fetch.h"
-#include "profile/htab.h"
+#include "hash_table.h"
 #include "profile/model.h"
 #include "profile/strlist.h"
 #include "watch_trend.h"

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
+#include "profile/intern.h"
 #include "profile/measure.h"
 #include "watch.h"
 
@@ -247,7 +249,10 @@ static void save_dump(watch_target *w, const buf *text, const char *dir)
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     const char *prog = w->program ? strrchr(w->program, '/') : NULL;
     snprintf(prefix, sizeof prefix, "cprof.%s.threads-debug2.%s",
-             prog ? prog + 1 : w->program ? w->program : "program", stamp);
+             prog         ? prog + 1
+             : w->program ? w->program
+                          : "program",
+             stamp);
     cp_err err;
     if (save_bytes_in(dir, prefix, ".txt", text, path, sizeof path, &err) == 0)
         w->dump_path = intern_cstr(path);
@@ -357,8 +362,9 @@ static void print_suspect(FILE *out, size_t rank, const watch_series *s, const w
     fprintf(out, "LEAK %zu: %s %s  (%s -> %s %s over %.0fs; trend z=%.1f)\n", rank,
             watch_kind_name(w->kind), rate, first, last,
             w->kind == WATCH_THREADS ? "threads" : "in use", span, s->tr.z);
-    fprintf(out, "    %s\n", w->kind == WATCH_THREADS ? "where the threads wait:"
-                                                      : "where the memory is allocated:");
+    fprintf(out, "    %s\n",
+            w->kind == WATCH_THREADS ? "where the threads wait:"
+                                     : "where the memory is allocated:");
     print_frames(out, &s->frames, 16);
     if (w->kind == WATCH_THREADS) {
         if (s->creator.n) {
@@ -373,8 +379,9 @@ static void print_suspect(FILE *out, size_t rank, const watch_series *s, const w
     if (w->kind == WATCH_HEAP && s->old_bytes >= 0 && w->min_age > 0) {
         char old[64];
         watch_format_value(old, sizeof old, w->kind, s->old_bytes);
-        fprintf(out, "    second opinion (heap?min_age=%d): %s of it allocated more than %ds ago "
-                     "and still in use%s\n",
+        fprintf(out,
+                "    second opinion (heap?min_age=%d): %s of it allocated more than %ds ago "
+                "and still in use%s\n",
                 w->min_age, old, w->min_age,
                 s->old_bytes > 0 ? "" : " — none: may be short-lived after all");
     }
@@ -395,8 +402,8 @@ static void print_verdict(FILE *out, watch_series **sus, watch_target **own, siz
         frame_parts(c, fn, sizeof fn, &line);
         short_position(c, pos, sizeof pos);
         watch_format_rate(rate, sizeof rate, own[i]->kind, sus[i]->tr.slope);
-        fprintf(out, "  %s %s (%s) %s", own[i]->kind == WATCH_THREADS ? "threads" : "heap   ",
-                fn, pos, rate);
+        fprintf(out, "  %s %s (%s) %s", own[i]->kind == WATCH_THREADS ? "threads" : "heap   ", fn,
+                pos, rate);
         if (sus[i]->creator.n) {
             char cfn[512], cpos[512];
             frame_parts(sus[i]->creator.v[0], cfn, sizeof cfn, &line);

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+#include "profile/intern.h"
 #include "watch.h"
 
 const char *watch_kind_name(enum watch_kind kind)
@@ -29,7 +31,7 @@ void watch_target_init(watch_target *w, enum watch_kind kind)
 {
     memset(w, 0, sizeof *w);
     w->kind = kind;
-    htab_init(&w->index);
+    htab_init(&w->index, &htab_xalloc);
     w->floor = kind == WATCH_THREADS ? 3 : 0;
 }
 

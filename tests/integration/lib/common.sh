@@ -7,8 +7,42 @@ HELPERS=$ROOT/build/tests/helpers
 WORK=$(mktemp -d /tmp/cprof-test.XXXXXX)
 # Profiles cprof fetches are saved here, never in the tester's $HOME/cprof.
 export CPROF_HOME=$WORK/saved
+# Every process the test starts inherits this mark, daemons and their
+# workers too: at exit, cleanup ends whatever still carries it.
+export CPROF_TEST_MARK=$WORK
 PIDS=()
 
+# marked_pids: the live processes carrying this test's CPROF_TEST_MARK, one
+# a line (grep runs without the mark, so it does not find itself).
+marked_pids() {
+    local f
+    for f in $(env -u CPROF_TEST_MARK grep -lsxzF "CPROF_TEST_MARK=$WORK" /proc/[0-9]*/environ); do
+        f=${f#/proc/}
+        f=${f%/environ}
+        [ "$f" != $$ ] && [ "$f" != "$BASHPID" ] && echo "$f"
+    done
+    return 0
+}
+
+# kill_marked: end every process of this test (SIGTERM, then SIGKILL for
+# what is still there after 2 s), whoever its parent is now.
+kill_marked() {
+    local pids
+    pids=$(marked_pids)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 1 40); do
+        pids=$(marked_pids)
+        [ -n "$pids" ] || return 0
+        sleep 0.05
+    done
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+}
+
+# cleanup (at exit): the started processes (PIDS) and everything else
+# carrying the mark are ended, the work directory removed.
 cleanup() {
     for p in "${PIDS[@]:-}"; do
         [ -n "$p" ] && kill "$p" 2>/dev/null || true
@@ -17,6 +51,7 @@ cleanup() {
         [ -n "$p" ] && wait "$p" 2>/dev/null || true
     done
     exec 9>&- 2>/dev/null || true
+    kill_marked
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -62,12 +97,15 @@ wait_for_line() {
     fail "$name: no '$text' within ${secs}s"
 }
 
-# finish_app: close its stdin and return its exit status.
+# finish_app: close its stdin and return its exit status (it leaves PIDS;
+# the test's other processes stay there, for cleanup to end).
 finish_app() {
     exec 9>&-
-    local rc=0
+    local rc=0 p
     wait "$APP_PID" || rc=$?
-    PIDS=()
+    for p in "${!PIDS[@]}"; do
+        [ "${PIDS[$p]}" != "$APP_PID" ] || unset 'PIDS[p]'
+    done
     return $rc
 }
 
