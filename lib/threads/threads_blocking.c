@@ -228,9 +228,28 @@ void blocking_thread_exit(void)
 /* Entered while a dump runs: wait until the dump saw this call (no signal
  * will come) or this thread's signal was handled (yielding lets a pending
  * one in before the call), or the dump is over. */
+/* A thread that blocks the dump signal (as cprof's own threads do) keeps
+ * it pending through any call but those that install a signal mask of
+ * their own for the wait: it need not wait for the dump. */
+PROFILER_TEXT static int signal_cannot_interrupt(blocking_record *r)
+{
+    const blocking_site *site = atomic_load_explicit(&r->site, memory_order_relaxed);
+    int sig = threads_capture_signal();
+    if (!sig || !site || site->nr == SYS_ppoll || site->nr == SYS_pselect6 ||
+        site->nr == SYS_epoll_pwait || site->nr == SYS_rt_sigsuspend)
+        return 0;
+    int saved_errno = errno;
+    sigset_t cur;
+    int blocked = pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, sig) == 1;
+    errno = saved_errno;
+    return blocked;
+}
+
 PROFILER_TEXT __attribute__((cold)) static void dump_wait(blocking_record *r)
 {
     if (tls_dumping) /* the dumping thread itself: nobody will signal it */
+        return;
+    if (signal_cannot_interrupt(r))
         return;
     int saved_errno = errno; /* the sleeps below end in EINTR when the signal comes */
     uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
