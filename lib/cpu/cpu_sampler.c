@@ -38,6 +38,7 @@
  * Locks: session_lock serialises begin/end; table_lock guards the tid
  * table. Neither is ever taken in the handler.
  */
+#include "common/clock.h"
 #include "cpu.h"
 
 #include <dirent.h>
@@ -407,9 +408,7 @@ profile_status cpu_session_begin(int hz, char *err, size_t err_len)
         return begin_fail(err, err_len, "Could not enable CPU profiling: out of memory");
     handler_signal = sig;
     period_ns = 1000000000 / hz;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    rng_state = ((uint64_t)now.tv_nsec << 20) ^ (uint64_t)now.tv_sec ^ 0x9E3779B97F4A7C15ull;
+    rng_state = (uint64_t)monotonic_ns() * 0x100001ull ^ 0x9E3779B97F4A7C15ull;
     generation = (generation + 1) & 0xffffffffu;
     atomic_store(&active_ring, ring);
     /* From here new threads arm themselves; the walk covers the others. */

@@ -28,6 +28,7 @@
  *   - start/stop are serialised by an atomic spin flag rather than a mutex, so
  *     http_listener_forget_in_child() can reset it async-signal-safely.
  */
+#include "common/clock.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -146,13 +147,12 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     /* Client-caused chatter (resets, malformed requests) is dropped. */
     if (!worth_reporting(msg))
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    long now_s = (long)(monotonic_ns() / 1000000000);
     long last = atomic_load(&g_last_log_s);
-    if (last != 0 && now.tv_sec - last < 10)
+    if (last != 0 && now_s - last < 10)
         return;
     /* "| 1" keeps the stamp non-zero: 0 means "never printed". */
-    if (atomic_compare_exchange_strong(&g_last_log_s, &last, (long)now.tv_sec | 1))
+    if (atomic_compare_exchange_strong(&g_last_log_s, &last, now_s | 1))
         fprintf(stderr, "cprof: http: %s\n", msg);
 }
 

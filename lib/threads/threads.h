@@ -4,6 +4,10 @@
  *
  *   threads_hooks.c    pthread_create interposition: a registry of thread
  *                      births (start time, creator stack, profiler-owned)
+ *   threads_blocking.c interposed blocking calls (sleep, poll, epoll_wait,
+ *                      semop, recv, sigtimedwait, ...) that save their call
+ *                      site, so a dump takes those threads' stacks without
+ *                      the signal that would cut their call short
  *   threads_capture.c  the dump signal: one thread-directed signal per
  *                      thread, each handler unwinds its own stack into
  *                      preallocated memory; the collector waits, bounded
@@ -155,6 +159,18 @@ const char *threads_syscall_from_wchan(const char *wchan);
  * "__GI___libc_read" -> "read", "__futex_abstimed_wait_common" -> "futex".
  * NULL when the function is not a system call wrapper. */
 const char *threads_syscall_from_function(const char *function);
+
+/* What /proc/self/task/<tid>/syscall says: nr -1 when the thread is not in
+ * a system call (running, or blocked outside one). */
+typedef struct thread_syscall {
+    long nr;
+    uint64_t args[6];
+    uint64_t pc; /* the user PC it waits at; 0 when unknown */
+} thread_syscall;
+/* Parse a /proc/.../syscall text (pc is left 0). 0, or -1 when malformed. */
+int threads_parse_syscall_full(const char *text, thread_syscall *out);
+/* Read and parse it. 0, or -1 when the file is missing or malformed. */
+int threads_read_syscall_full(pid_t tid, thread_syscall *out);
 
 /* The thread ids of this process, ascending. Caller frees; NULL with *n = 0
  * when /proc is unavailable. */

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu.h"
+#include "threads_blocking.h"
 #include "unwind/unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -208,11 +209,11 @@ static void on_thread_exit(void *p)
 {
     birth *b = p;
     cpu_thread_exiting();
-    struct timespec cpu = {0, 0};
-    if (b->info.internal)
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    blocking_thread_exit();
+    int64_t cpu_ns = b->info.internal ? clock_nanos(CLOCK_THREAD_CPUTIME_ID) : 0;
     pthread_mutex_lock(&registry_lock);
-    ended_internal_cpu_ns += (int64_t)cpu.tv_sec * 1000000000 + cpu.tv_nsec;
+    if (cpu_ns > 0)
+        ended_internal_cpu_ns += cpu_ns;
     registry_unlink_locked(b);
     birth_release_locked(b);
     pthread_mutex_unlock(&registry_lock);
