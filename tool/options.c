@@ -193,7 +193,8 @@ void cli_usage(FILE *out)
           "  -http=[HOST]:PORT      serve views in a browser (HOST default 127.0.0.1;\n"
           "                         port 0 picks a free one); -no_browser is implied\n"
           "Fetched profiles are saved under $CPROF_HOME (default $HOME/cprof).\n"
-          "Regular expressions are POSIX extended, matched anywhere in the name.\n",
+          "Regular expressions are POSIX extended, matched anywhere in the name\n"
+          "(no backreferences; repetition counts up to 1000, as in RE2).\n",
           out);
 }
 

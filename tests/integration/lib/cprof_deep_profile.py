@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""cprof_deep_profile.py DEPTH OUT — writes a CPU profile.proto (gzipped)
+"""cprof_deep_profile.py DEPTH OUT [PREFIX] — writes a CPU profile.proto (gzipped)
 whose one sample is a DEPTH-frame stack of distinct functions f0 (root) ..
-f<DEPTH-1> (leaf), plus a second 3-frame sample, for the deep-stack tests:
+f<DEPTH-1> (leaf) (each name preceded by PREFIX when given), plus a second 3-frame sample, for the deep-stack tests:
 every report must handle it without recursion on the C stack."""
 import gzip
 import sys
@@ -28,7 +28,8 @@ def main():
     depth, path = int(sys.argv[1]), sys.argv[2]
     strings = ["", "samples", "count", "cpu", "nanoseconds", "deep.c", "/usr/bin/deep"]
     first = len(strings)
-    strings += ["f%d" % i for i in range(depth)]
+    prefix = sys.argv[3] if len(sys.argv) > 3 else ""
+    strings += ["%sf%d" % (prefix, i) for i in range(depth)]
     out = bytearray()
     for t, u in ((1, 2), (3, 4)):
         out += field_bytes(1, field_varint(1, t) + field_varint(2, u))
