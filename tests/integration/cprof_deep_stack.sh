@@ -29,17 +29,8 @@ grep -q ' f99999$' out.traces || fail "traces misses the leaf"
 cmp -s out.top again.top || fail "the -proto output differs from the input"
 
 # The web UI serves the flame graph of the same profile and stays up.
-"$ACPROF" -http=127.0.0.1:0 -no_browser deep.pb.gz >"$WORK/web.out" 2>"$WORK/web.err" &
-WEB_PID=$!
-PIDS+=("$WEB_PID")
-URL=""
-for _ in $(seq 1 600); do
-    URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/web.err" || true)
-    [ -n "$URL" ] && break
-    kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/web.err" >&2; fail "web UI exited early"; }
-    sleep 0.1
-done
-[ -n "$URL" ] || fail "web UI never printed its address"
+start_cprof_web "$ACPROF" deep.pb.gz
+URL=$WEB_URL
 code=$(curl -s -o "$WORK/flame.html" -w '%{http_code}' --max-time 120 "$URL/ui/flamegraph")
 [ "$code" = 200 ] || { cat "$WORK/web.err" >&2; fail "/ui/flamegraph: status $code"; }
 grep -q 'f99999' "$WORK/flame.html" || fail "/ui/flamegraph misses the deepest frame"

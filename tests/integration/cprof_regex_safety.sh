@@ -44,16 +44,8 @@ accepted 'a{1000}f1$'
 grep -q "f1\$" "$WORK/out" || fail "a{1000}f1\$ did not match its function"
 
 # The web UI answers a 400 with the reason, at once, and stays up.
-"$CPROF" -http=127.0.0.1:0 long.pb.gz >"$WORK/web.out" 2>"$WORK/web.err" &
-WEB_PID=$!
-PIDS+=("$WEB_PID")
-URL=""
-for _ in $(seq 1 300); do
-    URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/web.err" || true)
-    [ -n "$URL" ] && break
-    sleep 0.1
-done
-[ -n "$URL" ] || fail "web UI never printed its address"
+start_cprof_web "$CPROF" long.pb.gz
+URL=$WEB_URL
 code=$(curl -s -o "$WORK/body" -w '%{http_code}' --max-time 5 "$URL/ui/?f=%28a%7Caa%29*%28a%29%5C2X")
 [ "$code" = 400 ] || fail "web UI backreference: status $code"
 grep -q 'backreferences (\\1 .. \\9) are not supported' "$WORK/body" || fail "web UI: no reason"

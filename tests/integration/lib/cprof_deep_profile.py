@@ -4,24 +4,19 @@ whose one sample is a DEPTH-frame stack of distinct functions f0 (root) ..
 f<DEPTH-1> (leaf) (each name preceded by PREFIX when given), plus a second 3-frame sample, for the deep-stack tests:
 every report must handle it without recursion on the C stack."""
 import gzip
+import os
 import sys
 
-
-def varint(v):
-    b = bytearray()
-    while v >= 0x80:
-        b.append((v & 0x7F) | 0x80)
-        v >>= 7
-    b.append(v)
-    return bytes(b)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cprof_badfiles import field, varint  # noqa: E402  (the wire encoding)
 
 
 def field_varint(num, v):
-    return varint(num << 3) + varint(v)
+    return field(num, 0, v)
 
 
 def field_bytes(num, data):
-    return varint(num << 3 | 2) + varint(len(data)) + data
+    return field(num, 2, data)
 
 
 def main():
