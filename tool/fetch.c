@@ -3,14 +3,16 @@
  *
  * HTTP follows go tool pprof's fetcher: -seconds becomes the "seconds"
  * query parameter, the timeout defaults to 1.5x the duration (or 60 s) and
- * the transfer may take 5 s more; redirects are followed (by hand: --token
- * and -H headers go only to the origin of the URL given, never to another
- * scheme, host or port a redirect names, like curl's Authorization); any status but
- * 200 is an error, and when the reply comes from a Go-style pprof endpoint
- * (X-Go-Pprof header, text/plain) its body is the message, exactly like
- * pprof's "server response: 404 Not Found - Unknown profile". Errors are
- * kept to one line: control characters and newlines in a server's message
- * become spaces and long bodies are cut.
+ * the transfer may take 5 s more; any status but 200 is an error, and when
+ * the reply comes from a Go-style pprof endpoint (X-Go-Pprof header,
+ * text/plain) its body is the message, exactly like pprof's "server
+ * response: 404 Not Found - Unknown profile". Errors are kept to one line:
+ * control characters and newlines in a server's message become spaces and
+ * long bodies are cut; credentials in a URL are printed as REDACTED.
+ * Redirects are followed by hand (at most 10): --token and -H headers go
+ * only to the scheme, host and port of the URL given, never where a
+ * redirect elsewhere points (curl drops only its own Authorization). Each
+ * reply is capped at profile_size_limit() (-max_size).
  * Saving: every fetched profile is written as received (gzip-compressed if
  * it was not), named cprof.<program>.<sample types>.<time>.pb.gz; a name
  * already taken gets a counter, created with O_EXCL so nothing is
