@@ -95,9 +95,9 @@
 #define TREND_RECENT_FRACTION 0.2
 /* How much less efficient a median is than a mean, on Gaussian noise. */
 #define MEDIAN_INEFFICIENCY 1.25
-/* The never-frees rule (5): sampled blocks over the site's life (the
- * growth floor's "4 sampled allocations"), arrivals in the window, and the
- * chance below which a final quiet stretch means the site stopped. */
+/* The never-frees rule (5): the fewest sampled blocks over the site's life
+ * and arrivals in the window, and the chance below which a final quiet
+ * stretch means the site stopped (also the rule's miss rate by itself). */
 #define NEVER_FREED_MIN_BLOCKS 2
 #define NEVER_FREED_MIN_STEPS 1
 #define NEVER_FREED_ALPHA 0.005
