@@ -412,7 +412,7 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
 
 /* ---- saving ------------------------------------------------------------- */
 
-static int make_dir(const char *dir)
+int make_dir(const char *dir)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", dir);

@@ -41,6 +41,9 @@ int fetch_url(const char *url, const fetch_opts *o, buf *out, char **final_url, 
 /* Save fetched bytes (gzip-compressed if they were not) under $CPROF_HOME,
  * else $HOME/cprof, else the temp directory; prints where. */
 int save_fetched(const buf *data, const cp_profile *p, cp_err *err);
+/* Create dir and its missing parents (mode 0755); 0 when it exists
+ * afterwards, else -1 with errno set. */
+int make_dir(const char *dir);
 /* The directory save_fetched uses (created if needed). */
 const char *profile_save_dir(char *out, size_t cap);
 /* save_fetched into dir, silently; path receives the file's name. */

@@ -20,6 +20,13 @@
  *                 threads started at once
  *   grow-free     grow_buffer appends to a buffer up to 16 MiB over ~4 s,
  *                 then frees it and starts again
+ * A service with four heap sites at once (issue 19):
+ *   service       churn ~25 MiB/s, fill_cache's 24 MiB LRU cache (full in
+ *                 ~6 s, then evicting), grow_buffer's 16 MiB buffer freed
+ *                 every ~15 s
+ *   service-leaks the same, plus remember_order leaking 1 KiB per 10 ms
+ *                 (~5.9 MiB/min) and log_rare_failure keeping a 48 KiB
+ *                 block every 2 s (30 a minute, ~1.4 MiB/min), never freed
  * Heap views (the peak and min_age endpoints):
  *   views         keep_early keeps 8 MiB, 5 s later keep_late keeps 8 MiB
  *                 and fill_spike allocates 64 MiB and frees it all; then
@@ -28,6 +35,7 @@
  * each leak passes the watch's noise floor within ~20 s.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +116,20 @@ static __attribute__((noinline)) void handle_request(unsigned long id)
         handle_rare_error();
     }
     free(buf);
+}
+
+static __attribute__((noinline)) void remember_order(void)
+{
+    char *o = malloc(1024); /* the order log nobody trims */
+    memset(o, 'o', 1024);
+    sink ^= (uintptr_t)o;
+}
+
+static __attribute__((noinline)) void log_rare_failure(void)
+{
+    char *ctx = malloc(48 << 10); /* kept by the rare path, never freed */
+    memset(ctx, 'f', 64);
+    sink ^= (uintptr_t)ctx;
 }
 
 static void *park_forever(void *arg)
@@ -208,6 +230,38 @@ static void heap_views(void)
         nap_us(50000);
 }
 
+/* ---- a service with four sites ---------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One 10 ms tick of the service: churn (32 blocks of ~8 KiB), the cache,
+ * the buffer (64 KiB per 58 ms: 16 MiB in ~15 s), and with `leaks` the two
+ * leaking sites; the buffer and the rare path go by the clock. */
+static void service_tick(bool leaks)
+{
+    static double next_grow, next_rare;
+    churn(32);
+    for (int i = 0; i < 10; i++)
+        fill_cache();
+    double t = now_s();
+    if (t >= next_grow) {
+        grow_buffer();
+        next_grow = (next_grow ? next_grow : t) + 15.0 / 256;
+    }
+    if (leaks) {
+        remember_order();
+        if (t >= next_rare) {
+            log_rare_failure();
+            next_rare = (next_rare ? next_rare : t) + 2.0;
+        }
+    }
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 static void *watch_stdin(void *arg)
@@ -254,6 +308,9 @@ int main(int argc, char **argv)
             for (int i = 0; i < 10; i++)
                 fill_cache();
             nap_us(10000);
+        } else if (!strcmp(mode, "service") || !strcmp(mode, "service-leaks")) {
+            service_tick(!strcmp(mode, "service-leaks"));
+            nap_us(10000);
         } else if (!strcmp(mode, "views")) {
             heap_views();
         } else if (!strcmp(mode, "grow-free")) {
@@ -261,7 +318,7 @@ int main(int argc, char **argv)
             nap_us(15000);
         } else {
             fprintf(stderr, "usage: watch_targets thread-leak|churn-leak|rare-leak|steady|"
-                            "cache|grow-free|views\n");
+                            "cache|grow-free|service|service-leaks|views\n");
             return 2;
         }
     }

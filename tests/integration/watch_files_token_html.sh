@@ -24,6 +24,23 @@ rc=0
     --save-dir "$WORK" "$URL" >"$WORK/o.txt" 2>"$WORK/e.txt" || rc=$?
 [ "$rc" = 0 ] && grep -q '^Too few snapshots' "$WORK/o.txt" || { cat "$WORK/o.txt" "$WORK/e.txt"; fail "-H: exit $rc"; }
 
+# --save-dir that does not exist yet: created with its parents, mode 0755
+umask 022
+rc=0
+"$CPROF" watch --token "$TOKEN" --interval 0.5s --duration 1s --profiles threads \
+    --save-dir "$WORK/new/a/b" "$URL" >"$WORK/o.txt" 2>"$WORK/e.txt" || rc=$?
+[ "$rc" = 0 ] || { cat "$WORK/o.txt" "$WORK/e.txt"; fail "new --save-dir: exit $rc"; }
+[ "$(stat -c %a "$WORK/new/a/b")" = 755 ] && [ "$(stat -c %a "$WORK/new/a")" = 755 ] ||
+    fail "new --save-dir: mode $(stat -c %a "$WORK/new/a/b")"
+ls "$WORK/new/a/b" | grep -q '\.pb\.gz$' || fail "new --save-dir: no snapshot saved"
+# one that cannot be made (under a regular file): exit 2, one line
+: >"$WORK/plain"
+rc=0
+"$CPROF" watch --token "$TOKEN" --interval 0.5s --duration 1s --save-dir "$WORK/plain/x" "$URL" \
+    >"$WORK/o.txt" 2>"$WORK/e.txt" || rc=$?
+[ "$rc" = 2 ] && grep -q "^cprof: --save-dir $WORK/plain/x: Not a directory" "$WORK/e.txt" &&
+    [ "$(wc -l <"$WORK/e.txt")" = 1 ] || { cat "$WORK/e.txt"; fail "bad --save-dir: exit $rc"; }
+
 # with the token: the leak, an HTML report
 start_watch leak --token "$TOKEN" --interval 0.5s --duration 10s --profiles threads \
     --html "$WORK/report.html"

@@ -79,8 +79,8 @@ static void usage(FILE *out)
           "  --token T             send Authorization: Bearer T\n"
           "  -H 'Name: value'      extra request header (repeatable)\n"
           "  --html FILE           also write the report with a chart per suspect\n"
-          "  --save-dir DIR        where snapshots are saved (default $CPROF_HOME,\n"
-          "                        else $HOME/cprof)\n"
+          "  --save-dir DIR        where snapshots are saved, created if missing\n"
+          "                        (default $CPROF_HOME, else $HOME/cprof)\n"
           "  -v, --verbose         also list the growing stacks that were not judged leaks\n"
           "\n"
           "Exit status: 0 no leak, 1 leak found, 2 error.\n",
@@ -543,7 +543,7 @@ int watch_main(int argc, char **argv)
             snprintf(dir, sizeof dir, "%s", o.save_dir);
         else
             profile_save_dir(dir, sizeof dir);
-        if (o.save_dir && access(dir, W_OK) != 0) {
+        if (o.save_dir && (make_dir(dir) != 0 || access(dir, W_OK) != 0)) {
             fprintf(stderr, "cprof: --save-dir %s: %s\n", dir, strerror(errno));
             rc = 2;
         }

@@ -92,7 +92,11 @@ static void suspect(FILE *f, size_t rank, const watch_series *s, const watch_tar
     watch_format_value(last, sizeof last, w->kind, s->tr.last);
     fprintf(f, "<section class=\"suspect\">\n<h2>Leak %zu: %s ", rank, watch_kind_name(w->kind));
     put_escaped(f, rate);
-    fprintf(f, "</h2>\n<p>%s &rarr; %s, trend z=%.1f</p>\n", first, last, s->tr.z);
+    if (s->tr.never_freed)
+        fprintf(f, "</h2>\n<p>%s &rarr; %s, never freed, %zu sampled blocks kept</p>\n", first,
+                last, s->tr.steps);
+    else
+        fprintf(f, "</h2>\n<p>%s &rarr; %s, trend z=%.1f</p>\n", first, last, s->tr.z);
     chart(f, s, w);
     frames(f, w->kind == WATCH_THREADS ? "Where the threads wait:" : "Where the memory is allocated:",
            &s->frames);

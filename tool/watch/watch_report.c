@@ -359,9 +359,15 @@ static void print_suspect(FILE *out, size_t rank, const watch_series *s, const w
     watch_format_value(first, sizeof first, w->kind, s->tr.first);
     watch_format_value(last, sizeof last, w->kind, s->tr.last);
     double span = w->t[w->n - 1] - w->t[0];
-    fprintf(out, "LEAK %zu: %s %s  (%s -> %s %s over %.0fs; trend z=%.1f)\n", rank,
-            watch_kind_name(w->kind), rate, first, last,
-            w->kind == WATCH_THREADS ? "threads" : "in use", span, s->tr.z);
+    if (s->tr.never_freed)
+        fprintf(out,
+                "LEAK %zu: %s %s  (%s -> %s in use over %.0fs; never freed, %zu sampled blocks "
+                "kept in the window)\n",
+                rank, watch_kind_name(w->kind), rate, first, last, span, s->tr.steps);
+    else
+        fprintf(out, "LEAK %zu: %s %s  (%s -> %s %s over %.0fs; trend z=%.1f)\n", rank,
+                watch_kind_name(w->kind), rate, first, last,
+                w->kind == WATCH_THREADS ? "threads" : "in use", span, s->tr.z);
     fprintf(out, "    %s\n",
             w->kind == WATCH_THREADS ? "where the threads wait:"
                                      : "where the memory is allocated:");

@@ -215,7 +215,9 @@ size_t watch_judge(watch_target *w)
         size_t last = w->n ? w->n - 1 : 0;
         if (w->have_alloc && s->alloc && s->objects_at == last && s->objects > 0) {
             in.alloc = s->alloc;
-            in.unit = trend_sampling_unit(s->alloc[last] / s->objects, (double)w->period);
+            double mean = s->alloc[last] / s->objects;
+            in.unit = trend_sampling_unit(mean, (double)w->period);
+            in.weight = trend_sampled_weight(mean, (double)w->period);
         }
         trend_analyze(&in, &s->tr);
         leaks += s->tr.leak;

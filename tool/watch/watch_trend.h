@@ -23,6 +23,9 @@ typedef struct trend_input {
     /* Variance a sampled in-use estimate gains per byte that is allocated
      * or freed (trend_sampling_unit); 0 when the values are exact. */
     double unit;
+    /* Heap only (else 0): the bytes one sampled block of the site stands
+     * for (trend_sampled_weight), for the never-frees rule. */
+    double weight;
 } trend_input;
 
 typedef struct trend {
@@ -34,6 +37,8 @@ typedef struct trend {
     double late;         /* rise from the middle third to the last third */
     double noise;        /* robust spread of the residuals around the trend */
     double churn_noise;  /* sd of growth that sampling alone could show */
+    bool never_freed;    /* leak by the never-frees rule (watch_trend.c) */
+    size_t steps;        /* sampled blocks that arrived in the window */
     const char *why_not; /* when !leak: the test that failed */
 } trend;
 
@@ -43,5 +48,10 @@ void trend_analyze(const trend_input *in, trend *out);
  * once per `period` bytes on average (Poisson, as Go and cprof do); 0 when
  * every allocation is recorded (period <= 1). */
 double trend_sampling_unit(double mean_size, double period);
+
+/* The bytes one sampled block of mean_size stands for in the estimate
+ * (size / probability of being sampled); mean_size when every allocation
+ * is recorded (period <= 1), 0 when mean_size <= 0. */
+double trend_sampled_weight(double mean_size, double period);
 
 #endif
