@@ -254,6 +254,24 @@ static void follow_fork_from_env(cprof_settings *s)
         cprof_log("CPROF_FOLLOW_FORK=\"%.40s\" is not auto or off; using auto", v);
 }
 
+static void socket_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_SOCKET");
+    s->unix_socket = 1;
+    if (!v || !*v || strcmp(v, "on") == 0)
+        return;
+    if (strcmp(v, "off") == 0)
+        s->unix_socket = 0;
+    else
+        cprof_log("CPROF_SOCKET=\"%.40s\" is not on or off; using on", v);
+}
+
+static void verbose_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_VERBOSE");
+    s->verbose = v && strcmp(v, "1") == 0;
+}
+
 static void max_seconds_from_env(cprof_settings *s)
 {
     const char *v = getenv("CPROF_CPU_MAX_SECONDS");
@@ -309,6 +327,8 @@ static void signals_from_env(cprof_settings *s)
 static void both_modes_from_env(cprof_settings *s)
 {
     follow_fork_from_env(s);
+    socket_from_env(s);
+    verbose_from_env(s);
     max_seconds_from_env(s);
     cpu_file_from_env(s);
     signals_from_env(s);
