@@ -49,11 +49,17 @@ static void sweep_stale(const char *dir)
 
 /* At exit only the file goes: stopping the daemon would wait for its
  * connections, and a client in the middle of a long profile could hold
- * the exit up. An inherited handler in a forked child does nothing. */
+ * the exit up. The files of children that died before us without exit
+ * handlers (killed workers, _exit) go too. An inherited handler in a forked
+ * child does nothing. */
 static void remove_at_exit(void)
 {
-    if (sock_owner == getpid())
-        unlink(sock_path);
+    if (sock_owner != getpid())
+        return;
+    unlink(sock_path);
+    char dir[sizeof sock_path];
+    if (rundir_path(dir, sizeof dir) == 0)
+        sweep_stale(dir);
 }
 
 int proc_socket_open(char *err, size_t err_len)
