@@ -9,7 +9,10 @@
  * the first dump), encoding and the HTTP transfer. It checks that every
  * dump covered all N threads and that each one answered with a stack.
  *
- *   threads_dump -n THREADS -p PORT [-r REPEATS]
+ * With -w sleep the threads park in sleep() instead: the dump then takes
+ * their stacks without a signal (lib/threads/threads_blocking.c).
+ *
+ *   threads_dump -n THREADS -p PORT [-r REPEATS] [-w read|sleep]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +31,7 @@
 
 static int pipe_fds[2];
 static int port;
+static int park_in_sleep; /* -w sleep: park in sleep(), which a signal would cut short */
 
 static int64_t now_ns(void)
 {
@@ -44,6 +48,10 @@ __attribute__((noinline)) static void park(int depth)
         return;
     }
     char c;
+    if (park_in_sleep) {
+        for (;;)
+            sleep(1000);
+    }
     while (read(pipe_fds[0], &c, 1) < 0 && errno == EINTR)
         ;
 }
@@ -171,23 +179,25 @@ static void run_level(int n, int debug, int repeats)
 int main(int argc, char **argv)
 {
     int n = 1000, repeats = 10, c;
-    while ((c = getopt(argc, argv, "n:p:r:")) != -1) {
+    while ((c = getopt(argc, argv, "n:p:r:w:")) != -1) {
         if (c == 'n')
             n = atoi(optarg);
         else if (c == 'p')
             port = atoi(optarg);
         else if (c == 'r')
             repeats = atoi(optarg);
+        else if (c == 'w')
+            park_in_sleep = strcmp(optarg, "sleep") == 0;
     }
     if (n <= 0 || port <= 0 || repeats <= 0) {
-        fprintf(stderr, "usage: threads_dump -n THREADS -p PORT [-r REPEATS]\n");
+        fprintf(stderr, "usage: threads_dump -n THREADS -p PORT [-r REPEATS] [-w read|sleep]\n");
         return 2;
     }
     struct rlimit nproc = {RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_NPROC, &nproc); /* may fail when not root: fine if high enough */
     if (pipe(pipe_fds) != 0 || start_threads(n) != 0)
         return 1;
-    usleep(200000 + (useconds_t)n * 20); /* all parked in read() */
+    usleep(200000 + (useconds_t)n * 20); /* all parked */
     char *body;
     size_t len;
     http_get("/debug/pprof/threads?debug=1", &body, &len); /* warm the symbol cache */

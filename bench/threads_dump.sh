@@ -3,7 +3,9 @@
 # dump"): bench/threads_dump under the preload, asking its own
 # /debug/pprof/threads at debug=0, 1 and 2. Targets: <= 50 ms a dump with
 # 1,000 threads, <= 1 s with 10,000.
-# Usage: bench/threads_dump.sh [REPEATS] [THREAD_COUNTS...]
+# PARK=sleep parks the threads in sleep() (taken without a signal, from
+# the call site the interposer saved) instead of read().
+# Usage: [PARK=sleep] bench/threads_dump.sh [REPEATS] [THREAD_COUNTS...]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 repeats=${1:-10}
@@ -23,6 +25,6 @@ first=1
 for n in $counts; do
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     out=$(CPROF_ADDR=127.0.0.1:$port LD_PRELOAD=$root/build/libcprof.so \
-        "$root/build/bench/threads_dump" -n "$n" -p "$port" -r "$repeats")
+        "$root/build/bench/threads_dump" -n "$n" -p "$port" -r "$repeats" -w "${PARK:-read}")
     if [ $first = 1 ]; then echo "$out"; first=0; else echo "$out" | tail -n +2; fi
 done

@@ -12,7 +12,7 @@ libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clan
 libevent-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
 libgoogle-perftools-dev linux-perf
-chromium xxd bc iproute2"
+chromium xxd bc iproute2 nginx"
 
 missing=""
 for p in $PACKAGES; do

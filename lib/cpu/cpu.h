@@ -108,6 +108,9 @@ size_t cpu_session_armed_threads(void);
  * unsampled while they block it), and the signal. */
 size_t cpu_session_blocked_threads(void);
 int cpu_session_signal(void);
+/* CPU time the profiler's own threads (which are not sampled) used during
+ * the last session, measured at its end. */
+int64_t cpu_session_own_cpu_ns(void);
 
 /* Hooks of the pthread_create trampoline (threads_hooks.c): a thread born
  * during a session arms its own timer; a dying one deletes it. */

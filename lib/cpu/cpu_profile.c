@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "process/own_threads.h"
 #include "cprof.h"
 #include "process/config.h"
 #include "heap/heap.h"
@@ -92,6 +93,14 @@ static profile *collection_end(collection *c)
                  "sampled while they blocked it",
                  blocked, cpu_session_signal());
         profile_add_comment(p, note);
+    }
+    if (p) {
+        char own[200];
+        snprintf(own, sizeof own,
+                 "cprof: its own threads (HTTP server, encoders, symbolizer) used %.3f s of CPU "
+                 "during this profile, not sampled and not included",
+                 (double)cpu_session_own_cpu_ns() / 1e9);
+        profile_add_comment(p, own);
     }
     cpu_stacks_free(c->acc);
     c->acc = NULL;
@@ -237,15 +246,9 @@ static void file_setup(void)
 static int start_drainer(void)
 {
     file.stop = file.drainer_done = 0;
-    sigset_t all, saved;
-    sigfillset(&all);
-    /* The drainer takes no signals of the program's (its own timer's
-     * SIGPROF aside: it is armed like any thread, and blocked here too). */
-    pthread_sigmask(SIG_SETMASK, &all, &saved);
-    threads_mark_internal_creator(1);
-    int rc = pthread_create(&file.drainer, NULL, drain_loop, NULL);
-    threads_mark_internal_creator(0);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    /* The drainer is the profiler's: none of the program's signals, no
+     * CPU timer of its own. */
+    int rc = own_thread_create(&file.drainer, NULL, drain_loop, NULL);
     return rc;
 }
 

@@ -1,9 +1,12 @@
 /*
  * cpu_sampler.c — per-thread CPU-time timers and the SIGPROF handler.
  *
- * Every thread gets its own POSIX timer on its own CPU-time clock,
- * delivered to that thread only (SIGEV_THREAD_ID), the scheme of Go >= 1.18
- * (reference §3): a process-wide setitimer loses samples once several
+ * Every thread of the program gets its own POSIX timer on its own CPU-time
+ * clock; the profiler's own threads (registry: internal) get none, so the
+ * profile is the program's work, and their CPU use over the session is
+ * measured apart (threads_internal_cpu_ns) for the profile's comment.
+ * A timer's signal goes to its thread only (SIGEV_THREAD_ID), the scheme of
+ * Go >= 1.18 (reference §3): a process-wide setitimer loses samples once several
  * threads are busy, because standard signals do not queue. Threads alive
  * when a session begins are found in /proc/self/task and armed on their
  * clock by tid; threads born during the session arm themselves from the
@@ -35,6 +38,7 @@
  * Locks: session_lock serialises begin/end; table_lock guards the tid
  * table. Neither is ever taken in the handler.
  */
+#include "common/clock.h"
 #include "cpu.h"
 
 #include <dirent.h>
@@ -72,7 +76,9 @@ static int handler_signal; /* under session_lock */
 static uint32_t generation;
 static int64_t period_ns;
 static uint64_t rng_state;
-static size_t blocked_at_begin; /* threads blocking the signal at begin */
+static size_t blocked_at_begin;    /* threads blocking the signal at begin */
+static int64_t own_cpu_at_begin;   /* threads_internal_cpu_ns at begin */
+static int64_t own_cpu_in_session; /* ... and its growth until the end */
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static timer_slot *table; /* TABLE_CAP slots, mmap'd once */
@@ -272,10 +278,17 @@ static void arm_existing_threads(void)
 {
     size_t n = 0, blocked = 0;
     pid_t *tids = threads_list(&n);
-    for (size_t i = 0; i < n; i++)
+    /* The profiler's own threads get no timer: their CPU is reported apart
+     * (threads_internal_cpu_ns), so the profile is the program's work. */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!threads_registry_is_internal(tids[i]))
+            tids[kept++] = tids[i];
+    }
+    for (size_t i = 0; i < kept; i++)
         blocked += (size_t)blocks_signal(tids[i], handler_signal);
     pthread_mutex_lock(&table_lock);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < kept; i++)
         arm_thread_locked(tids[i], thread_cpu_clock(tids[i]), 0);
     pthread_mutex_unlock(&table_lock);
     free(tids);
@@ -285,6 +298,11 @@ static void arm_existing_threads(void)
 size_t cpu_session_blocked_threads(void)
 {
     return blocked_at_begin;
+}
+
+int64_t cpu_session_own_cpu_ns(void)
+{
+    return own_cpu_in_session > 0 ? own_cpu_in_session : 0;
 }
 
 int cpu_session_signal(void)
@@ -390,14 +408,14 @@ profile_status cpu_session_begin(int hz, char *err, size_t err_len)
         return begin_fail(err, err_len, "Could not enable CPU profiling: out of memory");
     handler_signal = sig;
     period_ns = 1000000000 / hz;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    rng_state = ((uint64_t)now.tv_nsec << 20) ^ (uint64_t)now.tv_sec ^ 0x9E3779B97F4A7C15ull;
+    rng_state = (uint64_t)monotonic_ns() * 0x100001ull ^ 0x9E3779B97F4A7C15ull;
     generation = (generation + 1) & 0xffffffffu;
     atomic_store(&active_ring, ring);
     /* From here new threads arm themselves; the walk covers the others. */
     atomic_store(&active_token, TOKEN_MAGIC << 48 | generation);
     arm_existing_threads();
+    own_cpu_at_begin = threads_internal_cpu_ns(NULL);
+    own_cpu_in_session = 0;
     return PROFILE_OK;
 }
 
@@ -425,6 +443,7 @@ void cpu_session_end(cpu_stacks *acc)
 {
     cpu_ring *ring = atomic_load(&active_ring);
     atomic_store(&active_token, 0);
+    own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
     pthread_mutex_lock(&table_lock);
     disarm_all_locked();
     pthread_mutex_unlock(&table_lock);

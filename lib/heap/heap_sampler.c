@@ -222,9 +222,7 @@ static void thread_seed(void)
     uint64_t seed = atomic_load_explicit(&sample_seed, memory_order_relaxed);
     uint64_t index = atomic_fetch_add_explicit(&thread_counter, 1, memory_order_relaxed);
     if (seed == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)current_tid();
+        seed = (uint64_t)monotonic_ns() * 0x100000001ull ^ (uint64_t)current_tid();
     }
     heap_tls.rng = seed ^ (index * 0xD1B54A32D192ED03ull);
     heap_tls.seeded = 1;

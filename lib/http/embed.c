@@ -14,6 +14,7 @@
  */
 #include "cprof.h"
 #include "heap/heap.h"
+#include "process/own_threads.h"
 #include "http.h"
 #include "http_auth.h"
 
@@ -196,7 +197,7 @@ EXPORT int cprof_handle_async(const cprof_request *req, cprof_done_fn done, void
     if (job && pthread_attr_init(&attr) == 0) {
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_t thread;
-        rc = pthread_create(&thread, &attr, run_job, job) == 0 ? 0 : -1;
+        rc = own_thread_create(&thread, &attr, run_job, job) == 0 ? 0 : -1;
         pthread_attr_destroy(&attr);
     }
     if (rc != 0 && job) {

@@ -19,11 +19,16 @@
  *     (heap_thread_set_internal) so the server's allocations are not sampled,
  *     except while the application's thread is inside start/stop (tl_in_api):
  *     MHD may call the logger there, and that thread must stay sampled.
+ *   - MHD's threads are born with the program's signals blocked
+ *     (own_threads_enter around MHD_start_daemon), and its descriptors (the
+ *     listening socket, its wake-up eventfd, each connection) are marked as
+ *     cprof's (own_fds.c): the program's close of one is a no-op.
  *   - g_listen_fd is cleared *before* MHD closes the socket, so a forked child
  *     never closes a descriptor number that was meanwhile reused.
  *   - start/stop are serialised by an atomic spin flag rather than a mutex, so
  *     http_listener_forget_in_child() can reset it async-signal-safely.
  */
+#include "common/clock.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -45,6 +50,8 @@
 
 #include "heap/heap.h"
 #include "http_auth.h"
+#include "process/own_fds.h"
+#include "process/own_threads.h"
 
 #define DEFAULT_PREFIX "/debug/pprof"
 #define MAX_PREFIX 128
@@ -144,13 +151,12 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     /* Client-caused chatter (resets, malformed requests) is dropped. */
     if (!worth_reporting(msg))
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    long now_s = (long)(monotonic_ns() / 1000000000);
     long last = atomic_load(&g_last_log_s);
-    if (last != 0 && now.tv_sec - last < 10)
+    if (last != 0 && now_s - last < 10)
         return;
     /* "| 1" keeps the stamp non-zero: 0 means "never printed". */
-    if (atomic_compare_exchange_strong(&g_last_log_s, &last, (long)now.tv_sec | 1))
+    if (atomic_compare_exchange_strong(&g_last_log_s, &last, now_s | 1))
         fprintf(stderr, "cprof: http: %s\n", msg);
 }
 
@@ -198,16 +204,21 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
 }
 
-/* Only here to mark MHD's accept thread (which announces new connections)
- * and connection threads early. */
+/* Here to mark MHD's accept thread (which announces new connections) and
+ * connection threads early, and each connection's socket as cprof's. */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)socket_context;
-    (void)toe;
     mark_internal();
+    /* The program cannot close a connection under us (own_fds.c). */
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci)
+            own_fd_add(ci->connect_fd);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -589,6 +600,57 @@ static struct MHD_Daemon *start_daemon(listen_addr *a, const http_listener_optio
         o->tls_key_pem, MHD_OPTION_END);
 }
 
+/* The Unix-socket daemon on fd: the same callbacks and limits as the TCP
+ * one; &g_over_unix tells the access handler where a request came from. */
+static struct MHD_Daemon *start_unix_daemon(int fd)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, &g_over_unix, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+        MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_logged, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL, MHD_OPTION_END);
+}
+
+/* Start a daemon as the profiler's: the TCP one on a/o, or with unix_fd >= 0
+ * the Unix-socket one. MHD's listener and connection threads are born with
+ * the program's signals blocked (they inherit this thread's mask), and the
+ * server's descriptors stay ours whatever the program closes (own_fds.c):
+ * its listening socket (marked by the caller), and its wake-up eventfd, the
+ * one eventfd that appeared while it started. The daemon, or NULL with
+ * MHD's errno in *saved_errno. */
+static struct MHD_Daemon *start_owned(listen_addr *a, const http_listener_options *o, int unix_fd,
+                                      int *saved_errno)
+{
+    own_scope scope;
+    own_threads_enter(&scope);
+    own_fds_snapshot *fds_before = own_fds_snapshot_take();
+    errno = 0;
+    struct MHD_Daemon *d = unix_fd >= 0 ? start_unix_daemon(unix_fd) : start_daemon(a, o);
+    *saved_errno = errno;
+    if (d)
+        own_fds_adopt_new(fds_before, "anon_inode:[eventfd]");
+    else
+        free(fds_before);
+    own_threads_leave(&scope);
+    return d;
+}
+
+/* Stop a daemon as the profiler's: its closes of the server's descriptors
+ * are real (own_fds.c) whichever thread stops it. */
+static void stop_owned(struct MHD_Daemon *d)
+{
+    own_scope scope;
+    own_threads_enter(&scope);
+    tl_in_api = 1;
+    MHD_stop_daemon(d);
+    tl_in_api = 0;
+    own_threads_leave(&scope);
+}
+
 static int is_loopback(const listen_addr *a)
 {
     if (a->ipv6) {
@@ -680,10 +742,10 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
-    errno = 0;
-    struct MHD_Daemon *d =
-        (o->tls_cert_pem && (!g_tls_cert || !g_tls_key)) ? NULL : start_daemon(&la, &own);
-    int saved_errno = errno;
+    int saved_errno = 0;
+    struct MHD_Daemon *d = (o->tls_cert_pem && (!g_tls_cert || !g_tls_key))
+                               ? NULL
+                               : start_owned(&la, &own, -1, &saved_errno);
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
     if (!d) {
@@ -705,6 +767,8 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     uint16_t port = info ? info->port : 0;
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
     atomic_store(&g_listen_fd, info ? (int)info->listen_fd : -1);
+    if (info)
+        own_fd_add((int)info->listen_fd);
     g_daemon = d;
     format_bound(&la, port, bound, bound_len);
     lock_release();
@@ -718,11 +782,8 @@ void http_listener_stop(void)
     g_daemon = NULL;
     atomic_store(&g_listen_fd, -1);
     http_auth_set_token(NULL);
-    if (d) {
-        tl_in_api = 1;
-        MHD_stop_daemon(d);
-        tl_in_api = 0;
-    }
+    if (d)
+        stop_owned(d);
     tls_copies_free();
     lock_release();
 }
@@ -737,26 +798,18 @@ int http_unix_listener_start(int fd)
     }
     tl_in_api = 1;
     atomic_store(&g_capture_log, 1);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
-    /* The same callbacks and limits as the TCP daemon; &g_over_unix tells
-     * the access handler where the request came from. */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_handler, &g_over_unix, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-        NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
-        MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_URI_LOG_CALLBACK,
-        uri_logged, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL, MHD_OPTION_END);
+    int saved_errno;
+    struct MHD_Daemon *d = start_owned(NULL, NULL, fd, &saved_errno);
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
     if (d) {
+        own_fd_add(fd);
         g_unix_daemon = d;
         atomic_store(&g_unix_fd, fd);
     }
     lock_release();
     if (!d)
-        errno = EIO;
+        errno = saved_errno ? saved_errno : EIO;
     return d ? 0 : -1;
 }
 
@@ -766,28 +819,27 @@ void http_unix_listener_stop(void)
     struct MHD_Daemon *d = g_unix_daemon;
     g_unix_daemon = NULL;
     int fd = atomic_exchange(&g_unix_fd, -1);
-    if (d) {
-        tl_in_api = 1;
-        MHD_stop_daemon(d); /* MHD closes a socket it was given */
-        tl_in_api = 0;
-    } else if (fd >= 0) {
-        close(fd);
-    }
+    if (d)
+        stop_owned(d); /* MHD closes a socket it was given */
+    else if (fd >= 0)
+        own_fd_close(fd);
     lock_release();
 }
 
 void http_listener_forget_in_child(void)
 {
-    int ufd = atomic_exchange(&g_unix_fd, -1);
-    if (ufd >= 0)
-        close(ufd);
-    g_unix_daemon = NULL;
     /* Only atomics and close(): this runs in a pthread_atfork child handler.
-     * The parent's daemon struct is leaked on purpose; its threads are gone
-     * and MHD_stop_daemon would try to join them. */
+     * The parents' daemon structs are leaked on purpose; their threads are
+     * gone and MHD_stop_daemon would try to join them. */
     int fd = atomic_exchange(&g_listen_fd, -1);
     if (fd >= 0)
-        close(fd);
+        own_fd_close(fd);
+    fd = atomic_exchange(&g_unix_fd, -1);
+    if (fd >= 0)
+        own_fd_close(fd);
+    g_unix_daemon = NULL;
+    /* The parent's descriptors are not this process's to keep. */
+    own_fds_forget_all();
     g_daemon = NULL;
     atomic_store(&g_lock, 0);
 }

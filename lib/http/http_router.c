@@ -255,23 +255,26 @@ static void serve_index(http_response *resp)
     size_t n_notes;
     const profile_index_note *notes = profile_index_notes(&n_notes);
     for (size_t i = 0; i < n_notes; i++) {
-        char value[64];
+        char value[192];
         notes[i].value(value, sizeof value);
         buf_append_str(b, "<p>");
         buf_append_html(b, notes[i].title, (size_t)-1);
         buf_append_str(b, ": ");
         buf_append_html(b, value, (size_t)-1);
-        buf_append_str(b, ". <a href='");
-        buf_append_html(b, notes[i].href, (size_t)-1);
-        buf_append_str(b, "'>");
-        buf_append_html(b, notes[i].link_text, (size_t)-1);
-        buf_append_str(b, "</a></p>\n");
+        if (notes[i].remark) {
+            buf_append_str(b, " ");
+            buf_append_html(b, notes[i].remark, (size_t)-1);
+        }
+        buf_append_str(b, ".");
+        if (notes[i].href) {
+            buf_append_str(b, " <a href='");
+            buf_append_html(b, notes[i].href, (size_t)-1);
+            buf_append_str(b, "'>");
+            buf_append_html(b, notes[i].link_text, (size_t)-1);
+            buf_append_str(b, "</a>");
+        }
+        buf_append_str(b, "</p>\n");
     }
-    char symbols[160];
-    symbolize_usage_summary(symbols, sizeof symbols);
-    buf_append_str(b, "<p>Symbol cache: ");
-    buf_append_html(b, symbols, (size_t)-1);
-    buf_append_str(b, " (CPROF_SYMBOL_CACHE_MB).</p>\n");
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");

@@ -15,6 +15,7 @@
  * 400, since silently profiling at another rate than asked would mislead.
  */
 #include "profiles.h"
+#include "symbolize.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -156,7 +157,9 @@ static const profile_source sources[] = {
 
 /* The seed's "refresh and compare": each view reports the change. */
 static const profile_index_note notes[] = {
-    {"Threads", threads_index_summary, "goroutine?debug=2", "full goroutine stack dump"},
+    {"Threads", threads_index_summary, NULL, "goroutine?debug=2", "full goroutine stack dump"},
+    {"cprof's own threads", threads_internal_summary, "(not in the CPU profile)", NULL, NULL},
+    {"Symbol cache", symbolize_usage_summary, "(CPROF_SYMBOL_CACHE_MB)", NULL, NULL},
 };
 
 #define N_SOURCES (sizeof sources / sizeof sources[0])

@@ -124,11 +124,13 @@ typedef struct profile_source {
 /* Does src read parameter id (any use but PARAM_UNUSED)? */
 int profile_takes(const profile_source *src, profile_param_id id);
 
-/* A line of the index page beside the table: "TITLE: VALUE. <a
- * href='HREF'>LINK_TEXT</a>"; value() writes the live part. */
+/* A line of the index page beside the table: "TITLE: VALUE REMARK. <a
+ * href='HREF'>LINK_TEXT</a>"; value() writes the live part. remark and href
+ * may be NULL (no remark, no link). */
 typedef struct profile_index_note {
     const char *title;
     void (*value)(char *out, size_t len);
+    const char *remark;
     const char *href; /* relative to the index page */
     const char *link_text;
 } profile_index_note;

@@ -25,12 +25,12 @@
  *     re-enters malloc only through the hooks' normal path). A child that
  *     execs straight away never allocates before exec: it stays quiet and
  *     starts afresh through the constructor.
- *   - start_watcher creates one small detached thread marked internal (its
- *     allocations stay out of the heap profile; the threads profile shows
- *     it as "cprof internal", named cprof-follow), with every signal
- *     blocked so it never runs the program's handlers; it unblocks them
- *     just before starting the listener, whose threads then have the mask
- *     they have when the constructor starts them. It polls getppid()
+ *   - start_watcher creates one small detached thread of the profiler's
+ *     (own_thread_create: its allocations stay out of the heap profile,
+ *     the threads profile shows it as "cprof internal", named
+ *     cprof-follow, and the program's signals are blocked in it from its
+ *     first instruction; the listener it may start inherits that mask,
+ *     as when the constructor starts it). It polls getppid()
  *     every 100 ms for 3 s, then every 500 ms up to WATCH_WINDOW_MS.
  *     Polling is chosen over PR_SET_PDEATHSIG because a signal could reach
  *     the program's own handlers or masks; getppid() disturbs nothing.
@@ -66,7 +66,7 @@
 
 #include "config.h"
 #include "heap/heap.h"
-#include "threads/threads.h"
+#include "own_threads.h"
 
 #define WATCH_WINDOW_MS 10000
 #define FAST_POLL_FOR_MS 3000
@@ -100,11 +100,8 @@ static void sleep_ms(int ms)
 
 static void take_over(void)
 {
-    /* The listener's threads inherit this mask: the same empty one as when
-     * the constructor starts them. */
-    sigset_t none;
-    sigemptyset(&none);
-    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    /* This thread was born with a profiler thread's mask (own_threads.c):
+     * the listener's threads inherit it. */
     int origin = (int)served_by;
     char out[320];
     int delay = 50, waited = 0, rc;
@@ -151,24 +148,15 @@ static void *watch(void *unused)
 
 void fork_follow_start(void)
 {
-    int was_internal = heap_internal_enter();
-    threads_mark_internal_creator(1);
-    /* While it watches, the watcher takes none of the program's signals. */
-    sigset_t all, saved;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &saved);
     pthread_attr_t attr;
     pthread_t t;
     int rc = pthread_attr_init(&attr);
     if (rc == 0) {
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, WATCHER_STACK);
-        rc = pthread_create(&t, &attr, watch, NULL);
+        rc = own_thread_create(&t, &attr, watch, NULL);
         pthread_attr_destroy(&attr);
     }
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    threads_mark_internal_creator(0);
-    heap_internal_leave(was_internal);
     if (rc != 0) {
         duty_pending = 0;
         cprof_log("pid %d (forked from %d): cannot watch whether it daemonizes (%s); no HTTP "

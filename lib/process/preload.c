@@ -30,6 +30,7 @@
 #include "http/http.h"
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
+#include "own_fds.h"
 #include "proc_socket.h"
 #include "threads/threads.h"
 #include "common/rundir.h"
@@ -329,6 +330,8 @@ static int loaded_by_preload(void)
 __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
+    own_fds_init();
+    own_fds_adopt_libunwind_pipe();
     fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     if (loaded_by_preload())

@@ -4,6 +4,10 @@
  *
  *   threads_hooks.c    pthread_create interposition: a registry of thread
  *                      births (start time, creator stack, profiler-owned)
+ *   threads_blocking.c interposed blocking calls (sleep, poll, epoll_wait,
+ *                      semop, recv, sigtimedwait, ...) that save their call
+ *                      site, so a dump takes those threads' stacks without
+ *                      the signal that would cut their call short
  *   threads_capture.c  the dump signal: one thread-directed signal per
  *                      thread, each handler unwinds its own stack into
  *                      preallocated memory; the collector waits, bounded
@@ -57,9 +61,20 @@ typedef struct thread_birth_info {
 int threads_registry_lookup(pid_t tid, thread_birth_info *out);
 /* 1 when tid is known to be a profiler thread. */
 int threads_registry_is_internal(pid_t tid);
+/* 1 when the calling thread is a profiler thread, or is creating them. */
+int threads_self_internal(void);
 /* Threads the calling thread creates from now on (and, transitively, the
- * threads those create) belong to the profiler while on != 0. */
-void threads_mark_internal_creator(int on);
+ * threads those create) belong to the profiler while on != 0. Returns the
+ * previous setting, for scopes that nest. */
+int threads_mark_internal_creator(int on);
+
+/* CPU time used by the profiler's own threads since the process started
+ * (or forked): the live ones' clocks plus what the ended ones used. The
+ * live count in *n_live when not NULL. Their CPU is not in the CPU
+ * profile (they get no timer); this is where it is reported. */
+int64_t threads_internal_cpu_ns(size_t *n_live);
+/* "3 threads, 0.412 s of CPU since start" for the index page. */
+void threads_internal_summary(char *out, size_t len);
 
 /* ---- the dump signal (threads_capture.c) -------------------------------- */
 
@@ -144,6 +159,18 @@ const char *threads_syscall_from_wchan(const char *wchan);
  * "__GI___libc_read" -> "read", "__futex_abstimed_wait_common" -> "futex".
  * NULL when the function is not a system call wrapper. */
 const char *threads_syscall_from_function(const char *function);
+
+/* What /proc/self/task/<tid>/syscall says: nr -1 when the thread is not in
+ * a system call (running, or blocked outside one). */
+typedef struct thread_syscall {
+    long nr;
+    uint64_t args[6];
+    uint64_t pc; /* the user PC it waits at; 0 when unknown */
+} thread_syscall;
+/* Parse a /proc/.../syscall text (pc is left 0). 0, or -1 when malformed. */
+int threads_parse_syscall_full(const char *text, thread_syscall *out);
+/* Read and parse it. 0, or -1 when the file is missing or malformed. */
+int threads_read_syscall_full(pid_t tid, thread_syscall *out);
 
 /* The thread ids of this process, ascending. Caller frees; NULL with *n = 0
  * when /proc is unavailable. */

@@ -48,10 +48,23 @@
  * checked again before every dump, since a preloaded library installs its
  * handler before the program's main() runs.
  *
- * Side effect on the program, as with any signal: calls that the kernel
- * does not restart after a handler (epoll_wait, poll, select, nanosleep,
- * ...) return EINTR early; read, write, futex waits and other restartable
- * calls restart transparently (SA_RESTART).
+ * No system call of the program is cut short. The signal would make calls
+ * the kernel does not restart after a handler (nanosleep, poll, epoll_wait,
+ * semop, sigtimedwait, a socket with SO_RCVTIMEO, ...; signal(7)) return
+ * EINTR or early, so a thread is signalled only when it is running or in a
+ * restartable call (read, write, futex waits: SA_RESTART resumes them):
+ *   - a thread inside one of the interposed libc calls (threads_blocking.c)
+ *     is not signalled at all: blocking_dump_take unwinds a copy of its
+ *     stack from the call site the interposer saved;
+ *   - any other thread's /proc/self/task/TID/syscall is read first, and a
+ *     thread sitting in a call a handler would interrupt (a raw syscall(),
+ *     a library's own system call) is reported at the PC /proc gives, as
+ *     its one frame, with the call's number, instead of being signalled;
+ *   - blocking_dump_begin/end bracket the dump so that a thread entering an
+ *     interposed call meanwhile waits for its signal to be handled first.
+ * Measured (bench/threads_dump.sh, BENCHMARKS.md "Thread dumps and blocking
+ * calls"): 1,000 threads in read(), each now costing one more /proc read,
+ * and 1,000 threads in sleep(), taken with no signal at all.
  */
 #include "common/clock.h"
 #include "threads.h"
@@ -70,6 +83,7 @@
 #include <unistd.h>
 
 #include "process/config.h"
+#include "threads_blocking.h"
 #include "unwind/unwind.h"
 
 #define CHUNK_SLOTS 256
@@ -166,6 +180,7 @@ static void dump_handler(int sig, siginfo_t *si, void *ucv)
         si->si_pid == atomic_load_explicit(&dump_pid, memory_order_relaxed) &&
         token >> 56 == TOKEN_MAGIC) {
         uint32_t gen = (uint32_t)(token >> 24);
+        blocking_signal_handled(gen);
         dump_slot *slot = slot_at((uint32_t)(token & 0xffffff));
         uint64_t expect = state_word(gen, PHASE_WAITING);
         if (slot && atomic_compare_exchange_strong_explicit(
@@ -462,6 +477,22 @@ static void collect_slot(uint32_t idx, uint32_t gen, pid_t tid, int sig, thread_
         out->status = CAPTURE_TIMEOUT; /* slot stays WRITING; claim_slot skips it */
 }
 
+/* A thread in a call that a handler would cut short (and that no
+ * interposer recorded: a raw syscall(), a library's own system call) is
+ * not signalled: its stack is the one frame /proc gives. 1 when so. */
+static int in_interruptible_call(pid_t tid, thread_capture *out)
+{
+    thread_syscall sc;
+    if (threads_read_syscall_full(tid, &sc) != 0 || sc.nr < 0 || !blocking_syscall_interrupts(&sc))
+        return 0;
+    out->status = CAPTURE_OK;
+    out->in_syscall = 1;
+    out->syscall_nr = sc.nr;
+    out->pcs[0] = sc.pc;
+    out->n_pcs = sc.pc ? 1 : 0;
+    return 1;
+}
+
 static void remember_silent(const pid_t *tids, size_t n, const thread_capture *out)
 {
     n_suspects = 0;
@@ -480,10 +511,15 @@ static void capture_locked(const pid_t *tids, size_t n, thread_capture *out, uin
     uint32_t gen = ++generation ? generation : ++generation;
     int64_t deadline = monotonic_ns() + (int64_t)WAIT_MAX_MS * 1000000;
     atomic_store(&pending, (uint64_t)gen << 32);
+    blocking_dump_begin(gen);
+    pid_t self = gettid();
     for (size_t i = 0; i < n; i++) {
         slot_of[i] = UINT32_MAX;
         if (before)
             before(i, ctx);
+        if (blocking_dump_take(tids[i], &out[i]) ||
+            (tids[i] != self && in_interruptible_call(tids[i], &out[i])))
+            continue;
         if (is_suspect(tids[i]) && still_unanswered(tids[i], sig, &out[i].status))
             continue;
         int64_t idx = claim_slot(&next, capacity, gen);
@@ -502,6 +538,7 @@ static void capture_locked(const pid_t *tids, size_t n, thread_capture *out, uin
         if (slot_of[i] != UINT32_MAX)
             collect_slot(slot_of[i], gen, tids[i], sig, &out[i]);
     }
+    blocking_dump_end();
     remember_silent(tids, n, out);
 }
 
@@ -572,6 +609,8 @@ int threads_capture_start(void)
     started = 1;
     pthread_atfork(NULL, NULL, atfork_child);
     int want = wanted_signal >= 0 ? wanted_signal : threads_parse_signal(NULL, SIGRTMIN, SIGRTMAX);
+    if (want)
+        blocking_init();
     if (want && unwind_signal_init() != 0) {
         cprof_log("cannot load libgcc_s.so.1 (the unwinder); thread dumps disabled");
         want = 0;

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -40,6 +41,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu.h"
+#include "threads_blocking.h"
 #include "unwind/unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -63,6 +65,9 @@ static birth *free_list;
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static int exit_key_ok;
+
+/* CPU time of the profiler's threads that have ended (registry_lock). */
+static int64_t ended_internal_cpu_ns;
 
 static __thread birth *tls_birth __attribute__((tls_model("initial-exec")));
 static __thread int tls_internal __attribute__((tls_model("initial-exec")));
@@ -158,9 +163,44 @@ int threads_registry_is_internal(pid_t tid)
     return internal;
 }
 
-void threads_mark_internal_creator(int on)
+int threads_self_internal(void)
 {
+    return tls_internal || tls_creating_internal;
+}
+
+int threads_mark_internal_creator(int on)
+{
+    int was = tls_creating_internal;
     tls_creating_internal = on ? 1 : 0;
+    return was;
+}
+
+int64_t threads_internal_cpu_ns(size_t *n_live)
+{
+    size_t live = 0;
+    pthread_mutex_lock(&registry_lock);
+    int64_t total = ended_internal_cpu_ns;
+    for (size_t i = 0; i < REGISTRY_BUCKETS; i++) {
+        for (birth *b = buckets[i]; b; b = b->next) {
+            int64_t ns = b->info.internal ? threads_cpu_ns(b->tid) : -1;
+            if (ns >= 0) {
+                total += ns;
+                live++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (n_live)
+        *n_live = live;
+    return total;
+}
+
+void threads_internal_summary(char *out, size_t len)
+{
+    size_t live;
+    int64_t ns = threads_internal_cpu_ns(&live);
+    snprintf(out, len, "%zu thread%s, %.3f s of CPU since start", live, live == 1 ? "" : "s",
+             (double)ns / 1e9);
 }
 
 /* ---- thread exit and fork ----------------------------------------------- */
@@ -169,7 +209,11 @@ static void on_thread_exit(void *p)
 {
     birth *b = p;
     cpu_thread_exiting();
+    blocking_thread_exit();
+    int64_t cpu_ns = b->info.internal ? clock_nanos(CLOCK_THREAD_CPUTIME_ID) : 0;
     pthread_mutex_lock(&registry_lock);
+    if (cpu_ns > 0)
+        ended_internal_cpu_ns += cpu_ns;
     registry_unlink_locked(b);
     birth_release_locked(b);
     pthread_mutex_unlock(&registry_lock);
@@ -191,6 +235,7 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
     pthread_mutex_init(&registry_lock, NULL);
+    ended_internal_cpu_ns = 0; /* the child's threads start afresh */
     for (size_t i = 0; i < REGISTRY_BUCKETS; i++) {
         birth *b = buckets[i];
         buckets[i] = NULL;
@@ -242,7 +287,10 @@ PROFILER_TEXT static void *thread_trampoline(void *p)
     registry_insert(b);
     if (exit_key_ok)
         pthread_setspecific(exit_key, b);
-    cpu_thread_started(); /* a CPU profile running: arm this thread's timer */
+    /* A CPU profile running: arm this thread's timer; the profiler's own
+     * threads get none (a CPU profile is the program's work only). */
+    if (!b->info.internal)
+        cpu_thread_started();
     return start(arg);
 }
 

@@ -490,6 +490,36 @@ int threads_read_syscall(pid_t tid, long *nr, uint64_t *pc)
     return 0;
 }
 
+int threads_parse_syscall_full(const char *text, thread_syscall *out)
+{
+    /* "<nr> <6 args> <sp> <pc>" in a call, "-1 <sp> <pc>" blocked outside
+     * one, "running". Numbers after the first are 0x-prefixed hex. */
+    memset(out, 0, sizeof *out);
+    out->nr = threads_parse_syscall(text);
+    if (out->nr < 0)
+        return text && (text[0] == '-' || strncmp(text, "running", 7) == 0) ? 0 : -1;
+    const char *p = strchr(text, ' ');
+    for (int i = 0; i < 6 && p; i++) {
+        char *end;
+        out->args[i] = strtoull(p + 1, &end, 16);
+        if (end == p + 1)
+            return -1;
+        p = *end == ' ' ? end : NULL;
+    }
+    return p ? 0 : -1;
+}
+
+int threads_read_syscall_full(pid_t tid, thread_syscall *out)
+{
+    char text[512];
+    if (read_task_file(tid, "syscall", text, sizeof text) <= 0)
+        return -1;
+    int rc = threads_parse_syscall_full(text, out);
+    if (rc == 0 && threads_parse_syscall_pc(text, &out->pc) != 0)
+        out->pc = 0;
+    return rc;
+}
+
 int threads_read_wchan(pid_t tid, char *out, size_t len)
 {
     if (read_task_file(tid, "wchan", out, len) <= 0) {

@@ -41,6 +41,29 @@ int unwind_signal_init(void);
  */
 size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max);
 
+/*
+ * Another thread of this process, from the registers saved at a call site
+ * (unwind_remote.c): pc a return address, sp the caller's stack pointer
+ * after the return, fp its rbp.
+ */
+typedef struct unwind_regs {
+    uint64_t pc, sp, fp;
+} unwind_regs;
+/* Set up the remote unwinder once, in ordinary context. 0, or -1. */
+int unwind_remote_init(void);
+/* Before a series of walks (a dump): notice objects loaded or unloaded and
+ * a fork since the last series. */
+void unwind_remote_begin(void);
+/*
+ * Walk from regs over copy (copy_len bytes of the thread's stack from
+ * copy_base up); reads outside the copy go through process_vm_readv, so a
+ * vanished stack ends the walk instead of faulting. Ordinary context only
+ * (libunwind, dl_iterate_phdr), one caller at a time. pcs[0] = regs->pc;
+ * returns the number of pcs (at least 1 when max > 0).
+ */
+size_t unwind_remote(const unwind_regs *regs, const void *copy, uint64_t copy_base, size_t copy_len,
+                     uint64_t *pcs, size_t max);
+
 /* A hash of a captured stack (FNV-1a over the pcs, with a shift so high
  * address bits reach the low bits tables index with), mixed with seed (the
  * heap sampler passes the size class, the CPU profiler the depth). Used to

@@ -13,11 +13,14 @@
 
 #include <cmocka.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "threads/threads.h"
+#include "threads/threads_blocking.h"
 
 /* A real stat line of a thread named "a) (b" (comm may hold both). */
 static const char *stat_line =
@@ -76,6 +79,62 @@ static void test_parse_syscall_pc(void **state)
     assert_int_equal(threads_parse_syscall_pc("", &pc), -1);
     assert_int_equal(threads_parse_syscall_pc(NULL, &pc), -1);
     assert_int_equal(threads_parse_syscall_pc("0 0x3 0x7f00 zz\n", &pc), -1);
+}
+
+static void test_parse_syscall_full(void **state)
+{
+    (void)state;
+    thread_syscall sc;
+    assert_int_equal(
+        threads_parse_syscall_full("232 0x4 0x7ffd 0x1 0xffffffff 0x0 0x0 0x7ffd10 0x7f01\n", &sc),
+        0);
+    assert_int_equal(sc.nr, 232);
+    assert_int_equal(sc.args[0], 4);
+    assert_int_equal(sc.args[3], 0xffffffff);
+    assert_int_equal(threads_parse_syscall_full("running\n", &sc), 0);
+    assert_int_equal(sc.nr, -1);
+    assert_int_equal(threads_parse_syscall_full("-1 0x7ffd1 0x55aa\n", &sc), 0);
+    assert_int_equal(sc.nr, -1);
+    assert_int_equal(threads_parse_syscall_full("7 0x1 0x2\n", &sc), -1); /* cut short */
+    assert_int_equal(threads_parse_syscall_full("", &sc), -1);
+    assert_int_equal(threads_read_syscall_full(gettid(), &sc), 0);
+    assert_int_equal(threads_read_syscall_full(-5, &sc), -1);
+}
+
+/* Which calls a caught signal would cut short (signal(7)). */
+static void test_syscall_interrupts(void **state)
+{
+    (void)state;
+    thread_syscall sc = {.nr = SYS_clock_nanosleep};
+    assert_int_equal(blocking_syscall_interrupts(&sc), 1);
+    sc.nr = SYS_epoll_wait;
+    assert_int_equal(blocking_syscall_interrupts(&sc), 1);
+    sc.nr = SYS_futex;
+    assert_int_equal(blocking_syscall_interrupts(&sc), 0);
+    sc.nr = -1;
+    assert_int_equal(blocking_syscall_interrupts(&sc), 0);
+    /* read/recv: only on a socket with a receive timeout. */
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sc.nr = SYS_read;
+    sc.args[0] = (uint64_t)sv[0];
+    assert_int_equal(blocking_syscall_interrupts(&sc), 0);
+    struct timeval tv = {1, 0};
+    assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    assert_int_equal(blocking_syscall_interrupts(&sc), 1);
+    sc.nr = SYS_recvfrom;
+    assert_int_equal(blocking_syscall_interrupts(&sc), 1);
+    sc.nr = SYS_write;
+    assert_int_equal(blocking_syscall_interrupts(&sc), 0); /* no send timeout */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    sc.nr = SYS_read;
+    sc.args[0] = (uint64_t)p[0]; /* not a socket */
+    assert_int_equal(blocking_syscall_interrupts(&sc), 0);
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static void test_status_masks(void **state)
@@ -271,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_parse_stat),
         cmocka_unit_test(test_parse_syscall),
         cmocka_unit_test(test_parse_syscall_pc),
+        cmocka_unit_test(test_parse_syscall_full),
+        cmocka_unit_test(test_syscall_interrupts),
         cmocka_unit_test(test_status_masks),
         cmocka_unit_test(test_state_names),
         cmocka_unit_test(test_clean_wchan),

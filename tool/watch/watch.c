@@ -20,6 +20,7 @@
  * later (the program was killed) ends the watch: the series so far are
  * judged.
  */
+#include "clock.h"
 #include "watch.h"
 
 #include <errno.h>
@@ -42,9 +43,7 @@ static void on_sigint(int sig)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)monotonic_ns() / 1e9;
 }
 
 double watch_parse_duration(const char *s)

@@ -1,0 +1,42 @@
+/*
+ * threads_blocking.h — where a thread blocked in a call a signal would cut
+ * short is, recorded at the call, so a thread dump needs no signal for it
+ * (threads_blocking.c; the collector side is in threads_capture.c).
+ */
+#ifndef CPROF_THREADS_BLOCKING_H
+#define CPROF_THREADS_BLOCKING_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "threads.h"
+
+/* Ordinary context, once, before the first dump: the remote unwinder and
+ * the process-wide barrier. 0, or -1 when blocked threads will be
+ * signalled like the others (said on stderr). */
+int blocking_init(void);
+
+/* A dump of generation gen (non-zero) begins: from here on, a thread that
+ * enters an interposed call waits until the dump has either seen it there
+ * or delivered its signal. Ordinary context, dump lock held. */
+void blocking_dump_begin(uint32_t gen);
+/* tid's stack, taken without a signal when it sits inside an interposed
+ * call: 1 with *out filled (status CAPTURE_OK), 0 when it is not in one
+ * (running, or woke at every try): signal it. */
+int blocking_dump_take(pid_t tid, thread_capture *out);
+/* The dump is over: every waiting thread goes on. */
+void blocking_dump_end(void);
+/* In the dump signal's handler, on the thread that got it: its signal of
+ * generation gen is handled, a call it enters now is safe.
+ * Async-signal-safe. */
+void blocking_signal_handled(uint32_t gen);
+/* 1 when a caught signal would make the call sc describes fail with EINTR
+ * or return early (signal(7): nanosleep, poll, epoll_wait, semop, a socket
+ * with a receive timeout, ...), 0 when it restarts or the thread is not in
+ * a call. May look at the socket sc's first argument names. */
+int blocking_syscall_interrupts(const thread_syscall *sc);
+/* The calling thread ends: its record goes back to the pool (threads_hooks.c's
+ * thread-exit destructor). */
+void blocking_thread_exit(void);
+
+#endif
