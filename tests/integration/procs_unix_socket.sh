@@ -1,7 +1,7 @@
 # Every preloaded process serves /debug/pprof on its own Unix socket,
 # PID.sock in $XDG_RUNTIME_DIR/cprof (0700; the socket 0600, no token):
 # a pre-fork master and each of its workers get one (the workers at their
-# first allocation); cprof top pid:N/heap, unix:PATH sources and curl
+# first allocation); cprof top pid:N/heap, cprof watch pid:N, unix:PATH sources and curl
 # --unix-socket read them; cprof ps lists them; another user gets EACCES;
 # stale sockets of dead pids are swept; at exit none is left; an unsafe
 # directory is refused; CPROF_SOCKET=off makes none.
@@ -45,6 +45,10 @@ grep -q 'worker_churn' "$WORK/top.out" || { cat "$WORK/top.out"; fail "the worke
 "$CPROF" -raw "unix:$DIR/$APP_PID.sock/heap" >"$WORK/raw.out" 2>"$WORK/raw.err" ||
     { cat "$WORK/raw.err"; fail "cprof -raw unix:...sock/heap"; }
 grep -q '^PeriodType: space bytes' "$WORK/raw.out" || fail "unix: source is not a heap profile"
+timeout 60 "$CPROF" watch --interval 200ms --duration 1s pid:"$w1" >"$WORK/watch.out" 2>&1 ||
+    { cat "$WORK/watch.out"; fail "cprof watch pid:$w1"; }
+grep -q "snapshots over 1s of http+unix://.*$w1.sock/debug/pprof/threads" "$WORK/watch.out" ||
+    { cat "$WORK/watch.out"; fail "cprof watch pid:$w1 did not watch the worker's socket"; }
 ! "$CPROF" -top pid:999999999/heap >/dev/null 2>"$WORK/nope.err" || fail "pid with no socket succeeded"
 grep -q 'no profiled process has the socket' "$WORK/nope.err" || { cat "$WORK/nope.err"; fail "unclear error"; }
 
@@ -62,7 +66,7 @@ done
 # Another user: EACCES, through the 0700 directory and through the 0600
 # socket alone (the directories opened for the moment).
 as_nobody() {
-    setpriv --reuid=nobody --regid=nogroup --clear-groups python3 -c '
+    setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 -c '
 import errno, socket, sys
 s = socket.socket(socket.AF_UNIX)
 try:
