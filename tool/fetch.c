@@ -3,12 +3,16 @@
  *
  * HTTP follows go tool pprof's fetcher: -seconds becomes the "seconds"
  * query parameter, the timeout defaults to 1.5x the duration (or 60 s) and
- * the transfer may take 5 s more; redirects are followed; any status but
- * 200 is an error, and when the reply comes from a Go-style pprof endpoint
- * (X-Go-Pprof header, text/plain) its body is the message, exactly like
- * pprof's "server response: 404 Not Found - Unknown profile". Errors are
- * kept to one line: control characters and newlines in a server's message
- * become spaces and long bodies are cut.
+ * the transfer may take 5 s more; any status but 200 is an error, and when
+ * the reply comes from a Go-style pprof endpoint (X-Go-Pprof header,
+ * text/plain) its body is the message, exactly like pprof's "server
+ * response: 404 Not Found - Unknown profile". Errors are kept to one line:
+ * control characters and newlines in a server's message become spaces and
+ * long bodies are cut; credentials in a URL are printed as REDACTED.
+ * Redirects are followed by hand (at most 10): --token and -H headers go
+ * only to the scheme, host and port of the URL given, never where a
+ * redirect elsewhere points (curl drops only its own Authorization). Each
+ * reply is capped at profile_size_limit() (-max_size).
  * Saving: every fetched profile is written as received (gzip-compressed if
  * it was not), named cprof.<program>.<sample types>.<time>.pb.gz; a name
  * already taken gets a counter, created with O_EXCL so nothing is
@@ -31,8 +35,8 @@
 #include "procs.h"
 #include "report/graph.h"
 
-#define MAX_PROFILE_BYTES ((size_t)1 << 31)
 #define MAX_ERROR_BODY 300
+#define MAX_REDIRECTS 10
 
 /* ---- sources ------------------------------------------------------------ */
 
@@ -79,8 +83,10 @@ int read_file(const char *path, buf *out, cp_err *err)
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
         buf_append(out, chunk, n);
-        if (out->oom || out->len > MAX_PROFILE_BYTES) {
-            cp_err_set(err, "file too large");
+        if (out->oom || out->len > profile_size_limit()) {
+            char limit[32];
+            size_words(profile_size_limit(), limit, sizeof limit);
+            cp_err_set(err, "file larger than %s (-max_size)", limit);
             fclose(f);
             return -1;
         }
@@ -95,6 +101,66 @@ int read_file(const char *path, buf *out, cp_err *err)
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
+
+/* A query parameter whose value is a credential (name case-insensitive):
+ * token, access_token, id_token..., secrets, passwords, API keys. */
+static int secret_param(const char *name, size_t len)
+{
+    static const char *const parts[] = {"token",  "secret",  "password", "passwd",
+                                        "apikey", "api_key", "api-key"};
+    static const char *const whole[] = {"key", "auth", "sig", "signature", "code"};
+    char low[64];
+    if (len >= sizeof low)
+        len = sizeof low - 1;
+    for (size_t i = 0; i < len; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    low[len] = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (strstr(low, parts[i]))
+            return 1;
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+        if (!strcmp(low, whole[i]))
+            return 1;
+    return 0;
+}
+
+char *url_redacted(const char *url)
+{
+    buf b;
+    buf_init(&b);
+    const char *p = url, *scheme = strstr(url, "://");
+    if (scheme) {
+        const char *host = scheme + 3;
+        size_t auth_len = strcspn(host, "/?#");
+        const char *at = memchr(host, '@', auth_len);
+        const char *colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+        if (colon) { /* user:password@ -> user:REDACTED@ */
+            buf_append(&b, url, (size_t)(colon + 1 - url));
+            buf_append(&b, "REDACTED", 8);
+            p = at;
+        }
+    }
+    const char *q = strchr(p, '?');
+    size_t head = q ? (size_t)(q - p) + 1 : strlen(p);
+    buf_append(&b, p, head);
+    p += head;
+    while (q && *p && *p != '#') {
+        size_t len = strcspn(p, "&#"), name = strcspn(p, "=&#");
+        if (name < len && secret_param(p, name)) {
+            buf_append(&b, p, name + 1);
+            buf_append(&b, "REDACTED", 8);
+        } else {
+            buf_append(&b, p, len);
+        }
+        p += len;
+        if (*p == '&')
+            buf_append(&b, p++, 1);
+    }
+    buf_append(&b, p, strlen(p) + 1); /* the fragment, and the NUL */
+    if (b.oom)
+        die_oom();
+    return (char *)b.data;
+}
 
 int fetch_add_header(fetch_opts *o, const char *header, cp_err *err)
 {
@@ -118,7 +184,7 @@ typedef struct reply {
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     reply *r = ud;
-    if (r->body->len + size * n > MAX_PROFILE_BYTES) {
+    if (r->body->len + size * n > profile_size_limit()) {
         r->too_big = 1;
         return 0;
     }
@@ -225,6 +291,29 @@ static void status_error(const reply *r, long code, cp_err *err)
     cp_err_set(err, "server response: %ld %s - %s", code, reason, msg);
 }
 
+/* The scheme, host and port of url ("http://h:80"), lowercase, in out;
+ * 0, or -1 when url does not parse. */
+static int url_origin(const char *url, char *out, size_t cap)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int rc = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        snprintf(out, cap, "%s://%s:%s", scheme, host, port);
+        for (char *c = out; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        rc = 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 static struct curl_slist *request_headers(const fetch_opts *o)
 {
     struct curl_slist *h = NULL;
@@ -251,8 +340,11 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     int duration;
     char *url = with_seconds(url_in, o->seconds, &duration);
     long timeout = o->timeout > 0 ? o->timeout : duration > 0 ? duration + duration / 2 : 60;
-    if (!o->quiet)
-        fprintf(stderr, "Fetching profile over HTTP from %s\n", url);
+    if (!o->quiet) {
+        char *shown = url_redacted(url);
+        fprintf(stderr, "Fetching profile over HTTP from %s\n", shown);
+        free(shown);
+    }
     if (duration > 0 && !o->quiet)
         fprintf(stderr, "Please wait... (%ds)\n", duration);
     CURL *c = curl_easy_init();
@@ -271,8 +363,8 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     if (sock)
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* followed below */
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout + 5);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "cprof/0.1");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -281,10 +373,29 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    char origin[512] = "", here[512];
+    url_origin(http_url ? http_url : url, origin, sizeof origin);
+    CURLcode rc;
     struct stat st;
-    CURLcode rc = sock && stat(sock, &st) != 0 ? CURLE_COULDNT_CONNECT : curl_easy_perform(c);
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    for (int hops = 0;; hops++) {
+        rc = sock && stat(sock, &st) != 0 ? CURLE_COULDNT_CONNECT : curl_easy_perform(c);
+        code = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        char *next = NULL;
+        if (rc != CURLE_OK || code < 300 || code > 399 ||
+            curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next)
+            break;
+        if (hops == MAX_REDIRECTS) {
+            rc = CURLE_TOO_MANY_REDIRECTS;
+            snprintf(curl_err, sizeof curl_err, "more than %d redirects", MAX_REDIRECTS);
+            break;
+        }
+        /* The user's headers and token stay with the origin they were given for. */
+        if (url_origin(next, here, sizeof here) != 0 || strcmp(here, origin) != 0)
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(c, CURLOPT_URL, next); /* libcurl copies it */
+    }
     int result = -1;
     if (rc == CURLE_OPERATION_TIMEDOUT)
         cp_err_set(err, "http fetch: timed out after %ld seconds", timeout + 5);
@@ -293,9 +404,11 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
                    sock);
     else if (rc == CURLE_COULDNT_CONNECT)
         cp_err_set(err, "http fetch: connection refused (%s)", curl_err);
-    else if (r.too_big || out->oom)
-        cp_err_set(err, "http fetch: reply larger than 2 GiB");
-    else if (rc != CURLE_OK)
+    else if (r.too_big || out->oom) {
+        char limit[32];
+        size_words(profile_size_limit(), limit, sizeof limit);
+        cp_err_set(err, "http fetch: reply larger than %s (-max_size)", limit);
+    } else if (rc != CURLE_OK)
         cp_err_set(err, "http fetch: %s", *curl_err ? curl_err : curl_easy_strerror(rc));
     else if (code != 200)
         status_error(&r, code, err);

@@ -29,6 +29,11 @@ int fetch_add_header(fetch_opts *o, const char *header, cp_err *err);
  * file exists (pprof accepts that form too). Returns the URL to use
  * (malloc'ed, with the scheme added) or NULL for a file. */
 char *source_url(const char *source);
+/* url with its credentials replaced by REDACTED, for messages: the password
+ * of user:password@ and the value of query parameters that name a token,
+ * secret, password or key (token=, access_token=, api_key=...). Returns a
+ * malloc'ed string the caller frees. */
+char *url_redacted(const char *url);
 /* Read a whole file (bounded; one-line errors). */
 int read_file(const char *path, buf *out, cp_err *err);
 /* GET the profile; final_url gets the URL actually requested. */

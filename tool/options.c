@@ -12,6 +12,9 @@
  */
 #include "options.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +51,7 @@ enum id {
     O_COMPACT_LABELS,
     O_SECONDS,
     O_TIMEOUT,
+    O_MAX_SIZE,
     O_TOKEN,
     O_HEADER,
     O_SOURCE_PATH,
@@ -109,6 +113,7 @@ static const flag_spec specs[] = {
     {"compact_labels", FLAG_BOOL, O_COMPACT_LABELS},
     {"seconds", FLAG_INT, O_SECONDS},
     {"timeout", FLAG_INT, O_TIMEOUT},
+    {"max_size", FLAG_STRING, O_MAX_SIZE},
     {"token", FLAG_STRING, O_TOKEN},
     {"H", FLAG_STRING, O_HEADER},
     {"header", FLAG_STRING, O_HEADER},
@@ -180,14 +185,42 @@ void cli_usage(FILE *out)
           "Fetching:\n"
           "  -seconds=N             CPU or delta profile duration\n"
           "  -timeout=N             seconds (default: 1.5 x duration, or 60)\n"
+          "  -max_size=BYTES        cap on a profile downloaded, read or decompressed,\n"
+          "                         each (K, M, G suffixes: KiB...; default 2G)\n"
           "  --token=T              send Authorization: Bearer T\n"
           "  -H 'Name: value'       extra request header (repeatable)\n"
           "Web UI:\n"
           "  -http=[HOST]:PORT      serve views in a browser (HOST default 127.0.0.1;\n"
           "                         port 0 picks a free one); -no_browser is implied\n"
           "Fetched profiles are saved under $CPROF_HOME (default $HOME/cprof).\n"
-          "Regular expressions are POSIX extended, matched anywhere in the name.\n",
+          "Regular expressions are POSIX extended, matched anywhere in the name\n"
+          "(no backreferences; repetition counts up to 1000, as in RE2).\n",
           out);
+}
+
+/* -max_size=BYTES[K|M|G] (binary multiples): the process's profile size
+ * cap. 0, or -1 with err for anything but a positive size. */
+static int set_max_size(const char *value, cp_err *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(value, &end, 10);
+    int shift = 0;
+    if (*end && !end[1]) {
+        const char *units = "KMGT", *u = strchr(units, toupper((unsigned char)*end));
+        if (u && *u) {
+            shift = 10 * (int)(u - units + 1);
+            end++;
+        }
+    }
+    if (errno || end == value || *end || !isdigit((unsigned char)*value) || n == 0 ||
+        n > (SIZE_MAX >> 1) >> shift) {
+        cp_err_set(err, "invalid value \"%s\" for max_size: want a number of bytes (K, M, G)",
+                   value);
+        return -1;
+    }
+    profile_set_size_limit((size_t)n << shift);
+    return 0;
 }
 
 static int set_report(cli *c, const char *name, const char *regex, bool *report_set, cp_err *err)
@@ -325,6 +358,8 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
     case O_TIMEOUT:
         c->fetch.timeout = (int)v->num;
         return 0;
+    case O_MAX_SIZE:
+        return set_max_size(value, err);
     case O_NODEFRACTION:
         c->nodefraction = v->real;
         return 0;

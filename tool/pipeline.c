@@ -79,8 +79,13 @@ static cp_profile *load_all(const strlist *sources, const fetch_opts *fo, const 
         ps[ok] = load_source(sources->v[i], fo, &err);
         if (ps[ok])
             ok++;
-        else
-            error_line(sources->v[i], &err, last);
+        else {
+            char *url = source_url(sources->v[i]);
+            char *shown = url ? url_redacted(sources->v[i]) : NULL; /* no token in messages */
+            error_line(shown ? shown : sources->v[i], &err, last);
+            free(shown);
+            free(url);
+        }
     }
     cp_profile *p = NULL;
     if (ok > 0 && ok < sources->n)

@@ -173,3 +173,14 @@ void buf_append_html(buf *b, const char *s, size_t max_bytes)
             buf_append_byte(b, (uint8_t)s[i]);
     }
 }
+
+void size_words(size_t n, char *text, size_t cap)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    size_t u = 0;
+    while (u + 1 < sizeof units / sizeof *units && n >= 1024 && n % 1024 == 0) {
+        n /= 1024;
+        u++;
+    }
+    snprintf(text, cap, "%zu %s", n, units[u]);
+}

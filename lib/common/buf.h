@@ -40,6 +40,9 @@ int buf_append_file(buf *b, const char *path);
  * for itself: one table for every page and SVG cprof writes (the index page,
  * the web UI, flame graphs, the watch report). */
 const char *html_entity(char c);
+/* n bytes in words into text: "2 GiB", "512 MiB", or "1000 bytes" (exact
+ * multiples only, for limits in messages). */
+void size_words(size_t n, char *text, size_t cap);
 /* Append at most max_bytes of s (stopping at its NUL), HTML-escaped. */
 void buf_append_html(buf *b, const char *s, size_t max_bytes);
 /* Detach the data (caller frees it); the buffer is left empty. */

@@ -64,18 +64,6 @@ int gzip_compress(buf *out, const uint8_t *data, size_t len, int level)
     return rc == Z_STREAM_END ? 0 : -1;
 }
 
-/* The cap in words: "2 GiB", "512 MiB", or bytes. */
-static void describe_size(size_t n, char *text, size_t cap)
-{
-    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB"};
-    size_t u = 0;
-    while (u + 1 < sizeof units / sizeof *units && n >= 1024 && n % 1024 == 0) {
-        n /= 1024;
-        u++;
-    }
-    snprintf(text, cap, "%zu %s", n, units[u]);
-}
-
 int gzip_decompress(buf *out, const uint8_t *data, size_t len, size_t max_out, cp_err *err)
 {
     z_stream z;
@@ -105,7 +93,7 @@ int gzip_decompress(buf *out, const uint8_t *data, size_t len, size_t max_out, c
         out->len += before - z.avail_out;
         if (out->len - start > max_out) {
             char limit[32];
-            describe_size(max_out, limit, sizeof limit);
+            size_words(max_out, limit, sizeof limit);
             cp_err_set(err, "larger than %s", limit);
             rc = Z_MEM_ERROR;
             break;

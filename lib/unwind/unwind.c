@@ -75,6 +75,7 @@ typedef struct signal_walk {
     size_t max, n;
     uintptr_t leaf; /* the interrupted pc: frames above it are the handler's */
     int found, skipped;
+    int dropped; /* an interposer's frame was left out */
 } signal_walk;
 
 static int signal_walk_frame(struct _Unwind_Context *ctx, void *arg)
@@ -89,7 +90,16 @@ static int signal_walk_frame(struct _Unwind_Context *ctx, void *arg)
     }
     if (ip == 0 || w->n >= w->max)
         return URC_END_OF_STACK;
-    w->pcs[w->n++] = ip;
+    /* An interposer (malloc family, blocking calls) between the program's
+     * frames is cprof's code, not the program's work: dropped, as
+     * unwind_capture drops it, so the stack reads as without cprof. */
+    if (unwind_is_profiler_pc(ip)) {
+        w->dropped = 1;
+        return URC_NO_REASON;
+    }
+    /* A return address standing in for the leaf: its call instruction. */
+    uintptr_t pc = w->n == 0 && w->dropped ? ip - 1 : ip;
+    w->pcs[w->n++] = pc;
     return URC_NO_REASON;
 }
 
@@ -101,8 +111,8 @@ size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max)
         return 0;
     if (gcc_ok)
         gcc_backtrace(signal_walk_frame, &w);
-    if (!w.found) { /* the walk never reached the interrupted frame */
-        pcs[0] = w.leaf;
+    if (w.n == 0) {      /* the walk never reached the interrupted frame, or */
+        pcs[0] = w.leaf; /* found only interposer frames: keep the leaf */
         w.n = 1;
     }
     return w.n;

@@ -35,9 +35,10 @@ size_t unwind_capture(uint64_t *pcs, size_t max);
 int unwind_signal_init(void);
 /*
  * In a signal handler: the interrupted thread's stack from the handler's
- * ucontext, leaf first; pcs[0] is the interrupted (exact) pc, the handler's
- * own frames are dropped. Async-signal-safe once unwind_signal_init
- * succeeded. Returns the number of pcs (at least 1).
+ * ucontext, leaf first; the handler's own frames and those of cprof's
+ * interposers (PROFILER_TEXT) are dropped. pcs[0] is exact: the interrupted
+ * pc, or when that was an interposer's, the call instruction in its caller. Async-signal-safe once
+ * unwind_signal_init succeeded. Returns the number of pcs (at least 1).
  */
 size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max);
 

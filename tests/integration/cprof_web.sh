@@ -71,6 +71,11 @@ expect_status() {
     [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
 }
 
+# page_token URL: the token of the server's Refresh form (t=), from its top page.
+page_token() {
+    curl -s "$1/ui/" | sed -n 's|.*action="/ui/refresh?back=[^"]*&amp;t=\([0-9a-f]*\)".*|\1|p' | head -n 1
+}
+
 start_web main "$WORK/go/mem.out"
 MAIN_URL=$WEB_URL
 start_web diff -diff_base="$WORK/go/cpu2.out" "$WORK/go/cpu.out"
@@ -98,8 +103,50 @@ expect_status 404 "$MAIN_URL/nosuch"
 expect_status 404 "$MAIN_URL/ui/assets/../ui.js" --path-as-is
 expect_status 405 "$MAIN_URL/ui/refresh"
 expect_status 405 "$MAIN_URL/ui/" -X DELETE
-expect_status 400 "$MAIN_URL/ui/refresh?back=//example.com/" -X POST
+TOKEN=$(page_token "$MAIN_URL")
+expect_status 400 "$MAIN_URL/ui/refresh?back=//example.com/&t=$TOKEN" -X POST
 grep -qx 'back must be a page of this server (/ui/...)' "$WORK/body" || fail "refresh back: no reason"
+# DNS rebinding and cross-site requests: a Host that is not ours is refused
+# (addresses and localhost are ours); a POST needs our Origin (or none) and
+# the page's token.
+MAIN_PORT=${MAIN_URL##*:}
+expect_status 403 "$MAIN_URL/ui/source?f=main" -H "Host: rebind.attacker.example:$MAIN_PORT"
+grep -qx "403 Forbidden: Host \"rebind.attacker.example:$MAIN_PORT\" is not a name of this server" "$WORK/body" ||
+    fail "bad Host: $(cat "$WORK/body")"
+expect_status 403 "$MAIN_URL/ui/" -H "Host: 127.0.0.1.attacker.example"
+expect_status 200 "$MAIN_URL/ui/" -H "Host: localhost:$MAIN_PORT"
+expect_status 200 "$MAIN_URL/ui/" -H "Host: [::1]:$MAIN_PORT"
+expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=$TOKEN" -X POST -H 'Origin: http://evil.example'
+grep -qx '403 Forbidden: refresh from another origin' "$WORK/body" || fail "cross-origin POST: $(cat "$WORK/body")"
+expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=$TOKEN" -X POST -H 'Origin: null'
+expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F" -X POST -H "Origin: $MAIN_URL"
+grep -q "refresh without this server's token" "$WORK/body" || fail "tokenless POST: $(cat "$WORK/body")"
+expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=${TOKEN}0" -X POST
+expect_status 303 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=$TOKEN" -X POST -H "Origin: $MAIN_URL"
+# 300 slow connections that never send a request: the server holds a
+# bounded number of descriptors, and serves again once they are gone.
+python3 - "${MAIN_PORT}" "${WEB_PIDS[main]}" <<'PY' || fail "slow connections were not capped"
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), sys.argv[2]
+socks = []
+for _ in range(300):
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect(("127.0.0.1", port))
+        s.send(b"GET /ui/ HTTP/1.1\r\n")
+    except OSError:
+        pass
+    socks.append(s)
+time.sleep(1)
+fds = len(os.listdir("/proc/%s/fd" % pid))
+print("descriptors held with 300 slow connections:", fds)
+for s in socks:
+    s.close()
+sys.exit(0 if fds < 100 else 1)
+PY
+sleep 0.5
+expect_status 200 "$MAIN_URL/ui/"
 # Escaping: what the request carries comes back escaped, never as markup.
 expect_status 200 "$MAIN_URL/ui/?f=%3Cscript%3E%22x"
 ! grep -q '<script>"x' "$WORK/body" || fail "focus value not escaped"
@@ -144,7 +191,7 @@ done
 # A refresh that fails keeps the old profile and says why on the next page.
 kill "$HTTP_PID"
 wait "$HTTP_PID" 2>/dev/null || true
-expect_status 303 "$REFRESH_URL/ui/refresh?back=%2Fui%2F" -X POST
+expect_status 303 "$REFRESH_URL/ui/refresh?back=%2Fui%2F&t=$(page_token "$REFRESH_URL")" -X POST
 expect_status 200 "$REFRESH_URL/ui/"
 grep -q 'id="notice">Refresh failed: http://127.0.0.1:[0-9]*/debug/pprof/heap: http fetch: ' "$WORK/body" ||
     { grep notice "$WORK/body" >&2; fail "failed refresh: no notice"; }

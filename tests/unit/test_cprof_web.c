@@ -237,6 +237,34 @@ static void test_refresh_goes_back_only_to_our_pages(void **state)
 
 /* ---- escaping ---------------------------------------------------------------- */
 
+static void test_host_and_origin_checks(void **state)
+{
+    (void)state;
+    /* Addresses, localhost and the -http name, any port; nothing else. */
+    assert_true(web_host_allowed("127.0.0.1:8080", "127.0.0.1"));
+    assert_true(web_host_allowed("localhost:1", "127.0.0.1"));
+    assert_true(web_host_allowed("LOCALHOST", "127.0.0.1"));
+    assert_true(web_host_allowed("[::1]:80", "127.0.0.1"));
+    assert_true(web_host_allowed("10.1.2.3:80", "0.0.0.0"));
+    assert_true(web_host_allowed("box.example:8080", "box.example"));
+    assert_true(web_host_allowed(NULL, "127.0.0.1"));
+    assert_false(web_host_allowed("rebind.attacker.example:8080", "127.0.0.1"));
+    assert_false(web_host_allowed("127.0.0.1.attacker.example", "127.0.0.1"));
+    assert_false(web_host_allowed("localhost.attacker.example", "127.0.0.1"));
+    assert_false(web_host_allowed("[::1", "127.0.0.1"));
+    assert_false(web_host_allowed("[::1]x", "127.0.0.1"));
+    assert_false(web_host_allowed("", "127.0.0.1"));
+    assert_false(web_host_allowed(":80", "127.0.0.1"));
+    /* Origin: absent, or exactly http:// + Host. */
+    assert_true(web_origin_allowed(NULL, "127.0.0.1:8080"));
+    assert_true(web_origin_allowed("http://127.0.0.1:8080", "127.0.0.1:8080"));
+    assert_false(web_origin_allowed("http://127.0.0.1:8081", "127.0.0.1:8080"));
+    assert_false(web_origin_allowed("http://evil.example", "127.0.0.1:8080"));
+    assert_false(web_origin_allowed("null", "127.0.0.1:8080"));
+    assert_false(web_origin_allowed("https://127.0.0.1:8080", "127.0.0.1:8080"));
+    assert_false(web_origin_allowed("http://127.0.0.1:8080", NULL));
+}
+
 static void test_escaping(void **state)
 {
     (void)state;
@@ -352,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_query_bad_values),
         cmocka_unit_test(test_query_string_is_encoded),
         cmocka_unit_test(test_refresh_goes_back_only_to_our_pages),
+        cmocka_unit_test(test_host_and_origin_checks),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_regex_quote_matches_exactly),
         cmocka_unit_test(test_top_view_escapes_names),

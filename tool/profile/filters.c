@@ -15,8 +15,109 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_REPEAT 1000 /* RE2's limit on {n}, here on nested products too */
+
+/* Past the bracket expression starting at p ('['): its closing ']' + 1,
+ * [:class:] and a leading ']' included; the end of the string if unclosed. */
+static const char *skip_bracket(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *close = strstr(p + 2, (char[]){p[1], ']', 0});
+            p = close ? close + 1 : p + 1;
+        } else {
+            p++;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* The count of an interval {m}, {m,}, {m,n} at p (its largest bounded
+ * value), with *end past it; 0 when p is not an interval. */
+static unsigned long interval_count(const char *p, const char **end)
+{
+    if (*p != '{')
+        return 0;
+    char *e;
+    unsigned long m = strtoul(p + 1, &e, 10), n = m;
+    if (e == p + 1)
+        return 0;
+    if (*e == ',') {
+        const char *d = e + 1;
+        if (*d >= '0' && *d <= '9')
+            n = strtoul(d, &e, 10);
+        else
+            e = (char *)d;
+    }
+    if (*e != '}')
+        return 0;
+    *end = e + 1;
+    return n > m ? n : m ? m : 1;
+}
+
+/* What RE2 (go tool pprof's syntax) refuses and makes glibc's matcher or
+ * compiler blow up: backreferences (\1..\9: exponential matching) and
+ * counted repetitions whose product through nested groups passes
+ * MAX_REPEAT (glibc copies the group per count). NULL when pattern is
+ * fine, else a static reason. Iterative: any nesting depth. */
+static const char *re2_refusal(const char *pattern)
+{
+    size_t len = strlen(pattern), top = 0;
+    /* Per open group: its own count (known at its ')') and the product of
+     * the counts around it; a group's count multiplies its contents, so
+     * the check runs when the group closes, over the largest product of
+     * repetitions inside it. */
+    typedef struct open_group {
+        unsigned long inner; /* largest product of repetitions inside */
+    } open_group;
+    open_group *st = xcalloc(len + 2, sizeof *st);
+    const char *why = NULL;
+    for (const char *p = pattern; *p && !why;) {
+        unsigned long count = 0, inside = 1;
+        const char *after = p + 1;
+        if (*p == '\\') {
+            if (p[1] >= '1' && p[1] <= '9')
+                why = "backreferences (\\1 .. \\9) are not supported";
+            after = p[1] ? p + 2 : p + 1;
+        } else if (*p == '[') {
+            after = skip_bracket(p);
+        } else if (*p == '(') {
+            st[++top].inner = 1;
+            p++;
+            continue;
+        } else if (*p == ')' && top > 0) {
+            inside = st[top--].inner;
+        }
+        count = interval_count(after, &after);
+        if (count) {
+            unsigned long total = inside > MAX_REPEAT ? inside : inside * count;
+            if (count > MAX_REPEAT || total > MAX_REPEAT)
+                why = "repetition count too large (nested {n} multiply; at most 1000)";
+            inside = total;
+        }
+        if (inside > st[top].inner)
+            st[top].inner = inside;
+        p = after;
+    }
+    free(st);
+    return why;
+}
+
 int regex_compile(regex_t *re, const char *pattern, const char *what, cp_err *err)
 {
+    /* What RE2 would refuse, and glibc could spend minutes or gigabytes on,
+     * is refused before regcomp sees it. */
+    const char *why = re2_refusal(pattern);
+    if (why) {
+        cp_err_set(err, "parsing %s regexp %s: %s (RE2 syntax, as in go tool pprof)", what, pattern,
+                   why);
+        return -1;
+    }
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char msg[200];

@@ -100,6 +100,10 @@ void profile_reindex(cp_profile *p);
 
 /* profile_decode.c: gzip or raw profile.proto -> model. NULL on error. */
 cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err);
+/* The cap on a profile's bytes, each of: read from a file, downloaded, and
+ * decompressed (-max_size; default 2 GiB). One setting for the process. */
+size_t profile_size_limit(void);
+void profile_set_size_limit(size_t bytes);
 
 /* profile_encode.c: model -> profile.proto, gzip-compressed when asked. */
 int profile_encode(const cp_profile *p, int compress, buf *out, cp_err *err);

@@ -30,8 +30,19 @@
 #include "profile_proto.h"
 #include "proto_wire.h"
 
-/* Larger than any real profile; bounds memory on a decompression bomb. */
-#define MAX_DECOMPRESSED ((size_t)1 << 31)
+/* Larger than any real profile; bounds memory on a decompression bomb and
+ * on a download (-max_size). */
+static size_t size_limit = (size_t)1 << 31;
+
+size_t profile_size_limit(void)
+{
+    return size_limit;
+}
+
+void profile_set_size_limit(size_t bytes)
+{
+    size_limit = bytes;
+}
 
 /* Fields as they are on the wire, before string and id resolution. */
 typedef struct raw_value_type {
@@ -746,7 +757,7 @@ cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err)
     buf_init(&raw);
     cp_profile *p = NULL;
     cp_err why;
-    if (gzip_decompress(&raw, data, len, MAX_DECOMPRESSED, &why) == 0)
+    if (gzip_decompress(&raw, data, len, size_limit, &why) == 0)
         p = parse_uncompressed(raw.data, raw.len, err);
     else
         cp_err_set(err, "decompressing profile: %s", why.msg);

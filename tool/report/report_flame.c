@@ -193,9 +193,10 @@ static void write_label(FILE *out, const frame *f, double x, double y, double w)
     fputs("</text>", out);
 }
 
-/* Depth 0 (the root) at the bottom, callees above their callers. */
-static void write_frame(const flame *fl, FILE *out, const frame *f, int depth, double x,
-                        double scale)
+/* Depth 0 (the root) at the bottom, callees above their callers. Writes
+ * f's opening <g>, title, rect and label; its children and "</g>" follow. */
+static void open_frame(const flame *fl, FILE *out, const frame *f, int depth, double x,
+                       double scale)
 {
     double w = (double)frame_width_value(f) * scale;
     double y = HEADER + (double)(fl->depth - depth) * (FRAME_HEIGHT + 1);
@@ -216,22 +217,56 @@ static void write_frame(const flame *fl, FILE *out, const frame *f, int depth, d
             w, FRAME_HEIGHT, colour);
     write_label(out, f, x, y, w);
     fputs("\n", out);
-    if (f->n_children > 0) {
-        frame **kids = xcalloc(f->n_children, sizeof *kids);
-        size_t n = 0;
-        for (frame *c = f->first_child; c; c = c->next_sibling)
-            kids[n++] = c;
-        qsort(kids, n, sizeof *kids, cmp_frame_name);
-        double cx = x;
-        for (size_t i = 0; i < n; i++) {
-            double cw = (double)frame_width_value(kids[i]) * scale;
-            if (cw >= MIN_WIDTH)
-                write_frame(fl, out, kids[i], depth + 1, cx, scale);
-            cx += cw;
+}
+
+/* A frame being written: its children sorted by name, the next one to
+ * write and where it starts. */
+typedef struct open_g {
+    frame **kids; /* owned, NULL when there are none */
+    size_t n_kids, next;
+    double next_x;
+} open_g;
+
+/* The sorted children of f, or NULL when it has none; the caller frees. */
+static frame **sorted_children(const frame *f)
+{
+    if (f->n_children == 0)
+        return NULL;
+    frame **kids = xcalloc(f->n_children, sizeof *kids);
+    size_t n = 0;
+    for (frame *c = f->first_child; c; c = c->next_sibling)
+        kids[n++] = c;
+    qsort(kids, n, sizeof *kids, cmp_frame_name);
+    return kids;
+}
+
+/* The tree under root as nested <g>s, depth first with an explicit stack on
+ * the heap (one entry per open frame), so any stack depth fits. */
+static void write_frames(const flame *fl, FILE *out, const frame *root, double scale)
+{
+    size_t cap = (size_t)fl->depth + 1, top = 0;
+    open_g *st = xcalloc(cap, sizeof *st);
+    open_frame(fl, out, root, 0, MARGIN, scale);
+    st[0] = (open_g){sorted_children(root), root->n_children, 0, MARGIN};
+    for (;;) {
+        open_g *g = &st[top];
+        if (g->next < g->n_kids) {
+            frame *c = g->kids[g->next++];
+            double cx = g->next_x, cw = (double)frame_width_value(c) * scale;
+            g->next_x += cw;
+            if (cw < MIN_WIDTH)
+                continue;
+            open_frame(fl, out, c, (int)top + 1, cx, scale);
+            st[++top] = (open_g){sorted_children(c), c->n_children, 0, cx};
+            continue;
         }
-        free(kids);
+        fputs("</g>\n", out);
+        free(g->kids);
+        if (top == 0)
+            break;
+        top--;
     }
-    fputs("</g>\n", out);
+    free(st);
 }
 
 static void write_svg(const flame *fl, FILE *out)
@@ -255,7 +290,7 @@ static void write_svg(const flame *fl, FILE *out)
     fprintf(out, ", total %s%s</text>\n", measure_label(total, r->total, r->o.sample_unit),
             fl->diff ? " (red: grew, green: shrank)" : "");
     if (span != 0)
-        write_frame(fl, out, &fl->root, 0, MARGIN, scale);
+        write_frames(fl, out, &fl->root, scale);
     fputs("</svg>\n", out);
 }
 

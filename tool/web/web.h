@@ -52,6 +52,13 @@ int web_query_parse(web_query *q, web_arg_fn get, void *ctx, const cli *c, const
                     cp_err *err);
 /* "si=...&f=..." of the non-empty parameters, URL-encoded. */
 void web_query_string(buf *b, const web_query *q);
+/* DNS rebinding: whether a request's Host header (NULL when absent) names
+ * this server: an IP address, "localhost", or the -http host (bind_host),
+ * any port. Other names get a 403. */
+bool web_host_allowed(const char *host_header, const char *bind_host);
+/* Cross-site POSTs: whether a POST's Origin header (NULL when absent) is
+ * this server's own origin, "http://" + the (already allowed) Host. */
+bool web_origin_allowed(const char *origin, const char *host_header);
 /* Whether a refresh may send the browser back to path: a page of ours. */
 bool web_local_path(const char *path);
 
@@ -70,9 +77,10 @@ typedef struct web_page {
     const cli *c;        /* sources and bases, for the header */
     const cp_profile *p; /* the loaded profile: its sample types */
     time_t loaded_at;
-    const char *notice; /* a message above the view, or NULL */
-    buf *body;          /* the view's HTML (the emit functions fill it) */
-    int status;         /* HTTP status when emit fails (default 500) */
+    const char *notice;        /* a message above the view, or NULL */
+    const char *refresh_token; /* sent back by the Refresh form (t=), or NULL */
+    buf *body;                 /* the view's HTML (the emit functions fill it) */
+    int status;                /* HTTP status when emit fails (default 500) */
 } web_page;
 
 /* The report's emit for a view (pipeline.h): ctx is the web_page. */

@@ -298,6 +298,10 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     buf url;
     buf_init(&url);
     url_encode(&url, (const char *)back.data);
+    if (pg->refresh_token) {
+        buf_append_str(&url, "&t=");
+        url_encode(&url, pg->refresh_token);
+    }
     buf_append_byte(&url, 0);
     buf_append_html(b, (const char *)url.data, (size_t)-1);
     buf_append_str(b, "\"><button type=\"submit\" id=\"refresh\">Refresh</button></form>\n");

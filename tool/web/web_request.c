@@ -10,10 +10,12 @@
  * refused. Escaping covers the five HTML metacharacters: function names
  * from C++ carry <, > and &, and anything in a URL may carry quotes.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "web.h"
 
@@ -162,4 +164,51 @@ void regex_quote(buf *b, const char *s)
         buf_append_byte(b, (uint8_t)*s);
     }
     buf_append_byte(b, '$');
+}
+
+/* ---- who may ask ---------------------------------------------------------- */
+
+/* The host part of a Host header value ("name:port", "[v6]:port", "name")
+ * into out; 0, or -1 when it does not fit or is malformed. */
+static int host_part(const char *hdr, char *out, size_t cap)
+{
+    const char *h = hdr, *end;
+    if (*h == '[') {
+        h++;
+        end = strchr(h, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            return -1;
+    } else {
+        end = strchr(h, ':');
+        if (!end)
+            end = h + strlen(h);
+    }
+    size_t n = (size_t)(end - h);
+    if (n == 0 || n >= cap)
+        return -1;
+    memcpy(out, h, n);
+    out[n] = 0;
+    return 0;
+}
+
+bool web_host_allowed(const char *host_header, const char *bind_host)
+{
+    if (!host_header) /* HTTP/1.0 without Host: not a browser */
+        return true;
+    char h[256];
+    if (host_part(host_header, h, sizeof h) != 0)
+        return false;
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, h, addr) == 1 || inet_pton(AF_INET6, h, addr) == 1)
+        return true; /* an address is not a name an attacker's DNS can rebind */
+    return !strcasecmp(h, "localhost") || !strcasecmp(h, bind_host);
+}
+
+bool web_origin_allowed(const char *origin, const char *host_header)
+{
+    if (!origin)
+        return true; /* not sent by a cross-origin browser form or fetch */
+    if (!host_header || strncasecmp(origin, "http://", 7) != 0)
+        return false;
+    return !strcasecmp(origin + 7, host_header);
 }

@@ -15,6 +15,13 @@
  * profile in place. Routes are pprof's: /ui/ (top; also /), /ui/flamegraph,
  * /ui/graph, /ui/source?f=RE, plus /ui/assets/NAME and POST /ui/refresh.
  * Anything else is a one-line 404; other methods a 405.
+ *
+ * Who may ask (a page on another site must not drive this server from the
+ * user's browser): a Host header that is not this server's (DNS rebinding)
+ * is a 403; POST /ui/refresh needs a same-origin (or no) Origin and the
+ * per-server random token every page carries in its Refresh form. The
+ * daemon holds at most MAX_CONNECTIONS connections (MAX_PER_IP from one
+ * address), each closed after IDLE_TIMEOUT idle seconds.
  */
 #include <microhttpd.h>
 #include <netdb.h>
@@ -23,13 +30,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "pipeline.h"
 #include "web.h"
 
+#define MAX_CONNECTIONS 64u
+#define MAX_PER_IP 32u
+#define IDLE_TIMEOUT 30u
+
 typedef struct web_state {
     cli *c;
-    cp_profile *p; /* as loaded: never filtered, views copy it */
+    const char *host; /* the -http host: a name requests may use */
+    char token[33];   /* random, hex: POST /ui/refresh must carry it */
+    cp_profile *p;    /* as loaded: never filtered, views copy it */
     time_t loaded_at;
     char notice[700]; /* shown once, on the next page (refresh failures) */
 } web_state;
@@ -144,6 +158,7 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
                    .p = st->p,
                    .loaded_at = st->loaded_at,
                    .notice = st->notice[0] ? st->notice : NULL,
+                   .refresh_token = st->token,
                    .body = &body,
                    .status = 500};
     unsigned status = 200;
@@ -236,9 +251,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     enum web_view_kind kind;
     char msg[300];
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!web_host_allowed(host, st->host)) {
+        snprintf(msg, sizeof msg, "403 Forbidden: Host \"%.100s\" is not a name of this server",
+                 host);
+        return reply_error(conn, 403, msg);
+    }
     if (!strcmp(url, "/ui/refresh")) {
         if (strcmp(method, "POST") != 0)
             return reply_error(conn, 405, "refresh needs POST");
+        const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+        if (!web_origin_allowed(origin, host))
+            return reply_error(conn, 403, "403 Forbidden: refresh from another origin");
+        const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "t");
+        if (!t || strcmp(t, st->token) != 0)
+            return reply_error(conn, 403,
+                               "403 Forbidden: refresh without this server's token "
+                               "(reload the page)");
         return serve_refresh(st, conn);
     }
     if (!get) {
@@ -279,10 +308,11 @@ static struct MHD_Daemon *start(web_state *st, const char *spec, const char *hos
         ((struct sockaddr_in6 *)&addr)->sin6_port = htons((uint16_t)port);
     else
         ((struct sockaddr_in *)&addr)->sin_port = htons((uint16_t)port);
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
-                         0, NULL, NULL, handle, st, MHD_OPTION_SOCK_ADDR, &addr,
-                         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+        handle, st, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT,
+        MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        MAX_PER_IP, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "cprof: -http=%s: cannot listen on %s port %u\n", spec, host, port);
         return NULL;
@@ -290,6 +320,18 @@ static struct MHD_Daemon *start(web_state *st, const char *spec, const char *hos
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     snprintf(shown, cap, v6 ? "http://[%s]:%u" : "http://%s:%u", host, info ? info->port : port);
     return d;
+}
+
+/* cap-1 random hex digits and a NUL into out; 0, or -1 without entropy. */
+static int random_token(char *out, size_t cap)
+{
+    unsigned char raw[16];
+    size_t n = (cap - 1) / 2 < sizeof raw ? (cap - 1) / 2 : sizeof raw;
+    if (getrandom(raw, n, 0) != (ssize_t)n)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
 }
 
 int web_serve(cli *c)
@@ -301,7 +343,11 @@ int web_serve(cli *c)
         fprintf(stderr, "cprof: %s\n", err.msg);
         return 2;
     }
-    web_state st = {.c = c};
+    web_state st = {.c = c, .host = host};
+    if (random_token(st.token, sizeof st.token) != 0) {
+        fprintf(stderr, "cprof: -http: no random bytes for the page token\n");
+        return 1;
+    }
     st.p = pipeline_load(c, &err);
     if (!st.p)
         return 1;

@@ -117,4 +117,5 @@ def main():
             f.write(content)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -50,3 +50,23 @@ one_line_error() {
     grep -q '^cprof: ' "$WORK/err.msg" || fail "$*: message does not start with 'cprof: '"
     cat "$WORK/err.msg"
 }
+
+# start_cprof_web BIN ARGS...: `BIN -http=127.0.0.1:0 ARGS` in the background
+# in $WORK (stderr in $WORK/web.err); sets WEB_PID and WEB_URL from its
+# "Serving web UI on URL" line.
+start_cprof_web() {
+    local bin=$1
+    shift
+    : >"$WORK/web.err"
+    (cd "$WORK" && exec "$bin" -http=127.0.0.1:0 "$@") >"$WORK/web.out" 2>>"$WORK/web.err" &
+    WEB_PID=$!
+    PIDS+=("$WEB_PID")
+    WEB_URL=""
+    for _ in $(seq 1 600); do
+        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/web.err" || true)
+        [ -n "$WEB_URL" ] && return 0
+        kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/web.err" >&2; fail "web UI exited early"; }
+        sleep 0.1
+    done
+    fail "web UI never printed its address"
+}
