@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "gzip.h"
+#include "procs.h"
 #include "report/graph.h"
 
 #define MAX_ERROR_BODY 300
@@ -59,6 +60,9 @@ char *source_url(const char *source)
 {
     if (!strncmp(source, "http://", 7) || !strncmp(source, "https://", 8))
         return xstrdup(source);
+    char *unix_url = procs_source_url(source);
+    if (unix_url)
+        return unix_url;
     struct stat st;
     if (stat(source, &st) != 0 && looks_like_host_port(source)) {
         char *url = xmalloc(strlen(source) + 8);
@@ -352,7 +356,12 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     reply r = {.body = out};
     char curl_err[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = request_headers(o);
-    curl_easy_setopt(c, CURLOPT_URL, url);
+    /* pid:N and unix: sources: the same request over the process's socket. */
+    char *http_url = NULL;
+    char *sock = procs_unix_url_split(url, &http_url);
+    curl_easy_setopt(c, CURLOPT_URL, http_url ? http_url : url);
+    if (sock)
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* followed below */
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -365,11 +374,12 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     char origin[512] = "", here[512];
-    url_origin(url, origin, sizeof origin);
+    url_origin(http_url ? http_url : url, origin, sizeof origin);
     CURLcode rc;
+    struct stat st;
     long code = 0;
     for (int hops = 0;; hops++) {
-        rc = curl_easy_perform(c);
+        rc = sock && stat(sock, &st) != 0 ? CURLE_COULDNT_CONNECT : curl_easy_perform(c);
         code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         char *next = NULL;
@@ -389,6 +399,9 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     int result = -1;
     if (rc == CURLE_OPERATION_TIMEDOUT)
         cp_err_set(err, "http fetch: timed out after %ld seconds", timeout + 5);
+    else if (rc == CURLE_COULDNT_CONNECT && sock)
+        cp_err_set(err, "http fetch: no profiled process has the socket %s (cprof ps lists them)",
+                   sock);
     else if (rc == CURLE_COULDNT_CONNECT)
         cp_err_set(err, "http fetch: connection refused (%s)", curl_err);
     else if (r.too_big || out->oom) {
@@ -403,6 +416,8 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
         result = 0;
     curl_slist_free_all(headers);
     curl_easy_cleanup(c);
+    free(sock);
+    free(http_url);
     if (result == 0 && final_url)
         *final_url = url;
     else

@@ -2,6 +2,7 @@
  * main.c — `cprof`: the command line and the dispatch to a front end.
  *
  *   cprof watch ...            the leak finder (watch/watch.h)
+ *   cprof ps                   the profiled processes (ps.h)
  *   cprof -http=ADDR SOURCE... the web UI (web/web.h)
  *   cprof [REPORT] SOURCE...   one report on stdout or -output
  *
@@ -14,6 +15,7 @@
 
 #include "options.h"
 #include "pipeline.h"
+#include "ps.h"
 #include "watch/watch.h"
 #include "web/web.h"
 
@@ -37,6 +39,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "watch"))
         return watch_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "ps"))
+        return ps_main(argc - 1, argv + 1);
     cli c;
     cp_err err;
     int rc;

@@ -98,7 +98,14 @@ typedef struct http_listener_options {
  * is refused unless allow_insecure; a certificate and key turn on TLS. */
 int http_listener_start_with(const http_listener_options *o, char *bound, size_t bound_len);
 void http_listener_stop(void);
-/* In a forked child: forget the parent's listener without touching its
+/* A second daemon on fd, a listening Unix-domain socket the caller made
+ * (lib/process/proc_socket.c): the same routes under /debug/pprof, with no
+ * token (the socket file's mode is the access control). The daemon owns fd
+ * from then on (stop closes it). 0, or -1 with errno (EBUSY: one runs). */
+int http_unix_listener_start(int fd);
+/* Stop it, close its socket; the socket file is the caller's to remove. */
+void http_unix_listener_stop(void);
+/* In a forked child: forget the parent's listeners (TCP and Unix) without touching its
  * thread (it does not exist here) and close the inherited listening socket.
  * Async-signal-safe: called from a pthread_atfork child handler. */
 void http_listener_forget_in_child(void);

@@ -67,8 +67,12 @@
 static atomic_int g_lock;           /* start/stop serialisation */
 static struct MHD_Daemon *g_daemon; /* under g_lock */
 static atomic_int g_listen_fd = -1; /* for the fork child; -1 = none */
-static char g_prefix[MAX_PREFIX];   /* "" = mounted at the root */
-static size_t g_prefix_len;
+/* The Unix-socket daemon (http_unix_listener_start), under g_lock. */
+static struct MHD_Daemon *g_unix_daemon;
+static atomic_int g_unix_fd = -1;
+/* The access handler's closure for the Unix socket: no token, default prefix. */
+static int g_over_unix;
+static char g_prefix[MAX_PREFIX]; /* "" = mounted at the root */
 /* Our copies of the TLS PEM texts, alive as long as the daemon (under g_lock). */
 static char *g_tls_cert, *g_tls_key;
 
@@ -263,13 +267,14 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const
 
 /* "/debug/pprof" -> "/debug/pprof/": relative links on the index page only
  * work with the trailing slash, so redirect like Go's ServeMux does. */
-static enum MHD_Result send_redirect(struct MHD_Connection *conn, const char *query)
+static enum MHD_Result send_redirect(struct MHD_Connection *conn, const char *prefix,
+                                     const char *query)
 {
     char location[MAX_PREFIX + 16 + 1024];
-    int n = snprintf(location, sizeof location, "%s/%s%s", g_prefix, query ? "?" : "",
+    int n = snprintf(location, sizeof location, "%s/%s%s", prefix, query ? "?" : "",
                      query ? query : "");
     if (n < 0 || (size_t)n >= sizeof location)
-        snprintf(location, sizeof location, "%s/", g_prefix);
+        snprintf(location, sizeof location, "%s/", prefix);
     http_response r;
     http_response_init(&r);
     r.status = 301;
@@ -339,8 +344,11 @@ static int client_gone(void *conn_ptr)
     return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
 }
 
+/* over_unix: the request came through the Unix socket, where the socket
+ * file's mode is the access control (no token) and the prefix is the
+ * default one. */
 static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx, const char *url,
-                                      const char *method)
+                                      const char *method, int over_unix)
 {
     const char *query = strchr(ctx->uri, '?');
     query = query ? query + 1 : NULL;
@@ -350,7 +358,7 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
     MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &headers);
     /* Authentication comes before everything, 404s included: without the
      * token nothing is revealed, not even which paths exist. */
-    const char *token = http_auth_token();
+    const char *token = over_unix ? "" : http_auth_token();
     if (token[0]) {
         http_request probe = {.method = method, .headers = headers.items, .n_headers = headers.n};
         if (!http_auth_bearer_ok(&probe, token)) {
@@ -364,12 +372,14 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
     }
 
     const char *path = url;
-    if (g_prefix_len > 0) {
-        if (strcmp(url, g_prefix) == 0)
-            return send_redirect(conn, query);
-        if (strncmp(url, g_prefix, g_prefix_len) != 0 || url[g_prefix_len] != '/')
+    const char *prefix = over_unix ? DEFAULT_PREFIX : g_prefix;
+    size_t prefix_len = strlen(prefix);
+    if (prefix_len > 0) {
+        if (strcmp(url, prefix) == 0)
+            return send_redirect(conn, prefix, query);
+        if (strncmp(url, prefix, prefix_len) != 0 || url[prefix_len] != '/')
             return send_error(conn, 404, "Unknown profile");
-        path = url + g_prefix_len;
+        path = url + prefix_len;
     }
 
     int too_large = ctx->received > HTTP_MAX_BODY || ctx->body.oom;
@@ -400,8 +410,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
                                       const char *upload_data, size_t *upload_data_size,
                                       void **con_cls)
 {
-    (void)cls;
     (void)version;
+    int over_unix = cls == &g_over_unix;
     mark_internal();
     req_ctx *ctx = *con_cls;
     if (!ctx) /* the URI-log callback ran out of memory */
@@ -419,7 +429,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             declared_length(conn, &declared) && declared > HTTP_MAX_BODY) {
             ctx->responded = 1;
             ctx->received = (size_t)(declared < SIZE_MAX ? declared : SIZE_MAX);
-            return route_and_send(conn, ctx, url, method);
+            return route_and_send(conn, ctx, url, method, over_unix);
         }
         return MHD_YES;
     }
@@ -428,7 +438,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         *upload_data_size = 0;
         return MHD_YES;
     }
-    return route_and_send(conn, ctx, url, method);
+    return route_and_send(conn, ctx, url, method, over_unix);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -560,7 +570,6 @@ static int set_prefix(const char *prefix, char *err, size_t err_len)
         n--;
     memcpy(g_prefix, prefix, n);
     g_prefix[n] = '\0';
-    g_prefix_len = n;
     return 0;
 }
 
@@ -589,6 +598,57 @@ static struct MHD_Daemon *start_daemon(listen_addr *a, const http_listener_optio
         MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL,
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
         o->tls_key_pem, MHD_OPTION_END);
+}
+
+/* The Unix-socket daemon on fd: the same callbacks and limits as the TCP
+ * one; &g_over_unix tells the access handler where a request came from. */
+static struct MHD_Daemon *start_unix_daemon(int fd)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, &g_over_unix, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+        NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+        MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_SIZE, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_logged, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, NULL, MHD_OPTION_END);
+}
+
+/* Start a daemon as the profiler's: the TCP one on a/o, or with unix_fd >= 0
+ * the Unix-socket one. MHD's listener and connection threads are born with
+ * the program's signals blocked (they inherit this thread's mask), and the
+ * server's descriptors stay ours whatever the program closes (own_fds.c):
+ * its listening socket (marked by the caller), and its wake-up eventfd, the
+ * one eventfd that appeared while it started. The daemon, or NULL with
+ * MHD's errno in *saved_errno. */
+static struct MHD_Daemon *start_owned(listen_addr *a, const http_listener_options *o, int unix_fd,
+                                      int *saved_errno)
+{
+    own_scope scope;
+    own_threads_enter(&scope);
+    own_fds_snapshot *fds_before = own_fds_snapshot_take();
+    errno = 0;
+    struct MHD_Daemon *d = unix_fd >= 0 ? start_unix_daemon(unix_fd) : start_daemon(a, o);
+    *saved_errno = errno;
+    if (d)
+        own_fds_adopt_new(fds_before, "anon_inode:[eventfd]");
+    else
+        free(fds_before);
+    own_threads_leave(&scope);
+    return d;
+}
+
+/* Stop a daemon as the profiler's: its closes of the server's descriptors
+ * are real (own_fds.c) whichever thread stops it. */
+static void stop_owned(struct MHD_Daemon *d)
+{
+    own_scope scope;
+    own_threads_enter(&scope);
+    tl_in_api = 1;
+    MHD_stop_daemon(d);
+    tl_in_api = 0;
+    own_threads_leave(&scope);
 }
 
 static int is_loopback(const listen_addr *a)
@@ -682,23 +742,10 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
     tl_in_api = 1;
     g_start_log[0] = '\0';
     atomic_store(&g_capture_log, 1);
-    /* MHD's listener and connection threads are the profiler's: born with
-     * the program's signals blocked (they inherit this thread's mask). */
-    own_scope scope;
-    own_threads_enter(&scope);
-    own_fds_snapshot *fds_before = own_fds_snapshot_take();
-    errno = 0;
-    struct MHD_Daemon *d =
-        (o->tls_cert_pem && (!g_tls_cert || !g_tls_key)) ? NULL : start_daemon(&la, &own);
-    int saved_errno = errno;
-    /* The server's descriptors stay ours whatever the program closes
-     * (own_fds.c): its listening socket, and its wake-up eventfd, the one
-     * eventfd that appeared while it started. */
-    if (d)
-        own_fds_adopt_new(fds_before, "anon_inode:[eventfd]");
-    else
-        free(fds_before);
-    own_threads_leave(&scope);
+    int saved_errno = 0;
+    struct MHD_Daemon *d = (o->tls_cert_pem && (!g_tls_cert || !g_tls_key))
+                               ? NULL
+                               : start_owned(&la, &own, -1, &saved_errno);
     atomic_store(&g_capture_log, 0);
     tl_in_api = 0;
     if (!d) {
@@ -735,28 +782,62 @@ void http_listener_stop(void)
     g_daemon = NULL;
     atomic_store(&g_listen_fd, -1);
     http_auth_set_token(NULL);
-    if (d) {
-        /* As cprof's: its closes of the server's descriptors are real
-         * (own_fds.c) whichever thread stops it. */
-        own_scope scope;
-        own_threads_enter(&scope);
-        tl_in_api = 1;
-        MHD_stop_daemon(d);
-        tl_in_api = 0;
-        own_threads_leave(&scope);
-    }
+    if (d)
+        stop_owned(d);
     tls_copies_free();
+    lock_release();
+}
+
+int http_unix_listener_start(int fd)
+{
+    lock_acquire();
+    if (g_unix_daemon) {
+        lock_release();
+        errno = EBUSY;
+        return -1;
+    }
+    tl_in_api = 1;
+    atomic_store(&g_capture_log, 1);
+    int saved_errno;
+    struct MHD_Daemon *d = start_owned(NULL, NULL, fd, &saved_errno);
+    atomic_store(&g_capture_log, 0);
+    tl_in_api = 0;
+    if (d) {
+        own_fd_add(fd);
+        g_unix_daemon = d;
+        atomic_store(&g_unix_fd, fd);
+    }
+    lock_release();
+    if (!d)
+        errno = saved_errno ? saved_errno : EIO;
+    return d ? 0 : -1;
+}
+
+void http_unix_listener_stop(void)
+{
+    lock_acquire();
+    struct MHD_Daemon *d = g_unix_daemon;
+    g_unix_daemon = NULL;
+    int fd = atomic_exchange(&g_unix_fd, -1);
+    if (d)
+        stop_owned(d); /* MHD closes a socket it was given */
+    else if (fd >= 0)
+        own_fd_close(fd);
     lock_release();
 }
 
 void http_listener_forget_in_child(void)
 {
     /* Only atomics and close(): this runs in a pthread_atfork child handler.
-     * The parent's daemon struct is leaked on purpose; its threads are gone
-     * and MHD_stop_daemon would try to join them. */
+     * The parents' daemon structs are leaked on purpose; their threads are
+     * gone and MHD_stop_daemon would try to join them. */
     int fd = atomic_exchange(&g_listen_fd, -1);
     if (fd >= 0)
         own_fd_close(fd);
+    fd = atomic_exchange(&g_unix_fd, -1);
+    if (fd >= 0)
+        own_fd_close(fd);
+    g_unix_daemon = NULL;
     /* The parent's descriptors are not this process's to keep. */
     own_fds_forget_all();
     g_daemon = NULL;

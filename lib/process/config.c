@@ -242,16 +242,33 @@ static int parse_bounded(const char *text, int64_t lo, int64_t hi, int *out)
     return 0;
 }
 
+/* A switch that is on unless the variable says "off": 1 for unset, empty
+ * or on_word, 0 for "off"; anything else is one line and on. */
+static int switch_from_env(const char *var, const char *on_word)
+{
+    const char *v = getenv(var);
+    if (!v || !*v || strcmp(v, on_word) == 0)
+        return 1;
+    if (strcmp(v, "off") == 0)
+        return 0;
+    cprof_log("%s=\"%.40s\" is not %s or off; using %s", var, v, on_word, on_word);
+    return 1;
+}
+
 static void follow_fork_from_env(cprof_settings *s)
 {
-    const char *v = getenv("CPROF_FOLLOW_FORK");
-    s->follow_fork = 1;
-    if (!v || !*v || strcmp(v, "auto") == 0)
-        return;
-    if (strcmp(v, "off") == 0)
-        s->follow_fork = 0;
-    else
-        cprof_log("CPROF_FOLLOW_FORK=\"%.40s\" is not auto or off; using auto", v);
+    s->follow_fork = switch_from_env("CPROF_FOLLOW_FORK", "auto");
+}
+
+static void socket_from_env(cprof_settings *s)
+{
+    s->unix_socket = switch_from_env("CPROF_SOCKET", "on");
+}
+
+static void verbose_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_VERBOSE");
+    s->verbose = v && strcmp(v, "1") == 0;
 }
 
 static void max_seconds_from_env(cprof_settings *s)
@@ -309,6 +326,8 @@ static void signals_from_env(cprof_settings *s)
 static void both_modes_from_env(cprof_settings *s)
 {
     follow_fork_from_env(s);
+    socket_from_env(s);
+    verbose_from_env(s);
     max_seconds_from_env(s);
     cpu_file_from_env(s);
     signals_from_env(s);

@@ -33,6 +33,8 @@ typedef struct cprof_settings {
     /* From the environment in both modes (cprof_config has no field for
      * them): */
     int follow_fork;                  /* CPROF_FOLLOW_FORK: 1 auto, 0 off */
+    int unix_socket;                  /* CPROF_SOCKET: 1 on (default), 0 off */
+    int verbose;                      /* CPROF_VERBOSE=1: say more on stderr */
     int max_seconds;                  /* CPROF_CPU_MAX_SECONDS: window limit */
     char cpu_profile[CPROF_MAX_PATH]; /* CPROF_CPU_PROFILE: "" = none */
     int cpu_hz;                       /* CPROF_CPU_HZ (with CPROF_CPU_PROFILE) */
@@ -49,8 +51,8 @@ typedef struct cprof_settings {
  * protected than asked). */
 void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
- * CPROF_FOLLOW_FORK, CPROF_CPU_MAX_SECONDS, CPROF_CPU_PROFILE, CPROF_CPU_HZ,
- * CPROF_CPU_SIGNAL, CPROF_SIGNAL. */
+ * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
+ * CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL, CPROF_SIGNAL. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);

@@ -17,8 +17,9 @@
  *
  * How, step by step:
  *   - atfork child handler (async-signal-safe only): fork_follow_child()
- *     records the parent and asks the heap sampler to call start_watcher
- *     at this process's next allocation (heap_sampler_call_soon), i.e. in
+ *     records the parent; preload.c has the heap sampler call
+ *     fork_follow_start at this process's next allocation (after opening
+ *     the child's own Unix socket; heap_sampler_call_soon), i.e. in
  *     ordinary context, outside any lock of ours (the pending call runs
  *     before the sampler's recursion guard is looked at, and pthread_create
  *     re-enters malloc only through the hooks' normal path). A child that
@@ -145,8 +146,7 @@ static void *watch(void *unused)
     return NULL;
 }
 
-/* Runs at the child's first allocation after fork (heap_sampler_call_soon). */
-static void start_watcher(void)
+void fork_follow_start(void)
 {
     pthread_attr_t attr;
     pthread_t t;
@@ -172,5 +172,4 @@ void fork_follow_child(pid_t parent, pid_t origin)
     watched_parent = parent;
     served_by = origin;
     duty_pending = 1;
-    heap_sampler_call_soon(start_watcher);
 }

@@ -10,13 +10,17 @@
 
 /* In a pthread_atfork child handler (async-signal-safe): this process
  * inherited from `parent` the duty to serve the endpoint that `origin`
- * served, but not its listener. Arms the watcher, started at the child's
- * next allocation. */
+ * served, but not its listener. Arms the watcher; the caller has
+ * fork_follow_start run at the child's next allocation. */
 void fork_follow_child(pid_t parent, pid_t origin);
 
 /* Whether this process still waits to learn if it should serve (a fork
  * of it passes the duty on). */
 int fork_follow_pending(void);
+
+/* At the child's first allocation after fork_follow_child (ordinary
+ * context, heap_sampler_call_soon): start the watcher thread. */
+void fork_follow_start(void);
 
 /* What the owner of the listener (preload.c) does for the watcher, given
  * once by the library constructor:

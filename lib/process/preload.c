@@ -31,9 +31,12 @@
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
 #include "own_fds.h"
+#include "proc_socket.h"
 #include "threads/threads.h"
+#include "common/rundir.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,9 @@ static pid_t endpoint_origin; /* the process that last served, for messages */
 static cprof_settings kept;
 static int kept_valid;
 static int follow_fork = 1;
+static int unix_socket_on;                  /* CPROF_SOCKET: forked children open theirs too */
+static int verbose;                         /* CPROF_VERBOSE=1 */
+static volatile sig_atomic_t child_says_no; /* CPROF_FOLLOW_FORK=off child */
 
 static int port_is_zero(const char *addr)
 {
@@ -81,11 +87,24 @@ static int open_listener(const cprof_settings *s, char *out, size_t out_len)
     return 0;
 }
 
+/* Whether the parent process has libcprof loaded too (its socket is in
+ * our runtime directory): then a port it holds is no news. */
+static int parent_is_profiled(void)
+{
+    char dir[256], path[300];
+    return rundir_path(dir, sizeof dir) == 0 &&
+           rundir_socket_path(dir, (long)getppid(), path, sizeof path) == 0 &&
+           access(path, F_OK) == 0;
+}
+
 static int start_listener(const cprof_settings *s)
 {
     char bound[256];
     if (open_listener(s, bound, sizeof bound) != 0) {
-        cprof_log("pid %d: HTTP listener disabled: %s", (int)getpid(), bound);
+        /* Quiet by default: an exec'd child whose profiled parent holds
+         * the fixed port stays reachable over its socket. */
+        if (s->verbose || !strstr(bound, "in use") || !parent_is_profiled())
+            cprof_log("pid %d: HTTP listener disabled: %s", (int)getpid(), bound);
         return -1;
     }
     if (port_is_zero(s->http_addr))
@@ -126,6 +145,16 @@ static int start_listener_again(char *out, size_t out_len)
     return rc;
 }
 
+/* This process's Unix socket (proc_socket.h); a failure is one line. */
+static void open_socket(void)
+{
+    char err[300];
+    if (proc_socket_open(err, sizeof err) != 0)
+        cprof_log("pid %d: no Unix socket: %s", (int)getpid(), err);
+    else if (verbose)
+        cprof_log("pid %d serving unix:%s", (int)getpid(), proc_socket_path());
+}
+
 static int start_with(const cprof_settings *s)
 {
     pthread_mutex_lock(&start_lock);
@@ -151,6 +180,10 @@ static int start_with(const cprof_settings *s)
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);
     follow_fork = s->follow_fork;
+    unix_socket_on = s->unix_socket;
+    verbose = s->verbose;
+    if (unix_socket_on)
+        open_socket();
     if (s->http_addr[0]) {
         rc = start_listener(s);
         if (rc == 0)
@@ -184,6 +217,12 @@ EXPORT void cprof_stop(void)
         listener_running = 0;
         bound_address[0] = 0;
     }
+    {
+        int was_internal = heap_internal_enter();
+        proc_socket_close();
+        heap_internal_leave(was_internal);
+    }
+    unix_socket_on = 0;
     forget_settings();
     heap_sampler_set_rate(0);
     started = 0;
@@ -237,23 +276,49 @@ static void say_child_has_no_listener(void)
     say_no_listener(parent_pid);
 }
 
+/* The forked child's first allocation (heap_sampler_call_soon), in
+ * ordinary context: its own Unix socket, then the daemon watcher or the
+ * "no listener" line. A child that execs before allocating does neither:
+ * the constructor starts it afresh. */
+static void child_first_allocation(void)
+{
+    pthread_mutex_lock(&start_lock);
+    if (started && unix_socket_on) {
+        int was_internal = heap_internal_enter();
+        threads_mark_internal_creator(1);
+        open_socket();
+        threads_mark_internal_creator(0);
+        heap_internal_leave(was_internal);
+    }
+    pthread_mutex_unlock(&start_lock);
+    if (fork_follow_pending())
+        fork_follow_start();
+    else if (child_says_no)
+        say_child_has_no_listener();
+    child_says_no = 0;
+}
+
 static void atfork_child(void)
 {
     heap_sampler_atfork_child();
     pthread_mutex_init(&start_lock, NULL);
+    proc_socket_forget_in_child();
+    http_listener_forget_in_child();
+    child_says_no = 0;
     /* Serving, or still waiting to know whether to (a double fork's first
      * child forks again before deciding). */
     if (listener_running || fork_follow_pending()) {
         if (listener_running)
             endpoint_origin = parent_pid;
-        http_listener_forget_in_child();
         listener_running = 0;
         bound_address[0] = 0;
         if (follow_fork)
             fork_follow_child(parent_pid, endpoint_origin);
         else
-            heap_sampler_call_soon(say_child_has_no_listener);
+            child_says_no = 1;
     }
+    if (fork_follow_pending() || child_says_no || (started && unix_socket_on))
+        heap_sampler_call_soon(child_first_allocation);
 }
 
 static int loaded_by_preload(void)

@@ -51,7 +51,8 @@ static void clear_env(void)
                           "CPROF_TOKEN",           "CPROF_TOKEN_FILE",  "CPROF_ALLOW_INSECURE",
                           "CPROF_TLS_CERT",        "CPROF_TLS_KEY",     "CPROF_FOLLOW_FORK",
                           "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
-                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB"};
+                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB",
+                          "CPROF_SOCKET",          "CPROF_VERBOSE"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -287,9 +288,13 @@ static void test_subsystem_good_values(void **state)
     setenv("CPROF_CPU_HZ", "250", 1);
     setenv("CPROF_CPU_SIGNAL", "SIGVTALRM", 1);
     setenv("CPROF_SIGNAL", "SIGRTMIN+6", 1);
+    setenv("CPROF_SOCKET", "off", 1);
+    setenv("CPROF_VERBOSE", "1", 1);
     cprof_settings s;
     assert_string_equal(env_settings_capturing_stderr(&s), "");
     assert_int_equal(s.follow_fork, 0);
+    assert_int_equal(s.unix_socket, 0);
+    assert_int_equal(s.verbose, 1);
     assert_int_equal(s.max_seconds, 45);
     assert_string_equal(s.cpu_profile, "/tmp/x.pb.gz");
     assert_int_equal(s.cpu_hz, 250);
@@ -317,6 +322,7 @@ static void test_subsystem_bad_values(void **state)
         {"CPROF_CPU_SIGNAL", "SIGRTMIN+3", NULL}, /* the dump signal's default */
         {"CPROF_FOLLOW_FORK", "sometimes",
          "cprof: CPROF_FOLLOW_FORK=\"sometimes\" is not auto or off; using auto\n"},
+        {"CPROF_SOCKET", "no", "cprof: CPROF_SOCKET=\"no\" is not on or off; using on\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         clear_env();
@@ -330,6 +336,8 @@ static void test_subsystem_bad_values(void **state)
         assert_int_equal(s.cpu_signal, SIGPROF);
         assert_int_equal(s.dump_signal, SIGRTMIN + 3);
         assert_int_equal(s.follow_fork, 1);
+        assert_int_equal(s.unix_socket, 1);
+        assert_int_equal(s.verbose, 0);
         assert_true(s.http_addr[0] != 0); /* nothing else disabled */
         settings_free(&s);
     }

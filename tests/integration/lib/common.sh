@@ -7,6 +7,10 @@ HELPERS=$ROOT/build/tests/helpers
 WORK=$(mktemp -d /tmp/cprof-test.XXXXXX)
 # Profiles cprof fetches are saved here, never in the tester's $HOME/cprof.
 export CPROF_HOME=$WORK/saved
+# Each preloaded process's Unix socket goes here, never in the tester's
+# runtime directory.
+export XDG_RUNTIME_DIR=$WORK/run
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
 # Every process the test starts inherits this mark, daemons and their
 # workers too: at exit, cleanup ends whatever still carries it.
 export CPROF_TEST_MARK=$WORK
