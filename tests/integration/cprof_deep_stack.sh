@@ -29,7 +29,7 @@ grep -q ' f99999$' out.traces || fail "traces misses the leaf"
 cmp -s out.top again.top || fail "the -proto output differs from the input"
 
 # The web UI serves the flame graph of the same profile and stays up.
-start_cprof_web "$ACPROF" deep.pb.gz
+start_cprof_web web "$ACPROF" deep.pb.gz
 URL=$WEB_URL
 code=$(curl -s -o "$WORK/flame.html" -w '%{http_code}' --max-time 120 "$URL/ui/flamegraph")
 [ "$code" = 200 ] || { cat "$WORK/web.err" >&2; fail "/ui/flamegraph: status $code"; }

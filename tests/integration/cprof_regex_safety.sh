@@ -44,7 +44,7 @@ accepted 'a{1000}f1$'
 grep -q "f1\$" "$WORK/out" || fail "a{1000}f1\$ did not match its function"
 
 # The web UI answers a 400 with the reason, at once, and stays up.
-start_cprof_web "$CPROF" long.pb.gz
+start_cprof_web web "$CPROF" long.pb.gz
 URL=$WEB_URL
 code=$(curl -s -o "$WORK/body" -w '%{http_code}' --max-time 5 "$URL/ui/?f=%28a%7Caa%29*%28a%29%5C2X")
 [ "$code" = 400 ] || fail "web UI backreference: status $code"

@@ -32,28 +32,13 @@ WEB_CPROF=$ROOT/build/asan/cprof # built by make asan
 export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
 
 declare -A WEB_PIDS
-# start_web NAME ARGS...: cprof -http=127.0.0.1:0 ARGS in the background;
-# sets WEB_PID and WEB_URL from its "Serving web UI on URL" line. It runs in
-# $WORK: the source view searches the current directory and, like pprof,
-# trims a source path at the directory's base name, so a checkout in a
-# directory named "src" would hide /usr/lib/go-*/src/strings/strings.go.
+# start_web NAME ARGS...: the ASan cprof's web UI on ARGS (start_cprof_web),
+# remembered by name in WEB_PIDS.
 start_web() {
     local name=$1
     shift
-    : >"$WORK/$name.err" # exists before the first look below, whatever the timing
-    (cd "$WORK" && exec env ${WEB_ENV:-} "$WEB_CPROF" -http=127.0.0.1:0 "$@") \
-        >"$WORK/$name.out" 2>>"$WORK/$name.err" &
-    WEB_PID=$!
-    PIDS+=("$WEB_PID")
+    start_cprof_web "$name" "$WEB_CPROF" "$@"
     WEB_PIDS[$name]=$WEB_PID
-    WEB_URL=""
-    for _ in $(seq 1 300); do
-        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/$name.err" || true)
-        [ -n "$WEB_URL" ] && return 0
-        kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited early"; }
-        sleep 0.1
-    done
-    fail "$name never printed its address"
 }
 
 # status URL [CURL ARGS...]: the HTTP status; the body is in $WORK/body.

@@ -51,22 +51,27 @@ one_line_error() {
     cat "$WORK/err.msg"
 }
 
-# start_cprof_web BIN ARGS...: `BIN -http=127.0.0.1:0 ARGS` in the background
-# in $WORK (stderr in $WORK/web.err); sets WEB_PID and WEB_URL from its
-# "Serving web UI on URL" line.
+# start_cprof_web NAME BIN ARGS...: `BIN -http=127.0.0.1:0 ARGS` in the
+# background (with $WEB_ENV, if set, in its environment), stdout and stderr in
+# $WORK/NAME.out and $WORK/NAME.err; sets WEB_PID and WEB_URL from its
+# "Serving web UI on URL" line. It runs in $WORK: the source view searches the
+# current directory and, like pprof, trims a source path at the directory's
+# base name, so a checkout in a directory named "src" would hide
+# /usr/lib/go-*/src/strings/strings.go.
 start_cprof_web() {
-    local bin=$1
-    shift
-    : >"$WORK/web.err"
-    (cd "$WORK" && exec "$bin" -http=127.0.0.1:0 "$@") >"$WORK/web.out" 2>>"$WORK/web.err" &
+    local name=$1 bin=$2
+    shift 2
+    : >"$WORK/$name.err" # exists before the first look below, whatever the timing
+    (cd "$WORK" && exec env ${WEB_ENV:-} "$bin" -http=127.0.0.1:0 "$@") \
+        >"$WORK/$name.out" 2>>"$WORK/$name.err" &
     WEB_PID=$!
     PIDS+=("$WEB_PID")
     WEB_URL=""
     for _ in $(seq 1 600); do
-        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/web.err" || true)
+        WEB_URL=$(sed -n 's|^Serving web UI on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$WORK/$name.err" || true)
         [ -n "$WEB_URL" ] && return 0
-        kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/web.err" >&2; fail "web UI exited early"; }
+        kill -0 "$WEB_PID" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited early"; }
         sleep 0.1
     done
-    fail "web UI never printed its address"
+    fail "$name never printed its address"
 }
