@@ -81,7 +81,7 @@ scrape() {
         round=$((round + 1))
         curl -sf --max-time 30 -o "$WORK/$name.cpu.$round.pb.gz" "$BASE/profile?seconds=2&hz=500" ||
             echo "profile?seconds=2&hz=500 (curl exit $?)" >>"$WORK/$name.scrape_err"
-        for p in "" heap allocs "goroutine?debug=1" "goroutine?debug=2" threads "threads?debug=1" \
+        for p in "" heap allocs "goroutine?debug=1" "goroutine?debug=2" threads "threads?debug=1" "threads?debug=2" \
             symbol cmdline "heap?debug=1"; do
             curl -sf --max-time 30 -o /dev/null "$BASE/$p" ||
                 echo "/$p (curl exit $?)" >>"$WORK/$name.scrape_err"
