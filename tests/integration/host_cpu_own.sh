@@ -4,6 +4,7 @@
 # reported apart: a comment in the profile (nonzero here) and a line on the
 # index page.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/cpu_own.sh"
 start_preloaded split "$HELPERS/cpu_split"
 wait_for_line split ready
 
@@ -24,8 +25,7 @@ curl -sf -o "$WORK/p.pb.gz" "$BASE/profile?seconds=3&hz=500" || fail "the CPU pr
 pprof_clean -raw "$WORK/p.pb.gz" >"$WORK/raw.txt"
 # Mappings of cprof and the libraries only its threads run; no location of
 # the profile may be in one of them.
-own_maps=$(awk '/^Mappings/ {m = 1; next} m && /libcprof|libmicrohttpd|libz\.|libdw|libelf|libgnutls/ {
-    sub(":", "", $1); print $1 }' "$WORK/raw.txt" | sort -u | tr '\n' ' ')
+own_maps=$(own_code_mappings "$WORK/raw.txt")
 echo "mappings of cprof's own code: $own_maps"
 for m in $own_maps; do
     if grep -E "^ +[0-9]+: 0x[0-9a-f]+ M=$m " "$WORK/raw.txt" >"$WORK/own_locs.txt"; then
