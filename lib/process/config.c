@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +116,46 @@ static void addr_from_env(cprof_settings *s)
         return;
     }
     strcpy(s->http_addr, v);
+}
+
+/* The last path component of path (path itself when it has no '/'). */
+static const char *last_component(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int program_matches(const char *pattern, const char *exe, const char *argv0)
+{
+    const char *names[2] = {exe, argv0};
+    int whole_path = strchr(pattern, '/') != NULL;
+    for (int i = 0; i < 2; i++) {
+        if (!names[i] || !*names[i])
+            continue;
+        const char *name = whole_path ? names[i] : last_component(names[i]);
+        if (fnmatch(pattern, name, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* CPROF_PROGRAM=pattern: only a matching process binds the TCP port; the
+ * others (wrappers: pg_ctl's shell, timeout, sh -c) keep their Unix socket
+ * and say nothing. Matched against this process's executable
+ * (/proc/self/exe) and its argv[0]: by name without a '/' in the pattern,
+ * by whole path with one. */
+static void program_from_env(cprof_settings *s)
+{
+    const char *pattern = getenv("CPROF_PROGRAM");
+    if (!pattern || !*pattern || !s->http_addr[0])
+        return;
+    char exe[CPROF_MAX_PATH];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    s->program =
+        program_matches(pattern, exe, program_invocation_name) ? PROGRAM_THIS : PROGRAM_OTHER;
+    if (s->program == PROGRAM_OTHER)
+        s->http_addr[0] = 0;
 }
 
 /* ---- access control: token, TLS ---- */
@@ -348,6 +389,7 @@ void settings_from_env(cprof_settings *s)
     seed_from_env(s);
     symbol_cache_from_env(s);
     addr_from_env(s);
+    program_from_env(s);
     if (s->http_addr[0])
         access_from_env(s);
     both_modes_from_env(s);

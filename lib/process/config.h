@@ -22,13 +22,21 @@
 #define CPROF_DEFAULT_SYMBOL_CACHE_MB 64
 #define CPROF_MAX_SYMBOL_CACHE_MB (1 << 20)
 
+/* What CPROF_PROGRAM says of this process. */
+typedef enum program_role {
+    PROGRAM_ANY = 0, /* unset: any process may bind the TCP port */
+    PROGRAM_THIS,    /* set, and names this process: it binds, and says why not */
+    PROGRAM_OTHER,   /* set, names another: no TCP listener here, no line about it */
+} program_role;
+
 typedef struct cprof_settings {
     int64_t heap_rate;               /* 0 = heap profiling off */
     char http_addr[256];             /* "" = no listener */
     uint64_t seed;                   /* 0 = from the clock */
     char token[CPROF_MAX_TOKEN + 1]; /* "" = no authentication */
     int allow_insecure;
-    char *tls_cert_pem; /* malloc'd PEM text, NULL = plain HTTP */
+    program_role program; /* CPROF_PROGRAM: whether this process serves TCP */
+    char *tls_cert_pem;   /* malloc'd PEM text, NULL = plain HTTP */
     char *tls_key_pem;
     /* From the environment in both modes (cprof_config has no field for
      * them): */
@@ -43,7 +51,7 @@ typedef struct cprof_settings {
     int64_t symbol_cache_mb;          /* MiB the symbolizer's indexes may hold */
 } cprof_settings;
 
-/* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_SEED, CPROF_TOKEN,
+/* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_PROGRAM, CPROF_SEED, CPROF_TOKEN,
  * CPROF_TOKEN_FILE, CPROF_ALLOW_INSECURE, CPROF_TLS_CERT, CPROF_TLS_KEY,
  * and the variables of both modes below (CPROF_SYMBOL_CACHE_MB among them). A malformed value
  * prints one line on stderr and disables what it configures, or falls back to the default where
@@ -56,6 +64,12 @@ void settings_from_env(cprof_settings *s);
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);
+
+/* Whether CPROF_PROGRAM's pattern names this program: an fnmatch(3) glob
+ * matched against the last path component of exe or of argv0 when pattern
+ * has no '/', against the whole of exe or argv0 when it has one. exe or
+ * argv0 may be NULL or "". 1 or 0. */
+int program_matches(const char *pattern, const char *exe, const char *argv0);
 
 /* Parse a whole decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);

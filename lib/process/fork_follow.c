@@ -44,7 +44,8 @@
  *     why not.
  *   - Parent still there after 1 s: the child is a worker; it says once
  *     that it has no listener (the same line as CPROF_FOLLOW_FORK=off, only
- *     later, so short-lived helper children stay quiet). If the parent
+ *     later, so short-lived helper children stay quiet; preload.c prints
+ *     it with CPROF_VERBOSE=1 only). If the parent
  *     exits before the window ends the child still takes over.
  *   - A fork while undecided passes the duty on (the double fork's
  *     grandchild). After the window the duty is dropped: a master that

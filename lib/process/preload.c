@@ -11,16 +11,17 @@
  * consistent tables. The child keeps sampling but has no listener thread
  * (threads do not survive fork); it closes the inherited listening socket.
  * A child that execs straight away (the common fork+exec) stays quiet
- * here: it starts afresh through the constructor and binds its own port,
- * or says why it cannot. A child that goes on without exec:
+ * here: it starts afresh through the constructor and binds its own port
+ * (quietly failing on a fixed port its profiled parent holds), unless
+ * CPROF_PROGRAM names another program. A child that goes on without exec:
  *   - CPROF_FOLLOW_FORK=auto (default): fork_follow.c watches whether the
  *     parent exits soon after the fork (daemonizing: fork, parent exits,
  *     maybe setsid and a second fork); then the child takes the endpoint
  *     over with the settings kept here ("pid N serving URL (daemonized
- *     from P)"). A child whose parent stays (pre-fork worker) never binds
- *     and says once, after 1 s, that it has no listener.
- *   - CPROF_FOLLOW_FORK=off: the child says it has no listener at its first
- *     allocation, and never binds.
+ *     from P)"). A child whose parent stays (pre-fork worker) never binds;
+ *     with CPROF_VERBOSE=1 it says once, after 1 s, that it has no listener.
+ *   - CPROF_FOLLOW_FORK=off: the child never binds (and with
+ *     CPROF_VERBOSE=1 says so at its first allocation).
  */
 #include "config.h"
 #include "cpu/cpu.h"
@@ -31,6 +32,7 @@
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
 #include "own_fds.h"
+#include "own_threads.h"
 #include "proc_socket.h"
 #include "threads/threads.h"
 #include "common/rundir.h"
@@ -40,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -57,12 +60,6 @@ static int follow_fork = 1;
 static int unix_socket_on;                  /* CPROF_SOCKET: forked children open theirs too */
 static int verbose;                         /* CPROF_VERBOSE=1 */
 static volatile sig_atomic_t child_says_no; /* CPROF_FOLLOW_FORK=off child */
-
-static int port_is_zero(const char *addr)
-{
-    size_t n = strlen(addr);
-    return n >= 2 && addr[n - 1] == '0' && addr[n - 2] == ':';
-}
 
 static const char *scheme(const cprof_settings *s)
 {
@@ -97,18 +94,69 @@ static int parent_is_profiled(void)
            access(path, F_OK) == 0;
 }
 
+/* The "serving" line of a fixed port, or of a process named by
+ * CPROF_PROGRAM, comes once the process has served ANNOUNCE_AFTER_MS: a
+ * process that serves for a moment (the parent of a daemon, which exits
+ * right after its fork; `postgres -V`, which pg_ctl runs before the
+ * postmaster) leaves without a word, so one line names the process that
+ * serves. Port 0 is announced at once: nobody knows the port otherwise. */
+#define ANNOUNCE_AFTER_MS 1000
+static char announce_line[320];
+static pid_t announce_pid;
+
+static int port_is_zero(const char *addr)
+{
+    size_t n = strlen(addr);
+    return n >= 2 && addr[n - 1] == '0' && addr[n - 2] == ':';
+}
+
+static void *announce_later(void *unused)
+{
+    (void)unused;
+    heap_thread_set_internal(1);
+    struct timespec ts = {ANNOUNCE_AFTER_MS / 1000, (ANNOUNCE_AFTER_MS % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    if (listener_running && announce_pid == getpid())
+        cprof_log("%s", announce_line);
+    return NULL;
+}
+
+/* Say "pid N serving URL": at once, or with later from a detached thread
+ * of ours (program signals blocked) after ANNOUNCE_AFTER_MS, if still
+ * serving then. */
+static void announce(const cprof_settings *s, const char *bound, int later)
+{
+    snprintf(announce_line, sizeof announce_line, "pid %d serving %s://%s%s/", (int)getpid(),
+             scheme(s), bound, CPROF_PREFIX);
+    announce_pid = getpid();
+    pthread_attr_t attr;
+    pthread_t t;
+    if (later && pthread_attr_init(&attr) == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        int rc = own_thread_create(&t, &attr, announce_later, NULL);
+        pthread_attr_destroy(&attr);
+        if (rc == 0)
+            return;
+    }
+    cprof_log("%s", announce_line);
+}
+
+/* The TCP listener of settings s. Quiet by default: the process that
+ * serves says so in one line (announce); one whose fixed port is held by a profiled
+ * parent (an exec'd child) says nothing unless verbose or named by
+ * CPROF_PROGRAM. 0, or -1. */
 static int start_listener(const cprof_settings *s)
 {
     char bound[256];
     if (open_listener(s, bound, sizeof bound) != 0) {
-        /* Quiet by default: an exec'd child whose profiled parent holds
-         * the fixed port stays reachable over its socket. */
-        if (s->verbose || !strstr(bound, "in use") || !parent_is_profiled())
+        if (s->verbose || s->program == PROGRAM_THIS || !strstr(bound, "in use") ||
+            !parent_is_profiled())
             cprof_log("pid %d: HTTP listener disabled: %s", (int)getpid(), bound);
         return -1;
     }
-    if (port_is_zero(s->http_addr))
-        cprof_log("pid %d serving %s://%s%s/", (int)getpid(), scheme(s), bound, CPROF_PREFIX);
+    announce(s, bound, s->program == PROGRAM_THIS || !port_is_zero(s->http_addr));
     return 0;
 }
 
@@ -259,8 +307,12 @@ static char *format_pid(char *end, long v)
     return end;
 }
 
+/* "pid N (forked from P) has no HTTP listener", with CPROF_VERBOSE=1 only:
+ * a worker is reachable over its Unix socket and stays quiet. */
 static void say_no_listener(pid_t parent)
 {
+    if (!verbose)
+        return;
     char a[24], b[24];
     const char *parts[] = {"cprof: pid ", format_pid(a + sizeof a, getpid()), " (forked from ",
                            format_pid(b + sizeof b, parent),

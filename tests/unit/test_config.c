@@ -52,7 +52,7 @@ static void clear_env(void)
                           "CPROF_TLS_CERT",        "CPROF_TLS_KEY",     "CPROF_FOLLOW_FORK",
                           "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
                           "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB",
-                          "CPROF_SOCKET",          "CPROF_VERBOSE"};
+                          "CPROF_SOCKET",          "CPROF_VERBOSE",     "CPROF_PROGRAM"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -107,6 +107,54 @@ static void test_good_values(void **state)
     setenv("CPROF_HEAP_RATE", "0", 1);
     env_settings_capturing_stderr(&s);
     assert_int_equal(s.heap_rate, 0);
+}
+
+static void test_program_matches(void **state)
+{
+    (void)state;
+    const char *pg = "/usr/lib/postgresql/15/bin/postgres";
+    /* No '/': the last path component of the executable or of argv[0]. */
+    assert_int_equal(program_matches("postgres", pg, "postgres"), 1);
+    assert_int_equal(program_matches("postgres", pg, NULL), 1);
+    assert_int_equal(program_matches("post*", pg, ""), 1);
+    assert_int_equal(program_matches("postgres", "/usr/bin/dash", "sh"), 0);
+    assert_int_equal(program_matches("postgres", "/usr/lib/postgresql/15/bin/pg_ctl", "pg_ctl"), 0);
+    assert_int_equal(program_matches("gres", pg, "postgres"), 0); /* whole name, not a part */
+    /* argv[0] counts: a shim that execs python3.11 as python3. */
+    assert_int_equal(program_matches("python3", "/usr/bin/python3.11", "python3"), 1);
+    assert_int_equal(program_matches("python3", "/usr/bin/python3.11", "/usr/bin/python3.11"), 0);
+    /* With '/': the whole path. */
+    assert_int_equal(program_matches("/usr/lib/postgresql/*/bin/postgres", pg, "postgres"), 1);
+    assert_int_equal(program_matches("*/15/bin/postgres", pg, "postgres"), 1);
+    assert_int_equal(program_matches("/usr/bin/postgres", pg, "postgres"), 0);
+    assert_int_equal(program_matches("postgres", NULL, NULL), 0);
+}
+
+/* CPROF_PROGRAM: a process it does not name has no TCP address and says
+ * nothing, not even about access settings it no longer uses. This test
+ * program is test_config. */
+static void test_program_from_env(void **state)
+{
+    (void)state;
+    clear_env();
+    cprof_settings s;
+    setenv("CPROF_PROGRAM", "postgres", 1);
+    setenv("CPROF_ALLOW_INSECURE", "maybe", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.http_addr, "");
+    assert_int_equal(s.program, PROGRAM_OTHER);
+    setenv("CPROF_PROGRAM", "test_conf*", 1);
+    unsetenv("CPROF_ALLOW_INSECURE");
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.http_addr, "127.0.0.1:6060");
+    assert_int_equal(s.program, PROGRAM_THIS);
+    setenv("CPROF_ADDR", "off", 1);
+    env_settings_capturing_stderr(&s);
+    assert_int_equal(s.program, PROGRAM_ANY); /* no listener to place */
+    unsetenv("CPROF_PROGRAM");
+    unsetenv("CPROF_ADDR");
+    env_settings_capturing_stderr(&s);
+    assert_int_equal(s.program, PROGRAM_ANY);
 }
 
 static void test_bad_rate_disables_heap_with_one_line(void **state)
@@ -392,6 +440,8 @@ int main(void)
         cmocka_unit_test(test_parse_int64),
         cmocka_unit_test(test_defaults_from_empty_env),
         cmocka_unit_test(test_good_values),
+        cmocka_unit_test(test_program_matches),
+        cmocka_unit_test(test_program_from_env),
         cmocka_unit_test(test_bad_rate_disables_heap_with_one_line),
         cmocka_unit_test(test_bad_seed_and_long_addr),
         cmocka_unit_test(test_settings_from_config),
