@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proc_stat.h"
 #include "procs.h"
 #include "profile/arena.h"
 #include "rundir.h"
@@ -34,34 +35,21 @@ typedef struct proc_row {
 /* pid's /proc facts into r; 0, or -1 when the process is gone. */
 static int read_proc(long pid, proc_row *r)
 {
-    char path[64], line[4096];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    proc_stat st;
+    if (proc_stat_read(pid, &st) != 0)
         return -1;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
-    /* "pid (comm) state ppid ..." — comm may hold spaces and parentheses. */
-    char *open = strchr(line, '('), *close = strrchr(line, ')');
-    if (!open || !close || close < open)
-        return -1;
-    snprintf(r->comm, sizeof r->comm, "%.*s", (int)(close - open - 1), open + 1);
-    unsigned long long start = 0;
-    char state;
-    /* fields after comm: 3 state, 4 ppid, ..., 20 num_threads, 22 starttime */
-    if (sscanf(close + 2,
-               "%c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
-               &state, &r->ppid, &r->threads, &start) != 4)
-        return -1;
+    snprintf(r->comm, sizeof r->comm, "%s", st.comm);
+    r->ppid = st.ppid;
+    r->threads = st.num_threads;
     double up = 0;
-    f = fopen("/proc/uptime", "r");
+    FILE *f = fopen("/proc/uptime", "r");
     if (f) {
         if (fscanf(f, "%lf", &up) != 1)
             up = 0;
         fclose(f);
     }
-    r->uptime_s = up - (double)start / (double)sysconf(_SC_CLK_TCK);
+    r->uptime_s = up - (double)st.start_ticks / (double)sysconf(_SC_CLK_TCK);
+    char path[64];
     snprintf(path, sizeof path, "/proc/%ld/exe", pid);
     ssize_t len = readlink(path, r->exe, sizeof r->exe - 1);
     r->exe[len > 0 ? len : 0] = '\0';

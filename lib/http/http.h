@@ -20,6 +20,11 @@
 #include "common/buf.h"
 #include "pprof/profiles.h"
 
+/* The content types of every reply (static strings). */
+#define HTTP_TEXT_PLAIN "text/plain; charset=utf-8"
+#define HTTP_TEXT_HTML "text/html; charset=utf-8"
+#define HTTP_OCTET_STREAM "application/octet-stream"
+
 /* Request bodies larger than this are refused with 413. */
 #define HTTP_MAX_BODY (1u << 20)
 
@@ -68,6 +73,21 @@ void http_route(const http_request *req, http_response *resp);
  * 0 when absent, -1 when the value does not fit or is badly encoded.
  */
 int http_query_get(const char *query, const char *name, char *out, size_t out_len);
+
+/* query without its name=... pairs (raw, undecoded; other pairs in their
+ * order) into out. 0, or -1 when it does not fit in cap. */
+int http_query_without(const char *query, const char *name, char *out, size_t cap);
+
+/*
+ * ?pid=N (http_forward.c): serve the request from descendant pid's Unix
+ * socket — "/debug/pprof" + path + the query without pid, over HTTP/1.0 —
+ * and copy its reply (status, content type, disposition, X-Go-Pprof, body)
+ * into resp. 404 when pid is not a profiled descendant of this process,
+ * 502 when its socket does not answer, each with a one-line reason. The
+ * wait ends early when req->client_gone says the client left (the remote
+ * then sees its connection close and stops too).
+ */
+void http_forward(long pid, const char *path, const http_request *req, http_response *resp);
 
 /*
  * The query of a request for profile src, checked by the registry's tables

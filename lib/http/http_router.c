@@ -9,9 +9,13 @@
  * Routes:  "" and "/"  index page (HTML)
  *          "/cmdline"  argv joined by NUL bytes
  *          "/symbol"   address -> function name (GET query or POST body)
+ *          "/procs"    this process and its profiled descendants (proc_tree.h)
  *          "/<name>"   a profile source from the registry (profiles.c);
  *                      seconds=N on a source with a build function serves
  *                      the delta over N seconds (profile_delta.c)
+ *
+ * ?pid=N on a profile or /cmdline: another process of the tree answers
+ * (http_forward.c); the registry's pid parameter is checked like the others.
  *
  * Profiles: the router knows none by name. http_profile_query() checks the
  * query against the registry's tables — every parameter in the registry's
@@ -45,10 +49,11 @@
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
 #include "process/config.h"
+#include "process/proc_tree.h"
 
-#define TEXT_PLAIN "text/plain; charset=utf-8"
-#define TEXT_HTML "text/html; charset=utf-8"
-#define OCTET_STREAM "application/octet-stream"
+#define TEXT_PLAIN HTTP_TEXT_PLAIN
+#define TEXT_HTML HTTP_TEXT_HTML
+#define OCTET_STREAM HTTP_OCTET_STREAM
 
 #define ALLOW_READ "GET, HEAD"
 #define ALLOW_SYMBOL "GET, HEAD, POST"
@@ -178,6 +183,31 @@ int http_query_get(const char *query, const char *name, char *out, size_t out_le
     return 0;
 }
 
+int http_query_without(const char *query, const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *p = query ? query : ""; *p;) {
+        const char *pair_end = strchr(p, '&');
+        if (!pair_end)
+            pair_end = p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+        const char *key_end = eq ? eq : pair_end;
+        size_t len = (size_t)(pair_end - p);
+        if (len > 0 && !component_equals(p, key_end, name)) {
+            if (n + (n > 0) + len + 1 > cap)
+                return -1;
+            if (n > 0)
+                out[n++] = '&';
+            memcpy(out + n, p, len);
+            n += len;
+            out[n] = '\0';
+        }
+        p = *pair_end ? pair_end + 1 : pair_end;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Index page                                                                */
 
@@ -220,6 +250,8 @@ static index_entry *index_entries(size_t *n)
     *n = k;
     return e;
 }
+
+static void append_tree_table(buf *b, const proc_tree_entry *e, size_t n);
 
 static void serve_index(http_response *resp)
 {
@@ -275,6 +307,16 @@ static void serve_index(http_response *resp)
         }
         buf_append_str(b, "</p>\n");
     }
+    size_t n_procs;
+    proc_tree_entry *procs = proc_tree_list(&n_procs);
+    if (procs && n_procs > 1) {
+        buf_printf(b,
+                   "<p>Processes: %zu (this one and its descendants that have cprof). "
+                   "<a href='procs'>process tree</a></p>\n",
+                   n_procs);
+        append_tree_table(b, procs, n_procs);
+    }
+    free(procs);
     buf_append_str(b, "<br>\n<p>\nProfile Descriptions:\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
         buf_append_str(b, "<li><div class=profile-name>");
@@ -284,6 +326,82 @@ static void serve_index(http_response *resp)
         buf_append_str(b, "</li>\n");
     }
     buf_append_str(b, "</ul>\n</p>\n</body>\n</html>\n");
+    free(e);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The process tree: /procs and the index                                    */
+
+/* One row per process of the tree: pid (indented by depth), parent,
+ * program, threads, and a link to each profile and /cmdline of it (the
+ * registry's sources; ?pid=N for the descendants). */
+static void append_tree_table(buf *b, const proc_tree_entry *e, size_t n)
+{
+    size_t n_src;
+    const profile_source *src = profile_sources(&n_src);
+    buf_append_str(b, "<table>\n<thead><td>PID</td><td>PPID</td><td>Program</td><td>Threads</td>"
+                      "<td>Profiles</td></thead>\n");
+    for (size_t i = 0; i < n; i++) {
+        char pid_q[40] = "";
+        if (e[i].depth > 0)
+            snprintf(pid_q, sizeof pid_q, "pid=%ld", e[i].pid);
+        buf_printf(b, "<tr><td>");
+        for (int d = 0; d < e[i].depth; d++)
+            buf_append_str(b, "&nbsp;&nbsp;");
+        buf_printf(b, "%ld</td><td>%ld</td><td>", e[i].pid, e[i].ppid);
+        buf_append_html(b, e[i].program[0] ? e[i].program : e[i].comm, (size_t)-1);
+        if (e[i].program[0] && strcmp(e[i].program, e[i].comm) != 0) {
+            buf_append_str(b, " (");
+            buf_append_html(b, e[i].comm, (size_t)-1);
+            buf_append_str(b, ")");
+        }
+        buf_printf(b, "</td><td>%ld</td><td>", e[i].threads);
+        for (size_t k = 0; k < n_src; k++) {
+            int debug = profile_takes(&src[k], PARAM_DEBUG);
+            buf_append_str(b, "<a href='");
+            buf_append_html(b, src[k].name, (size_t)-1);
+            buf_printf(b, "%s%s%s%s'>", debug || pid_q[0] ? "?" : "", debug ? "debug=1" : "",
+                       debug && pid_q[0] ? "&amp;" : "", pid_q);
+            buf_append_html(b, src[k].name, (size_t)-1);
+            buf_append_str(b, "</a> ");
+        }
+        buf_printf(b, "<a href='cmdline%s%s'>cmdline</a></td></tr>\n", pid_q[0] ? "?" : "", pid_q);
+    }
+    buf_append_str(b, "</table>\n");
+}
+
+/* /procs: this process and its profiled descendants (proc_tree.h) with
+ * links; debug=1: one line per process, "PID PPID DEPTH PROGRAM THREADS". */
+static void serve_procs(const http_request *req, http_response *resp)
+{
+    char debug[16];
+    int r = http_query_get(req->query, "debug", debug, sizeof debug);
+    int text = r > 0 && strcmp(debug, "1") == 0;
+    if (r < 0 || (r > 0 && debug[0] && strcmp(debug, "0") != 0 && !text)) {
+        http_response_error(resp, 400, "invalid value for \"debug\" - must be 0 or 1");
+        return;
+    }
+    size_t n;
+    proc_tree_entry *e = proc_tree_list(&n);
+    if (!e) {
+        http_response_error(resp, 500, "out of memory while listing the processes");
+        return;
+    }
+    buf *b = &resp->body;
+    if (text) {
+        resp->content_type = TEXT_PLAIN;
+        for (size_t i = 0; i < n; i++)
+            buf_printf(b, "%ld %ld %d %s %ld\n", e[i].pid, e[i].ppid, e[i].depth,
+                       e[i].program[0] ? e[i].program : e[i].comm, e[i].threads);
+    } else {
+        resp->content_type = TEXT_HTML;
+        buf_append_str(b, "<html>\n<head>\n<title>/debug/pprof/procs</title>\n</head>\n<body>\n"
+                          "<p><a href='./'>/debug/pprof/</a>: this process and its descendants "
+                          "that have cprof (each also on its own Unix socket; "
+                          "<code>?pid=N</code> on a profile asks that process).</p>\n");
+        append_tree_table(b, e, n);
+        buf_append_str(b, "</body>\n</html>\n");
+    }
     free(e);
 }
 
@@ -451,7 +569,8 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
                              .debug = (int)v[PARAM_DEBUG],
                              .seconds = (int)v[PARAM_SECONDS],
                              .hz = (int)v[PARAM_HZ],
-                             .min_age_ns = v[PARAM_MIN_AGE]};
+                             .min_age_ns = v[PARAM_MIN_AGE],
+                             .pid = (long)v[PARAM_PID]};
     return 0;
 }
 
@@ -469,6 +588,10 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
     char err[256] = "";
     if (http_profile_query(src, req->query, profile_max_seconds(), &preq, err, sizeof err) != 0) {
         http_response_error(resp, 400, err);
+        return;
+    }
+    if (preq.pid != 0 && preq.pid != (long)getpid()) {
+        http_forward(preq.pid, req->path, req, resp);
         return;
     }
     preq.client_gone = req->client_gone;
@@ -496,7 +619,29 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
 /* ------------------------------------------------------------------------ */
 /* Dispatch                                                                  */
 
-typedef enum route_kind { ROUTE_INDEX, ROUTE_CMDLINE, ROUTE_SYMBOL, ROUTE_PROFILE } route_kind;
+typedef enum route_kind {
+    ROUTE_INDEX,
+    ROUTE_CMDLINE,
+    ROUTE_SYMBOL,
+    ROUTE_PROCS,
+    ROUTE_PROFILE
+} route_kind;
+
+/* /cmdline?pid=N: the registry's pid parameter, checked as a profile's.
+ * 0 with *pid (0 when absent), or -1 after a 400. */
+static int cmdline_pid(const http_request *req, http_response *resp, long *pid)
+{
+    const profile_param_spec *spec = profile_param(PARAM_PID);
+    char text[32];
+    int64_t v = 0;
+    int r = http_query_get(req->query, spec->name, text, sizeof text);
+    if (r < 0 || (r > 0 && text[0] && parse_strict(spec, text, &v) != 0)) {
+        http_response_error(resp, 400, spec->bad_text);
+        return -1;
+    }
+    *pid = (long)v;
+    return 0;
+}
 
 static int method_is(const http_request *req, const char *m)
 {
@@ -517,6 +662,8 @@ void http_route(const http_request *req, http_response *resp)
         kind = ROUTE_CMDLINE;
     else if (strcmp(path, "symbol") == 0)
         kind = ROUTE_SYMBOL;
+    else if (strcmp(path, "procs") == 0)
+        kind = ROUTE_PROCS;
 
     if (req->body_len > HTTP_MAX_BODY) {
         char msg[80];
@@ -538,8 +685,18 @@ void http_route(const http_request *req, http_response *resp)
     case ROUTE_INDEX:
         serve_index(resp);
         break;
-    case ROUTE_CMDLINE:
-        serve_cmdline(resp);
+    case ROUTE_CMDLINE: {
+        long pid;
+        if (cmdline_pid(req, resp, &pid) != 0)
+            break;
+        if (pid != 0 && pid != (long)getpid())
+            http_forward(pid, req->path, req, resp);
+        else
+            serve_cmdline(resp);
+        break;
+    }
+    case ROUTE_PROCS:
+        serve_procs(req, resp);
         break;
     case ROUTE_SYMBOL:
         serve_symbol(req, resp);

@@ -64,13 +64,20 @@ static const profile_param_spec params[PROFILE_N_PARAMS] = {
                   .empty_is_absent = 1,
                   .bad_text = "invalid value for \"hz\" - must be an integer from " STR(
                       CPU_MIN_HZ) " to " STR(CPU_MAX_HZ)},
+    [PARAM_PID] = {.name = "pid",
+                   .type = PARAM_TYPE_INT,
+                   .min = 1,
+                   .max = INT_MAX,
+                   .empty_is_absent = 1,
+                   .bad_text = "invalid value for \"pid\" - must be the id of a process under this "
+                               "one (see /debug/pprof/procs)"},
 };
 
 /* The snapshot profiles: debug, a delta over seconds, min_age refused. */
 #define SNAPSHOT_PARAMS                                                                            \
     {                                                                                              \
         [PARAM_DEBUG] = {PARAM_STRICT, 0}, [PARAM_SECONDS] = {PARAM_STRICT, 0},                    \
-        [PARAM_MIN_AGE] = {PARAM_REFUSED, 0},                                                      \
+        [PARAM_MIN_AGE] = {PARAM_REFUSED, 0}, [PARAM_PID] = {PARAM_STRICT, 0},                     \
     }
 
 static const profile_source sources[] = {
@@ -109,6 +116,7 @@ static const profile_source sources[] = {
                 [PARAM_DEBUG] = {PARAM_STRICT, 0},
                 [PARAM_SECONDS] = {PARAM_STRICT, 0},
                 [PARAM_MIN_AGE] = {PARAM_STRICT, 0},
+                [PARAM_PID] = {PARAM_STRICT, 0},
             },
     },
     {
@@ -124,6 +132,7 @@ static const profile_source sources[] = {
                 [PARAM_DEBUG] = {PARAM_STRICT, 0},
                 [PARAM_SECONDS] = {PARAM_REFUSED, 0},
                 [PARAM_MIN_AGE] = {PARAM_REFUSED, 0},
+                [PARAM_PID] = {PARAM_STRICT, 0},
             },
     },
     {
@@ -139,6 +148,7 @@ static const profile_source sources[] = {
             {
                 [PARAM_SECONDS] = {PARAM_LENIENT, CPU_DEFAULT_SECONDS},
                 [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
+                [PARAM_PID] = {PARAM_STRICT, 0},
             },
     },
     {

@@ -28,12 +28,14 @@
 struct profile;
 
 /* The query parameters a profile may take, in the order the router checks
- * them (Go's): debug, then seconds, then min_age, then hz. */
+ * them (Go's): debug, then seconds, then min_age, then hz; then pid (ours:
+ * the process of the tree whose profile is asked for, 0 = this one). */
 typedef enum profile_param_id {
     PARAM_DEBUG,
     PARAM_SECONDS,
     PARAM_MIN_AGE,
     PARAM_HZ,
+    PARAM_PID,
     PROFILE_N_PARAMS
 } profile_param_id;
 
@@ -88,6 +90,9 @@ typedef struct profile_request {
     int hz; /* sampling rate of the CPU profile */
     /* heap: in use only if allocated at least this long ago; 0 = all */
     int64_t min_age_ns;
+    /* pid: another process of the tree serves the request (the router
+     * forwards it there; a source never sees a non-zero one). 0 = this. */
+    long pid;
     /* A probe that says the client has gone away (NULL: cannot tell), so a
      * long collection can end early. */
     int (*client_gone)(void *ctx);

@@ -34,51 +34,22 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/proc_stat.h"
 
 /* ---- pure parsers -------------------------------------------------------- */
 
-static const char *skip_fields(const char *p, int n)
-{
-    for (int i = 0; i < n && p; i++) {
-        while (*p == ' ')
-            p++;
-        while (*p && *p != ' ')
-            p++;
-        if (!*p)
-            return NULL;
-    }
-    while (p && *p == ' ')
-        p++;
-    return p;
-}
-
 int threads_parse_stat(const char *text, thread_proc_info *out)
 {
-    /* "tid (comm) S ppid ...": comm may hold spaces and parentheses, so it
-     * ends at the last ')'. Fields after it are numbered from 3 (state). */
-    const char *open = strchr(text, '(');
-    const char *close = strrchr(text, ')');
-    if (!open || !close || close < open || close[1] != ' ')
+    proc_stat st;
+    if (proc_stat_parse(text, &st) != 0)
         return -1;
-    size_t len = (size_t)(close - open - 1);
-    if (len >= sizeof out->name)
-        len = sizeof out->name - 1;
-    memcpy(out->name, open + 1, len);
+    size_t len = strnlen(st.comm, sizeof out->name - 1);
+    memcpy(out->name, st.comm, len);
     out->name[len] = 0;
-    const char *p = close + 2;
-    if (!*p || !isalpha((unsigned char)*p))
-        return -1;
-    out->state = *p;
-    unsigned long long utime, stime, start;
-    const char *f14 = skip_fields(p, 11); /* state is field 3; utime is 14 */
-    if (!f14 || sscanf(f14, "%llu %llu", &utime, &stime) != 2)
-        return -1;
-    const char *f22 = skip_fields(f14, 8);
-    if (!f22 || sscanf(f22, "%llu", &start) != 1)
-        return -1;
-    out->utime_ticks = utime;
-    out->stime_ticks = stime;
-    out->start_ticks = start;
+    out->state = st.state;
+    out->utime_ticks = st.utime_ticks;
+    out->stime_ticks = st.stime_ticks;
+    out->start_ticks = st.start_ticks;
     return 0;
 }
 

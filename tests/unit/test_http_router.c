@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -626,6 +627,58 @@ static void test_query_get(void **state)
     assert_int_equal(http_query_get("a=%41", "a", v, 1), -1);
 }
 
+/* ?pid=N is forwarded without itself, every other pair kept raw and in
+ * order; an encoded name counts; a short buffer is refused. */
+static void test_query_without(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(http_query_without("debug=1&pid=42&seconds=5", "pid", out, sizeof out), 0);
+    assert_string_equal(out, "debug=1&seconds=5");
+    assert_int_equal(http_query_without("pid=42", "pid", out, sizeof out), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(http_query_without("p%69d=1&a=%2B&&pid", "pid", out, sizeof out), 0);
+    assert_string_equal(out, "a=%2B");
+    assert_int_equal(http_query_without(NULL, "pid", out, sizeof out), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(http_query_without("abcdefgh=1", "pid", out, 8), -1);
+}
+
+/* The pid parameter goes through the registry: a bad value is its 400,
+ * a pid that is not under this process a 404 with a reason. */
+static void test_pid_parameter(void **state)
+{
+    (void)state;
+    const char *bad[] = {"pid=abc", "pid=0", "pid=-3", "pid=all", "debug=1&pid=1x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        http_request req = {.method = "GET", .path = "/heap", .query = bad[i]};
+        http_response resp;
+        http_route(&req, &resp);
+        assert_int_equal(resp.status, 400);
+        assert_int_equal(resp.go_pprof_error, 1);
+        assert_non_null(strstr((const char *)resp.body.data, "invalid value for \"pid\""));
+        http_response_free(&resp);
+    }
+    const char *paths[] = {"/heap", "/profile", "/cmdline"};
+    for (size_t i = 0; i < 3; i++) {
+        http_request req = {.method = "GET", .path = paths[i], .query = "pid=1"};
+        http_response resp;
+        http_route(&req, &resp);
+        assert_int_equal(resp.status, 404);
+        assert_int_equal(resp.go_pprof_error, 1);
+        assert_non_null(
+            strstr((const char *)resp.body.data, "no profiled process 1 under this one"));
+        http_response_free(&resp);
+    }
+    char self[64];
+    snprintf(self, sizeof self, "pid=%ld&debug=1", (long)getpid());
+    http_request req = {.method = "GET", .path = "/heap", .query = self};
+    http_response resp;
+    http_route(&req, &resp);
+    assert_int_equal(resp.status, 200); /* this process serves itself */
+    http_response_free(&resp);
+}
+
 int main(int argc, char **argv)
 {
     g_argc = argc;
@@ -652,6 +705,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_query_values),
         cmocka_unit_test(test_query_order),
         cmocka_unit_test(test_query_from_table_only),
+        cmocka_unit_test(test_query_without),
+        cmocka_unit_test(test_pid_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
