@@ -26,9 +26,10 @@ LIB_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -ldl -lpthread
 
 LIB_SRCS    := $(sort $(wildcard lib/*/*.c))
 COMMON_SRCS := $(sort $(wildcard lib/common/*.c))
-# The malloc interposers stay out of the unit-test archive: under ASan the
-# sanitizer owns malloc, and unit tests exercise everything behind the hooks.
-HOOK_SRCS   := lib/heap/heap_hooks.c
+# The malloc and fork interposers stay out of the unit-test archive: under
+# ASan the sanitizer owns malloc, a test's own fork() must stay glibc's, and
+# unit tests exercise everything behind the hooks.
+HOOK_SRCS   := lib/heap/heap_hooks.c lib/process/fork_hook.c
 CORE_SRCS   := $(filter-out $(HOOK_SRCS),$(LIB_SRCS))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)

@@ -84,6 +84,12 @@ void heap_hooks_init(void);
  * whichever thread gets there first). Used after fork to speak up only in
  * children that go on running code, not in those that exec at once. */
 void heap_sampler_call_soon(void (*fn)(void));
+/* Whether a call_soon function waits to run, and run it now from this
+ * thread: for the other ordinary-context points where a forked child that
+ * does not allocate gets there (its first epoll_wait, its next fork). Never
+ * from a signal handler. */
+int heap_sampler_call_pending(void);
+void heap_sampler_run_pending(void);
 /* Fork handling: hold every sampler lock across fork. */
 void heap_sampler_atfork_prepare(void);
 void heap_sampler_atfork_parent(void);

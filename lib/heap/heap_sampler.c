@@ -252,6 +252,16 @@ static void run_pending_call(void)
         fn();
 }
 
+int heap_sampler_call_pending(void)
+{
+    return atomic_load_explicit(&pending_call, memory_order_relaxed) != NULL;
+}
+
+void heap_sampler_run_pending(void)
+{
+    run_pending_call();
+}
+
 PROFILER_TEXT int heap_countdown_expired(size_t size)
 {
     if (__builtin_expect(atomic_load_explicit(&pending_call, memory_order_relaxed) != NULL, 0))

@@ -19,8 +19,10 @@
  *   - atfork child handler (async-signal-safe only): fork_follow_child()
  *     records the parent; preload.c has the heap sampler call
  *     fork_follow_start at this process's next allocation (after opening
- *     the child's own Unix socket; heap_sampler_call_soon), i.e. in
- *     ordinary context, outside any lock of ours (the pending call runs
+ *     the child's own Unix socket; heap_sampler_call_soon) — or its first
+ *     epoll_wait/semop/msgrcv/sigwait (threads_blocking.c), or its next
+ *     fork() (fork_hook.c), whichever comes first — i.e. in ordinary
+ *     context, outside any lock of ours (the pending call runs
  *     before the sampler's recursion guard is looked at, and pthread_create
  *     re-enters malloc only through the hooks' normal path). A child that
  *     execs straight away never allocates before exec: it stays quiet and
@@ -51,8 +53,8 @@
  *     grandchild). After the window the duty is dropped: a master that
  *     dies late does not make its workers race for the port.
  *
- * Limits: a child that never allocates after fork never starts its
- * watcher; a daemon whose parent lingers longer than WATCH_WINDOW_MS after
+ * Limits: a child that never allocates, waits for work or forks after
+ * fork never starts its watcher; a daemon whose parent lingers longer than WATCH_WINDOW_MS after
  * the fork is treated as a worker.
  */
 #include "fork_follow.h"

@@ -328,10 +328,12 @@ static void say_child_has_no_listener(void)
     say_no_listener(parent_pid);
 }
 
-/* The forked child's first allocation (heap_sampler_call_soon), in
- * ordinary context: its own Unix socket, then the daemon watcher or the
- * "no listener" line. A child that execs before allocating does neither:
- * the constructor starts it afresh. */
+/* The forked child's first allocation (heap_sampler_call_soon), its
+ * first wait for work (epoll_wait, semop, sigwait...: threads_blocking.c)
+ * or its next fork (the fork interposer), whichever comes first, in ordinary
+ * context: its own Unix socket, then the daemon watcher or the "no
+ * listener" line. A child that execs before any of them does neither: the
+ * constructor starts it afresh. */
 static void child_first_allocation(void)
 {
     pthread_mutex_lock(&start_lock);

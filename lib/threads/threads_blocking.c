@@ -100,6 +100,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap/heap.h"
 #include "process/config.h"
 #include "unwind/unwind.h"
 
@@ -300,6 +301,18 @@ PROFILER_TEXT __attribute__((cold)) static void *resolve(blocking_site *site)
     return fn;
 }
 
+/* The calls where a forked child that never allocates runs what preload.c
+ * left for its first allocation (its Unix socket, the daemon watcher:
+ * heap_sampler_call_soon): a server's wait for work (epoll_wait, a
+ * semaphore, a message queue, sigwait). Only calls that are not
+ * async-signal-safe, so never one a signal handler may make. A constant
+ * per site: the check folds away in the others. */
+static inline int runs_pending(long nr)
+{
+    return nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait ||
+           nr == SYS_semop || nr == SYS_semtimedop || nr == SYS_msgrcv || nr == SYS_msgsnd;
+}
+
 /*
  * Each interposer is two functions. The exported one is the fast path: the
  * thread has a record, the real function is known, no dump runs; it holds
@@ -320,6 +333,8 @@ PROFILER_TEXT __attribute__((cold)) static void *resolve(blocking_site *site)
             errno = ENOSYS;                                                                        \
             return (type)-1;                                                                       \
         }                                                                                          \
+        if (runs_pending(nr_))                                                                     \
+            heap_sampler_run_pending();                                                            \
         blocking_record *r_ = tls_record ? tls_record : record_register();                         \
         if (r_) {                                                                                  \
             blocking_publish(r_, &site_##fname, __builtin_return_address(0),                       \
@@ -336,7 +351,7 @@ PROFILER_TEXT __attribute__((cold)) static void *resolve(blocking_site *site)
         blocking_record *r_ = tls_record;                                                          \
         type(*real_) params =                                                                      \
             (type(*) params)atomic_load_explicit(&site_##fname.real, memory_order_relaxed);        \
-        if (UNLIKELY(!r_ || !real_))                                                               \
+        if (UNLIKELY(!r_ || !real_ || (runs_pending(nr_) && heap_sampler_call_pending())))         \
             return slow_##fname args;                                                              \
         blocking_publish(r_, &site_##fname, __builtin_return_address(0),                           \
                          __builtin_frame_address(0));                                              \

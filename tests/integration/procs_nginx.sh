@@ -1,0 +1,128 @@
+# Debian's nginx with its default `daemon on` (2 workers) under the preload
+# with a fixed port and CPROF_PROGRAM=nginx: the daemonized master takes the
+# endpoint over (one line: its own) even though it never allocates between
+# its fork and its workers' (the fork interposer starts its watcher); cprof
+# ps and /debug/pprof/procs list the master and both workers; under ab's
+# load a worker's CPU profile, fetched with ?pid=, names nginx's request
+# path (ngx_http_*), and its heap is served too; after a reload (SIGHUP)
+# the new workers replace the old in the list; after shutdown no socket
+# file is left.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/daemon.sh"
+for c in nginx ab; do
+    command -v $c >/dev/null || fail "$c is not installed (scripts/install-deps.sh)"
+done
+CPROF=$ROOT/build/cprof
+DIR=$XDG_RUNTIME_DIR/cprof
+NG=$WORK/nginx
+mkdir -p "$NG/logs" "$NG/tmp"
+chmod 711 "$WORK" # the workers run as nobody
+web=$(free_port)
+port=$(free_port)
+cat >"$NG/nginx.conf" <<CONF
+daemon on;
+master_process on;
+worker_processes 2;
+pid $NG/nginx.pid;
+error_log $NG/logs/error.log info;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $NG/tmp/body;
+    proxy_temp_path $NG/tmp/proxy;
+    fastcgi_temp_path $NG/tmp/fastcgi;
+    uwsgi_temp_path $NG/tmp/uwsgi;
+    scgi_temp_path $NG/tmp/scgi;
+    server {
+        listen 127.0.0.1:$web;
+        location / { return 200 "hello\n"; }
+    }
+}
+CONF
+env CPROF_ADDR="127.0.0.1:$port" CPROF_PROGRAM=nginx CPROF_HEAP_RATE=4096 LD_PRELOAD="$LIB" \
+    nginx -p "$NG" -c "$NG/nginx.conf" </dev/null >"$WORK/nginx.out" 2>"$WORK/nginx.err" ||
+    { cat "$WORK/nginx.err"; fail "nginx did not start"; }
+for _ in $(seq 1 100); do
+    [ -s "$NG/nginx.pid" ] && break
+    sleep 0.05
+done
+master=$(cat "$NG/nginx.pid")
+PIDS+=("$master")
+BASE=http://127.0.0.1:$port/debug/pprof
+for _ in $(seq 1 100); do
+    [ "$(listeners_on "$port")" = "$master" ] && break
+    sleep 0.1
+done
+[ "$(listeners_on "$port")" = "$master" ] || { cat "$WORK/nginx.err"; fail "the daemonized master $master does not serve $port"; }
+sleep 1.2 # past the 1 s announcement point of anything else
+# nginx sends its stderr to its error log once configured.
+cat "$WORK/nginx.err" "$NG/logs/error.log" >"$WORK/all.err"
+grep -q "^cprof: pid $master serving http://127.0.0.1:$port/debug/pprof/ (daemonized from [0-9]*)$" "$WORK/all.err" &&
+    [ "$(grep -c '^cprof:' "$WORK/all.err")" = 1 ] || { grep cprof "$WORK/all.err"; fail "expected the master's one line"; }
+
+# workers_of: the profiled workers /procs lists, one pid a line.
+workers_of() {
+    curl -sf "$BASE/procs?debug=1" | awk -v m="$master" '$2 == m && $3 == 1 {print $1}' | sort
+}
+workers=""
+for _ in $(seq 1 50); do
+    workers=$(workers_of)
+    [ "$(echo "$workers" | grep -c .)" = 2 ] && break
+    sleep 0.1
+done
+[ "$(echo "$workers" | grep -c .)" = 2 ] || { curl -s "$BASE/procs?debug=1"; fail "/procs does not list 2 workers"; }
+real=$(ps -o pid= --ppid "$master" | tr -d ' ' | sort)
+[ "$workers" = "$real" ] || fail "/procs lists '$workers', the master's children are '$real'"
+
+"$CPROF" ps >"$WORK/ps.out" || fail "cprof ps"
+grep -q "^$master  *[0-9]*  *main .* nginx  *$DIR/$master.sock$" "$WORK/ps.out" || { cat "$WORK/ps.out"; fail "ps: master"; }
+for w in $workers; do
+    grep -q "^$w  *$master  *forked .* nginx  *$DIR/$w.sock$" "$WORK/ps.out" || { cat "$WORK/ps.out"; fail "ps: worker $w"; }
+done
+
+# Under load: each worker's CPU profile over the same 3 s, through ?pid=.
+ab -q -t 5 -n 10000000 -c 8 "http://127.0.0.1:$web/" >"$WORK/ab.out" 2>&1 &
+abpid=$!
+PIDS+=("$abpid")
+sleep 0.5
+for w in $workers; do
+    curl -sf -o "$WORK/cpu.$w.pb.gz" "$BASE/profile?seconds=3&pid=$w" &
+done
+wait $(jobs -p | grep -v "^$abpid$") 2>/dev/null || true
+found=""
+for w in $workers; do
+    [ -s "$WORK/cpu.$w.pb.gz" ] || fail "no CPU profile from worker $w"
+    pprof_clean -top -nodecount=200 "$WORK/cpu.$w.pb.gz" >"$WORK/cpu.$w.top"
+    grep -q ' ngx_http_' "$WORK/cpu.$w.top" && found=$w
+done
+[ -n "$found" ] || { cat "$WORK/cpu.$w.top"; fail "no worker's CPU profile names ngx_http_*"; }
+wait "$abpid" || { cat "$WORK/ab.out"; fail "ab failed"; }
+grep -q '^Failed requests: *0$' "$WORK/ab.out" || { cat "$WORK/ab.out"; fail "ab saw failed requests"; }
+pprof_clean -top -sample_index=alloc_space "$BASE/heap?pid=$found" >"$WORK/heap.top"
+grep -q ' ngx_' "$WORK/heap.top" || { cat "$WORK/heap.top"; fail "the worker's heap names no ngx_ function"; }
+
+# Reload: new workers replace the old in the list.
+kill -HUP "$master"
+new=""
+for _ in $(seq 1 100); do
+    new=$(workers_of)
+    [ "$(echo "$new" | grep -c .)" = 2 ] && [ -z "$(comm -12 <(echo "$workers") <(echo "$new"))" ] && break
+    sleep 0.1
+done
+[ "$(echo "$new" | grep -c .)" = 2 ] && [ -z "$(comm -12 <(echo "$workers") <(echo "$new"))" ] ||
+    fail "after reload /procs lists '$new' (old: '$workers')"
+"$CPROF" ps >"$WORK/ps2.out" || fail "cprof ps after reload"
+for w in $workers; do
+    ! grep -q "^$w " "$WORK/ps2.out" || fail "ps still lists the old worker $w"
+done
+[ "$(listeners_on "$port")" = "$master" ] || fail "the master no longer serves after reload"
+
+# Shutdown: no socket file left.
+kill -QUIT "$master"
+for _ in $(seq 1 100); do
+    alive "$master" || break
+    sleep 0.05
+done
+! alive "$master" || fail "nginx did not exit"
+sleep 0.2
+[ -z "$(ls -A "$DIR")" ] || fail "socket files left: $(ls -A "$DIR")"
