@@ -25,7 +25,7 @@
  * fork's result; -1 with ENOSYS if the real fork cannot be found. */
 EXPORT pid_t fork(void)
 {
-    static _Atomic(pid_t (*)(void)) real_fork;
+    static _Atomic(pid_t(*)(void)) real_fork;
     pid_t (*real)(void) = atomic_load_explicit(&real_fork, memory_order_acquire);
     if (!real) {
         real = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
