@@ -7,7 +7,9 @@
 #     the port is prog's, and the one cprof line is prog's (the wrapper and
 #     prog's forked workers say nothing; everyone keeps a Unix socket).
 #   - PostgreSQL 15 started with pg_ctl (as nobody): CPROF_PROGRAM=postgres
-#     puts the port on the postmaster, not on pg_ctl or its shell.
+#     puts the port on the postmaster, not on pg_ctl or its shell; under
+#     pgbench -c 4 its /procs lists the 4 client backends and a backend's CPU
+#     profile (?pid=) names the executor; at stop no socket is left.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
 
@@ -98,6 +100,41 @@ for _ in $(seq 1 100); do
 done
 "$PGBIN/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -c 'select 1' postgres >/dev/null ||
     fail "psql could not query"
+
+# The postmaster's endpoint serves its backends: under pgbench -c 4 every
+# client backend is in /procs, and their CPU profiles, fetched with ?pid=
+# over the same 2 s, name the executor.
+BASE=http://127.0.0.1:$port/debug/pprof
+pgbench -i -q -h 127.0.0.1 -p "$pgport" -U postgres postgres >"$WORK/pgbench_init.log" 2>&1 ||
+    { cat "$WORK/pgbench_init.log"; fail "pgbench -i"; }
+pgbench -h 127.0.0.1 -p "$pgport" -U postgres -c 4 -T 5 postgres >"$WORK/pgbench.log" 2>&1 &
+bench=$!
+PIDS+=("$bench")
+backends=""
+for _ in $(seq 1 50); do
+    backends=$("$PGBIN/psql" -At -h 127.0.0.1 -p "$pgport" -U postgres -c         "select pid from pg_stat_activity where application_name = 'pgbench'" postgres)
+    [ "$(echo "$backends" | grep -c .)" = 4 ] && break
+    sleep 0.1
+done
+[ "$(echo "$backends" | grep -c .)" = 4 ] || fail "pgbench: not 4 backends: $backends"
+curl -sf "$BASE/procs?debug=1" >"$WORK/pgprocs.txt" || fail "postmaster /procs"
+for b in $backends; do
+    grep -q "^$b $postmaster 1 postgres " "$WORK/pgprocs.txt" ||
+        { cat "$WORK/pgprocs.txt"; fail "backend $b is not in the postmaster's /procs"; }
+done
+for b in $backends; do
+    curl -sf -o "$WORK/pgcpu.$b.pb.gz" "$BASE/profile?seconds=2&pid=$b" &
+done
+wait $(jobs -p | grep -v "^$bench$") 2>/dev/null || true
+executor=""
+for b in $backends; do
+    [ -s "$WORK/pgcpu.$b.pb.gz" ] || fail "no CPU profile from backend $b"
+    pprof_clean -top -nodecount=1000 "$WORK/pgcpu.$b.pb.gz" >"$WORK/pgcpu.$b.top"
+    grep -Eq ' (ExecutePlan|standard_ExecutorRun|ExecModifyTable|ExecScan)$' "$WORK/pgcpu.$b.top" && executor=$b
+done
+[ -n "$executor" ] || { cat "$WORK/pgcpu.$b.top"; fail "no backend's CPU profile names the executor"; }
+wait "$bench" || { cat "$WORK/pgbench.log"; fail "pgbench failed"; }
+grep -q '^number of failed transactions: 0 ' "$WORK/pgbench.log" || { cat "$WORK/pgbench.log"; fail "pgbench saw failed transactions"; }
 "${as_nobody[@]}" "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >>"$WORK/pg_ctl.out" 2>&1 || fail "pg_ctl stop"
 n=$(cat "$WORK/pg_ctl.err" "$pg/log" | grep -c '^cprof:' || true)
 [ "$n" = 1 ] && grep -q "^cprof: pid $postmaster serving http://127.0.0.1:$port/debug/pprof/$" "$pg/log" ||
