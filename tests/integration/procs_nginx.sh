@@ -9,6 +9,7 @@
 # file is left.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
+source "$(dirname "$0")/lib/procs.sh"
 for c in nginx ab; do
     command -v $c >/dev/null || fail "$c is not installed (scripts/install-deps.sh)"
 done
@@ -85,17 +86,9 @@ ab -q -t 5 -n 10000000 -c 8 "http://127.0.0.1:$web/" >"$WORK/ab.out" 2>&1 &
 abpid=$!
 PIDS+=("$abpid")
 sleep 0.5
-for w in $workers; do
-    curl -sf -o "$WORK/cpu.$w.pb.gz" "$BASE/profile?seconds=3&pid=$w" &
-done
-wait $(jobs -p | grep -v "^$abpid$") 2>/dev/null || true
-found=""
-for w in $workers; do
-    [ -s "$WORK/cpu.$w.pb.gz" ] || fail "no CPU profile from worker $w"
-    pprof_clean -top -nodecount=200 "$WORK/cpu.$w.pb.gz" >"$WORK/cpu.$w.top"
-    grep -q ' ngx_http_' "$WORK/cpu.$w.top" && found=$w
-done
-[ -n "$found" ] || { cat "$WORK/cpu.$w.top"; fail "no worker's CPU profile names ngx_http_*"; }
+# shellcheck disable=SC2086
+cpu_naming "$BASE" 3 'ngx_http_[a-z0-9_]*' $workers
+found=$NAMED
 wait "$abpid" || { cat "$WORK/ab.out"; fail "ab failed"; }
 grep -q '^Failed requests: *0$' "$WORK/ab.out" || { cat "$WORK/ab.out"; fail "ab saw failed requests"; }
 pprof_clean -top -sample_index=alloc_space "$BASE/heap?pid=$found" >"$WORK/heap.top"

@@ -12,6 +12,7 @@
 #     profile (?pid=) names the executor; at stop no socket is left.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
+source "$(dirname "$0")/lib/procs.sh"
 
 # exe PID: the program PID runs.
 exe() { readlink "/proc/$1/exe"; }
@@ -122,17 +123,8 @@ for b in $backends; do
     grep -q "^$b $postmaster 1 postgres " "$WORK/pgprocs.txt" ||
         { cat "$WORK/pgprocs.txt"; fail "backend $b is not in the postmaster's /procs"; }
 done
-for b in $backends; do
-    curl -sf -o "$WORK/pgcpu.$b.pb.gz" "$BASE/profile?seconds=2&pid=$b" &
-done
-wait $(jobs -p | grep -v "^$bench$") 2>/dev/null || true
-executor=""
-for b in $backends; do
-    [ -s "$WORK/pgcpu.$b.pb.gz" ] || fail "no CPU profile from backend $b"
-    pprof_clean -top -nodecount=1000 "$WORK/pgcpu.$b.pb.gz" >"$WORK/pgcpu.$b.top"
-    grep -Eq ' (ExecutePlan|standard_ExecutorRun|ExecModifyTable|ExecScan)$' "$WORK/pgcpu.$b.top" && executor=$b
-done
-[ -n "$executor" ] || { cat "$WORK/pgcpu.$b.top"; fail "no backend's CPU profile names the executor"; }
+# shellcheck disable=SC2086
+cpu_naming "$BASE" 2 'ExecutePlan|standard_ExecutorRun|ExecModifyTable|ExecScan' $backends
 wait "$bench" || { cat "$WORK/pgbench.log"; fail "pgbench failed"; }
 grep -q '^number of failed transactions: 0 ' "$WORK/pgbench.log" || { cat "$WORK/pgbench.log"; fail "pgbench saw failed transactions"; }
 "${as_nobody[@]}" "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >>"$WORK/pg_ctl.out" 2>&1 || fail "pg_ctl stop"
