@@ -145,8 +145,8 @@ static int header_value(const char *h, const char *end, const char *name, char *
     return 0;
 }
 
-/* The reply in raw (status line, headers, body) into resp; -1 when it is
- * not an HTTP reply. */
+/* The reply in raw (status line, headers, body; a NUL after its end) into
+ * resp; -1 when it is not an HTTP reply. */
 static int parse_reply(buf *raw, http_response *resp)
 {
     const char *data = (const char *)raw->data;
@@ -216,7 +216,11 @@ void http_forward(long pid, const char *path, const http_request *req, http_resp
                  : read_all(fd, req, &raw, err, sizeof err);
     own_fd_close(fd);
     buf_free(&request);
-    if (rc == 0 && parse_reply(&raw, resp) != 0) {
+    if (rc == 0) { /* a terminating NUL for the status line's sscanf */
+        buf_append_byte(&raw, '\0');
+        raw.len--;
+    }
+    if (rc == 0 && (raw.oom || parse_reply(&raw, resp) != 0)) {
         rc = -1;
         snprintf(err, sizeof err, "not an HTTP reply");
     }
