@@ -72,7 +72,7 @@ done
 cat "$WORK/std.out"
 grep -qx 'fd0 closed' "$WORK/std.out" || fail "std: cprof took descriptor 0"
 grep -qx 'devnull on 0' "$WORK/std.out" || fail "std: the program's open did not get 0"
-PORT=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/debug/pprof/$|\1|p' "$WORK/std.err")
+PORT=$(served_port "$WORK/std.err")
 [ -n "$PORT" ] || { cat "$WORK/std.err" >&2; fail "std: no address line"; }
 curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$PORT/debug/pprof/threads" || fail "std: no endpoint"
 finish_app || fail "std: the program failed"

@@ -10,6 +10,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
 source "$(dirname "$0")/lib/cpu_own.sh"
+source "$(dirname "$0")/lib/nginx.sh"
 PY=/usr/bin/python3 # Debian's, not a shim that execs through a shell
 for c in nginx ab redis-server redis-benchmark memcached pgbench node java javac $PY; do
     command -v "$c" >/dev/null || fail "$c is not installed (scripts/install-deps.sh)"
@@ -59,16 +60,7 @@ PYEOF
 # serving NAME PID: wait until PID printed its address in $WORK/NAME.err;
 # sets BASE.
 serving() {
-    local name=$1 pid=$2 port=""
-    for _ in $(seq 1 400); do
-        port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/debug/pprof/$|\1|p' \
-            "$WORK/$name.err" | head -n1)
-        [ -n "$port" ] && break
-        kill -0 "$pid" 2>/dev/null || { tail "$WORK/$name.err" >&2; fail "$name exited at start"; }
-        sleep 0.05
-    done
-    [ -n "$port" ] || fail "$name never served the endpoint"
-    BASE="http://127.0.0.1:$port/debug/pprof"
+    wait_served "$WORK/$1.err" "$2" "$1"
 }
 
 # scrape NAME: every endpoint of $BASE in a loop until $WORK/NAME.stop
@@ -295,28 +287,8 @@ JEOF
 # succeed; SIGQUIT is nginx's graceful stop.
 test_nginx() {
     local dir=$WORK/nginx web
-    mkdir -p "$dir/logs" "$dir/tmp"
     web=$(free_port)
-    cat >"$dir/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log info;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
-        listen 127.0.0.1:$web;
-        location / { return 200 "hello\n"; }
-    }
-}
-CONF
+    nginx_conf "$dir" "$web" 2
     env CPROF_ADDR=127.0.0.1:0 LD_PRELOAD="$LIB" nginx -e stderr -p "$dir" -c "$dir/nginx.conf" \
         </dev/null >"$WORK/nginx.out" 2>"$WORK/nginx.err" &
     local pid=$!
