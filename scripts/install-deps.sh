@@ -7,7 +7,7 @@ set -eu
 
 # Tests need, besides the build: bc (cpu_accuracy), iproute2's ss (the daemon
 # tests), redis, graphviz, go, chromium and node (see the test scripts);
-# postgresql, memcached, a JDK (real_servers.sh); apache2-utils's ab (procs_nginx.sh).
+# postgresql, memcached, a JDK and ab from apache2-utils (real_servers.sh, procs_nginx.sh).
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev

@@ -617,7 +617,8 @@ static struct MHD_Daemon *start_unix_daemon(int fd)
 
 /* Start a daemon as the profiler's: the TCP one on a/o, or with unix_fd >= 0
  * the Unix-socket one. MHD's listener and connection threads are born with
- * the program's signals blocked (they inherit this thread's mask), and the
+ * the program's signals blocked (they inherit this thread's mask), none of
+ * its descriptors is 0, 1 or 2 (held meanwhile), and the
  * server's descriptors stay ours whatever the program closes (own_fds.c):
  * its listening socket (marked by the caller), and its wake-up eventfd, the
  * one eventfd that appeared while it started. The daemon, or NULL with
@@ -627,6 +628,8 @@ static struct MHD_Daemon *start_owned(listen_addr *a, const http_listener_option
 {
     own_scope scope;
     own_threads_enter(&scope);
+    int std_held[3];
+    own_fds_hold_std(std_held);
     own_fds_snapshot *fds_before = own_fds_snapshot_take();
     errno = 0;
     struct MHD_Daemon *d = unix_fd >= 0 ? start_unix_daemon(unix_fd) : start_daemon(a, o);
@@ -635,6 +638,7 @@ static struct MHD_Daemon *start_owned(listen_addr *a, const http_listener_option
         own_fds_adopt_new(fds_before, "anon_inode:[eventfd]");
     else
         free(fds_before);
+    own_fds_release_std(std_held);
     own_threads_leave(&scope);
     return d;
 }

@@ -21,20 +21,44 @@
  * one bit test, and it never calls dlsym (resolved by own_fds_init, from the
  * library constructor), so it stays async-signal-safe.
  *
- * Not covered: a raw syscall(SYS_close) or syscall(SYS_close_range), and
- * dup2/dup3 onto one of these numbers (a program that aims at a number it
- * never got from the system).
+ * dup2 and dup3 onto one of the server's numbers (a program that aims at a
+ * number it never got from the system, e.g. one it thinks is free) cannot
+ * be skipped: the program needs that number to be its file afterwards. So
+ * the server steps aside first: the interposer calls the owner's
+ * `relinquish` (own_fds_set_owner), which stops the HTTP servers (their
+ * threads gone, their descriptors closed for real), makes the program's
+ * call, then `reclaim`, which starts them again on fresh descriptors (the
+ * same port) and says so in one stderr line. The program's call returns
+ * exactly what the system returned. Serving pauses for the few
+ * milliseconds of the restart (longer only when a CPU profile is being
+ * recorded: stopping waits for that request to end).
+ *
+ * No cprof descriptor is 0, 1 or 2: a program started with a standard
+ * descriptor closed gets /dev/null on it from its own daemon code
+ * (open, then dup2 onto 0..2), so the server opens its descriptors with
+ * those three numbers held (own_fds_hold_std).
+ *
+ * Not covered: a raw syscall(SYS_close), syscall(SYS_close_range) or
+ * syscall(SYS_dup2/dup3), which no interposer sees.
  *
  * Besides the server's descriptors, libunwind's memory-check pipe is
  * marked (own_fds_adopt_libunwind_pipe, from the constructor): when its
  * unw_step falls back to guessing a frame it validates addresses by
  * reading one byte from that pipe and writing one to it, which on a
  * reused number would eat and inject bytes in the program's own files.
+ * (A dup2 onto that pipe's number is let through: libunwind keeps the
+ * numbers and cannot be given new ones.)
+ *
+ * A vfork child shares our memory but not our descriptor table: its
+ * close and dup2 are its own business, so the interposers act only in the
+ * process that marked the descriptors (own_pid).
  */
 #include "own_fds.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -54,10 +78,17 @@
 static _Atomic uint64_t own_bits[WORDS];
 static _Atomic int own_count; /* marked descriptors: the fast path's test */
 
+static _Atomic pid_t own_pid;                /* the process whose descriptors these are */
+static _Atomic(const own_fds_owner *) owner; /* steps aside for dup2 */
+
 typedef int (*close_fn)(int);
 typedef int (*close_range_fn)(unsigned, unsigned, int);
+typedef int (*dup2_fn)(int, int);
+typedef int (*dup3_fn)(int, int, int);
 static _Atomic(close_fn) real_close_p;
 static _Atomic(close_range_fn) real_close_range_p;
+static _Atomic(dup2_fn) real_dup2_p;
+static _Atomic(dup3_fn) real_dup3_p;
 
 static int real_close(int fd)
 {
@@ -71,10 +102,54 @@ static int real_close_range(unsigned first, unsigned last, int flags)
     return f ? f(first, last, flags) : (int)syscall(SYS_close_range, first, last, flags);
 }
 
+/* dup2 and dup3 as the program would have called them. */
+static int real_dup2(int oldfd, int newfd)
+{
+    dup2_fn f = atomic_load_explicit(&real_dup2_p, memory_order_acquire);
+    return f ? f(oldfd, newfd) : (int)syscall(SYS_dup2, oldfd, newfd);
+}
+
+static int real_dup3(int oldfd, int newfd, int flags)
+{
+    dup3_fn f = atomic_load_explicit(&real_dup3_p, memory_order_acquire);
+    return f ? f(oldfd, newfd, flags) : (int)syscall(SYS_dup3, oldfd, newfd, flags);
+}
+
 void own_fds_init(void)
 {
     atomic_store(&real_close_p, (close_fn)dlsym(RTLD_NEXT, "close"));
     atomic_store(&real_close_range_p, (close_range_fn)dlsym(RTLD_NEXT, "close_range"));
+    atomic_store(&real_dup2_p, (dup2_fn)dlsym(RTLD_NEXT, "dup2"));
+    atomic_store(&real_dup3_p, (dup3_fn)dlsym(RTLD_NEXT, "dup3"));
+    atomic_store(&own_pid, getpid());
+}
+
+void own_fds_set_owner(const own_fds_owner *o)
+{
+    atomic_store(&owner, o);
+}
+
+void own_fds_hold_std(int held[3])
+{
+    for (int fd = 0; fd < 3; fd++) {
+        held[fd] = -1;
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        /* The lowest free number: fd itself, as the lower ones are open. */
+        int got = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (got == fd)
+            held[fd] = got;
+        else if (got >= 0)
+            real_close(got);
+    }
+}
+
+void own_fds_release_std(const int held[3])
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (held[fd] >= 0)
+            real_close(held[fd]);
+    }
 }
 
 void own_fd_add(int fd)
@@ -114,12 +189,38 @@ void own_fds_forget_all(void)
     for (size_t i = 0; i < WORDS; i++)
         atomic_store_explicit(&own_bits[i], 0, memory_order_relaxed);
     atomic_store(&own_count, 0);
+    atomic_store(&own_pid, (pid_t)syscall(SYS_getpid)); /* a fork child's own */
 }
 
 /* cprof's threads, and the program's thread inside cprof's API. */
 static int caller_is_cprof(void)
 {
     return threads_self_internal() || heap_thread_is_internal();
+}
+
+/* 1 when a call of the program on fd concerns one of our descriptors: fd is
+ * marked, the caller is the program's, and this is the process that owns
+ * them (not a vfork child sharing our memory). */
+static int program_aims_at_ours(int fd)
+{
+    return own_fd_is(fd) && !caller_is_cprof() && (pid_t)syscall(SYS_getpid) == own_pid;
+}
+
+/* The slow path of dup2/dup3 onto one of our numbers: the owner's servers
+ * step aside, the program's call is made (dup3 when flags >= 0), and they
+ * come back on fresh descriptors. The call's result, with its errno. */
+static int dup_onto_ours(int oldfd, int newfd, int flags)
+{
+    const own_fds_owner *o = atomic_load(&owner);
+    if (o)
+        o->relinquish(newfd);
+    own_fd_forget(newfd); /* not a server's (libunwind's pipe): let go */
+    int rc = flags >= 0 ? real_dup3(oldfd, newfd, flags) : real_dup2(oldfd, newfd);
+    int saved = errno;
+    if (o)
+        o->reclaim(newfd);
+    errno = saved;
+    return rc;
 }
 
 /* ---- the interposed calls ------------------------------------------------ */
@@ -132,6 +233,21 @@ EXPORT PROFILER_TEXT int close(int fd)
         own_fd_forget(fd);
     }
     return real_close(fd);
+}
+
+EXPORT PROFILER_TEXT int dup2(int oldfd, int newfd)
+{
+    /* dup2(fd, fd) only checks fd: nothing is replaced. */
+    if (oldfd != newfd && program_aims_at_ours(newfd))
+        return dup_onto_ours(oldfd, newfd, -1);
+    return real_dup2(oldfd, newfd);
+}
+
+EXPORT PROFILER_TEXT int dup3(int oldfd, int newfd, int flags)
+{
+    if (oldfd != newfd && program_aims_at_ours(newfd))
+        return dup_onto_ours(oldfd, newfd, flags);
+    return real_dup3(oldfd, newfd, flags);
 }
 
 /* The lowest marked descriptor in [from, OWN_FDS_LIMIT), or -1. */

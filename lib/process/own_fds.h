@@ -7,9 +7,29 @@
 #ifndef CPROF_OWN_FDS_H
 #define CPROF_OWN_FDS_H
 
-/* Resolve the real close and close_range (the library constructor, once;
- * before that the interposers make the system calls themselves). */
+/* Resolve the real close, close_range, dup2 and dup3 and note this
+ * process as the owner (the library constructor, once; before that the
+ * interposers make the system calls themselves). */
 void own_fds_init(void);
+
+/* Who steps aside when the program dup2s/dup3s onto one of the marked
+ * numbers: relinquish(fd) stops everything that uses marked descriptors
+ * (their closes are real), reclaim(fd) starts it again after the program's
+ * call. Both run on the program's thread, must keep errno, and may block
+ * for as long as stopping the servers takes. */
+typedef struct own_fds_owner {
+    void (*relinquish)(int fd);
+    void (*reclaim)(int fd);
+} own_fds_owner;
+/* Install o (static storage; NULL: none). */
+void own_fds_set_owner(const own_fds_owner *o);
+
+/* Put /dev/null on each of 0, 1 and 2 that is closed, so descriptors opened
+ * until own_fds_release_std are never standard ones; held[i] is i when
+ * held, else -1. */
+void own_fds_hold_std(int held[3]);
+/* Close what own_fds_hold_std put there. */
+void own_fds_release_std(const int held[3]);
 /* Mark fd as cprof's (fds >= OWN_FDS_LIMIT are never marked). */
 void own_fd_add(int fd);
 /* 1 when fd is marked as cprof's. */

@@ -39,6 +39,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,63 @@ EXPORT const char *cprof_http_address(void)
     return listener_running ? bound_address : NULL;
 }
 
+/* ---- the program takes one of our descriptor numbers (own_fds.c) ---- */
+
+static int stepped_aside_tcp, stepped_aside_unix;
+
+/* own_fds owner: stop both servers before the program's dup2/dup3 onto fd
+ * (one of their descriptors), holding start_lock until reclaim. */
+static void relinquish_descriptors(int fd)
+{
+    (void)fd;
+    int saved = errno;
+    pthread_mutex_lock(&start_lock);
+    int was_internal = heap_internal_enter();
+    stepped_aside_tcp = listener_running;
+    stepped_aside_unix = proc_socket_path() != NULL;
+    if (stepped_aside_tcp) {
+        http_listener_stop();
+        listener_running = 0;
+    }
+    if (stepped_aside_unix)
+        proc_socket_close();
+    heap_internal_leave(was_internal);
+    errno = saved;
+}
+
+/* own_fds owner: after the program's call, serve again on fresh descriptors
+ * (the TCP listener on the port it had) and say so in one line. */
+static void reclaim_descriptors(int fd)
+{
+    int saved = errno;
+    int was_internal = heap_internal_enter();
+    threads_mark_internal_creator(1);
+    if (stepped_aside_unix)
+        open_socket();
+    if (stepped_aside_tcp && kept_valid) {
+        cprof_settings again = kept;
+        char previous[256], bound[256];
+        snprintf(previous, sizeof previous, "%s", bound_address);
+        snprintf(again.http_addr, sizeof again.http_addr, "%s", previous);
+        int rc = open_listener(&again, bound, sizeof bound);
+        if (rc != 0 && strcmp(previous, kept.http_addr) != 0)
+            rc = open_listener(&kept, bound, sizeof bound); /* the configured address */
+        if (rc == 0)
+            cprof_log("pid %d: the program took descriptor %d (dup2); serving again on %s://%s%s/",
+                      (int)getpid(), fd, scheme(&kept), bound, CPROF_PREFIX);
+        else
+            cprof_log("pid %d: the program took descriptor %d (dup2); HTTP listener disabled: %s",
+                      (int)getpid(), fd, bound);
+    }
+    threads_mark_internal_creator(0);
+    heap_internal_leave(was_internal);
+    stepped_aside_tcp = stepped_aside_unix = 0;
+    pthread_mutex_unlock(&start_lock);
+    errno = saved;
+}
+
+static const own_fds_owner descriptor_owner = {relinquish_descriptors, reclaim_descriptors};
+
 /* ---- fork ---- */
 
 static void atfork_prepare(void)
@@ -385,9 +443,14 @@ __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
     own_fds_init();
+    /* Nothing we open here may be 0, 1 or 2 (own_fds.c). */
+    int std_held[3];
+    own_fds_hold_std(std_held);
     own_fds_adopt_libunwind_pipe();
+    own_fds_set_owner(&descriptor_owner);
     fork_follow_init(&(fork_follow_ops){start_listener_again, say_no_listener});
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     if (loaded_by_preload())
         cprof_start(NULL);
+    own_fds_release_std(std_held);
 }

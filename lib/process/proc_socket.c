@@ -19,6 +19,7 @@
 
 #include "common/rundir.h"
 #include "http/http.h"
+#include "own_fds.h"
 
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static volatile pid_t sock_owner; /* the pid that made sock_path; 0 = none */
@@ -76,7 +77,10 @@ int proc_socket_open(char *err, size_t err_len)
         return -1;
     }
     sweep_stale(dir);
+    int std_held[3];
+    own_fds_hold_std(std_held); /* never 0, 1 or 2: see own_fds.c */
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    own_fds_release_std(std_held);
     if (fd < 0) {
         snprintf(err, err_len, "socket: %s", strerror(errno));
         return -1;

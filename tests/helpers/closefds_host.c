@@ -14,6 +14,16 @@
  * socketpair carry a message unchanged, the file reads back what was
  * written; it prints "intact" or what failed. EOF ends it: exit 0 when
  * every check passed.
+ *
+ * argv[1] "dup2": instead of closing, the program takes over every socket
+ * and eventfd number it did not open (cprof's server's), with dup2 of a
+ * listening socket / an eventfd of its own onto each, prints "took N",
+ * then opens the same set as above; the checks cover the taken numbers too.
+ *
+ * argv[1] "std" (started with descriptor 0 closed, commands on the FIFO
+ * argv[2]): prints "fd0 closed" when no one took 0 before main, then does
+ * what daemon code does (open /dev/null, which must be 0) and prints
+ * "devnull on N"; it ends at EOF on the FIFO.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,10 +34,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static int lst[2], efd, pfd[2], sp[2], file;
+#define MAX_TAKEN 64
+static int taken_lst[MAX_TAKEN], taken_efd[MAX_TAKEN], n_taken_lst, n_taken_efd;
 static int failures;
 
 static void bad(const char *what)
@@ -108,20 +122,95 @@ static void check_all(int round)
     if (pwrite(file, line, (size_t)len, 0) != len || pread(file, back, (size_t)len, 0) != len ||
         memcmp(line, back, (size_t)len) != 0)
         bad("file");
+    for (int i = 0; i < n_taken_lst; i++) {
+        if (check_listener(taken_lst[i], round) != 0)
+            bad("taken listening socket");
+    }
+    for (int i = 0; i < n_taken_efd; i++) {
+        uint64_t w = (uint64_t)round + 7, r = 0;
+        if (write(taken_efd[i], &w, sizeof w) != sizeof w ||
+            read(taken_efd[i], &r, sizeof r) != sizeof r || r != w)
+            bad("taken eventfd");
+    }
     if (failures == before)
         printf("intact\n");
     fflush(stdout);
 }
 
+/* Take over every socket and eventfd number >= 3 open now (none is the
+ * program's yet): dup2 a listening socket or an eventfd of our own onto
+ * each. The count taken, or -1. */
+static int take_foreign_numbers(void)
+{
+    int targets[MAX_TAKEN], kinds[MAX_TAKEN], n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) && n < MAX_TAKEN;) {
+        int fd = atoi(e->d_name);
+        char path[64], link[64] = "";
+        if (fd < 3 || fd == dirfd(d))
+            continue;
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        if (readlink(path, link, sizeof link - 1) <= 0)
+            continue;
+        int kind = strncmp(link, "socket:", 7) == 0            ? 1
+                   : strcmp(link, "anon_inode:[eventfd]") == 0 ? 2
+                                                               : 0;
+        if (kind) {
+            targets[n] = fd;
+            kinds[n++] = kind;
+        }
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++) {
+        int mine = kinds[i] == 1 ? listen_loopback() : eventfd(0, 0);
+        if (mine < 0 || dup2(mine, targets[i]) != targets[i])
+            return -1;
+        close(mine);
+        if (kinds[i] == 1)
+            taken_lst[n_taken_lst++] = targets[i];
+        else
+            taken_efd[n_taken_efd++] = targets[i];
+    }
+    return n;
+}
+
+/* The "std" mode: see the top of the file. */
+static int std_mode(const char *fifo)
+{
+    errno = 0;
+    int closed = fcntl(0, F_GETFD) == -1 && errno == EBADF;
+    printf("fd0 %s\n", closed ? "closed" : "open");
+    int null = open("/dev/null", O_RDWR);
+    printf("devnull on %d\n", null);
+    fflush(stdout);
+    int in = open(fifo, O_RDONLY);
+    char buf[64];
+    while (in >= 0 && read(in, buf, sizeof buf) > 0) {
+    }
+    return closed && null == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     char line[64];
+    if (argc > 2 && strcmp(argv[1], "std") == 0)
+        return std_mode(argv[2]);
     printf("ready\n");
     fflush(stdout);
     if (!fgets(line, sizeof line, stdin))
         return 2;
     if (argc > 1 && strcmp(argv[1], "closefrom") == 0) {
         closefrom(3);
+    } else if (argc > 1 && strcmp(argv[1], "dup2") == 0) {
+        int n = take_foreign_numbers();
+        if (n <= 0) {
+            bad("taking the numbers over");
+            return 1;
+        }
+        printf("took %d\n", n);
+        fflush(stdout);
     } else {
         for (int fd = 3; fd <= 1024; fd++)
             close(fd);

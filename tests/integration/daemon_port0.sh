@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/daemon.sh"
 DAEMON_TOKEN=daemon-secret-token
 start_daemon 127.0.0.1:0 CPROF_TOKEN="$DAEMON_TOKEN"
 wait_serving
-first=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/debug/pprof/$|\1|p' "$WORK/daemon.err")
+first=$(served_port "$WORK/daemon.err")
 [ -n "$first" ] || { cat "$WORK/daemon.err" >&2; fail "the parent did not announce its port"; }
 port=$(echo "$DAEMON_URL" | sed -n 's|^http://127.0.0.1:\([0-9]*\)/debug/pprof/$|\1|p')
 [ -n "$port" ] && [ "$port" != 0 ] || fail "bad daemon URL $DAEMON_URL"

@@ -5,9 +5,15 @@
 # gets are its own: its listening sockets get its connections (not cprof's
 # server), its eventfd, pipe, socketpair and file carry its data unchanged,
 # while the endpoint is scraped.
+# Then a program that dup2s its own listening sockets and eventfds onto
+# every socket and eventfd number it did not open (cprof's): the server
+# steps aside and comes back on fresh descriptors on the same port, says so
+# on stderr, and the program's numbers carry the program's data.
+# And a program started with descriptor 0 closed: cprof takes none of 0..2,
+# so the program's open("/dev/null") gets 0 as its daemon code expects.
 source "$(dirname "$0")/lib/common.sh"
 
-for mode in loop closefrom; do
+for mode in loop closefrom dup2; do
     start_preloaded "close_$mode" "$HELPERS/closefds_host" "$mode"
     wait_for_line "close_$mode" ready 30
     curl -sf -o /dev/null "$BASE/cmdline" || fail "$mode: no endpoint before"
@@ -36,7 +42,39 @@ for mode in loop closefrom; do
     cat "$WORK/close_$mode.out"
     [ "$rc" = 0 ] || { cat "$WORK/close_$mode.err" >&2; fail "$mode: the program's descriptors were disturbed"; }
     [ "$(grep -c '^intact$' "$WORK/close_$mode.out")" = 5 ] || fail "$mode: not 5 intact checks"
-    # Nothing more than the address line on stderr.
-    [ "$(grep -vc '^cprof: pid [0-9]* serving' "$WORK/close_$mode.err")" = 0 ] ||
-        { cat "$WORK/close_$mode.err" >&2; fail "$mode: unexpected stderr"; }
+    if [ "$mode" = dup2 ]; then
+        grep '^took' "$WORK/close_$mode.out"
+        # One line per time the server stepped aside, each naming the port
+        # it serves again on: the same.
+        grep -q "took descriptor [0-9]* (dup2); serving again on http://127.0.0.1:$PORT/" \
+            "$WORK/close_$mode.err" || { cat "$WORK/close_$mode.err" >&2; fail "dup2: no 'serving again' line"; }
+        other=$(grep -v '^cprof: pid [0-9]* serving' "$WORK/close_$mode.err" |
+            grep -vc "took descriptor [0-9]* (dup2); serving again on http://127.0.0.1:$PORT/" || true)
+        [ "$other" = 0 ] || { cat "$WORK/close_$mode.err" >&2; fail "$mode: unexpected stderr"; }
+    else
+        # Nothing more than the address line on stderr.
+        [ "$(grep -vc '^cprof: pid [0-9]* serving' "$WORK/close_$mode.err")" = 0 ] ||
+            { cat "$WORK/close_$mode.err" >&2; fail "$mode: unexpected stderr"; }
+    fi
 done
+
+# Descriptor 0 closed at start.
+mkfifo "$WORK/std.ctl"
+env CPROF_ADDR=127.0.0.1:0 LD_PRELOAD="$LIB" "$HELPERS/closefds_host" std "$WORK/std.ctl" \
+    0<&- >"$WORK/std.out" 2>"$WORK/std.err" &
+APP_PID=$!
+PIDS+=("$APP_PID")
+exec 9>"$WORK/std.ctl"
+for _ in $(seq 1 200); do
+    grep -q '^devnull on' "$WORK/std.out" && break
+    sleep 0.05
+done
+cat "$WORK/std.out"
+grep -qx 'fd0 closed' "$WORK/std.out" || fail "std: cprof took descriptor 0"
+grep -qx 'devnull on 0' "$WORK/std.out" || fail "std: the program's open did not get 0"
+PORT=$(served_port "$WORK/std.err")
+[ -n "$PORT" ] || { cat "$WORK/std.err" >&2; fail "std: no address line"; }
+curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$PORT/debug/pprof/threads" || fail "std: no endpoint"
+finish_app || fail "std: the program failed"
+echo "descriptor 0 left to the program"
+

@@ -7,49 +7,20 @@
 # hung).
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
+source "$(dirname "$0")/lib/nginx.sh"
 command -v nginx >/dev/null || fail "nginx is not installed (scripts/install-deps.sh)"
-
-mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
-write_conf() { # PORT
-    cat >"$WORK/nginx/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 8;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log info;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    server {
-        listen 127.0.0.1:$1;
-        location / { return 200 "hello\n"; }
-    }
-}
-CONF
-}
 
 ok=0
 for i in $(seq 1 30); do
     web=$(free_port)
-    write_conf "$web"
+    nginx_conf "$WORK/nginx" "$web" 8
     : >"$WORK/nginx.err"
     env CPROF_ADDR=127.0.0.1:0 LD_PRELOAD="$LIB" nginx -e stderr -p "$WORK/nginx" \
         -c "$WORK/nginx/nginx.conf" </dev/null >"$WORK/nginx.out" 2>"$WORK/nginx.err" &
     master=$!
     PIDS+=("$master")
-    port=""
-    for _ in $(seq 1 100); do
-        port=$(sed -n "s|^cprof: pid $master serving http://127.0.0.1:\([0-9]*\)/debug/pprof/\$|\1|p" \
-            "$WORK/nginx.err")
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { cat "$WORK/nginx.err" >&2; fail "run $i: nginx never served the endpoint"; }
+    wait_served "$WORK/nginx.err" "$master" "run $i: nginx"
+    port=$PORT
     for _ in $(seq 1 100); do
         curl -sf -o /dev/null "http://127.0.0.1:$web/" && break
         sleep 0.05

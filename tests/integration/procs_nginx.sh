@@ -10,36 +10,19 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
 source "$(dirname "$0")/lib/procs.sh"
+source "$(dirname "$0")/lib/nginx.sh"
 for c in nginx ab; do
     command -v $c >/dev/null || fail "$c is not installed (scripts/install-deps.sh)"
 done
 CPROF=$ROOT/build/cprof
 DIR=$XDG_RUNTIME_DIR/cprof
 NG=$WORK/nginx
-mkdir -p "$NG/logs" "$NG/tmp"
 chmod 711 "$WORK" # the workers run as nobody
 web=$(free_port)
 port=$(free_port)
-cat >"$NG/nginx.conf" <<CONF
-daemon on;
-master_process on;
-worker_processes 2;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log info;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $NG/tmp/body;
-    proxy_temp_path $NG/tmp/proxy;
-    fastcgi_temp_path $NG/tmp/fastcgi;
-    uwsgi_temp_path $NG/tmp/uwsgi;
-    scgi_temp_path $NG/tmp/scgi;
-    server {
-        listen 127.0.0.1:$web;
-        location / { return 200 "hello\n"; }
-    }
-}
-CONF
+nginx_conf "$NG" "$web" 2
+sed -i 's/^daemon off;$/daemon on;/' "$NG/nginx.conf" # nginx's default
+grep -qx 'daemon on;' "$NG/nginx.conf" || fail "could not turn daemon on"
 env CPROF_ADDR="127.0.0.1:$port" CPROF_PROGRAM=nginx CPROF_HEAP_RATE=4096 LD_PRELOAD="$LIB" \
     nginx -p "$NG" -c "$NG/nginx.conf" </dev/null >"$WORK/nginx.out" 2>"$WORK/nginx.err" ||
     { cat "$WORK/nginx.err"; fail "nginx did not start"; }

@@ -1,17 +1,18 @@
-# Debian's real servers under the preload (redis-server, memcached,
+# Debian's real servers under the preload (nginx, redis-server, memcached,
 # PostgreSQL 15, python3's http.server, node, OpenJDK's HttpServer), all at
-# once: each runs a short load with the usual client (redis-benchmark, a
+# once: each runs a short load with the usual client (ab, redis-benchmark, a
 # memcached client, pgbench, an HTTP client) while every endpoint is scraped
 # in a loop. Each server: no crash, no hang (every scrape answers), no
 # client error, its CPU profiles >= 95 % its own code (not cprof's, not the
 # libraries only cprof's threads run), and a clean exit within 2 s on its
 # usual signal. Redis: DEBUG DIGEST after the same writes is the same with
-# and without the preload. nginx has its own test (host_nginx.sh).
+# and without the preload. nginx's 30 shutdowns are host_nginx.sh.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
 source "$(dirname "$0")/lib/cpu_own.sh"
+source "$(dirname "$0")/lib/nginx.sh"
 PY=/usr/bin/python3 # Debian's, not a shim that execs through a shell
-for c in redis-server redis-benchmark memcached pgbench node java javac $PY; do
+for c in nginx ab redis-server redis-benchmark memcached pgbench node java javac $PY; do
     command -v "$c" >/dev/null || fail "$c is not installed (scripts/install-deps.sh)"
 done
 PGBIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null) || fail "PostgreSQL 15 is not installed"
@@ -59,16 +60,7 @@ PYEOF
 # serving NAME PID: wait until PID printed its address in $WORK/NAME.err;
 # sets BASE.
 serving() {
-    local name=$1 pid=$2 port=""
-    for _ in $(seq 1 400); do
-        port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/debug/pprof/$|\1|p' \
-            "$WORK/$name.err" | head -n1)
-        [ -n "$port" ] && break
-        kill -0 "$pid" 2>/dev/null || { tail "$WORK/$name.err" >&2; fail "$name exited at start"; }
-        sleep 0.05
-    done
-    [ -n "$port" ] || fail "$name never served the endpoint"
-    BASE="http://127.0.0.1:$port/debug/pprof"
+    wait_served "$WORK/$1.err" "$2" "$1"
 }
 
 # scrape NAME: every endpoint of $BASE in a loop until $WORK/NAME.stop
@@ -125,8 +117,9 @@ under_scrape() {
     [ $((own_total * 100)) -le $((samples * 5)) ] ||
         fail "$name: $own_total of $samples CPU samples in cprof's own code (more than 5 %)"
     echo "$name: $own_total of $samples CPU samples in cprof's own code"
-    # The postmaster only forks: its backends do the work, unprofiled.
-    [ "$name" = postgres ] || [ "$samples" -gt 0 ] || fail "$name: no CPU samples at all"
+    # The postmaster and nginx's master only fork: their children do the
+    # work, unprofiled here.
+    [ "$name" = postgres ] || [ "$name" = nginx ] || [ "$samples" -gt 0 ] || fail "$name: no CPU samples at all"
 }
 
 # stop_within_2s NAME PID SIGNAL STATUS: send SIGNAL to PID (a child of
@@ -289,7 +282,28 @@ JEOF
 " java -Xshare:auto -cp "$WORK/java" Srv "$HTTP_PORT"
 }
 
-servers="redis memcached postgres python node java"
+# nginx (master + 2 workers, daemon off): the master serves the endpoint
+# (the workers, where requests run, are issue 14's); ab's requests must all
+# succeed; SIGQUIT is nginx's graceful stop.
+test_nginx() {
+    local dir=$WORK/nginx web
+    web=$(free_port)
+    nginx_conf "$dir" "$web" 2
+    env CPROF_ADDR=127.0.0.1:0 LD_PRELOAD="$LIB" nginx -e stderr -p "$dir" -c "$dir/nginx.conf" \
+        </dev/null >"$WORK/nginx.out" 2>"$WORK/nginx.err" &
+    local pid=$!
+    serving nginx "$pid"
+    for _ in $(seq 1 100); do
+        curl -sf -o /dev/null "http://127.0.0.1:$web/" && break
+        sleep 0.05
+    done
+    under_scrape nginx "$pid" ab -q -n 5000 -c 8 "http://127.0.0.1:$web/"
+    grep -q '^Failed requests: *0$' "$WORK/nginx.load" || { cat "$WORK/nginx.load" >&2; fail "ab saw failed requests"; }
+    ! grep -q '^Non-2xx responses' "$WORK/nginx.load" || { cat "$WORK/nginx.load" >&2; fail "ab saw non-2xx responses"; }
+    stop_within_2s nginx "$pid" QUIT 0
+}
+
+servers="nginx redis memcached postgres python node java"
 declare -A job
 for s in $servers; do
     (test_"$s") >"$WORK/$s.log" 2>&1 &

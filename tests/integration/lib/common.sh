@@ -78,15 +78,29 @@ start_preloaded() {
     APP_PID=$!
     PIDS+=("$APP_PID")
     exec 9>"$WORK/$name.in"
+    wait_served "$WORK/$name.err" "$APP_PID" "$name"
+}
+
+# served_port ERRFILE [PID]: the port of the first "cprof: pid PID serving
+# http://127.0.0.1:PORT/debug/pprof/" line in ERRFILE (any pid when PID is
+# not given), or nothing.
+served_port() {
+    sed -n "s|^cprof: pid ${2:-[0-9]*} serving http://127.0.0.1:\([0-9]*\)/debug/pprof/\$|\1|p" "$1" |
+        head -n1
+}
+
+# wait_served ERRFILE PID NAME: wait up to 20 s for PID's address line in
+# ERRFILE (PID must stay alive meanwhile); sets PORT and BASE.
+wait_served() {
+    local err=$1 pid=$2 name=$3
     PORT=""
-    for _ in $(seq 1 200); do
-        PORT=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/debug/pprof/$|\1|p' \
-            "$WORK/$name.err" | head -n1)
+    for _ in $(seq 1 400); do
+        PORT=$(served_port "$err")
         [ -n "$PORT" ] && break
-        kill -0 "$APP_PID" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited early"; }
+        kill -0 "$pid" 2>/dev/null || { tail "$err" >&2; fail "$name exited early"; }
         sleep 0.05
     done
-    [ -n "$PORT" ] || { cat "$WORK/$name.err" >&2; fail "$name never printed its address"; }
+    [ -n "$PORT" ] || { tail "$err" >&2; fail "$name never printed its address"; }
     BASE="http://127.0.0.1:$PORT/debug/pprof"
 }
 
