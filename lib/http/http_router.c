@@ -352,7 +352,12 @@ static void serve_symbol(const http_request *req, http_response *resp)
     }
     buf *b = &resp->body;
     resp->content_type = TEXT_PLAIN;
-    /* pprof only checks that this is non-zero: symbols are available. */
+    /* pprof only checks that this is non-zero: symbols are available. With
+     * CPROF_SYMBOLIZE=off there are none here (pprof then says so). */
+    if (!symbolize_enabled()) {
+        buf_append_str(b, "num_symbols: 0\n");
+        return;
+    }
     buf_append_str(b, "num_symbols: 1\n");
     size_t n_valid = 0, n_garbage = 0;
     const char *p = in, *end = in + in_len;

@@ -392,8 +392,25 @@ static int cache_copy_out(const cache_entry *e, symbol_info *out)
     return 0;
 }
 
+static _Atomic int symbolize_off; /* CPROF_SYMBOLIZE=off */
+
+void symbolize_set_enabled(int on)
+{
+    symbolize_off = !on;
+}
+
+/* 1 unless symbolize_set_enabled(0) was called. */
+int symbolize_enabled(void)
+{
+    return !symbolize_off;
+}
+
 int symbolize_addr(uint64_t addr, symbol_info *out)
 {
+    if (symbolize_off) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     pthread_mutex_lock(&sym_lock);
     cache_entry *e = cache_find(addr);
     int rc;
@@ -429,6 +446,12 @@ void symbolize_usage_read(symbolize_usage *u)
 
 void symbolize_usage_summary(char *out, size_t len)
 {
+    if (symbolize_off) {
+        snprintf(out, len,
+                 "off (CPROF_SYMBOLIZE=off): profiles carry addresses, mappings and "
+                 "build IDs; the analyzer symbolizes them");
+        return;
+    }
     symbolize_usage u;
     symbolize_usage_read(&u);
     snprintf(out, len, "%.1f of %.1f MiB of indexes (%zu units, %zu modules), %zu addresses",

@@ -34,9 +34,19 @@ typedef struct symbol_info {
  * Symbolize one address. `addr` is looked up as given: callers pass pc-1 for
  * return addresses. Strings in *out are interned and stay valid for the life
  * of the process. Returns 0 when a function was found, -1 otherwise (out is
- * then zeroed, n_lines == 0).
+ * then zeroed, n_lines == 0), always -1 when symbolization is off.
  */
 int symbolize_addr(uint64_t addr, symbol_info *out);
+
+/*
+ * Symbolization on (the default) or off (CPROF_SYMBOLIZE=off). Off, every
+ * symbolize_addr fails at once without touching libdw, so the host spends
+ * nothing on symbols: profiles carry addresses, mappings and build IDs, and
+ * the analyzer symbolizes them from the binaries. Mappings are still read.
+ */
+void symbolize_set_enabled(int on);
+/* 1 when symbolization is on. */
+int symbolize_enabled(void);
 
 /*
  * The byte budget for the symbolizer's lookup indexes (one per compilation
