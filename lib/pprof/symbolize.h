@@ -14,21 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYMBOL_MAX_INLINE 16
-
-typedef struct symbol_line {
-    const char *function; /* demangled when C++; never NULL once resolved */
-    const char *filename; /* NULL when unknown */
-    int line;             /* 0 when unknown */
-} symbol_line;
-
-typedef struct symbol_info {
-    /* lines[0] is the innermost inlined function, lines[n_lines-1] the real
-     * (outermost) function containing the address: profile.proto's order. */
-    symbol_line lines[SYMBOL_MAX_INLINE];
-    size_t n_lines;       /* 0 when nothing is known about the address */
-    uint64_t func_offset; /* address - start of the outermost function */
-} symbol_info;
+#include "common/symbolize_dwarf.h" /* symbol_info, symbol_line */
 
 /*
  * Symbolize one address. `addr` is looked up as given: callers pass pc-1 for
