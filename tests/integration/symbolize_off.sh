@@ -7,9 +7,10 @@
 #  - a stripped binary: its .debug file is found by build ID under
 #    -symbol_dir and by name on $CPROF_SYMBOL_PATH; without it, or with the
 #    binary gone or replaced, one "no debug info" line says why; with
-#    -debuginfod (only then) a debuginfod server provides it.
+#    -debuginfod (only then) a debuginfod server provides it; the web UI
+#    symbolizes the same way.
 source "$(dirname "$0")/lib/common.sh"
-CPROF=$ROOT/build/cprof
+source "$(dirname "$0")/lib/cprof_common.sh"
 SITES=$HELPERS/heapsites
 
 # heap_profile NAME MODE BINARY: /heap of BINARY (seeded) with CPROF_SYMBOLIZE=MODE into $WORK/NAME.pb
@@ -80,6 +81,12 @@ stacks "$WORK/stripped.pb" -symbol_dir="$WORK/syms" >"$WORK/stripped_dir.txt"
 diff "$WORK/on.txt" "$WORK/stripped_dir.txt" || fail "-symbol_dir: the .debug file was not used"
 CPROF_SYMBOL_PATH=/nonexistent:$WORK/flat stacks "$WORK/stripped.pb" >"$WORK/stripped_path.txt"
 diff "$WORK/on.txt" "$WORK/stripped_path.txt" || fail "\$CPROF_SYMBOL_PATH: the .debug file was not used"
+
+# the web UI loads through the same pipeline: it symbolizes too
+start_cprof_web web "$CPROF" -symbol_dir="$WORK/syms" "$WORK/stripped.pb"
+curl -sf "$WEB_URL/ui/" >"$WORK/web_top.html" || fail "web UI top"
+grep -q 'site_a' "$WORK/web_top.html" || fail "the web UI did not symbolize"
+kill "$WEB_PID"
 
 # debuginfod: only with -debuginfod (the variable alone asks nothing), then
 # the stripped binary's debug info comes from the server
