@@ -139,14 +139,16 @@ printf "CPROF_SYMBOLIZE=off: first /heap host CPU %.2f s, host RSS +%d MB\n" \
 cprof_cpu=$(python3 - "$PWD/build/cprof" "$out/heap.off.pb.gz" "$out/off.collapsed" <<'PY'
 import resource, subprocess, sys
 with open(sys.argv[3], "w") as f:
-    subprocess.run([sys.argv[1], "collapsed", "-lines", sys.argv[2]], stdout=f,
+    subprocess.run([sys.argv[1], "collapsed", "-lines", "-sample_index=alloc_space", sys.argv[2]], stdout=f,
                    stderr=subprocess.DEVNULL, check=True)
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.3f" % (r.ru_utime + r.ru_stime))
 PY
 )
-build/cprof collapsed -lines "$out/heap.first.pb.gz" 2>/dev/null | grep many | sort >"$out/on.sorted"
-grep many "$out/off.collapsed" | sort >"$out/off.sorted"
+# the stacks of the generated functions, without their (randomly unsampled) values
+build/cprof collapsed -lines -sample_index=alloc_space "$out/heap.first.pb.gz" 2>/dev/null |
+    grep ';f[0-9]' | sed 's/ [0-9]*$//' | sort >"$out/on.sorted"
+grep ';f[0-9]' "$out/off.collapsed" | sed 's/ [0-9]*$//' | sort >"$out/off.sorted"
 printf "cprof collapsed -lines on it (symbolizes %s): %.3f s CPU (%.2fx addr2line); " \
     "$(basename "$bin")" "$cprof_cpu" "$(awk -v a="$cprof_cpu" -v b="$a2l" 'BEGIN {print a / b}')"
 if cmp -s "$out/on.sorted" "$out/off.sorted"; then

@@ -484,6 +484,7 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
     profile_status st =
         delta ? profile_delta_write(src, &preq, preq.seconds, &resp->body, err, sizeof err)
               : src->write(&preq, &resp->body, err, sizeof err);
+    symbolize_release_pages(); /* the debug files' pages out of the host's RSS */
     if (st != PROFILE_OK) {
         http_response_error(resp, status_code(st), err[0] ? err : "could not produce the profile");
         return;

@@ -34,12 +34,15 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <libelf.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/hash.h"
@@ -196,6 +199,51 @@ static Dwfl_Module *module_for(uint64_t addr)
     return dwfl_addrmodule(dwfl, addr);
 }
 
+/* ---- pages of the files read ------------------------------------------ */
+
+/* libelf maps the ELF and debug files it reads; the index builds touch
+ * every page of a unit's DIEs and line table, and those file pages stay in
+ * the host's RSS. The images looked up since the last release: */
+#define MAX_TOUCHED 64
+static struct {
+    const char *base;
+    size_t size;
+} touched[MAX_TOUCHED];
+static size_t n_touched;
+
+/* Remember the raw image of elf (libelf's mapping of the file). */
+static void note_image(Elf *elf)
+{
+    size_t size = 0;
+    const char *base = elf ? elf_rawfile(elf, &size) : NULL;
+    if (!base || !size)
+        return;
+    for (size_t i = 0; i < n_touched; i++)
+        if (touched[i].base == base)
+            return;
+    if (n_touched < MAX_TOUCHED) {
+        touched[n_touched].base = base;
+        touched[n_touched++].size = size;
+    }
+}
+
+void symbolize_release_pages(void)
+{
+    pthread_mutex_lock(&sym_lock);
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t mask = page > 0 ? (uintptr_t)page - 1 : 4095;
+    for (size_t i = 0; i < n_touched; i++) {
+        uintptr_t lo = (uintptr_t)touched[i].base & ~mask;
+        uintptr_t hi = ((uintptr_t)touched[i].base + touched[i].size + mask) & ~mask;
+        /* Reclaim, never discard: a page read again comes back as it was
+         * (clean file pages are dropped; anything else is left alone when
+         * there is no swap). */
+        madvise((void *)lo, hi - lo, MADV_PAGEOUT);
+    }
+    n_touched = 0;
+    pthread_mutex_unlock(&sym_lock);
+}
+
 /* symbol_strings.keep: interned (function names demangled). */
 static const char *keep_interned(void *ctx, const char *s, int function)
 {
@@ -213,7 +261,13 @@ static int resolve(uint64_t addr, symbol_info *info)
         memset(info, 0, sizeof *info);
         return -1;
     }
-    return symbolize_module_addr(mod, addr, &interned_strings, info);
+    int rc = symbolize_module_addr(mod, addr, &interned_strings, info);
+    Dwarf_Addr bias;
+    note_image(dwfl_module_getelf(mod, &bias));
+    Dwarf *dbg = dwfl_module_getdwarf(mod, &bias);
+    if (dbg)
+        note_image(dwarf_getelf(dbg));
+    return rc;
 }
 
 /* ---- the per-address cache --------------------------------------------- */

@@ -43,6 +43,15 @@ int symbolize_enabled(void);
  */
 void symbolize_set_cache_budget(size_t bytes);
 
+/*
+ * Hand back to the kernel the file pages lookups touched since the last
+ * call (libelf's mappings of the binaries and debug files: a unit's index
+ * build reads all of its DIEs and line table once, and they would stay in
+ * the host's RSS). MADV_PAGEOUT: nothing is lost, a page needed again is
+ * read again. Called after each profile request.
+ */
+void symbolize_release_pages(void);
+
 typedef struct symbolize_usage {
     size_t index_bytes;  /* what the indexes hold now */
     size_t budget_bytes; /* symbolize_set_cache_budget's value */
