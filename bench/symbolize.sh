@@ -42,19 +42,28 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/s
 rss_kb() { awk -v f="${2:-VmRSS}:" '$1 == f {print $2}' "/proc/$1/status"; }
 now() { date +%s.%N; }
 
-mkfifo "$out/in"
-CPROF_ADDR=127.0.0.1:0 CPROF_HEAP_RATE=4096 LD_PRELOAD=$lib "$bin" <"$out/in" >"$out/app.out" \
-    2>"$out/app.err" &
-pid=$!
-exec 8>"$out/in"
-port=""
-for _ in $(seq 1 600); do
-    grep -qx ready "$out/app.out" 2>/dev/null &&
-        port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out/app.err")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$out/app.err"; echo "the program never got ready"; exit 1; }
+# start_program NAME [ENV...]: the program under the preload (and ENV), its
+# stdin a FIFO held by fd 8; sets pid and port once it printed "ready".
+start_program() {
+    local name=$1
+    shift
+    rm -f "$out/in"
+    mkfifo "$out/in"
+    env "$@" CPROF_ADDR=127.0.0.1:0 CPROF_HEAP_RATE=4096 LD_PRELOAD="$lib" "$bin" <"$out/in" \
+        >"$out/$name.out" 2>"$out/$name.err" &
+    pid=$!
+    exec 8>"$out/in"
+    port=""
+    for _ in $(seq 1 600); do
+        grep -qx ready "$out/$name.out" 2>/dev/null &&
+            port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out/$name.err")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$out/$name.err"; echo "the program never got ready"; exit 1; }
+}
+
+start_program app
 base=http://127.0.0.1:$port/debug/pprof
 rss0=$(rss_kb "$pid")
 anon0=$(rss_kb "$pid" RssAnon)
@@ -115,20 +124,7 @@ printf "%-34s %8.3f %7.2fx\n" "cprof second /heap (host CPU)" "${results[1]}" \
 exec 8>&-
 wait "$pid" 2>/dev/null || true
 pid=""
-rm -f "$out/in"
-mkfifo "$out/in"
-CPROF_SYMBOLIZE=off CPROF_ADDR=127.0.0.1:0 CPROF_HEAP_RATE=4096 LD_PRELOAD=$lib "$bin" \
-    <"$out/in" >"$out/off.out" 2>"$out/off.err" &
-pid=$!
-exec 8>"$out/in"
-port=""
-for _ in $(seq 1 600); do
-    grep -qx ready "$out/off.out" 2>/dev/null &&
-        port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out/off.err")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$out/off.err"; echo "the program never got ready"; exit 1; }
+start_program off CPROF_SYMBOLIZE=off
 rss0=$(rss_kb "$pid")
 c0=$(cpu_of "$pid")
 curl -sf --max-time 600 -o "$out/heap.off.pb.gz" "http://127.0.0.1:$port/debug/pprof/heap"
