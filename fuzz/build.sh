@@ -14,5 +14,5 @@ cd "$root"
 # shellcheck disable=SC2086
 $CC -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Itool -Ilib/common \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -fno-omit-frame-pointer -o "$out" $srcs -lz -lm
+    -fno-omit-frame-pointer -o "$out" $srcs -ldw -lelf -lz -lm
 echo "built $out"

@@ -7,8 +7,10 @@ set -eu
 
 # Tests need, besides the build: bc (cpu_accuracy), iproute2's ss (the daemon
 # tests), redis, graphviz, go, chromium and node (see the test scripts);
-# postgresql, memcached, a JDK and ab from apache2-utils (real_servers.sh, procs_nginx.sh).
-PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
+# postgresql, memcached, a JDK and ab from apache2-utils (real_servers.sh,
+# procs_nginx.sh); libdebuginfod1, which libdwfl loads for cprof -debuginfod
+# (symbolize_off.sh).
+PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev libdebuginfod1
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time

@@ -58,6 +58,9 @@ enum id {
     O_TRIM_PATH,
     O_HTTP,
     O_NO_BROWSER,
+    O_SYMBOL_DIR,
+    O_DEBUGINFOD,
+    O_SYMBOLIZE,
 };
 
 static const flag_spec specs[] = {
@@ -121,6 +124,9 @@ static const flag_spec specs[] = {
     {"trim_path", FLAG_STRING, O_TRIM_PATH},
     {"http", FLAG_STRING, O_HTTP},
     {"no_browser", FLAG_BOOL, O_NO_BROWSER},
+    {"symbol_dir", FLAG_STRING, O_SYMBOL_DIR},
+    {"debuginfod", FLAG_BOOL, O_DEBUGINFOD},
+    {"symbolize", FLAG_STRING, O_SYMBOLIZE},
 };
 
 static const struct {
@@ -189,6 +195,14 @@ void cli_usage(FILE *out)
           "                         each (K, M, G suffixes: KiB...; default 2G)\n"
           "  --token=T              send Authorization: Bearer T\n"
           "  -H 'Name: value'       extra request header (repeatable)\n"
+          "Symbolization (of profiles without functions, e.g. CPROF_SYMBOLIZE=off):\n"
+          "  -symbol_dir=DIR        look for binaries and .debug files here first\n"
+          "                         (repeatable; also $CPROF_SYMBOL_PATH=DIR:DIR): by\n"
+          "                         build ID (DIR/.build-id/xx/rest.debug), NAME.debug,\n"
+          "                         NAME, DIR/PATH; then the mapped file, then\n"
+          "                         /usr/lib/debug/.build-id\n"
+          "  -debuginfod            also ask $DEBUGINFOD_URLS for missing debug info\n"
+          "  -symbolize=none        leave addresses as they are (default: local)\n"
           "Web UI:\n"
           "  -http=[HOST]:PORT      serve views in a browser (HOST default 127.0.0.1;\n"
           "                         port 0 picks a free one); -no_browser is implied\n"
@@ -382,6 +396,20 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         return 0;
     case O_NO_BROWSER: /* a browser is never started */
         return 0;
+    case O_SYMBOL_DIR:
+        if (*value)
+            strlist_push(&c->symbolize.dirs, value);
+        return 0;
+    case O_DEBUGINFOD:
+        c->symbolize.debuginfod = v->on;
+        return 0;
+    case O_SYMBOLIZE:
+        if (strcmp(value, "none") != 0 && strcmp(value, "local") != 0) {
+            cp_err_set(err, "invalid value \"%s\" for symbolize: want none or local", value);
+            return -1;
+        }
+        c->symbolize.none = !strcmp(value, "none");
+        return 0;
     }
     return 0;
 }
@@ -472,4 +500,5 @@ void cli_free(cli *c)
     strlist_free(&c->sources);
     strlist_free(&c->bases);
     free(c->fetch.headers);
+    symbolize_opts_free(&c->symbolize);
 }

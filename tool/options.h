@@ -12,6 +12,7 @@
 #include "fetch.h"
 #include "profile/filters.h"
 #include "report/report.h"
+#include "symbolize/symbolize.h"
 
 typedef struct cli {
     enum report_format format;
@@ -28,7 +29,8 @@ typedef struct cli {
     double nodefraction, edgefraction;
     const char *source_path, *trim_path;
     fetch_opts fetch;
-    const char *http; /* -http=HOST:PORT: serve the web UI (web.h) */
+    symbolize_opts symbolize; /* -symbol_dir, -debuginfod, -symbolize */
+    const char *http;         /* -http=HOST:PORT: serve the web UI (web.h) */
 } cli;
 
 enum cli_result { CLI_OK, CLI_EXIT_OK, CLI_ERROR };

@@ -7,7 +7,9 @@
  * The steps are pprof's, in the same order because each one changes what
  * the next one sees:
  *   1. every source is read (file or URL; fetched ones are saved), parsed,
- *      units harmonized and merged (even a single profile: merging compacts);
+ *      symbolized when its mappings have no functions (symbolize/: as
+ *      pprof does before merging, so the merge keys on functions), units
+ *      harmonized and merged (even a single profile: merging compacts);
  *   2. bases likewise, then marked (-diff_base), negated and merged in;
  *   3. drop_frames pruning;
  *   4. the report's overrides (list forces lines, peek/list/proto disable
@@ -37,10 +39,11 @@ static void error_line(const char *what, const cp_err *err, cp_err *last)
     fprintf(stderr, "cprof: %s\n", last->msg);
 }
 
-/* One source: its bytes (fetched or read), parsed; fetched ones saved.
- * The profile (caller frees), or NULL with err. */
-static cp_profile *load_source(const char *source, const fetch_opts *fo, cp_err *err)
+/* One source: its bytes (fetched or read), parsed, symbolized; fetched
+ * ones saved. The profile (caller frees), or NULL with err. */
+static cp_profile *load_source(const char *source, const cli *c, cp_err *err)
 {
+    const fetch_opts *fo = &c->fetch;
     buf data;
     buf_init(&data);
     char *url = source_url(source), *final_url = NULL;
@@ -51,6 +54,8 @@ static cp_profile *load_source(const char *source, const fetch_opts *fo, cp_err 
         if (save_fetched(&data, p, &save_err) != 0)
             fprintf(stderr, "Could not save profile: %s\n", save_err.msg);
     }
+    if (p)
+        profile_symbolize(p, &c->symbolize);
     free(url);
     free(final_url);
     buf_free(&data);
@@ -69,14 +74,13 @@ static cp_profile *combine(cp_profile **ps, size_t n, cp_err *err)
 /* Like pprof, a source that fails is reported and skipped; only when every
  * source fails is it an error (and the per-source lines say why). The
  * merged profile (caller frees), or NULL. */
-static cp_profile *load_all(const strlist *sources, const fetch_opts *fo, const char *kind,
-                            cp_err *last)
+static cp_profile *load_all(const strlist *sources, const cli *c, const char *kind, cp_err *last)
 {
     cp_profile **ps = xcalloc(sources->n, sizeof *ps);
     size_t ok = 0;
     cp_err err;
     for (size_t i = 0; i < sources->n; i++) {
-        ps[ok] = load_source(sources->v[i], fo, &err);
+        ps[ok] = load_source(sources->v[i], c, &err);
         if (ps[ok])
             ok++;
         else {
@@ -101,10 +105,10 @@ static cp_profile *load_all(const strlist *sources, const fetch_opts *fo, const 
 /* The sources with the bases subtracted (caller frees), or NULL. */
 static cp_profile *load_profiles(const cli *c, cp_err *last)
 {
-    cp_profile *p = load_all(&c->sources, &c->fetch, "source", last);
+    cp_profile *p = load_all(&c->sources, c, "source", last);
     if (!p || c->bases.n == 0)
         return p;
-    cp_profile *base = load_all(&c->bases, &c->fetch, "base", last);
+    cp_profile *base = load_all(&c->bases, c, "base", last);
     if (!base) {
         profile_free(p);
         return NULL;

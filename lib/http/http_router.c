@@ -470,7 +470,12 @@ static void serve_symbol(const http_request *req, http_response *resp)
     }
     buf *b = &resp->body;
     resp->content_type = TEXT_PLAIN;
-    /* pprof only checks that this is non-zero: symbols are available. */
+    /* pprof only checks that this is non-zero: symbols are available. With
+     * CPROF_SYMBOLIZE=off there are none here (pprof then says so). */
+    if (!symbolize_enabled()) {
+        buf_append_str(b, "num_symbols: 0\n");
+        return;
+    }
     buf_append_str(b, "num_symbols: 1\n");
     size_t n_valid = 0, n_garbage = 0;
     const char *p = in, *end = in + in_len;
@@ -602,6 +607,7 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
     profile_status st =
         delta ? profile_delta_write(src, &preq, preq.seconds, &resp->body, err, sizeof err)
               : src->write(&preq, &resp->body, err, sizeof err);
+    symbolize_release_pages(); /* the debug files' pages out of the host's RSS */
     if (st != PROFILE_OK) {
         http_response_error(resp, status_code(st), err[0] ? err : "could not produce the profile");
         return;

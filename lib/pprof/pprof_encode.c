@@ -21,7 +21,10 @@
  * that has locations: each of them was symbolized here, in process, and no
  * symbolizer knows more (without it pprof POSTs to .../symbol, which may sit
  * behind an application's auth or be unreachable). The other has_* flags
- * are set only when they hold for every location in the mapping.
+ * are set only when they hold for every location in the mapping. With
+ * symbolization off (CPROF_SYMBOLIZE=off) locations carry no lines and no
+ * mapping claims anything: pprof and cprof symbolize them from the mapped
+ * files, found by name or by the build ID every mapping carries.
  */
 #include "pprof_encode.h"
 
@@ -292,7 +295,7 @@ static void write_mapping(encoder *e, size_t i)
     const mapping_info *mi = &e->mappings[i];
     const mapping_facts *f = &e->facts[i];
     int64_t file = str(e, mi->filename), build_id = str(e, mi->build_id);
-    int functions = f->used; /* tried here: see the top comment */
+    int functions = f->used && symbolize_enabled(); /* tried here: see the top comment */
     size_t m = proto_begin_message(e->out, PROFILE_MAPPING);
     proto_put_uint64(e->out, MAPPING_ID, i + 1);
     proto_put_uint64_nonzero(e->out, MAPPING_MEMORY_START, mi->start);

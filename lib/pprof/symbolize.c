@@ -8,17 +8,9 @@
  *     known module and the dynamic loader's add/remove counters moved since
  *     the last report (a dlopen happened), the modules are re-reported once
  *     and the lookup retried; otherwise the miss is final.
- *   - Per address: DWARF (if present) gives the function names, file:line
- *     and the chain of inlined calls, as `addr2line -i -f` prints them: the
- *     innermost scope's line comes from the line table, each outer frame's
- *     line is the inner inlined_subroutine's DW_AT_call_file/call_line.
- *     The chain comes from an index of the unit's function and inlined-call
- *     ranges built once per unit (symbolize_index.c), so each address costs
- *     a binary search, not a walk of the unit's DIE tree.
- *     DWARF names are preferred because they are the source names ("foo",
- *     not the clone "foo.constprop.0"). The ELF symbol table gives the
- *     offset into the function, and the name when there is no DWARF
- *     (a sorted copy of the table, also in symbolize_index.c).
+ *   - Per address: common/symbolize_dwarf.c, which the analyzer shares
+ *     (function names, file:line, inline frames as `addr2line -i -f`
+ *     prints them, from per-unit indexes: a binary search per address).
  *   - Debug info is found on this machine only: by build ID and
  *     .gnu_debuglink under /usr/lib/debug; never debuginfod.
  *   - C++ names are demangled with __cxa_demangle found at run time: it is
@@ -38,18 +30,19 @@
  *   - Profiler threads only: this allocates and takes locks.
  */
 #include "symbolize.h"
-#include "symbolize_index.h"
+#include "common/symbolize_index.h"
 
 #include <dlfcn.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <dwarf.h>
+#include <libelf.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/hash.h"
@@ -206,140 +199,75 @@ static Dwfl_Module *module_for(uint64_t addr)
     return dwfl_addrmodule(dwfl, addr);
 }
 
-/* ---- DWARF: inline chain ----------------------------------------------- */
+/* ---- pages of the files read ------------------------------------------ */
 
-/* Linkage name first (C++: qualified and demangled), then the plain name;
- * both through the abstract origin / specification of inlined copies. */
-static const char *die_function_name(Dwarf_Die *die)
+/* libelf maps the ELF and debug files it reads; the index builds touch
+ * every page of a unit's DIEs and line table, and those file pages stay in
+ * the host's RSS. The images looked up since the last release: */
+#define MAX_TOUCHED 64
+static struct {
+    const char *base;
+    size_t size;
+} touched[MAX_TOUCHED];
+static size_t n_touched;
+
+/* Remember the raw image of elf (libelf's mapping of the file). */
+static void note_image(Elf *elf)
 {
-    Dwarf_Attribute attr;
-    const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-    if (!name)
-        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-    if (!name)
-        name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-    return intern_function_name(name);
-}
-
-static int die_udata(Dwarf_Die *die, unsigned int at, Dwarf_Word *out)
-{
-    Dwarf_Attribute attr;
-    return dwarf_formudata(dwarf_attr(die, at, &attr), out) == 0 ? 0 : -1;
-}
-
-/* Where an inlined call happened, from the inlined_subroutine DIE; file
- * numbers name files of the unit's line table. */
-static void call_site(Dwarf_Die *inlined, Dwarf *dbg, Dwarf_Die *cudie, symbol_line *out)
-{
-    Dwarf_Word file = 0, line = 0;
-    out->filename = NULL;
-    out->line = 0;
-    if (die_udata(inlined, DW_AT_call_file, &file) == 0)
-        out->filename = intern(unit_file_name(dbg, cudie, file));
-    if (die_udata(inlined, DW_AT_call_line, &line) == 0)
-        out->line = (int)line;
-}
-
-/* Start of the function DIE, in process addresses. */
-static int die_entry(Dwarf_Die *die, Dwarf_Addr bias, uint64_t *entry)
-{
-    Dwarf_Addr pc;
-    if (dwarf_entrypc(die, &pc) != 0 && dwarf_lowpc(die, &pc) != 0)
-        return -1;
-    *entry = pc + bias;
-    return 0;
-}
-
-/* Deeper inline chains than this lose their outermost scopes. */
-#define MAX_SCOPES 256
-
-/*
- * Fill info->lines from DWARF: function-like scopes from the innermost
- * outwards, ending at the real (out-of-line) function, from the unit's
- * index (physical nesting: the inlined call chain, not the lexical nesting
- * that abstract origins give). *position gets the innermost file:line from
- * the line table (filename NULL when unknown). Returns the number of
- * lines; *entry gets the outermost function's start when known.
- */
-static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, symbol_info *info, uint64_t *entry,
-                           symbol_line *position)
-{
-    Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
-    position->filename = NULL;
-    if (!cudie)
-        return 0;
-    Dwarf *dbg = dwarf_cu_getdwarf(cudie->cu);
-    Dwarf_Off scopes[MAX_SCOPES];
-    const char *file;
-    size_t n = unit_scopes_at(dbg, cudie, addr - bias, scopes, MAX_SCOPES, &file, &position->line);
-    position->filename = intern(file);
-    if (n > MAX_SCOPES)
-        n = MAX_SCOPES;
-
-    size_t count = 0;
-    Dwarf_Die dies[2], *inner_call = NULL; /* the inlined_subroutine below this one */
-    for (size_t i = 0; i < n && count < SYMBOL_MAX_INLINE; i++) {
-        Dwarf_Die *die = &dies[i & 1]; /* inner_call stays in the other one */
-        if (!dwarf_offdie(dbg, scopes[i], die))
-            break;
-        int inlined = dwarf_tag(die) == DW_TAG_inlined_subroutine;
-        if (inlined && count == SYMBOL_MAX_INLINE - 1) {
-            /* Too deep: drop middle frames, keep the last slot for the
-             * real function (called from the outermost inlined call). */
-            inner_call = die;
-            continue;
-        }
-        symbol_line *line = &info->lines[count++];
-        line->function = die_function_name(die);
-        if (inner_call)
-            call_site(inner_call, dbg, cudie, line);
-        if (!inlined) {
-            die_entry(die, bias, entry);
-            break;
-        }
-        inner_call = die;
+    size_t size = 0;
+    const char *base = elf ? elf_rawfile(elf, &size) : NULL;
+    if (!base || !size)
+        return;
+    for (size_t i = 0; i < n_touched; i++)
+        if (touched[i].base == base)
+            return;
+    if (n_touched < MAX_TOUCHED) {
+        touched[n_touched].base = base;
+        touched[n_touched++].size = size;
     }
-    return count;
 }
+
+void symbolize_release_pages(void)
+{
+    pthread_mutex_lock(&sym_lock);
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t mask = page > 0 ? (uintptr_t)page - 1 : 4095;
+    for (size_t i = 0; i < n_touched; i++) {
+        uintptr_t lo = (uintptr_t)touched[i].base & ~mask;
+        uintptr_t hi = ((uintptr_t)touched[i].base + touched[i].size + mask) & ~mask;
+        /* Reclaim, never discard: a page read again comes back as it was
+         * (clean file pages are dropped; anything else is left alone when
+         * there is no swap). */
+        madvise((void *)lo, hi - lo, MADV_PAGEOUT);
+    }
+    n_touched = 0;
+    pthread_mutex_unlock(&sym_lock);
+}
+
+/* symbol_strings.keep: interned (function names demangled). */
+static const char *keep_interned(void *ctx, const char *s, int function)
+{
+    (void)ctx;
+    return function ? intern_function_name(s) : intern(s);
+}
+
+static const symbol_strings interned_strings = {keep_interned, NULL};
 
 /* The whole lookup, uncached. Returns 0 when a function was found. */
 static int resolve(uint64_t addr, symbol_info *info)
 {
-    memset(info, 0, sizeof *info);
     Dwfl_Module *mod = module_for(addr);
-    if (!mod)
+    if (!mod) {
+        memset(info, 0, sizeof *info);
         return -1;
-
-    uint64_t sym_offset = 0;
-    const char *sym_name = module_symbol_at(mod, addr, &sym_offset);
-
-    uint64_t entry = 0;
-    symbol_line position;
-    info->n_lines = dwarf_frames(mod, addr, info, &entry, &position);
-    if (info->n_lines == 0) {
-        if (!sym_name)
-            return -1;
-        info->n_lines = 1;
     }
-    if (position.filename) {
-        info->lines[0].filename = position.filename;
-        info->lines[0].line = position.line;
-    }
-
-    /* The symbol table names the real function when DWARF could not. */
-    symbol_line *outer = &info->lines[info->n_lines - 1];
-    if (!outer->function)
-        outer->function = intern_function_name(sym_name);
-    for (size_t i = 0; i < info->n_lines; i++)
-        if (!info->lines[i].function)
-            info->lines[i].function = "??"; /* unnamed DIE or no memory */
-
-    if (sym_name)
-        info->func_offset = sym_offset;
-    else if (entry && entry <= addr)
-        info->func_offset = addr - entry;
-    return 0;
+    int rc = symbolize_module_addr(mod, addr, &interned_strings, info);
+    Dwarf_Addr bias;
+    note_image(dwfl_module_getelf(mod, &bias));
+    Dwarf *dbg = dwfl_module_getdwarf(mod, &bias);
+    if (dbg)
+        note_image(dwarf_getelf(dbg));
+    return rc;
 }
 
 /* ---- the per-address cache --------------------------------------------- */
@@ -392,8 +320,25 @@ static int cache_copy_out(const cache_entry *e, symbol_info *out)
     return 0;
 }
 
+static _Atomic int symbolize_off; /* CPROF_SYMBOLIZE=off */
+
+void symbolize_set_enabled(int on)
+{
+    symbolize_off = !on;
+}
+
+/* 1 unless symbolize_set_enabled(0) was called. */
+int symbolize_enabled(void)
+{
+    return !symbolize_off;
+}
+
 int symbolize_addr(uint64_t addr, symbol_info *out)
 {
+    if (symbolize_off) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     pthread_mutex_lock(&sym_lock);
     cache_entry *e = cache_find(addr);
     int rc;
@@ -429,6 +374,12 @@ void symbolize_usage_read(symbolize_usage *u)
 
 void symbolize_usage_summary(char *out, size_t len)
 {
+    if (symbolize_off) {
+        snprintf(out, len,
+                 "off (CPROF_SYMBOLIZE=off): profiles carry addresses, mappings and "
+                 "build IDs; the analyzer symbolizes them");
+        return;
+    }
     symbolize_usage u;
     symbolize_usage_read(&u);
     snprintf(out, len, "%.1f of %.1f MiB of indexes (%zu units, %zu modules), %zu addresses",

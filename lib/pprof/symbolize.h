@@ -14,29 +14,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYMBOL_MAX_INLINE 16
-
-typedef struct symbol_line {
-    const char *function; /* demangled when C++; never NULL once resolved */
-    const char *filename; /* NULL when unknown */
-    int line;             /* 0 when unknown */
-} symbol_line;
-
-typedef struct symbol_info {
-    /* lines[0] is the innermost inlined function, lines[n_lines-1] the real
-     * (outermost) function containing the address: profile.proto's order. */
-    symbol_line lines[SYMBOL_MAX_INLINE];
-    size_t n_lines;       /* 0 when nothing is known about the address */
-    uint64_t func_offset; /* address - start of the outermost function */
-} symbol_info;
+#include "common/symbolize_dwarf.h" /* symbol_info, symbol_line */
 
 /*
  * Symbolize one address. `addr` is looked up as given: callers pass pc-1 for
  * return addresses. Strings in *out are interned and stay valid for the life
  * of the process. Returns 0 when a function was found, -1 otherwise (out is
- * then zeroed, n_lines == 0).
+ * then zeroed, n_lines == 0), always -1 when symbolization is off.
  */
 int symbolize_addr(uint64_t addr, symbol_info *out);
+
+/*
+ * Symbolization on (the default) or off (CPROF_SYMBOLIZE=off). Off, every
+ * symbolize_addr fails at once without touching libdw, so the host spends
+ * nothing on symbols: profiles carry addresses, mappings and build IDs, and
+ * the analyzer symbolizes them from the binaries. Mappings are still read.
+ */
+void symbolize_set_enabled(int on);
+/* 1 when symbolization is on. */
+int symbolize_enabled(void);
 
 /*
  * The byte budget for the symbolizer's lookup indexes (one per compilation
@@ -46,6 +42,15 @@ int symbolize_addr(uint64_t addr, symbol_info *out);
  * (they are handed out for the life of the process).
  */
 void symbolize_set_cache_budget(size_t bytes);
+
+/*
+ * Hand back to the kernel the file pages lookups touched since the last
+ * call (libelf's mappings of the binaries and debug files: a unit's index
+ * build reads all of its DIEs and line table once, and they would stay in
+ * the host's RSS). MADV_PAGEOUT: nothing is lost, a page needed again is
+ * read again. Called after each profile request.
+ */
+void symbolize_release_pages(void);
 
 typedef struct symbolize_usage {
     size_t index_bytes;  /* what the indexes hold now */

@@ -306,6 +306,13 @@ static void socket_from_env(cprof_settings *s)
     s->unix_socket = switch_from_env("CPROF_SOCKET", "on");
 }
 
+/* off: profiles carry addresses, mappings and build IDs only; the analyzer
+ * (cprof, go tool pprof) symbolizes them from the binaries. */
+static void symbolize_from_env(cprof_settings *s)
+{
+    s->symbolize = switch_from_env("CPROF_SYMBOLIZE", "on");
+}
+
 static void verbose_from_env(cprof_settings *s)
 {
     const char *v = getenv("CPROF_VERBOSE");
@@ -368,6 +375,7 @@ static void both_modes_from_env(cprof_settings *s)
 {
     follow_fork_from_env(s);
     socket_from_env(s);
+    symbolize_from_env(s);
     verbose_from_env(s);
     max_seconds_from_env(s);
     cpu_file_from_env(s);

@@ -42,6 +42,7 @@ typedef struct cprof_settings {
      * them): */
     int follow_fork;                  /* CPROF_FOLLOW_FORK: 1 auto, 0 off */
     int unix_socket;                  /* CPROF_SOCKET: 1 on (default), 0 off */
+    int symbolize;                    /* CPROF_SYMBOLIZE: 1 on (default), 0 off */
     int verbose;                      /* CPROF_VERBOSE=1: say more on stderr */
     int max_seconds;                  /* CPROF_CPU_MAX_SECONDS: window limit */
     char cpu_profile[CPROF_MAX_PATH]; /* CPROF_CPU_PROFILE: "" = none */
@@ -59,7 +60,7 @@ typedef struct cprof_settings {
  * protected than asked). */
 void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
- * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
+ * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_SYMBOLIZE, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
  * CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL, CPROF_SIGNAL. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */

@@ -52,7 +52,8 @@ static void clear_env(void)
                           "CPROF_TLS_CERT",        "CPROF_TLS_KEY",     "CPROF_FOLLOW_FORK",
                           "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
                           "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB",
-                          "CPROF_SOCKET",          "CPROF_VERBOSE",     "CPROF_PROGRAM"};
+                          "CPROF_SOCKET",          "CPROF_VERBOSE",     "CPROF_PROGRAM",
+                          "CPROF_SYMBOLIZE"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -84,6 +85,33 @@ static void test_defaults_from_empty_env(void **state)
     assert_string_equal(s.http_addr, "127.0.0.1:6060");
     assert_int_equal(s.seed, 0);
     assert_int_equal(s.symbol_cache_mb, CPROF_DEFAULT_SYMBOL_CACHE_MB);
+    assert_int_equal(s.symbolize, 1);
+}
+
+/* CPROF_SYMBOLIZE: on (default, also "on" and empty), off; anything else is
+ * one line and on. Read in both modes. */
+static void test_symbolize_switch(void **state)
+{
+    (void)state;
+    clear_env();
+    cprof_settings s;
+    setenv("CPROF_SYMBOLIZE", "off", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.symbolize, 0);
+    cprof_config c = {0};
+    settings_from_config(&c, &s);
+    assert_int_equal(s.symbolize, 0);
+    settings_free(&s);
+    setenv("CPROF_SYMBOLIZE", "on", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.symbolize, 1);
+    setenv("CPROF_SYMBOLIZE", "no", 1);
+    const char *err = env_settings_capturing_stderr(&s);
+    assert_int_equal(count_lines(err), 1);
+    assert_non_null(strstr(err, "cprof: CPROF_SYMBOLIZE=\"no\" is not on or off; using on"));
+    assert_int_equal(s.symbolize, 1);
+    assert_string_equal(s.http_addr, "127.0.0.1:6060"); /* the rest still runs */
+    clear_env();
 }
 
 static void test_good_values(void **state)
@@ -442,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_good_values),
         cmocka_unit_test(test_program_matches),
         cmocka_unit_test(test_program_from_env),
+        cmocka_unit_test(test_symbolize_switch),
         cmocka_unit_test(test_bad_rate_disables_heap_with_one_line),
         cmocka_unit_test(test_bad_seed_and_long_addr),
         cmocka_unit_test(test_settings_from_config),

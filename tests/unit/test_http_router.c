@@ -16,6 +16,7 @@
 
 #include "http/http.h"
 #include "pprof/profiles.h"
+#include "pprof/symbolize.h"
 
 static int g_argc;
 static char **g_argv;
@@ -576,6 +577,14 @@ static void test_symbol_lookup(void **state)
     assert_int_equal(c.resp.status, 200);
     assert_string_equal(body_str(&c), "num_symbols: 1\n");
     http_response_free(&c.resp);
+
+    /* CPROF_SYMBOLIZE=off: no symbols here, said as pprof reads it. */
+    symbolize_set_enabled(0);
+    route_full(&c, "POST", "/symbol", NULL, body, (size_t)n);
+    assert_int_equal(c.resp.status, 200);
+    assert_string_equal(body_str(&c), "num_symbols: 0\n");
+    http_response_free(&c.resp);
+    symbolize_set_enabled(1);
 }
 
 static void test_symbol_garbage(void **state)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "pprof/pprof_encode.h"
 #include "pprof/profile.h"
 #include "common/proto_wire.h"
+#include "pprof/symbolize.h"
 #include "pprof/text_format.h"
 
 /* ---- probes: real return addresses inside known functions -------------- */
@@ -608,6 +610,55 @@ static void test_locations_functions_mappings(void **state)
     buf_free(&raw);
 }
 
+/* CPROF_SYMBOLIZE=off: the same locations (addresses, mapping ids), no
+ * lines, no functions; mappings keep file, offsets and build ID and claim
+ * nothing, so pprof symbolizes them; the text frames are bare addresses. */
+static void test_symbolize_off(void **state)
+{
+    (void)state;
+    symbolize_set_enabled(0);
+    assert_false(symbolize_enabled());
+    buf raw;
+    encode(fx.p, 0, &raw);
+    decoded *d = calloc(1, sizeof *d);
+    decode_profile(raw.data, raw.len, d);
+    assert_int_equal(d->n_locations, 4);
+    assert_int_equal(d->n_functions, 0);
+    for (size_t i = 0; i < d->n_locations; i++) {
+        assert_int_equal(d->locations[i].mapping_id, 1);
+        assert_int_equal(d->locations[i].n_lines, 0);
+    }
+    assert_int_equal(location_by_id(d, d->samples[0].location_ids[0])->address, fx.alpha - 1);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(n > 0);
+    exe[n] = 0;
+    const dec_mapping *m = &d->mappings[0];
+    assert_string_equal(S(d, m->filename), exe);
+    assert_int_equal(strlen(S(d, m->build_id)), 40);
+    assert_true(m->start <= fx.alpha && fx.alpha < m->limit);
+    for (size_t i = 0; i < d->n_mappings; i++)
+        assert_false(d->mappings[i].has_functions || d->mappings[i].has_filenames ||
+                     d->mappings[i].has_line_numbers || d->mappings[i].has_inline_frames);
+    buf text;
+    buf_init(&text);
+    text_write_frames(&text, &fx.alpha, 1, 0);
+    char want[64];
+    snprintf(want, sizeof want, "#\t0x%" PRIx64 "\n", fx.alpha - 1);
+    assert_int_equal(text.len, strlen(want));
+    assert_memory_equal(text.data, want, text.len);
+    symbol_info si;
+    assert_int_equal(symbolize_addr(fx.alpha - 1, &si), -1);
+    assert_int_equal(si.n_lines, 0);
+    symbolize_set_enabled(1);
+    assert_int_equal(symbolize_addr(fx.alpha - 1, &si), 0);
+    assert_string_equal(si.lines[si.n_lines - 1].function, "site_alpha");
+    buf_free(&text);
+    decoded_free(d);
+    free(d);
+    buf_free(&raw);
+}
+
 static void test_exact_leaf_pc(void **state)
 {
     (void)state;
@@ -834,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_header_fields),
         cmocka_unit_test(test_samples_and_labels),
         cmocka_unit_test(test_locations_functions_mappings),
+        cmocka_unit_test(test_symbolize_off),
         cmocka_unit_test(test_exact_leaf_pc),
         cmocka_unit_test(test_gzip_inflates_to_raw),
         cmocka_unit_test(test_appends_to_existing_output),

@@ -198,6 +198,28 @@ static void test_index_budget(void **state)
     assert_non_null(strstr(line, "of 64.0 MiB of indexes"));
 }
 
+/* The debug files' pages handed back after a request come back when
+ * needed: lookups of new addresses (which read the DIEs again) still answer
+ * right, and so do cached ones. */
+static void test_release_pages(void **state)
+{
+    (void)state;
+    symbol_info si;
+    assert_int_equal(symbolize_addr((uintptr_t)&budget_probe + 5, &si), 0);
+    symbolize_release_pages();
+    symbolize_release_pages(); /* nothing touched since: a no-op */
+    assert_int_equal(symbolize_addr((uintptr_t)&budget_probe + 6, &si), 0);
+    assert_string_equal(si.lines[si.n_lines - 1].function, "budget_probe");
+    assert_this_file(&si.lines[si.n_lines - 1]);
+    assert_int_equal(si.func_offset, 6);
+    outer_with_inline();
+    symbolize_release_pages();
+    assert_int_equal(symbolize_addr(captured_return - 1, &si), 0);
+    assert_string_equal(si.lines[0].function, "inlined_callee");
+    assert_int_equal(si.lines[0].line, inline_call_line);
+    assert_string_equal(si.lines[si.n_lines - 1].function, "outer_with_inline");
+}
+
 static void test_unmapped_address(void **state)
 {
     (void)state;
@@ -318,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_results_are_cached_and_interned),
         cmocka_unit_test(test_libc_function),
         cmocka_unit_test(test_index_budget),
+        cmocka_unit_test(test_release_pages),
         cmocka_unit_test(test_unmapped_address),
         cmocka_unit_test(test_library_loaded_later),
         cmocka_unit_test(test_concurrent_lookups),

@@ -139,3 +139,18 @@ pprof_clean() {
         fail "go tool pprof $* printed warnings"
     fi
 }
+
+# start_debuginfod LOG [DIR]: lib/debuginfod_server.py on a free port (in
+# PIDS, so cleanup ends it), serving DIR/ID.debug, every request path logged
+# to LOG; sets DEBUGINFOD_PORT once it answers.
+start_debuginfod() {
+    DEBUGINFOD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    touch "$1"
+    python3 "$ROOT/tests/integration/lib/debuginfod_server.py" "$DEBUGINFOD_PORT" "$@" &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$DEBUGINFOD_PORT/ready" && return 0
+        sleep 0.05
+    done
+    fail "the debuginfod server did not start"
+}

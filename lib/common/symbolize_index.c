@@ -17,10 +17,12 @@
  * itself caches (line tables, abbreviations) is not counted here.
  *
  * Not thread-safe: symbolize.c calls everything with its lock held.
+ * Indexes are keyed by libdw's pointers (Dwarf *, Dwfl_Module *): a caller
+ * that ends its Dwfl clears them first (symbol_index_clear).
  */
 #include "symbolize_index.h"
 
-#include "common/buf.h"
+#include "buf.h"
 
 #include <dwarf.h>
 #include <gelf.h>
@@ -183,6 +185,16 @@ static index_slot *slot_insert(index_slot *s)
     uint64_t key = s->key;
     evict_beyond_budget();
     return slot_find(owner, key);
+}
+
+void symbol_index_clear(void)
+{
+    for (size_t i = 0; i < n_slots; i++)
+        slot_free_contents(&slots[i]);
+    free(slots);
+    slots = NULL;
+    n_slots = cap_slots = 0;
+    total_bytes = 0;
 }
 
 void symbol_index_set_budget(size_t bytes)

@@ -2,8 +2,8 @@
  * symbolize_index.h — the symbolizer's lookup indexes, built once per
  * compilation unit and once per module, kept under a memory budget.
  *
- * Internal to lib/pprof: symbolize.c calls these with its lock held (they
- * share libdw, which is not thread-safe, and keep unlocked state).
+ * Used through symbolize_dwarf.c (the in-process symbolizer calls it with its
+ * lock held; libdw is not thread-safe and these keep unlocked state).
  */
 #ifndef CPROF_SYMBOLIZE_INDEX_H
 #define CPROF_SYMBOLIZE_INDEX_H
@@ -43,6 +43,10 @@ const char *module_symbol_at(Dwfl_Module *mod, uint64_t addr, uint64_t *offset);
 /* The byte budget for all indexes; beyond it the least recently used are
  * evicted (the one in use stays, even when alone it exceeds the budget). */
 void symbol_index_set_budget(size_t bytes);
+
+/* Free every index: before the Dwfl whose pointers key them ends (a new
+ * Dwfl may reuse the addresses). */
+void symbol_index_clear(void);
 
 /* What the indexes hold now: bytes, number of unit and module indexes, and
  * the budget. */

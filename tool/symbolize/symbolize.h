@@ -1,0 +1,46 @@
+/*
+ * symbolize.h — the analyzer's symbolizer: a profile whose mappings carry
+ * addresses but no functions (CPROF_SYMBOLIZE=off, or any profile.proto
+ * without has_functions) is symbolized here, from the files its mappings
+ * name, checked against their ELF build IDs. One step of the driver
+ * (pipeline.c: each source is symbolized after it is decoded, before the
+ * merge), so the command line and the web UI share it.
+ */
+#ifndef CPROF_TOOL_SYMBOLIZE_H
+#define CPROF_TOOL_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "profile/model.h"
+#include "profile/strlist.h"
+
+typedef struct symbolize_opts {
+    strlist dirs;    /* -symbol_dir=DIR (repeatable), searched before the rest */
+    bool debuginfod; /* -debuginfod: ask $DEBUGINFOD_URLS for missing debug info */
+    bool none;       /* -symbolize=none: leave the profile as it is */
+} symbolize_opts;
+
+/*
+ * Symbolize every location without lines whose mapping has no functions.
+ * Where a mapping's file is looked for, in order: each -symbol_dir, then
+ * each directory of $CPROF_SYMBOL_PATH (colon-separated): DIR/.build-id/
+ * xx/rest.debug, DIR/BASENAME.debug, DIR/BASENAME, DIR/PATH; then the
+ * mapped PATH itself; then /usr/lib/debug/.build-id/xx/rest.debug; a file
+ * counts only when its build ID is the mapping's (when the mapping has
+ * one). A file with DWARF wins over one with only a symbol table; with
+ * -debuginfod and $DEBUGINFOD_URLS set, libdwfl's debuginfod client is
+ * asked for the debug info of a file found without it. A mapping not fully
+ * served costs one line on stderr ("cprof: no debug info for NAME (build id
+ * ...): why"); its frames stay addresses. Never fails: returns the number
+ * of locations that got lines. Untrusted profiles: only regular files are
+ * opened, at most SYMBOLIZE_MAX_FILES of them per profile.
+ */
+size_t profile_symbolize(cp_profile *p, const symbolize_opts *o);
+
+#define SYMBOLIZE_MAX_FILES 1024
+
+/* Frees o's directory list. */
+void symbolize_opts_free(symbolize_opts *o);
+
+#endif
