@@ -69,16 +69,22 @@ int threads_parse_stat(const char *text, thread_proc_info *out)
     if (!*p || !isalpha((unsigned char)*p))
         return -1;
     out->state = *p;
-    unsigned long long utime, stime, start;
+    unsigned long long utime, stime, start, vsize = 0;
+    long long n_threads = 0, rss = 0;
     const char *f14 = skip_fields(p, 11); /* state is field 3; utime is 14 */
     if (!f14 || sscanf(f14, "%llu %llu", &utime, &stime) != 2)
         return -1;
-    const char *f22 = skip_fields(f14, 8);
-    if (!f22 || sscanf(f22, "%llu", &start) != 1)
+    const char *f20 = skip_fields(f14, 6);
+    const char *f22 = f20 ? skip_fields(f20, 2) : NULL;
+    if (!f22 || sscanf(f20, "%lld", &n_threads) != 1 ||
+        sscanf(f22, "%llu %llu %lld", &start, &vsize, &rss) < 1)
         return -1;
     out->utime_ticks = utime;
     out->stime_ticks = stime;
     out->start_ticks = start;
+    out->num_threads = n_threads;
+    out->vsize_bytes = vsize;
+    out->rss_pages = rss;
     return 0;
 }
 
@@ -474,6 +480,16 @@ int threads_read_proc(pid_t tid, thread_proc_info *out)
     out->syscall_nr = -1;
     char text[1024];
     if (read_task_file(tid, "stat", text, sizeof text) <= 0 || threads_parse_stat(text, out) != 0)
+        return -1;
+    return 0;
+}
+
+int threads_read_process(thread_proc_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->syscall_nr = -1;
+    char text[1024];
+    if (read_small("/proc/self/stat", text, sizeof text) <= 0 || threads_parse_stat(text, out) != 0)
         return -1;
     return 0;
 }
