@@ -7,14 +7,16 @@ set -eu
 
 # Tests need, besides the build: bc (cpu_accuracy), iproute2's ss (the daemon
 # tests), redis, graphviz, go, chromium and node (see the test scripts);
-# postgresql, memcached, a JDK and ab from apache2-utils (real_servers.sh).
+# postgresql, memcached, a JDK and ab from apache2-utils (real_servers.sh);
+# prometheus (with promtool) for metrics_prometheus.sh.
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
 libgoogle-perftools-dev linux-perf
 chromium xxd bc iproute2 nginx
-postgresql memcached default-jdk-headless apache2-utils"
+postgresql memcached default-jdk-headless apache2-utils
+prometheus"
 
 missing=""
 for p in $PACKAGES; do
