@@ -18,19 +18,23 @@
  *                        30 ms at 1,000 threads; threads?debug=1 has those
  *   cprof_cpu_profile_*  the CPU sampler's session counter
  *   cprof_symbolizer_*   the symbolizer's own usage report
+ *   cprof_metrics_previous_scrape_seconds  what the previous scrape cost
  *
- * The creator label is bounded: call sites grouped by address, the
- * METRICS_TOP_CREATORS largest symbolized (a cached lookup after the
- * first scrape) and merged by function name, the rest summed as "other".
+ * The creator label is bounded: call sites grouped by address, the 40
+ * largest groups symbolized (a cached lookup after the first scrape) and
+ * merged by function name, the METRICS_TOP_CREATORS largest functions
+ * labelled, the rest summed as "other".
  */
 #include "metrics.h"
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "cpu/cpu.h"
 #include "heap/heap.h"
 #include "pprof/symbolize.h"
@@ -166,16 +170,30 @@ typedef struct creator_label {
     size_t count;
 } creator_label;
 
+/* Call sites symbolized at most per scrape: the largest groups. Function
+ * names are merged before the top METRICS_TOP_CREATORS are chosen, so a
+ * function whose threads come from several call sites (or inlined copies)
+ * is one label. */
+#define CREATOR_SITES (4 * METRICS_TOP_CREATORS)
+
+static int label_desc(const void *a, const void *b)
+{
+    const creator_label *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->function, y->function);
+}
+
 static void write_creators(buf *out, uint64_t *pcs, size_t n)
 {
     metrics_creator *groups = malloc((n ? n : 1) * sizeof *groups);
     if (!groups)
         return;
     size_t k = metrics_group_creators(pcs, n, groups);
-    creator_label labels[METRICS_TOP_CREATORS + 1];
+    creator_label labels[CREATOR_SITES];
     size_t n_labels = 0, other = 0;
     for (size_t i = 0; i < k; i++) {
-        if (i >= METRICS_TOP_CREATORS) {
+        if (i >= CREATOR_SITES) {
             other += groups[i].count;
             continue;
         }
@@ -188,6 +206,11 @@ static void write_creators(buf *out, uint64_t *pcs, size_t n)
         labels[j].count += groups[i].count;
     }
     free(groups);
+    qsort(labels, n_labels, sizeof *labels, label_desc);
+    for (size_t j = METRICS_TOP_CREATORS; j < n_labels; j++)
+        other += labels[j].count;
+    if (n_labels > METRICS_TOP_CREATORS)
+        n_labels = METRICS_TOP_CREATORS;
     prom_family(out, "cprof_threads_by_creator", PROM_GAUGE,
                 "Live program threads by the function that called pthread_create (the top "
                 "creators; the rest as other).");
@@ -255,15 +278,27 @@ static void write_cpu_and_symbolizer(buf *out)
                 "Addresses whose symbolization is cached.", (double)u.addresses);
 }
 
+/* How long the previous metrics_write took (ns; 0 before the second). */
+static _Atomic int64_t last_scrape_ns;
+
 /* Writes the families into out; nothing returned (out->oom on failure). */
 void metrics_write(buf *out)
 {
     int was_internal = heap_internal_enter();
+    int64_t t0 = monotonic_ns();
     thread_proc_info p;
     int have_stat = threads_read_process(&p) == 0;
     write_process(out, &p, have_stat);
     write_heap(out);
     write_threads(out, &p, have_stat);
     write_cpu_and_symbolizer(out);
+    int64_t prev = atomic_load_explicit(&last_scrape_ns, memory_order_relaxed);
+    if (prev > 0)
+        prom_single(out, "cprof_metrics_previous_scrape_seconds", PROM_GAUGE,
+                    "Time the previous /metrics reply took to build, request counters aside.",
+                    (double)prev / 1e9);
+    int64_t t1 = monotonic_ns();
+    if (t0 >= 0 && t1 >= t0)
+        atomic_store_explicit(&last_scrape_ns, t1 - t0 > 0 ? t1 - t0 : 1, memory_order_relaxed);
     heap_internal_leave(was_internal);
 }
