@@ -235,12 +235,71 @@ static void test_metrics_route(void **state)
     http_response_free(&r);
 }
 
+/* Twelve creator functions: k-th starts 12 - k threads. */
+#define CREATOR(k)                                                                                 \
+    __attribute__((noinline)) static void creator_fn_##k(pthread_t *t)                             \
+    {                                                                                              \
+        for (int i = 0; i < 12 - k; i++)                                                           \
+            assert_int_equal(pthread_create(&t[i], NULL, parked, NULL), 0);                        \
+        __asm__ volatile("" ::: "memory");                                                         \
+    }
+CREATOR(0)
+CREATOR(1)
+CREATOR(2)
+CREATOR(3)
+CREATOR(4)
+CREATOR(5)
+CREATOR(6)
+CREATOR(7)
+CREATOR(8)
+CREATOR(9)
+CREATOR(10)
+CREATOR(11)
+
+static void test_creator_top_and_other(void **state)
+{
+    (void)state;
+    void (*fns[12])(pthread_t *) = {creator_fn_0, creator_fn_1, creator_fn_2,  creator_fn_3,
+                                    creator_fn_4, creator_fn_5, creator_fn_6,  creator_fn_7,
+                                    creator_fn_8, creator_fn_9, creator_fn_10, creator_fn_11};
+    pthread_t t[78];
+    n_parked = 0;
+    pthread_mutex_lock(&park_lock);
+    size_t used = 0;
+    for (int k = 0; k < 12; k++) {
+        fns[k](t + used);
+        used += (size_t)(12 - k);
+    }
+    while (n_parked < 78)
+        usleep(1000);
+    http_response r;
+    get("GET", "/metrics", &r);
+    const char *body = text(&r.body);
+    int labels = 0;
+    for (int k = 0; k < 12; k++) {
+        char series[96];
+        snprintf(series, sizeof series, "cprof_threads_by_creator{creator=\"creator_fn_%d\"}", k);
+        double v = sample_value(body, series);
+        if (k < 10)
+            assert_true(v == 12 - k);
+        else
+            assert_true(v < 0); /* the two smallest are other */
+        labels += v > 0;
+    }
+    assert_int_equal(labels, 10);
+    assert_true(sample_value(body, "cprof_threads_by_creator{creator=\"other\"}") == 3);
+    http_response_free(&r);
+    pthread_mutex_unlock(&park_lock);
+    for (size_t i = 0; i < used; i++)
+        pthread_join(t[i], NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_family_and_samples), cmocka_unit_test(test_values),
         cmocka_unit_test(test_group_creators),     cmocka_unit_test(test_process_stat_fields),
-        cmocka_unit_test(test_metrics_route),
+        cmocka_unit_test(test_metrics_route),      cmocka_unit_test(test_creator_top_and_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
