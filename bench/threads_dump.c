@@ -12,7 +12,7 @@
  * With -w sleep the threads park in sleep() instead: the dump then takes
  * their stacks without a signal (lib/threads/threads_blocking.c).
  *
- * With -m it times /metrics instead (bench/metrics_scrape.sh): the threads
+ * With -m it times /metrics instead (METRICS=1 bench/threads_dump.sh): the threads
  * come from 16 creator functions, so the creator label has its top 10 and
  * "other"; each line gives the client's time and the library's own
  * (cprof_metrics_previous_scrape_seconds of the next reply), next to

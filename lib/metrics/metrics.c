@@ -29,6 +29,7 @@
 
 #include <dirent.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -118,18 +119,24 @@ static void write_heap(buf *out)
     heap_totals t;
     if (heap_sampler_rate() <= 0 || heap_totals_read(&t) != 0)
         return;
-    prom_single(out, "cprof_heap_inuse_bytes", PROM_GAUGE,
-                "Heap bytes in use, estimated from the sampled heap profile.",
-                (double)t.inuse_bytes);
-    prom_single(out, "cprof_heap_inuse_objects", PROM_GAUGE,
-                "Heap objects in use, estimated from the sampled heap profile.",
-                (double)t.inuse_objects);
-    prom_single(out, "cprof_heap_allocated_bytes_total", PROM_COUNTER,
-                "Heap bytes allocated since start, estimated from the sampled heap profile.",
-                (double)t.alloc_bytes);
-    prom_single(out, "cprof_heap_allocated_objects_total", PROM_COUNTER,
-                "Heap objects allocated since start, estimated from the sampled heap profile.",
-                (double)t.alloc_objects);
+    const struct {
+        const char *name;
+        prom_type type;
+        const char *help;
+        double value;
+    } rows[] = {
+        {"cprof_heap_inuse_bytes", PROM_GAUGE, "Heap bytes in use", (double)t.inuse_bytes},
+        {"cprof_heap_inuse_objects", PROM_GAUGE, "Heap objects in use", (double)t.inuse_objects},
+        {"cprof_heap_allocated_bytes_total", PROM_COUNTER, "Heap bytes allocated since start",
+         (double)t.alloc_bytes},
+        {"cprof_heap_allocated_objects_total", PROM_COUNTER, "Heap objects allocated since start",
+         (double)t.alloc_objects},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char help[160];
+        snprintf(help, sizeof help, "%s, estimated from the sampled heap profile.", rows[i].help);
+        prom_single(out, rows[i].name, rows[i].type, help, rows[i].value);
+    }
     prom_single(out, "cprof_heap_sample_rate_bytes", PROM_GAUGE,
                 "Mean bytes allocated between two heap samples (CPROF_HEAP_RATE).", (double)t.rate);
 }
