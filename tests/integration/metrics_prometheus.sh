@@ -72,14 +72,16 @@ for _ in $(seq 1 100); do
 done
 curl -sf "$PROM/-/ready" >/dev/null || { cat "$WORK/prometheus.log"; fail "prometheus not ready"; }
 
-# Up to 50 s for the leaky one's alert; at least 25 s of scrapes either way.
+# Up to 50 s for the leaky one's alert and 20 s of history of both (the
+# first scrape waits for Prometheus's target refresh, up to 5 s).
 start=$SECONDS
 while :; do
     sleep 2
     query 'ALERTS{alertname="CprofThreadLeak"}' >"$WORK/alerts.txt" || fail "query ALERTS"
+    query 'process_threads offset 20s' >"$WORK/history.txt" || fail "query history"
     elapsed=$((SECONDS - start))
-    grep -q '^leaky ' "$WORK/alerts.txt" && [ $elapsed -ge 25 ] && break
-    [ $elapsed -lt 50 ] || { cat "$WORK/alerts.txt" "$WORK/prometheus.log"; fail "no CprofThreadLeak alert for leaky in ${elapsed}s"; }
+    grep -q '^leaky ' "$WORK/alerts.txt" && [ "$(wc -l <"$WORK/history.txt")" = 2 ] && break
+    [ $elapsed -lt 50 ] || { cat "$WORK/alerts.txt" "$WORK/history.txt" "$WORK/prometheus.log"; fail "no CprofThreadLeak alert for leaky, or not 20 s of history, in ${elapsed}s"; }
 done
 query 'up' >"$WORK/up.txt"
 [ "$(grep -c ' 1$' "$WORK/up.txt")" = 2 ] || { cat "$WORK/up.txt"; fail "both targets up"; }
