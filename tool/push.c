@@ -52,6 +52,7 @@ typedef struct push_args {
     strlist sources;
 } push_args;
 
+/* The -help text into f. */
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cprof push [options] SOURCE... -to URL\n"

@@ -296,11 +296,13 @@ static void arm_existing_threads(void)
     blocked_at_begin = blocked;
 }
 
+/* Sessions begun since start (relaxed read). */
 uint64_t cpu_sessions_total(void)
 {
     return atomic_load_explicit(&sessions_begun, memory_order_relaxed);
 }
 
+/* 1 while a session's token is set, else 0 (relaxed read). */
 int cpu_session_active(void)
 {
     return atomic_load_explicit(&active_token, memory_order_relaxed) != 0;

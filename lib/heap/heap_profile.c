@@ -83,6 +83,8 @@ static profile *model_from_records(const heap_record *recs, size_t n, int64_t ra
     return p;
 }
 
+/* Sums one bucket snapshot, unsampled as the heap profile does. 0, or -1
+ * when the snapshot could not be allocated; frees what it took. */
 int heap_totals_read(heap_totals *t)
 {
     memset(t, 0, sizeof *t);

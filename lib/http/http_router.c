@@ -397,6 +397,8 @@ static const int counted_codes[] = {200, 400, 401, 404, 405, 413, 500, 503};
 #define N_CODES (sizeof counted_codes / sizeof counted_codes[0] + 1)
 static _Atomic uint64_t request_counts[SLOT_SOURCES + MAX_COUNTED_SOURCES][N_CODES];
 
+/* One relaxed add to the (slot, status) counter; an unlisted status goes
+ * to the last column ("other"). */
 static void count_request(size_t slot, int status)
 {
     size_t c = 0;
@@ -434,6 +436,8 @@ static void write_request_counts(buf *b)
     }
 }
 
+/* The exposition into resp (200; out of memory shows in resp->body.oom,
+ * which http_route turns into a 500). */
 static void serve_metrics(http_response *resp)
 {
     resp->content_type = PROM_CONTENT_TYPE;

@@ -80,7 +80,8 @@ static long open_fds(void)
     return n - 1;
 }
 
-/* The client libraries' process collector. */
+/* The client libraries' process collector: the process_* families; each
+ * left out when its source cannot be read (p valid only with have_stat). */
 static void write_process(buf *out, const thread_proc_info *p, int have_stat)
 {
     long ticks = sysconf(_SC_CLK_TCK);
@@ -114,6 +115,8 @@ static void write_process(buf *out, const thread_proc_info *p, int have_stat)
                 (double)p->num_threads);
 }
 
+/* The cprof_heap_* families, or nothing when heap profiling is off or the
+ * snapshot could not be taken. */
 static void write_heap(buf *out)
 {
     heap_totals t;
@@ -141,6 +144,7 @@ static void write_heap(buf *out)
                 "Mean bytes allocated between two heap samples (CPROF_HEAP_RATE).", (double)t.rate);
 }
 
+/* qsort: larger count first, then lower call site. */
 static int creator_desc(const void *a, const void *b)
 {
     const metrics_creator *x = a, *y = b;
@@ -149,6 +153,7 @@ static int creator_desc(const void *a, const void *b)
     return x->pc < y->pc ? -1 : x->pc > y->pc;
 }
 
+/* qsort: ascending. */
 static int u64_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -183,6 +188,7 @@ typedef struct creator_label {
  * is one label. */
 #define CREATOR_SITES (4 * METRICS_TOP_CREATORS)
 
+/* qsort: larger count first, then by name. */
 static int label_desc(const void *a, const void *b)
 {
     const creator_label *x = a, *y = b;
@@ -191,6 +197,8 @@ static int label_desc(const void *a, const void *b)
     return strcmp(x->function, y->function);
 }
 
+/* The cprof_threads_by_creator family from pcs[0..n) (sorted in place);
+ * nothing when out of memory. Frees what it allocates. */
 static void write_creators(buf *out, uint64_t *pcs, size_t n)
 {
     metrics_creator *groups = malloc((n ? n : 1) * sizeof *groups);
@@ -231,6 +239,9 @@ static void write_creators(buf *out, uint64_t *pcs, size_t n)
     }
 }
 
+/* cprof_threads_created_total, cprof_internal_threads, the creator family
+ * and, with /proc/self/stat read (p), cprof_threads{state}. Frees what it
+ * allocates. */
 static void write_threads(buf *out, const thread_proc_info *p, int have_stat)
 {
     prom_single(out, "cprof_threads_created_total", PROM_COUNTER,
@@ -269,6 +280,7 @@ static void write_threads(buf *out, const thread_proc_info *p, int have_stat)
                 total > (double)blocked ? total - (double)blocked : 0);
 }
 
+/* The CPU session and symbolizer families (always present). */
 static void write_cpu_and_symbolizer(buf *out)
 {
     prom_single(out, "cprof_cpu_profile_sessions_total", PROM_COUNTER,

@@ -198,6 +198,7 @@ int64_t threads_internal_cpu_ns(size_t *n_live)
     return total;
 }
 
+/* The counter's value now (relaxed read); nothing allocated. */
 uint64_t threads_created_total(void)
 {
     return atomic_load_explicit(&created_total, memory_order_relaxed);

@@ -484,6 +484,8 @@ int threads_read_proc(pid_t tid, thread_proc_info *out)
     return 0;
 }
 
+/* Reads /proc/self/stat into *out (zeroed first). 0, or -1 when it cannot
+ * be read or parsed; nothing allocated. */
 int threads_read_process(thread_proc_info *out)
 {
     memset(out, 0, sizeof *out);
