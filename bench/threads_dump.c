@@ -12,7 +12,13 @@
  * With -w sleep the threads park in sleep() instead: the dump then takes
  * their stacks without a signal (lib/threads/threads_blocking.c).
  *
- *   threads_dump -n THREADS -p PORT [-r REPEATS] [-w read|sleep]
+ * With -m it times /metrics instead (METRICS=1 bench/threads_dump.sh): the threads
+ * come from 16 creator functions, so the creator label has its top 10 and
+ * "other"; each line gives the client's time and the library's own
+ * (cprof_metrics_previous_scrape_seconds of the next reply), next to
+ * /debug/pprof/cmdline, the cheapest reply, as the HTTP baseline.
+ *
+ *   threads_dump -n THREADS -p PORT [-r REPEATS] [-w read|sleep] [-m]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,19 +69,55 @@ static void *parked_thread(void *arg)
     return NULL;
 }
 
-static int start_threads(int n)
+static int report(int rc, int i)
+{
+    if (rc != 0)
+        fprintf(stderr, "threads_dump: thread %d: %s\n", i, strerror(rc));
+    return rc;
+}
+
+static int spawn(const pthread_attr_t *attr, int i)
+{
+    pthread_t t;
+    return report(pthread_create(&t, attr, parked_thread, NULL), i);
+}
+
+/* 16 distinct creator functions for -m. */
+#define SPAWNER(k)                                                                                 \
+    __attribute__((noinline)) static int spawner_##k(const pthread_attr_t *attr, int i)            \
+    {                                                                                              \
+        pthread_t t;                                                                               \
+        return report(pthread_create(&t, attr, parked_thread, NULL), i);                           \
+    }
+SPAWNER(0)
+SPAWNER(1)
+SPAWNER(2)
+SPAWNER(3)
+SPAWNER(4)
+SPAWNER(5)
+SPAWNER(6)
+SPAWNER(7)
+SPAWNER(8)
+SPAWNER(9)
+SPAWNER(10)
+SPAWNER(11)
+SPAWNER(12)
+SPAWNER(13)
+SPAWNER(14)
+SPAWNER(15)
+static int (*const spawners[16])(const pthread_attr_t *, int) = {
+    spawner_0, spawner_1, spawner_2,  spawner_3,  spawner_4,  spawner_5,  spawner_6,  spawner_7,
+    spawner_8, spawner_9, spawner_10, spawner_11, spawner_12, spawner_13, spawner_14, spawner_15};
+
+static int start_threads(int n, int many_creators)
 {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     for (int i = 0; i < n; i++) {
-        pthread_t t;
-        int rc = pthread_create(&t, &attr, parked_thread, NULL);
-        if (rc != 0) {
-            fprintf(stderr, "threads_dump: thread %d: %s\n", i, strerror(rc));
+        if ((many_creators ? spawners[i % 16](&attr, i) : spawn(&attr, i)) != 0)
             return -1;
-        }
     }
     pthread_attr_destroy(&attr);
     return 0;
@@ -176,10 +218,58 @@ static void run_level(int n, int debug, int repeats)
     free(ms);
 }
 
+/* The value of the sample line `name value` in a /metrics body, or -1. */
+static double metric_value(const char *body, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = body; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            return atof(p + n + 1);
+    }
+    return -1;
+}
+
+/* -m: R scrapes of path; client time, and the library's own time of each
+ * scrape as the next reply reports it (metrics only). */
+static void run_scrapes(int n, const char *path, int repeats)
+{
+    int64_t *client = malloc((size_t)repeats * sizeof *client);
+    int64_t *own = malloc((size_t)repeats * sizeof *own);
+    size_t bytes = 0;
+    int n_own = 0;
+    for (int i = 0; i <= repeats; i++) {
+        char *body;
+        int64_t t0 = now_ns();
+        int status = http_get(path, &body, &bytes);
+        int64_t t = now_ns() - t0;
+        if (status != 200) {
+            fprintf(stderr, "threads_dump: %s: status %d\n", path, status);
+            exit(1);
+        }
+        double prev = metric_value(body, "cprof_metrics_previous_scrape_seconds");
+        if (i > 0 && prev > 0)
+            own[n_own++] = (int64_t)(prev * 1e9);
+        if (i < repeats)
+            client[i] = t;
+        else if (strcmp(path, "/metrics") != 0)
+            break;
+        free(body);
+    }
+    qsort(client, (size_t)repeats, sizeof *client, compare_i64);
+    qsort(own, (size_t)n_own, sizeof *own, compare_i64);
+    printf("%8d %-22s %6d %9.3f %10.3f %9.3f %12s %8zu\n", n, path, repeats, client[0] / 1e6,
+           client[repeats / 2] / 1e6, client[repeats - 1] / 1e6, "", bytes);
+    if (n_own > 0)
+        printf("%8d %-22s %6d %9.3f %10.3f %9.3f %12s\n", n, "  (library's own time)", n_own,
+               own[0] / 1e6, own[n_own / 2] / 1e6, own[n_own - 1] / 1e6, "");
+    free(client);
+    free(own);
+}
+
 int main(int argc, char **argv)
 {
-    int n = 1000, repeats = 10, c;
-    while ((c = getopt(argc, argv, "n:p:r:w:")) != -1) {
+    int n = 1000, repeats = 10, c, metrics = 0;
+    while ((c = getopt(argc, argv, "n:p:r:w:m")) != -1) {
         if (c == 'n')
             n = atoi(optarg);
         else if (c == 'p')
@@ -188,16 +278,26 @@ int main(int argc, char **argv)
             repeats = atoi(optarg);
         else if (c == 'w')
             park_in_sleep = strcmp(optarg, "sleep") == 0;
+        else if (c == 'm')
+            metrics = 1;
     }
     if (n <= 0 || port <= 0 || repeats <= 0) {
-        fprintf(stderr, "usage: threads_dump -n THREADS -p PORT [-r REPEATS] [-w read|sleep]\n");
+        fprintf(stderr,
+                "usage: threads_dump -n THREADS -p PORT [-r REPEATS] [-w read|sleep] [-m]\n");
         return 2;
     }
     struct rlimit nproc = {RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_NPROC, &nproc); /* may fail when not root: fine if high enough */
-    if (pipe(pipe_fds) != 0 || start_threads(n) != 0)
+    if (pipe(pipe_fds) != 0 || start_threads(n, metrics) != 0)
         return 1;
     usleep(200000 + (useconds_t)n * 20); /* all parked */
+    if (metrics) {
+        printf("%8s %-22s %6s %9s %10s %9s %12s %8s\n", "threads", "path", "gets", "min ms",
+               "median ms", "max ms", "", "bytes");
+        run_scrapes(n, "/debug/pprof/cmdline", repeats);
+        run_scrapes(n, "/metrics", repeats);
+        return 0;
+    }
     char *body;
     size_t len;
     http_get("/debug/pprof/threads?debug=1", &body, &len); /* warm the symbol cache */

@@ -5,7 +5,11 @@
 # 1,000 threads, <= 1 s with 10,000.
 # PARK=sleep parks the threads in sleep() (taken without a signal, from
 # the call site the interposer saved) instead of read().
-# Usage: [PARK=sleep] bench/threads_dump.sh [REPEATS] [THREAD_COUNTS...]
+# METRICS=1 times /metrics instead (BENCHMARKS.md, "Prometheus metrics";
+# target <= 1 ms at 1,000 threads): threads from 16 creator functions, the
+# client's time next to /debug/pprof/cmdline (the HTTP baseline) and the
+# library's own time per scrape: METRICS=1 bench/threads_dump.sh 300 1 1000
+# Usage: [PARK=sleep] [METRICS=1] bench/threads_dump.sh [REPEATS] [THREAD_COUNTS...]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 repeats=${1:-10}
@@ -25,6 +29,6 @@ first=1
 for n in $counts; do
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     out=$(CPROF_ADDR=127.0.0.1:$port LD_PRELOAD=$root/build/libcprof.so \
-        "$root/build/bench/threads_dump" -n "$n" -p "$port" -r "$repeats" -w "${PARK:-read}")
+        "$root/build/bench/threads_dump" -n "$n" -p "$port" -r "$repeats" -w "${PARK:-read}" ${METRICS:+-m})
     if [ $first = 1 ]; then echo "$out"; first=0; else echo "$out" | tail -n +2; fi
 done

@@ -373,6 +373,10 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    if (o->post) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->post->len ? (const char *)o->post->data : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->post->len);
+    }
     char origin[512] = "", here[512];
     url_origin(http_url ? http_url : url, origin, sizeof origin);
     CURLcode rc;
@@ -410,7 +414,7 @@ int fetch_url(const char *url_in, const fetch_opts *o, buf *out, char **final_ur
         cp_err_set(err, "http fetch: reply larger than %s (-max_size)", limit);
     } else if (rc != CURLE_OK)
         cp_err_set(err, "http fetch: %s", *curl_err ? curl_err : curl_easy_strerror(rc));
-    else if (code != 200)
+    else if (o->post ? code < 200 || code > 299 : code != 200)
         status_error(&r, code, err);
     else
         result = 0;

@@ -18,6 +18,9 @@ typedef struct fetch_opts {
     int seconds; /* -1: not given */
     int timeout; /* -1: default */
     bool quiet;  /* no "Fetching profile ..." lines (cprof watch) */
+    /* Set: fetch_url POSTs these bytes instead of a GET (cprof push; the
+     * Content-Type goes in headers) and any 2xx is success. */
+    const buf *post;
 } fetch_opts;
 
 /* -H/-header: appends "Name: value" to o->headers (the caller frees the

@@ -3,6 +3,7 @@
  *
  *   cprof watch ...            the leak finder (watch/watch.h)
  *   cprof ps                   the profiled processes (ps.h)
+ *   cprof push ... -to URL     profiles to Grafana Pyroscope (push.h)
  *   cprof -http=ADDR SOURCE... the web UI (web/web.h)
  *   cprof [REPORT] SOURCE...   one report on stdout or -output
  *
@@ -16,6 +17,7 @@
 #include "options.h"
 #include "pipeline.h"
 #include "ps.h"
+#include "push.h"
 #include "watch/watch.h"
 #include "web/web.h"
 
@@ -39,6 +41,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "watch"))
         return watch_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "push"))
+        return push_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "ps"))
         return ps_main(argc - 1, argv + 1);
     cli c;

@@ -155,6 +155,7 @@ void cli_usage(FILE *out)
 {
     fputs("usage: cprof [REPORT] [OPTIONS] SOURCE...\n"
           "       cprof watch [OPTIONS] URL...|FILE...   leak finder (cprof watch -help)\n"
+          "       cprof push [OPTIONS] SOURCE... -to URL  to Grafana Pyroscope (cprof push -help)\n"
           "\n"
           "Reads profile.proto profiles (gzip or raw; Go's or cprof's) from files or URLs\n"
           "(http://host:port/debug/pprof/heap) and prints go tool pprof's reports.\n"

@@ -1,7 +1,7 @@
 /*
  * proc_stat.c — see proc_stat.h. Fields after comm are numbered from 3
  * (state) as in proc(5): 4 ppid, 14 utime, 15 stime, 20 num_threads,
- * 22 starttime.
+ * 22 starttime, 23 vsize, 24 rss.
  */
 #include "proc_stat.h"
 
@@ -53,6 +53,13 @@ int proc_stat_parse(const char *text, proc_stat *out)
     const char *f20 = skip_fields(f14, 6);
     if (!f20 || sscanf(f20, "%ld %*d %llu", &out->num_threads, &start) != 2)
         return -1;
+    unsigned long long vsize = 0;
+    long long rss = 0;
+    const char *f23 = skip_fields(f20, 3);
+    if (f23 && sscanf(f23, "%llu %lld", &vsize, &rss) != 2)
+        vsize = 0, rss = 0;
+    out->vsize_bytes = vsize;
+    out->rss_pages = rss;
     out->utime_ticks = utime;
     out->stime_ticks = stime;
     out->start_ticks = start;

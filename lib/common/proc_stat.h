@@ -15,6 +15,8 @@ typedef struct proc_stat {
     uint64_t utime_ticks, stime_ticks;
     long num_threads;
     uint64_t start_ticks; /* since boot, in clock ticks */
+    uint64_t vsize_bytes; /* 0 when the line stops before it */
+    long long rss_pages;  /* 0 when the line stops before it */
 } proc_stat;
 
 /* Parse one stat line ("pid (comm) S ppid ..."; comm may hold spaces and

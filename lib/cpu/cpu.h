@@ -102,6 +102,10 @@ void cpu_session_drain(cpu_stacks *acc);
  * the rest of the samples and the lost count go into acc (NULL: drop them,
  * and keep the ring, when another consumer may still be draining it). */
 void cpu_session_end(cpu_stacks *acc);
+/* Sessions that began since start (HTTP profiles, files, the API), and
+ * whether one runs now. Lock-free reads. */
+uint64_t cpu_sessions_total(void);
+int cpu_session_active(void);
 /* Threads with a timer right now (tests). */
 size_t cpu_session_armed_threads(void);
 /* Threads that blocked the signal when the last session began (they go

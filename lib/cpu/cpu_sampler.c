@@ -72,7 +72,8 @@ static _Atomic uint64_t active_token; /* 0 = no session */
 static _Atomic(cpu_ring *) active_ring;
 static atomic_int in_handler;
 static atomic_int session_busy;
-static int handler_signal; /* under session_lock */
+static _Atomic uint64_t sessions_begun; /* sessions that began, since start */
+static int handler_signal;              /* under session_lock */
 static uint32_t generation;
 static int64_t period_ns;
 static uint64_t rng_state;
@@ -295,6 +296,18 @@ static void arm_existing_threads(void)
     blocked_at_begin = blocked;
 }
 
+/* Sessions begun since start (relaxed read). */
+uint64_t cpu_sessions_total(void)
+{
+    return atomic_load_explicit(&sessions_begun, memory_order_relaxed);
+}
+
+/* 1 while a session's token is set, else 0 (relaxed read). */
+int cpu_session_active(void)
+{
+    return atomic_load_explicit(&active_token, memory_order_relaxed) != 0;
+}
+
 size_t cpu_session_blocked_threads(void)
 {
     return blocked_at_begin;
@@ -416,6 +429,7 @@ profile_status cpu_session_begin(int hz, char *err, size_t err_len)
     arm_existing_threads();
     own_cpu_at_begin = threads_internal_cpu_ns(NULL);
     own_cpu_in_session = 0;
+    atomic_fetch_add_explicit(&sessions_begun, 1, memory_order_relaxed);
     return PROFILE_OK;
 }
 

@@ -100,6 +100,18 @@ void heap_sampler_atfork_child(void);
  * (inuse_space vs alloc_space); "peak" is the copy at the high-water mark. */
 enum heap_view { HEAP_VIEW_INUSE, HEAP_VIEW_ALLOCS, HEAP_VIEW_PEAK };
 
+/* The whole heap profile summed (heap_profile.c): the same unsampled
+ * estimates as the heap profile's samples, added up. Allocation counts
+ * since start, in-use now. */
+typedef struct heap_totals {
+    uint64_t alloc_objects, alloc_bytes;
+    uint64_t inuse_objects, inuse_bytes;
+    int64_t rate; /* the sampling rate (0: heap profiling off) */
+} heap_totals;
+/* One snapshot of the buckets, like a heap profile. 0, or -1 when out of
+ * memory (*t zeroed). Call with the thread marked internal. */
+int heap_totals_read(heap_totals *t);
+
 /* The "heap", "allocs" and "peak" profile sources (heap_profile.c). */
 long heap_profile_count(void);
 profile_status heap_profile_write(const profile_request *req, buf *out, char *err, size_t err_len);

@@ -83,6 +83,34 @@ static profile *model_from_records(const heap_record *recs, size_t n, int64_t ra
     return p;
 }
 
+/* Sums one bucket snapshot, unsampled as the heap profile does. 0, or -1
+ * when the snapshot could not be allocated; frees what it took. */
+int heap_totals_read(heap_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t n;
+    heap_record *recs = heap_records_snapshot(&n);
+    if (!recs && heap_bucket_count() > 0)
+        return -1;
+    int64_t rate = heap_sampler_rate();
+    double v[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        const heap_record *r = &recs[i];
+        double scale = unsample_scale(r, rate);
+        v[0] += (double)r->alloc_objects * scale;
+        v[1] += (double)r->alloc_bytes * scale;
+        v[2] += (double)record_inuse_objects(r) * scale;
+        v[3] += (double)record_inuse_bytes(r) * scale;
+    }
+    free(recs);
+    t->alloc_objects = (uint64_t)llround(v[0]);
+    t->alloc_bytes = (uint64_t)llround(v[1]);
+    t->inuse_objects = (uint64_t)llround(v[2]);
+    t->inuse_bytes = (uint64_t)llround(v[3]);
+    t->rate = rate;
+    return 0;
+}
+
 static int by_inuse_bytes_desc(const void *a, const void *b)
 {
     uint64_t x = record_inuse_bytes(a), y = record_inuse_bytes(b);

@@ -105,8 +105,11 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
 int http_listener_start(const char *addr, const char *prefix, char *bound, size_t bound_len);
 
 typedef struct http_listener_options {
-    const char *addr;         /* "HOST:PORT" */
-    const char *prefix;       /* NULL = "/debug/pprof" */
+    const char *addr;   /* "HOST:PORT" */
+    const char *prefix; /* NULL = "/debug/pprof" */
+    /* Where the root serves the router's /metrics too: NULL = "/metrics",
+     * "" = nowhere (CPROF_METRICS_PATH, checked by config.c). */
+    const char *metrics_path;
     const char *token;        /* NULL or "" = no authentication */
     int allow_insecure;       /* serve beyond loopback without a token */
     const char *tls_cert_pem; /* both set = HTTPS (PEM text, not paths) */

@@ -73,6 +73,8 @@ static atomic_int g_unix_fd = -1;
 /* The access handler's closure for the Unix socket: no token, default prefix. */
 static int g_over_unix;
 static char g_prefix[MAX_PREFIX]; /* "" = mounted at the root */
+/* Also answered as the router's "/metrics": "" = only under the prefix. */
+static char g_metrics_path[MAX_PREFIX] = "/metrics";
 /* Our copies of the TLS PEM texts, alive as long as the daemon (under g_lock). */
 static char *g_tls_cert, *g_tls_key;
 
@@ -374,7 +376,9 @@ static enum MHD_Result route_and_send(struct MHD_Connection *conn, req_ctx *ctx,
     const char *path = url;
     const char *prefix = over_unix ? DEFAULT_PREFIX : g_prefix;
     size_t prefix_len = strlen(prefix);
-    if (prefix_len > 0) {
+    if (g_metrics_path[0] && strcmp(url, g_metrics_path) == 0) {
+        path = "/metrics"; /* Prometheus's default scrape path, at the root */
+    } else if (prefix_len > 0) {
         if (strcmp(url, prefix) == 0)
             return send_redirect(conn, prefix, query);
         if (strncmp(url, prefix, prefix_len) != 0 || url[prefix_len] != '/')
@@ -729,6 +733,8 @@ int http_listener_start_with(const http_listener_options *o, char *bound, size_t
                  addr);
         return -1;
     }
+    const char *mp = o->metrics_path ? o->metrics_path : "/metrics";
+    snprintf(g_metrics_path, sizeof g_metrics_path, "%s", strlen(mp) < MAX_PREFIX ? mp : "");
     if (set_prefix(prefix, err, sizeof err) != 0) {
         lock_release();
         snprintf(bound, bound_len, "%s", err);

@@ -10,6 +10,9 @@
  *          "/cmdline"  argv joined by NUL bytes
  *          "/symbol"   address -> function name (GET query or POST body)
  *          "/procs"    this process and its profiled descendants (proc_tree.h)
+ *          "/metrics"  Prometheus text (lib/metrics/) plus the request
+ *                      counters this file keeps: per route and status, one
+ *                      relaxed atomic add per request
  *          "/<name>"   a profile source from the registry (profiles.c);
  *                      seconds=N on a source with a build function serves
  *                      the delta over N seconds (profile_delta.c)
@@ -39,12 +42,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cprof.h"
+#include "metrics/metrics.h"
 #include "pprof/profile_delta.h"
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
@@ -229,7 +234,7 @@ static index_entry *index_entries(size_t *n)
 {
     size_t n_src;
     const profile_source *src = profile_sources(&n_src);
-    index_entry *e = calloc(n_src + 2, sizeof *e);
+    index_entry *e = calloc(n_src + 3, sizeof *e);
     if (!e)
         return NULL;
     size_t k = 0;
@@ -246,6 +251,8 @@ static index_entry *index_entries(size_t *n)
     e[k++] = (index_entry){"symbol", "symbol", -1,
                            "Maps program counters to function names: GET or POST "
                            "addresses joined by '+' (used by pprof)"};
+    e[k++] = (index_entry){"metrics", "metrics", -1,
+                           "Process and cprof metrics in the Prometheus text format"};
     qsort(e, k, sizeof *e, entry_cmp);
     *n = k;
     return e;
@@ -500,6 +507,68 @@ static void serve_symbol(const http_request *req, http_response *resp)
 }
 
 /* ------------------------------------------------------------------------ */
+/* /metrics and the request counters                                        */
+
+/* Counted routes: the fixed ones, then the registry's sources by index; a
+ * path that names nothing counts as "other". Codes beyond the list count
+ * as "other" too, so the label set stays bounded whatever clients send. */
+enum { SLOT_INDEX, SLOT_CMDLINE, SLOT_SYMBOL, SLOT_METRICS, SLOT_PROCS, SLOT_OTHER, SLOT_SOURCES };
+#define MAX_COUNTED_SOURCES 48
+static const char *const slot_paths[SLOT_SOURCES] = {"/",        "/cmdline", "/symbol",
+                                                     "/metrics", "/procs",   "other"};
+static const int counted_codes[] = {200, 400, 401, 404, 405, 413, 500, 502, 503};
+#define N_CODES (sizeof counted_codes / sizeof counted_codes[0] + 1)
+static _Atomic uint64_t request_counts[SLOT_SOURCES + MAX_COUNTED_SOURCES][N_CODES];
+
+/* One relaxed add to the (slot, status) counter; an unlisted status goes
+ * to the last column ("other"). */
+static void count_request(size_t slot, int status)
+{
+    size_t c = 0;
+    while (c < N_CODES - 1 && counted_codes[c] != status)
+        c++;
+    if (slot < SLOT_SOURCES + MAX_COUNTED_SOURCES)
+        atomic_fetch_add_explicit(&request_counts[slot][c], 1, memory_order_relaxed);
+}
+
+/* The cprof_http_requests_total family: every (path, code) seen so far. */
+static void write_request_counts(buf *b)
+{
+    size_t n_src;
+    const profile_source *src = profile_sources(&n_src);
+    prom_family(b, "cprof_http_requests_total", PROM_COUNTER,
+                "Requests answered by cprof's router, by path (relative to the mount point) "
+                "and status code.");
+    for (size_t slot = 0; slot < SLOT_SOURCES + MAX_COUNTED_SOURCES; slot++) {
+        char path[64];
+        if (slot < SLOT_SOURCES)
+            snprintf(path, sizeof path, "%s", slot_paths[slot]);
+        else if (slot - SLOT_SOURCES < n_src)
+            snprintf(path, sizeof path, "/%s", src[slot - SLOT_SOURCES].name);
+        else
+            break;
+        for (size_t c = 0; c < N_CODES; c++) {
+            uint64_t v = atomic_load_explicit(&request_counts[slot][c], memory_order_relaxed);
+            if (v == 0)
+                continue;
+            char code[16];
+            snprintf(code, sizeof code, "%d", counted_codes[c]);
+            prom_label l[2] = {{"path", path}, {"code", c < N_CODES - 1 ? code : "other"}};
+            prom_sample(b, "cprof_http_requests_total", l, 2, (double)v);
+        }
+    }
+}
+
+/* The exposition into resp (200; out of memory shows in resp->body.oom,
+ * which http_route turns into a 500). */
+static void serve_metrics(http_response *resp)
+{
+    resp->content_type = PROM_CONTENT_TYPE;
+    metrics_write(&resp->body);
+    write_request_counts(&resp->body);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Named profiles                                                            */
 
 /* Parse a present, non-empty-or-not value v of spec into *out (ns for
@@ -630,6 +699,7 @@ typedef enum route_kind {
     ROUTE_CMDLINE,
     ROUTE_SYMBOL,
     ROUTE_PROCS,
+    ROUTE_METRICS,
     ROUTE_PROFILE
 } route_kind;
 
@@ -654,7 +724,18 @@ static int method_is(const http_request *req, const char *m)
     return req->method && strcmp(req->method, m) == 0;
 }
 
+static void route(const http_request *req, http_response *resp, size_t *slot);
+
+/* Route, then count the outcome by route and status. */
 void http_route(const http_request *req, http_response *resp)
+{
+    size_t slot = SLOT_OTHER;
+    route(req, resp, &slot);
+    count_request(slot, resp->status);
+}
+
+/* Fills resp; *slot is set to the request counter's route slot. */
+static void route(const http_request *req, http_response *resp, size_t *slot)
 {
     http_response_init(resp);
     const char *path = req->path ? req->path : "";
@@ -670,6 +751,17 @@ void http_route(const http_request *req, http_response *resp)
         kind = ROUTE_SYMBOL;
     else if (strcmp(path, "procs") == 0)
         kind = ROUTE_PROCS;
+    else if (strcmp(path, "metrics") == 0)
+        kind = ROUTE_METRICS;
+    const profile_source *src = kind == ROUTE_PROFILE ? profile_source_find(path) : NULL;
+    size_t n_src;
+    *slot = kind == ROUTE_INDEX     ? SLOT_INDEX
+            : kind == ROUTE_CMDLINE ? SLOT_CMDLINE
+            : kind == ROUTE_SYMBOL  ? SLOT_SYMBOL
+            : kind == ROUTE_METRICS ? SLOT_METRICS
+            : kind == ROUTE_PROCS   ? SLOT_PROCS
+            : src                   ? SLOT_SOURCES + (size_t)(src - profile_sources(&n_src))
+                                    : SLOT_OTHER;
 
     if (req->body_len > HTTP_MAX_BODY) {
         char msg[80];
@@ -707,8 +799,10 @@ void http_route(const http_request *req, http_response *resp)
     case ROUTE_SYMBOL:
         serve_symbol(req, resp);
         break;
+    case ROUTE_METRICS:
+        serve_metrics(resp);
+        break;
     case ROUTE_PROFILE: {
-        const profile_source *src = profile_source_find(path);
         if (!src)
             http_response_error(resp, 404, MSG_UNKNOWN);
         else

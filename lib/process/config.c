@@ -371,8 +371,32 @@ static void signals_from_env(cprof_settings *s)
     }
 }
 
+/* CPROF_METRICS_PATH: where the listener's root answers /metrics too.
+ * "off" = nowhere; a value that is not an absolute URL path keeps the
+ * default. */
+static void metrics_path_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_METRICS_PATH");
+    strcpy(s->metrics_path, "/metrics");
+    if (!v || !*v)
+        return;
+    if (strcmp(v, "off") == 0) {
+        s->metrics_path[0] = 0;
+        return;
+    }
+    size_t n = strlen(v);
+    if (v[0] != '/' || n < 2 || n >= sizeof s->metrics_path || strcspn(v, "?# \t\r\n") != n) {
+        cprof_log("CPROF_METRICS_PATH=\"%.40s\" is not a URL path like /metrics, or off; "
+                  "using /metrics",
+                  v);
+        return;
+    }
+    strcpy(s->metrics_path, v);
+}
+
 static void both_modes_from_env(cprof_settings *s)
 {
+    metrics_path_from_env(s);
     follow_fork_from_env(s);
     socket_from_env(s);
     symbolize_from_env(s);

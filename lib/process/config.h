@@ -50,6 +50,7 @@ typedef struct cprof_settings {
     int cpu_signal;                   /* CPROF_CPU_SIGNAL, default SIGPROF */
     int dump_signal;                  /* CPROF_SIGNAL, default SIGRTMIN+3; 0 = off */
     int64_t symbol_cache_mb;          /* MiB the symbolizer's indexes may hold */
+    char metrics_path[128];           /* CPROF_METRICS_PATH: "/metrics"; "" = off */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_PROGRAM, CPROF_SEED, CPROF_TOKEN,
@@ -61,7 +62,7 @@ typedef struct cprof_settings {
 void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
  * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_SYMBOLIZE, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
- * CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL, CPROF_SIGNAL. */
+ * CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL, CPROF_SIGNAL, CPROF_METRICS_PATH. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);

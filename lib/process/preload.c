@@ -73,6 +73,7 @@ static int open_listener(const cprof_settings *s, char *out, size_t out_len)
     http_listener_options o = {
         .addr = s->http_addr,
         .prefix = CPROF_PREFIX,
+        .metrics_path = s->metrics_path,
         .token = s->token,
         .allow_insecure = s->allow_insecure,
         .tls_cert_pem = s->tls_cert_pem,

@@ -73,6 +73,18 @@ int threads_mark_internal_creator(int on);
  * live count in *n_live when not NULL. Their CPU is not in the CPU
  * profile (they get no timer); this is where it is reported. */
 int64_t threads_internal_cpu_ns(size_t *n_live);
+/* The program's threads started through pthread_create since the process
+ * started (or forked); the profiler's own are not counted. */
+uint64_t threads_created_total(void);
+/* The creator call site (return address in the function that called
+ * pthread_create; 0 when not recorded) of each live program thread in the
+ * registry, into pcs[0..cap); the profiler's own counted in *n_internal
+ * (may be NULL). Returns the number of program threads (> cap: only cap
+ * copied). Holds the registry lock for one walk; allocates nothing. */
+size_t threads_registry_creators(uint64_t *pcs, size_t cap, size_t *n_internal);
+/* The function a creator call site (creator[0]) lies in, innermost inlined
+ * one; "?" when unknown. Symbolizes (cached per address). */
+const char *threads_creator_function(uint64_t creator_pc);
 /* "3 threads, 0.412 s of CPU since start" for the index page. */
 void threads_internal_summary(char *out, size_t len);
 
@@ -132,6 +144,10 @@ typedef struct thread_proc_info {
     uint64_t start_ticks; /* since boot, in clock ticks */
     char wchan[64];       /* "" when unknown or not blocked */
     long syscall_nr;      /* from /proc/.../syscall; -1 when absent */
+    /* Whole-process fields; a task's stat repeats its process's values. */
+    long long num_threads;
+    uint64_t vsize_bytes;
+    long long rss_pages;
 } thread_proc_info;
 
 /* Parse one /proc/<pid>/task/<tid>/stat line. 0, or -1 when malformed. */
@@ -179,6 +195,9 @@ pid_t *threads_list(size_t *n);
  * /proc file costs 10-20 us a thread, wchan the most, so the others are
  * read only when needed (threads_profile.c). */
 int threads_read_proc(pid_t tid, thread_proc_info *out);
+/* The same for the whole process (/proc/self/stat: times of all threads,
+ * thread count, virtual size, resident pages). 0, or -1. */
+int threads_read_process(thread_proc_info *out);
 /* /proc/self/task/<tid>/syscall: the call number (-1 when none) and the
  * user PC it waits at (0 when none). 0, or -1 when the file is missing. */
 int threads_read_syscall(pid_t tid, long *nr, uint64_t *pc);

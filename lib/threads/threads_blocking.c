@@ -206,6 +206,21 @@ PROFILER_TEXT static blocking_record *record_register(void)
     return r;
 }
 
+/* Lock-free: reads each handed-out record's tid and sequence number once,
+ * so the count is a moment's view, not a consistent snapshot. */
+size_t blocking_count_waiting(void)
+{
+    size_t n = 0;
+    uint32_t used = atomic_load_explicit(&n_records, memory_order_acquire);
+    for (uint32_t i = 0; i < used; i++) {
+        blocking_record *r = record_at(i);
+        if (r && atomic_load_explicit(&r->tid, memory_order_relaxed) != 0 &&
+            (atomic_load_explicit(&r->seq, memory_order_relaxed) & 1))
+            n++;
+    }
+    return n;
+}
+
 void blocking_thread_exit(void)
 {
     blocking_record *r = tls_record;

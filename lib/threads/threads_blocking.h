@@ -6,6 +6,7 @@
 #ifndef CPROF_THREADS_BLOCKING_H
 #define CPROF_THREADS_BLOCKING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,6 +36,10 @@ void blocking_signal_handled(uint32_t gen);
  * with a receive timeout, ...), 0 when it restarts or the thread is not in
  * a call. May look at the socket sc's first argument names. */
 int blocking_syscall_interrupts(const thread_syscall *sc);
+/* Threads inside an interposed blocking call now (sleep, poll, epoll_wait,
+ * ...: the calls whose site is recorded). A thread that left one by
+ * longjmp or cancellation counts until its next call. No lock, no /proc. */
+size_t blocking_count_waiting(void);
 /* The calling thread ends: its record goes back to the pool (threads_hooks.c's
  * thread-exit destructor). */
 void blocking_thread_exit(void);

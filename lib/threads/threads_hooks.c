@@ -66,6 +66,9 @@ static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
+/* The program's threads started through the wrapper since start (or fork). */
+static _Atomic uint64_t created_total;
+
 /* CPU time of the profiler's threads that have ended (registry_lock). */
 static int64_t ended_internal_cpu_ns;
 
@@ -195,6 +198,37 @@ int64_t threads_internal_cpu_ns(size_t *n_live)
     return total;
 }
 
+/* The counter's value now (relaxed read); nothing allocated. */
+uint64_t threads_created_total(void)
+{
+    return atomic_load_explicit(&created_total, memory_order_relaxed);
+}
+
+/* Fills pcs[0..cap) with the creator call site of each live program
+ * thread (0 when none was recorded); counts the profiler's apart. Returns
+ * how many program threads there are, which may exceed cap (the rest are
+ * not copied). One walk under registry_lock, no allocation. */
+size_t threads_registry_creators(uint64_t *pcs, size_t cap, size_t *n_internal)
+{
+    size_t n = 0, internal = 0;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < REGISTRY_BUCKETS; i++) {
+        for (birth *b = buckets[i]; b; b = b->next) {
+            if (b->info.internal) {
+                internal++;
+                continue;
+            }
+            if (n < cap)
+                pcs[n] = b->info.n_creator ? b->info.creator[0] : 0;
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (n_internal)
+        *n_internal = internal;
+    return n;
+}
+
 void threads_internal_summary(char *out, size_t len)
 {
     size_t live;
@@ -236,6 +270,7 @@ static void atfork_child(void)
 {
     pthread_mutex_init(&registry_lock, NULL);
     ended_internal_cpu_ns = 0; /* the child's threads start afresh */
+    atomic_store_explicit(&created_total, 0, memory_order_relaxed);
     for (size_t i = 0; i < REGISTRY_BUCKETS; i++) {
         birth *b = buckets[i];
         buckets[i] = NULL;
@@ -318,7 +353,10 @@ EXPORT PROFILER_TEXT int pthread_create(pthread_t *thread, const pthread_attr_t 
     b->arg = arg;
     b->info.n_creator = (uint32_t)unwind_capture(b->info.creator, THREADS_CREATOR_FRAMES);
     record_creator(b);
+    int internal = b->info.internal;
     int rc = real(thread, attr, thread_trampoline, b);
+    if (rc == 0 && !internal)
+        atomic_fetch_add_explicit(&created_total, 1, memory_order_relaxed);
     if (rc != 0) {
         pthread_mutex_lock(&registry_lock);
         birth_release_locked(b);

@@ -50,6 +50,9 @@ int threads_parse_stat(const char *text, thread_proc_info *out)
     out->utime_ticks = st.utime_ticks;
     out->stime_ticks = st.stime_ticks;
     out->start_ticks = st.start_ticks;
+    out->num_threads = st.num_threads;
+    out->vsize_bytes = st.vsize_bytes;
+    out->rss_pages = st.rss_pages;
     return 0;
 }
 
@@ -445,6 +448,18 @@ int threads_read_proc(pid_t tid, thread_proc_info *out)
     out->syscall_nr = -1;
     char text[1024];
     if (read_task_file(tid, "stat", text, sizeof text) <= 0 || threads_parse_stat(text, out) != 0)
+        return -1;
+    return 0;
+}
+
+/* Reads /proc/self/stat into *out (zeroed first). 0, or -1 when it cannot
+ * be read or parsed; nothing allocated. */
+int threads_read_process(thread_proc_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->syscall_nr = -1;
+    char text[1024];
+    if (read_small("/proc/self/stat", text, sizeof text) <= 0 || threads_parse_stat(text, out) != 0)
         return -1;
     return 0;
 }

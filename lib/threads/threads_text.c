@@ -230,3 +230,12 @@ void threads_write_dump_text(const threads_snapshot *s, buf *out)
     }
     free(maps.v);
 }
+
+/* An interned string that lives as long as the process, or "?". */
+const char *threads_creator_function(uint64_t creator_pc)
+{
+    symbol_info si;
+    if (creator_pc && symbolize_addr(creator_pc - 1, &si) == 0 && si.n_lines > 0)
+        return si.lines[0].function;
+    return "?";
+}

@@ -11,11 +11,7 @@ check_example() { # NAME
     "$ROOT/build/examples/$name/server" 0 >"$WORK/$name.out" 2>"$WORK/$name.err" &
     local pid=$!
     PIDS+=("$pid")
-    for _ in $(seq 1 100); do
-        url=$(sed -n 's/^listening on //p' "$WORK/$name.out")
-        [ -n "$url" ] && break
-        sleep 0.05
-    done
+    url=$(wait_printed "$WORK/$name.out" "listening on ")
     [ -n "$url" ] || { cat "$WORK/$name.err"; fail "$name did not start"; }
     local auth=(-H "Authorization: Bearer $ADMIN_TOKEN")
     code() { curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' "$@"; }

@@ -53,7 +53,7 @@ static void clear_env(void)
                           "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
                           "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB",
                           "CPROF_SOCKET",          "CPROF_VERBOSE",     "CPROF_PROGRAM",
-                          "CPROF_SYMBOLIZE"};
+                          "CPROF_SYMBOLIZE",       "CPROF_METRICS_PATH"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -201,6 +201,31 @@ static void test_bad_rate_disables_heap_with_one_line(void **state)
     err = env_settings_capturing_stderr(&s);
     assert_int_equal(count_lines(err), 1);
     assert_int_equal(s.heap_rate, 0);
+}
+
+static void test_metrics_path(void **state)
+{
+    (void)state;
+    clear_env();
+    cprof_settings s;
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.metrics_path, "/metrics");
+    setenv("CPROF_METRICS_PATH", "/internal/prom", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.metrics_path, "/internal/prom");
+    setenv("CPROF_METRICS_PATH", "off", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.metrics_path, "");
+    const char *bad[] = {"metrics", "/", "/a?b", "/a b", "/x#y"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("CPROF_METRICS_PATH", bad[i], 1);
+        const char *err = env_settings_capturing_stderr(&s);
+        assert_int_equal(count_lines(err), 1);
+        assert_non_null(strstr(err, "cprof: CPROF_METRICS_PATH="));
+        assert_string_equal(s.metrics_path, "/metrics"); /* the default is kept */
+        assert_string_equal(s.http_addr, "127.0.0.1:6060");
+    }
+    unsetenv("CPROF_METRICS_PATH");
 }
 
 static void test_bad_seed_and_long_addr(void **state)
@@ -473,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_symbolize_switch),
         cmocka_unit_test(test_bad_rate_disables_heap_with_one_line),
         cmocka_unit_test(test_bad_seed_and_long_addr),
+        cmocka_unit_test(test_metrics_path),
         cmocka_unit_test(test_settings_from_config),
         cmocka_unit_test(test_token_sources),
         cmocka_unit_test(test_tls_and_insecure),

@@ -43,6 +43,14 @@ static void test_index_heap_and_errors(void **state)
     assert_true(r.body_len > 2 && ((const unsigned char *)r.body)[0] == 0x1f);
     cprof_response_free(&r);
 
+    req.path = "/metrics"; /* Prometheus text through the application's own server */
+    cprof_handle(&req, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(header_of(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    assert_non_null(memmem(r.body, r.body_len, "\nprocess_threads ", 17));
+    assert_null(header_of(&r, "X-Go-Pprof"));
+    cprof_response_free(&r);
+
     req.path = "/nosuch";
     cprof_handle(&req, &r);
     assert_int_equal(r.status, 404);

@@ -104,6 +104,18 @@ wait_served() {
     BASE="http://127.0.0.1:$PORT/debug/pprof"
 }
 
+# wait_printed FILE PREFIX: wait up to 5 s for a line "PREFIXrest" in
+# FILE (a server announcing its address); prints rest, or nothing.
+wait_printed() {
+    local v=""
+    for _ in $(seq 1 100); do
+        v=$(sed -n "s|^$2||p" "$1" | head -n1)
+        [ -n "$v" ] && break
+        sleep 0.05
+    done
+    echo "$v"
+}
+
 # wait_for_line NAME TEXT [SECONDS]: wait until NAME's stdout has TEXT.
 wait_for_line() {
     local name=$1 text=$2 secs=${3:-120}
