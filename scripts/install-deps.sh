@@ -10,7 +10,7 @@ set -eu
 # postgresql, memcached, a JDK and ab from apache2-utils (real_servers.sh).
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
-libevent-dev
+libevent-dev libedit-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
 libgoogle-perftools-dev linux-perf
 chromium xxd bc iproute2 nginx
