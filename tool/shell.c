@@ -452,7 +452,7 @@ int shell_main(cli *c)
         char *line = readline("(pprof) ");
         if (!line)
             break; /* EOF (^D) */
-        if (*line)
+        if (*line && strlen(line) <= SHELL_MAX_LINE)
             add_history(line);
         int quit = run_line(&sh, line);
         free(line);
