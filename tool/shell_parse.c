@@ -26,6 +26,11 @@ static const char *const granularity_choices[] = {"functions", "filefunctions", 
 
 #define AT(field) offsetof(cli, field)
 #define MATCHING "\nMatching includes the function name, filename or object name."
+#define TAG_FILTER                                                                                 \
+    " with tags in range or matched by regexp\n"                                                   \
+    "Use name=value syntax to limit the matching to a specific tag.\n"                             \
+    "Numeric tag filter examples: 1kb, 1kb:10kb, memory=32mb:\n"                                   \
+    "String tag filter examples: foo, foo.*bar, mytag=foo.*bar"
 
 const shell_option shell_options[] = {
     {"output", SOPT_STRING, AT(output), NULL, "Output filename for file-based outputs"},
@@ -68,16 +73,8 @@ const shell_option shell_options[] = {
     {"show_from", SOPT_REGEX, AT(filters.show_from), NULL,
      "Drops functions above the highest matched frame.\n"
      "If set, all frames above the highest match are dropped from every sample." MATCHING},
-    {"tagfocus", SOPT_STRING, AT(filters.tagfocus), NULL,
-     "Restricts to samples with tags in range or matched by regexp\n"
-     "Use name=value syntax to limit the matching to a specific tag.\n"
-     "Numeric tag filter examples: 1kb, 1kb:10kb, memory=32mb:\n"
-     "String tag filter examples: foo, foo.*bar, mytag=foo.*bar"},
-    {"tagignore", SOPT_STRING, AT(filters.tagignore), NULL,
-     "Discard samples with tags in range or matched by regexp\n"
-     "Use name=value syntax to limit the matching to a specific tag.\n"
-     "Numeric tag filter examples: 1kb, 1kb:10kb, memory=32mb:\n"
-     "String tag filter examples: foo, foo.*bar, mytag=foo.*bar"},
+    {"tagfocus", SOPT_STRING, AT(filters.tagfocus), NULL, "Restricts to samples" TAG_FILTER},
+    {"tagignore", SOPT_STRING, AT(filters.tagignore), NULL, "Discard samples" TAG_FILTER},
     {"tagshow", SOPT_STRING, AT(filters.tagshow), NULL,
      "Only consider tags matching this regexp\nDiscard tags that do not match this regexp"},
     {"taghide", SOPT_STRING, AT(filters.taghide), NULL,

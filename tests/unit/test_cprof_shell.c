@@ -39,49 +39,35 @@ static void expect_error(const char *line, const char *msg)
     shell_line_free(&l);
 }
 
+/* line is one setting of name to value (NULL: none given). */
+static void expect_set(const char *line, const char *name, const char *value)
+{
+    shell_line l;
+    const shell_cmd *c = one(&l, line);
+    assert_int_equal(c->kind, SHELL_SET);
+    assert_string_equal(c->name, name);
+    if (value)
+        assert_string_equal(c->value, value);
+    else
+        assert_null(c->value);
+    shell_line_free(&l);
+}
+
 static void test_settings(void **state)
 {
     (void)state;
-    shell_line l;
-    const shell_cmd *c = one(&l, "focus=Index");
-    assert_int_equal(c->kind, SHELL_SET);
-    assert_string_equal(c->name, "focus");
-    assert_string_equal(c->value, "Index");
-    shell_line_free(&l);
-
-    c = one(&l, "  focus  =  a b  //: a comment //: the last one cut ");
-    assert_int_equal(c->kind, SHELL_SET);
-    assert_string_equal(c->name, "focus");
-    assert_string_equal(c->value, "a b  //: a comment");
-    shell_line_free(&l);
-
-    c = one(&l, "hide=");
-    assert_int_equal(c->kind, SHELL_SET);
-    assert_string_equal(c->value, "");
-    shell_line_free(&l);
-
-    /* A value may hold '=' (tagfocus=key=value). */
-    c = one(&l, "tagfocus=bytes=1kb:");
-    assert_string_equal(c->name, "tagfocus");
-    assert_string_equal(c->value, "bytes=1kb:");
-    shell_line_free(&l);
-
+    expect_set("focus=Index", "focus", "Index");
+    expect_set("  focus  =  a b  //: a comment //: the last one cut ", "focus",
+               "a b  //: a comment");
+    expect_set("hide=", "hide", "");
+    expect_set("tagfocus=bytes=1kb:", "tagfocus", "bytes=1kb:"); /* a value may hold '=' */
+    expect_set("sort=cum", "sort", "cum");
     /* Booleans and choices alone are settings without a value. */
     const char *alone[] = {"cum", "flat", "lines", "noinlines", "compact_labels"};
-    for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++) {
-        c = one(&l, alone[i]);
-        assert_int_equal(c->kind, SHELL_SET);
-        assert_string_equal(c->name, alone[i]);
-        assert_null(c->value);
-        shell_line_free(&l);
-    }
+    for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++)
+        expect_set(alone[i], alone[i], NULL);
     expect_error("focus", "please specify a value, e.g. focus=<val>");
     expect_error("nodecount", "please specify a value, e.g. nodecount=<val>");
-    /* Not a setting: a command name that looks like one is a report. */
-    c = one(&l, "sort=cum");
-    assert_int_equal(c->kind, SHELL_SET);
-    assert_string_equal(c->value, "cum");
-    shell_line_free(&l);
 }
 
 static void test_shortcuts(void **state)
@@ -97,11 +83,7 @@ static void test_shortcuts(void **state)
         assert_string_equal(l.cmds[i].value, "");
     }
     shell_line_free(&l);
-    const shell_cmd *c = one(&l, "inuse_space");
-    assert_int_equal(c->kind, SHELL_SET);
-    assert_string_equal(c->name, "sample_index");
-    assert_string_equal(c->value, "inuse_space");
-    shell_line_free(&l);
+    expect_set("inuse_space", "sample_index", "inuse_space");
     /* Without that sample type, the word is just unknown. */
     shell_parse("cpu", types, 4, &l);
     assert_int_equal(l.cmds[0].kind, SHELL_ERROR);
