@@ -14,8 +14,9 @@
  * terminal: without an output file they go to a new file in the current
  * directory ("Generating report in ./profile.svg"), like pprof's
  * awayFromTTY. `web` writes the call graph SVG to a new file in the temp
- * directory and starts the first browser that starts ($BROWSER, then
- * pprof's list), detached; without one it says where the file is.
+ * directory (or to its ">file", then no browser) and starts the first
+ * browser that starts ($BROWSER, then pprof's list), detached; without one
+ * it says where the file is.
  *
  * Strings set in the cli (focus=...) are kept in `kept` until the shell
  * ends: the cli holds pointers, as it does into argv.
@@ -334,7 +335,8 @@ static int run_report(shell *sh, const shell_cmd *cmd, cp_err *err)
     if (command_config(sh, cmd, sc, &c, err) != 0)
         return -1;
     const char *ext = file_extension(c.format);
-    if (web || (ext && !c.output)) {
+    bool temp = !c.output && (web || ext); /* ">file" is written as asked, browser or not */
+    if (temp) {
         char dir[4096] = ".";
         if (web) {
             const char *tmp = getenv("TMPDIR");
@@ -349,7 +351,7 @@ static int run_report(shell *sh, const shell_cmd *cmd, cp_err *err)
         return -1;
     int rc = pipeline_report(copy, &c, pipeline_emit_output, &c, err);
     profile_free(copy);
-    if (rc == 0 && web && open_browser(path) != 0)
+    if (rc == 0 && web && temp && open_browser(path) != 0)
         fprintf(stderr,
                 "No browser could be started ($BROWSER, chrome, chromium, firefox...): "
                 "open %s\n",

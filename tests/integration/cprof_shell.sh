@@ -146,6 +146,7 @@ svg >flame.svg
 dot
 proto
 web
+web >graph.svg
 help
 help focus
 top2 -cum
@@ -176,7 +177,14 @@ grep -q '^digraph ' <<<"$(own dot)" || fail "dot"
 "$CPROF" -top "$WORK/cc/profile.pb.gz" >"$WORK/reread.txt" || fail "proto unreadable"
 grep -q 'strings.FieldsFunc' "$WORK/reread.txt" || fail "proto: FieldsFunc missing"
 web_file=$(own web | sed -n 's/^Generating report in //p')
+for _ in $(seq 1 100); do # the browser runs detached: give it 5 s
+    [ -s "$WORK/browser.arg" ] && break
+    sleep 0.05
+done
 [ -n "$web_file" ] && [ "$(cat "$WORK/browser.arg")" = "$web_file" ] || fail "web: $(own web)"
+[ "$(own 'web >graph.svg')" = "Generating report in graph.svg" ] || fail "web >file: $(own 'web >graph.svg')"
+grep -q '<svg' "$WORK/cc/graph.svg" || fail "web >graph.svg: not an SVG"
+[ "$(wc -l <"$WORK/browser.arg")" = 1 ] || fail "web >file started a browser"
 grep -q '<svg' "$web_file" || fail "web: not an SVG"
 help=$(own help)
 grep -q '^  Commands:$' <<<"$help" || fail "help"
