@@ -18,6 +18,10 @@
  * browser that starts ($BROWSER, then pprof's list), detached; without one
  * it says where the file is.
  *
+ * TAB completes the first word to a command or setting and a report's
+ * later words to the profile's one function containing them (pprof's
+ * completer).
+ *
  * Strings set in the cli (focus=...) are kept in `kept` until the shell
  * ends: the cli holds pointers, as it does into argv.
  */
@@ -359,6 +363,82 @@ static int run_report(shell *sh, const shell_cmd *cmd, cp_err *err)
     return rc;
 }
 
+/* ---- completion (TAB) ------------------------------------------------------------ */
+
+/* libedit's completion callbacks take no context: the shell being read. */
+static shell *completing;
+static strlist completions; /* the current TAB's candidates */
+static size_t completion_next;
+
+/* rl_compentry_func_t over `completions`: each candidate once (malloc'ed,
+ * libedit frees it), then NULL. */
+static char *next_completion(const char *text, int state)
+{
+    (void)text, (void)state;
+    return completion_next < completions.n ? strdup(completions.v[completion_next++]) : NULL;
+}
+
+/* The first word's candidates starting with text: commands, settings and
+ * their choices, o, help, quit (pprof's matchVariableOrCommand). */
+static void word_candidates(const char *text)
+{
+    static const char *const words[] = {"o", "options", "help", "quit", "exit"};
+    size_t n = strlen(text);
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strncmp(words[i], text, n))
+            strlist_push(&completions, words[i]);
+    for (size_t i = 0; i < n_shell_commands; i++)
+        if (!strncmp(shell_commands[i].name, text, n))
+            strlist_push(&completions, shell_commands[i].name);
+    for (size_t i = 0; i < n_shell_options; i++) {
+        const shell_option *o = &shell_options[i];
+        if (!strncmp(o->name, text, n))
+            strlist_push(&completions, o->name);
+        for (const char *const *ch = o->choices; ch && *ch; ch++)
+            if (!strncmp(*ch, text, n))
+                strlist_push(&completions, *ch);
+    }
+}
+
+/* pprof's functionCompleter: the profile's one function whose name contains
+ * text (after a leading '-', kept), or nothing when none or several do. */
+static void function_candidates(const char *text)
+{
+    const char *dash = *text == '-' ? "-" : "";
+    const char *part = text + strlen(dash), *found = NULL;
+    const cp_profile *p = completing->p;
+    for (size_t i = 0; i < p->n_functions; i++) {
+        const char *name = p->functions[i]->name;
+        if (!strstr(name, part) || (found && !strcmp(found, name)))
+            continue;
+        if (found)
+            return; /* several: leave the word as it is */
+        found = name;
+    }
+    if (found)
+        strlist_pushf(&completions, "%s%s", dash, found);
+}
+
+/* rl_attempted_completion_function: the first word (or help's topic)
+ * completes to a command or setting, later words of a report (not tags) to
+ * a function name. Returns libedit's match array (it frees it), or NULL. */
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    rl_attempted_completion_over = 1; /* never file names */
+    strlist_free(&completions);
+    completion_next = 0;
+    const char *line = rl_line_buffer, *first = line;
+    while (first < line + start && (*first == ' ' || *first == '\t'))
+        first++;
+    size_t first_len = strcspn(first, " \t");
+    if (first == line + start || (first_len == 4 && !strncmp(first, "help", 4)))
+        word_candidates(text);
+    else if (!(first_len == 4 && !strncmp(first, "tags", 4)))
+        function_candidates(text);
+    return completions.n ? rl_completion_matches(text, next_completion) : NULL;
+}
+
 /* ---- the loop ------------------------------------------------------------------- */
 
 /* One parsed command. 1 to quit, else 0 (errors printed). */
@@ -446,6 +526,8 @@ int shell_main(cli *c)
     c->compact_labels = true; /* pprof's shell default */
     char dir[4096], history[4200];
     snprintf(history, sizeof history, "%s/shell_history", profile_save_dir(dir, sizeof dir));
+    completing = &sh;
+    rl_attempted_completion_function = complete;
     using_history();
     stifle_history(1000);
     read_history(history);
@@ -462,6 +544,8 @@ int shell_main(cli *c)
             break;
     }
     write_history(history);
+    strlist_free(&completions);
+    completing = NULL;
     profile_free(sh.p);
     free(sh.types);
     strlist_free(&sh.kept);

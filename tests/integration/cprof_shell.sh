@@ -9,7 +9,8 @@
 # and `o`'s values. Then what only cprof's shell has or does differently:
 # `cum` alone, a bad regexp (one line, the shell goes on with the old value),
 # a 70,000-byte line, svg/dot/proto/web files, `web` with and without a
-# browser, help, ^D, the history kept in $CPROF_HOME across sessions; and
+# browser, help, ^D, TAB completion, the history kept in $CPROF_HOME across
+# sessions; and
 # without a terminal on stdin, `cprof SOURCE` still prints top.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
@@ -203,6 +204,20 @@ printf '%s\n' '\x10' 'quit' >"$WORK/recall.cmds"
     fail "recall session"
 section "$WORK/recall.cprof" $'\x10' | diff - <(own 'top2 -cum') >&2 || fail "^P did not recall top2 -cum"
 echo "history ok"
+
+# TAB completion (pprof's): the first word to a command, a report's word to
+# the one function whose name contains it; several: the word stays.
+printf '%s\n' 'tre\x09' 'top3 -madv\x09' 'peek Index\x09' 'quit' >"$WORK/complete.cmds"
+(cd "$WORK/cc" && $SESSION pty "$WORK/complete.cprof" "$WORK/complete.cmds" -- \
+    "$ROOT/build/asan/cprof" "$WORK/go/cpu.out") || fail "completion session"
+"$CPROF" -tree -compact_labels "$WORK/go/cpu.out" >"$WORK/tree.cli"
+"$CPROF" -peek=Index -compact_labels "$WORK/go/cpu.out" >"$WORK/peek.cli"
+section "$WORK/complete.cprof" $'tre\t' | diff - "$WORK/tree.cli" >&2 || fail "tre<TAB> is not tree"
+grep -qx '   ignore=runtime.madvise' <<<"$(section "$WORK/complete.cprof" $'top3 -madv\t')" ||
+    fail "-madv<TAB> did not complete to -runtime.madvise"
+section "$WORK/complete.cprof" $'peek Index\t' | diff - "$WORK/peek.cli" >&2 ||
+    fail "an ambiguous word was completed"
+echo "completion ok"
 
 # web without a browser: the file's path.
 mkdir "$WORK/bin"
