@@ -28,6 +28,7 @@
 #include "shell.h"
 
 #include <editline/readline.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,7 +269,8 @@ static const char *file_extension(enum report_format f)
 
 /* argv of one browser command ("gv --noantialias" is split at spaces) with
  * path last, run detached: a child starts it and exits at once, so the
- * browser is nobody's to wait for. 0 when it started. */
+ * browser is nobody's to wait for. Its stdin and stdout are /dev/null, its
+ * stderr the shell's (as pprof starts it). 0 when it started. */
 static int start_detached(const char *command, const char *path)
 {
     char *copy = strdup(command), *argv[16], *save = NULL;
@@ -281,7 +283,11 @@ static int start_detached(const char *command, const char *path)
     pid_t child = n > 1 ? fork() : -1;
     if (child == 0) {
         pid_t browser;
-        _exit(posix_spawnp(&browser, argv[0], NULL, NULL, argv, environ) == 0 ? 0 : 127);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        _exit(posix_spawnp(&browser, argv[0], &fa, NULL, argv, environ) == 0 ? 0 : 127);
     }
     if (child > 0)
         waitpid(child, &status, 0);
@@ -305,24 +311,23 @@ static int open_browser(const char *path)
     return display && *display ? start_detached("xdg-open", path) : -1;
 }
 
-/* Per-command overrides of cmd on c (a copy of the shell's cli). 0, or -1
- * with err. */
-static int command_config(shell *sh, const shell_cmd *cmd, const shell_command *sc, cli *c,
-                          cp_err *err)
+/* Per-command overrides of cmd on c (a copy of the shell's cli that lives
+ * no longer than cmd: c points into cmd's strings). 0, or -1 with err. */
+static int command_config(const shell_cmd *cmd, const shell_command *sc, cli *c, cp_err *err)
 {
-    if (cli_set(c, sc->report, cmd->value ? keep(sh, cmd->value) : NULL, err) != 0)
+    if (cli_set(c, sc->report, cmd->value, err) != 0)
         return -1;
     bool tags = c->format == FMT_TAGS;
-    if (cmd->focus && cli_set(c, tags ? "tagfocus" : "focus", keep(sh, cmd->focus), err) != 0)
+    if (cmd->focus && cli_set(c, tags ? "tagfocus" : "focus", cmd->focus, err) != 0)
         return -1;
-    if (cmd->ignore && cli_set(c, tags ? "tagignore" : "ignore", keep(sh, cmd->ignore), err) != 0)
+    if (cmd->ignore && cli_set(c, tags ? "tagignore" : "ignore", cmd->ignore, err) != 0)
         return -1;
-    if (cmd->cum)
-        c->cum = true;
-    if (cmd->has_nodecount)
+    if (cmd->cum && cli_set(c, "cum", NULL, err) != 0)
+        return -1;
+    if (cmd->output && cli_set(c, "output", cmd->output, err) != 0)
+        return -1;
+    if (cmd->has_nodecount) /* any int32, as pprof's ParseInt: not the flag's range */
         c->nodecount = cmd->nodecount;
-    if (cmd->output)
-        c->output = keep(sh, cmd->output);
     if (c->nodecount == -1 && c->format == FMT_TOP)
         c->nodecount = 10;
     return 0;
@@ -336,7 +341,7 @@ static int run_report(shell *sh, const shell_cmd *cmd, cp_err *err)
     cli c = *sh->c;
     char path[4800];
     bool web = !strcmp(sc->name, "web");
-    if (command_config(sh, cmd, sc, &c, err) != 0)
+    if (command_config(cmd, sc, &c, err) != 0)
         return -1;
     const char *ext = file_extension(c.format);
     bool temp = !c.output && (web || ext); /* ">file" is written as asked, browser or not */

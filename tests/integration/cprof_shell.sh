@@ -44,6 +44,8 @@ top
 top5
 top20 -cum
 top3 Index -runtime
+top -5
+top 0 -cum
 focus=Fields
 top
 tree
