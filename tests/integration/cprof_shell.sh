@@ -10,8 +10,8 @@
 # `cum` alone, a bad regexp (one line, the shell goes on with the old value),
 # a 70,000-byte line, svg/dot/proto/web files, `web` with and without a
 # browser, help, ^D, TAB completion, the history kept in $CPROF_HOME across
-# sessions; and
-# without a terminal on stdin, `cprof SOURCE` still prints top.
+# sessions; and without a terminal on stdin, `cprof SOURCE` still prints
+# top, as does `cprof top SOURCE` on one.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 SESSION="python3 $ROOT/tests/integration/lib/shell_session.py"
@@ -239,3 +239,11 @@ cmp -s "$WORK/top.cli" "$WORK/top.null" || fail "without a terminal, not top"
 echo quit | "$CPROF" "$WORK/go/cpu.out" >"$WORK/top.pipe" || fail "cprof SOURCE <pipe"
 cmp -s "$WORK/top.cli" "$WORK/top.pipe" || fail "stdin a pipe: not top"
 echo "no terminal: top"
+
+# A terminal, but a report named (a word or a flag): that report, no shell.
+for report in top -top; do
+    script -qec "$CPROF $report $WORK/go/cpu.out" /dev/null </dev/null | tr -d '\r' >"$WORK/top.tty" ||
+        fail "cprof $report on a terminal"
+    cmp -s "$WORK/top.cli" "$WORK/top.tty" || fail "cprof $report on a terminal: not top"
+done
+echo "terminal and a report: the report"
