@@ -52,7 +52,7 @@ EXAMPLE_BINS:= $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 # The cprof command-line tool (tool/) shares only the common kit with the
 # library (lib/common/). Everything but main.c goes into tool.a, which the
 # tool's unit tests link.
-TOOL_PKGS   := zlib libcurl libmicrohttpd libdw
+TOOL_PKGS   := zlib libcurl libmicrohttpd libdw libedit
 TOOL_SRCS   := $(sort $(wildcard tool/*.c tool/*/*.c))
 TOOL_LIB_SRCS := $(filter-out tool/main.c,$(TOOL_SRCS))
 TOOL_OBJS   := $(TOOL_LIB_SRCS:%.c=$(BUILD)/%.o) $(COMMON_SRCS:%.c=$(BUILD)/tool/kit/%.o) \

@@ -12,7 +12,7 @@ set -eu
 # (symbolize_off.sh); prometheus (with promtool) for metrics_prometheus.sh.
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev libdebuginfod1
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
-libevent-dev
+libevent-dev libedit-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
 libgoogle-perftools-dev linux-perf
 chromium xxd bc iproute2 nginx

@@ -25,7 +25,8 @@ contained() {
     local report=$1
     shift
     rm -f "$report"
-    python3 "$reaper" "$report" "$@"
+    # stdin is never the tester's terminal: `cprof SOURCE` would open its shell.
+    python3 "$reaper" "$report" "$@" </dev/null
     rc=$?
     leftovers=$(cat "$report" 2>/dev/null || true)
 }

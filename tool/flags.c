@@ -55,6 +55,28 @@ static int convert(const flag_table *t, const flag_spec *s, int opt_len, const c
     return 0;
 }
 
+/* Option s, written as opt (its first opt_len bytes name it), set to value
+ * (NULL: a flag alone) through t->set after the kind's checks. 0, or -1
+ * with err. */
+static int apply(const flag_table *t, const flag_spec *s, const char *opt, int opt_len,
+                 const char *value, void *ctx, cp_err *err)
+{
+    flag_value v = {.str = value};
+    if (s->kind == FLAG_BOOL) {
+        if (parse_bool(v.str, &v.on) != 0) {
+            cp_err_set(err, "%sinvalid boolean value \"%s\" for %.*s", t->prefix, v.str, opt_len,
+                       opt);
+            return -1;
+        }
+        v.str = NULL;
+        return t->set(ctx, s, &v, err);
+    }
+    v.on = true;
+    if (convert(t, s, opt_len, opt, &v, err) != 0)
+        return -1;
+    return t->set(ctx, s, &v, err);
+}
+
 /* The option argv[*i] (its value possibly the next argument: *i advances).
  * 0, or -1 with err. */
 static int parse_option(const flag_table *t, int argc, char **argv, int *i, void *ctx, cp_err *err)
@@ -69,27 +91,29 @@ static int parse_option(const flag_table *t, int argc, char **argv, int *i, void
         cp_err_set(err, "%sunknown option %s (%s)", t->prefix, opt, t->hint);
         return -1;
     }
-    flag_value v = {.str = eq ? eq + 1 : NULL};
-    if (s->kind == FLAG_BOOL) {
-        if (parse_bool(v.str, &v.on) != 0) {
-            cp_err_set(err, "%sinvalid boolean value \"%s\" for %.*s", t->prefix, v.str, opt_len,
-                       opt);
-            return -1;
-        }
-        v.str = NULL;
-        return t->set(ctx, s, &v, err);
-    }
-    if (!v.str) {
+    const char *value = eq ? eq + 1 : NULL;
+    if (s->kind != FLAG_BOOL && !value) {
         if (*i + 1 >= argc) {
             cp_err_set(err, "%soption %.*s needs a value", t->prefix, opt_len, opt);
             return -1;
         }
-        v.str = argv[++*i];
+        value = argv[++*i];
     }
-    v.on = true;
-    if (convert(t, s, opt_len, opt, &v, err) != 0)
+    return apply(t, s, opt, opt_len, value, ctx, err);
+}
+
+int flags_set(const flag_table *t, const char *name, const char *value, void *ctx, cp_err *err)
+{
+    const flag_spec *s = find_spec(t, name, strlen(name));
+    if (!s) {
+        cp_err_set(err, "%sunknown option %s", t->prefix, name);
         return -1;
-    return t->set(ctx, s, &v, err);
+    }
+    if (s->kind != FLAG_BOOL && !value) {
+        cp_err_set(err, "%soption %s needs a value", t->prefix, name);
+        return -1;
+    }
+    return apply(t, s, name, (int)strlen(name), value, ctx, err);
 }
 
 int flags_parse(const flag_table *t, int argc, char **argv, void *ctx, cp_err *err)

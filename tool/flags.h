@@ -55,5 +55,10 @@ typedef struct flag_table {
  * order given. 0, or -1 with a one-line reason in err at the first error
  * (unknown option, missing or malformed value, or what set or arg said). */
 int flags_parse(const flag_table *t, int argc, char **argv, void *ctx, cp_err *err);
+/* One option by name (no dashes), as "-name=value" would set it (value
+ * NULL: a flag given alone), with the same checks: what a command's
+ * interactive settings use (the shell's "focus=RE"). 0, or -1 with err
+ * (unknown option, malformed value, or what t->set said). */
+int flags_set(const flag_table *t, const char *name, const char *value, void *ctx, cp_err *err);
 
 #endif

@@ -6,6 +6,8 @@
  *   cprof push ... -to URL     profiles to Grafana Pyroscope (push.h)
  *   cprof -http=ADDR SOURCE... the web UI (web/web.h)
  *   cprof [REPORT] SOURCE...   one report on stdout or -output
+ *   cprof SOURCE...            on a terminal (stdin), no report named:
+ *                              pprof's interactive shell (shell.h)
  *
  * What happens between the options and the report is the driver's
  * (pipeline.h), shared with the web UI. Errors are one line on stderr
@@ -13,11 +15,13 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "pipeline.h"
 #include "ps.h"
 #include "push.h"
+#include "shell.h"
 #include "watch/watch.h"
 #include "web/web.h"
 
@@ -57,7 +61,12 @@ int main(int argc, char **argv)
         rc = 2;
         break;
     default:
-        rc = c.http ? web_serve(&c) : run_report(&c);
+        if (c.http)
+            rc = web_serve(&c);
+        else if (!c.report_given && isatty(STDIN_FILENO))
+            rc = shell_main(&c);
+        else
+            rc = run_report(&c);
     }
     cli_free(&c);
     return rc;

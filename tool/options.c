@@ -160,7 +160,8 @@ void cli_usage(FILE *out)
           "Reads profile.proto profiles (gzip or raw; Go's or cprof's) from files or URLs\n"
           "(http://host:port/debug/pprof/heap) and prints go tool pprof's reports.\n"
           "\n"
-          "Reports (default top; also as flags: -top, -peek=REGEX, ...):\n"
+          "Reports (also as flags: -top, -peek=REGEX, ...; without one: the interactive\n"
+          "shell when stdin is a terminal, else top):\n"
           "  top | text       flat, flat%, sum%, cum, cum% per function\n"
           "  traces           every sample's stack\n"
           "  peek REGEX       callers and callees of matching functions\n"
@@ -350,7 +351,7 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         c->unit = value;
         return 0;
     case O_OUTPUT:
-        c->output = value;
+        c->output = *value ? value : NULL; /* -output="": stdout, as in pprof */
         return 0;
     case O_CUM:
         c->cum = v->on;
@@ -429,12 +430,17 @@ static void cli_defaults(cli *c)
     c->fetch.seconds = c->fetch.timeout = -1;
 }
 
-static bool is_report_name(const char *s)
+int cli_report_kind(const char *name)
 {
     for (size_t i = 0; i < N_REPORTS; i++)
-        if (!strcmp(reports[i].name, s))
-            return true;
-    return false;
+        if (!strcmp(reports[i].name, name))
+            return reports[i].takes_regex;
+    return -1;
+}
+
+static bool is_report_name(const char *s)
+{
+    return cli_report_kind(s) >= 0;
 }
 
 /* flag_table.arg: the first argument names the report when it can (a
@@ -485,6 +491,7 @@ enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err)
         puts("cprof 0.1.0");
         return CLI_EXIT_OK;
     }
+    c->report_given = st.report_set;
     if (st.shortcut && !*c->sample_index)
         c->sample_index = st.shortcut;
     else if (st.shortcut)
@@ -494,6 +501,12 @@ enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err)
         return CLI_ERROR;
     }
     return CLI_OK;
+}
+
+int cli_set(cli *c, const char *name, const char *value, cp_err *err)
+{
+    parse_state st = {.c = c};
+    return flags_set(&cli_flags, name, value, &st, err);
 }
 
 void cli_free(cli *c)

@@ -16,6 +16,7 @@
 
 typedef struct cli {
     enum report_format format;
+    bool report_given;  /* a report was named (else: the shell on a terminal, or top) */
     const char *symbol; /* peek/list argument */
     strlist sources, bases;
     bool diff_base;
@@ -40,6 +41,15 @@ enum cli_result { CLI_OK, CLI_EXIT_OK, CLI_ERROR };
  * printed on stdout; CLI_ERROR: err holds a one-line reason. c's strings
  * point into argv; cli_free releases the rest, whatever the result. */
 enum cli_result cli_parse(int argc, char **argv, cli *c, cp_err *err);
+/* One option by its command-line name (no dash) set in c as "-name=value"
+ * would (value NULL: a flag alone; a report name selects that report, its
+ * value the peek/list regexp): the shell's settings and per-command
+ * overrides. c keeps value's pointer: the caller keeps it alive. 0, or -1
+ * with err. */
+int cli_set(cli *c, const char *name, const char *value, cp_err *err);
+/* Whether name is a report of the command line: -1 no, 0 yes, 1 yes and it
+ * takes a regexp (peek, list). */
+int cli_report_kind(const char *name);
 /* Frees what cli_parse allocated (sources, bases, headers). */
 void cli_free(cli *c);
 /* The -help text. */
