@@ -15,9 +15,12 @@
  * 400, since silently profiling at another rate than asked would mislead.
  */
 #include "profiles.h"
+#include "pprof_encode.h"
+#include "profile.h"
 #include "symbolize.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -142,6 +145,14 @@ static const profile_source sources[] = {
             },
     },
     {
+        .name = "threadcreate",
+        .description = "Stack traces that led to the creation of new OS threads",
+        .count = threads_created_count,
+        .write = threadcreate_profile_write,
+        .build = threadcreate_profile_build,
+        .params = SNAPSHOT_PARAMS,
+    },
+    {
         .name = "threads",
         .description =
             "Stack traces of all current threads, grouped by stack. debug=2 gives one block per "
@@ -232,4 +243,23 @@ int profile_request_wait(const profile_request *req, int64_t deadline_ns, int st
         if (each_step)
             each_step(ctx);
     }
+}
+
+profile_status profile_write_built(profile_status (*build)(const profile_request *req,
+                                                           profile **out, char *err,
+                                                           size_t err_len),
+                                   const profile_request *req, buf *out, char *err, size_t err_len)
+{
+    profile *p = NULL;
+    profile_status status = build(req, &p, err, err_len);
+    if (status != PROFILE_OK)
+        return status;
+    if (pprof_encode(p, 1, out) != 0)
+        out->oom = 1;
+    profile_free(p);
+    if (out->oom) {
+        snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
+        return PROFILE_FAILED;
+    }
+    return PROFILE_OK;
 }

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pprof/pprof_encode.h"
 #include "pprof/profile.h"
 #include "pprof/symbolize.h"
 
@@ -171,16 +170,8 @@ profile_status threads_profile_build(const profile_request *req, profile **out, 
 profile_status threads_profile_write(const profile_request *req, buf *out, char *err,
                                      size_t err_len)
 {
-    if (req->debug == 0) {
-        profile *p = NULL;
-        profile_status status = threads_profile_build(req, &p, err, err_len);
-        if (status != 0)
-            return status;
-        if (pprof_encode(p, 1, out) != 0)
-            out->oom = 1;
-        profile_free(p);
-        return out->oom ? out_of_memory(req, err, err_len) : PROFILE_OK;
-    }
+    if (req->debug == 0)
+        return profile_write_built(threads_profile_build, req, out, err, err_len);
     threads_snapshot s;
     if (threads_snapshot_take(&s, req->debug >= 2 ? 2 : 0) != 0)
         return snapshot_failed(err, err_len);
