@@ -28,6 +28,7 @@
 
 #include "common/clock.h"
 
+#include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "heap/heap.h"
 #include "threads/threads.h"
@@ -113,6 +114,15 @@ static const profile_source sources[] = {
                 [PARAM_SECONDS] = {PARAM_STRICT, 0},
                 [PARAM_MIN_AGE] = {PARAM_STRICT, 0},
             },
+    },
+    {
+        .name = "mutex",
+        .description = "Stack traces of holders of contended mutexes",
+        .count = contention_count_mutex,
+        .write = contention_profile_write,
+        .build = contention_profile_build,
+        .variant = CONTENTION_MUTEX,
+        .params = SNAPSHOT_PARAMS,
     },
     {
         .name = "peak",
@@ -245,6 +255,12 @@ int profile_request_wait(const profile_request *req, int64_t deadline_ns, int st
     }
 }
 
+profile_status profile_out_of_memory(const profile_request *req, char *err, size_t err_len)
+{
+    snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
+    return PROFILE_FAILED;
+}
+
 profile_status profile_write_built(profile_status (*build)(const profile_request *req,
                                                            profile **out, char *err,
                                                            size_t err_len),
@@ -257,9 +273,5 @@ profile_status profile_write_built(profile_status (*build)(const profile_request
     if (pprof_encode(p, 1, out) != 0)
         out->oom = 1;
     profile_free(p);
-    if (out->oom) {
-        snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
-        return PROFILE_FAILED;
-    }
-    return PROFILE_OK;
+    return out->oom ? profile_out_of_memory(req, err, err_len) : PROFILE_OK;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "pprof/profiles.h"
 #include "threads/threads.h"
@@ -323,8 +324,26 @@ static void signals_from_env(cprof_settings *s)
     }
 }
 
+static void mutex_rate_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_MUTEX_RATE");
+    s->mutex_rate = CONTENTION_DEFAULT_MUTEX_RATE;
+    if (!v || !*v)
+        return;
+    int64_t rate;
+    if (parse_int64(v, 0, INT32_MAX, &rate) != 0) {
+        cprof_log("CPROF_MUTEX_RATE=\"%.40s\" is not an integer from 0 to %d; mutex profiling "
+                  "disabled",
+                  v, INT32_MAX);
+        s->mutex_rate = 0;
+        return;
+    }
+    s->mutex_rate = rate;
+}
+
 static void both_modes_from_env(cprof_settings *s)
 {
+    mutex_rate_from_env(s);
     follow_fork_from_env(s);
     socket_from_env(s);
     verbose_from_env(s);

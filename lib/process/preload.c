@@ -23,6 +23,7 @@
  *     allocation, and never binds.
  */
 #include "config.h"
+#include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "cprof.h"
 #include "fork_follow.h"
@@ -169,6 +170,7 @@ static int start_with(const cprof_settings *s)
     int was_internal = heap_internal_enter();
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
+    contention_set_mutex_rate(s->mutex_rate);
     profile_set_max_seconds(s->max_seconds);
     cpu_set_signal(s->cpu_signal);
     threads_capture_set_signal(s->dump_signal);
@@ -225,6 +227,7 @@ EXPORT void cprof_stop(void)
     unix_socket_on = 0;
     forget_settings();
     heap_sampler_set_rate(0);
+    contention_set_mutex_rate(0);
     started = 0;
     pthread_mutex_unlock(&start_lock);
 }

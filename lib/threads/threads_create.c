@@ -23,12 +23,6 @@
 #include "pprof/profile.h"
 #include "pprof/text_format.h"
 
-static profile_status out_of_memory(const profile_request *req, char *err, size_t err_len)
-{
-    snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
-    return PROFILE_FAILED;
-}
-
 /* Largest count first; equal counts by stack, so the text is stable. */
 static int by_count_desc(const void *a, const void *b)
 {
@@ -57,7 +51,7 @@ profile_status threadcreate_profile_build(const profile_request *req, profile **
     free(recs);
     if (!p || p->oom) {
         profile_free(p);
-        return out_of_memory(req, err, err_len);
+        return profile_out_of_memory(req, err, err_len);
     }
     *out = p;
     return PROFILE_OK;
@@ -72,7 +66,7 @@ profile_status threadcreate_profile_write(const profile_request *req, buf *out, 
     int oom;
     stack_counts_record *recs = threads_creations_snapshot(&n, &oom);
     if (oom)
-        return out_of_memory(req, err, err_len);
+        return profile_out_of_memory(req, err, err_len);
     if (n > 1)
         qsort(recs, n, sizeof *recs, by_count_desc);
     int64_t total = 0;
@@ -84,5 +78,5 @@ profile_status threadcreate_profile_write(const profile_request *req, buf *out, 
                                 NULL);
     text_write_code_maps(out);
     free(recs);
-    return out->oom ? out_of_memory(req, err, err_len) : PROFILE_OK;
+    return out->oom ? profile_out_of_memory(req, err, err_len) : PROFILE_OK;
 }
