@@ -6,7 +6,11 @@
  *                        pthread_rwlock_rdlock/wrlock/timed forms: one
  *                        trylock when the lock is free; a lock that must
  *                        wait is timed and, sampled 1 in CPROF_MUTEX_RATE,
- *                        recorded by the waiter's stack
+ *                        recorded by the waiter's stack; and the waits of
+ *                        the block profile (pthread_cond_wait/timedwait,
+ *                        sem_wait/timedwait, pthread_join,
+ *                        pthread_barrier_wait), sampled by duration as
+ *                        Go's block profile (CPROF_BLOCK_RATE ns)
  *   contention_profile.c the "mutex" and "block" sources: the tables as
  *                        profile.proto (contentions/count, delay/
  *                        nanoseconds, scaled as Go scales them) or Go's
@@ -42,8 +46,20 @@ enum contention_kind { CONTENTION_MUTEX, CONTENTION_BLOCK, CONTENTION_KINDS };
 void contention_set_mutex_rate(int64_t rate);
 int64_t contention_mutex_rate(void);
 
-/* Distinct stacks recorded for kind (index page counts). */
+/* The block profile's rate in ns, as runtime.SetBlockProfileRate: a wait
+ * of d ns is recorded when d >= rate, else with probability d/rate;
+ * 0 = off (the hooks then add one load to each wait). CPROF_BLOCK_RATE. */
+#define CONTENTION_DEFAULT_BLOCK_RATE 10000000 /* 10 ms */
+void contention_set_block_rate(int64_t rate_ns);
+int64_t contention_block_rate(void);
+
+/* Block counts are kept in thousandths of an event (a sampled short wait
+ * stands for rate/d events). */
+#define CONTENTION_BLOCK_COUNT_UNIT 1000
+
+/* Distinct stacks recorded (index page counts). */
 long contention_count_mutex(void);
+long contention_count_block(void);
 
 /* A wait the hooks timed: add it to kind's table with the waiter's stack
  * pcs[0..n) (return addresses, leaf first), count events and delay_ns of
@@ -55,7 +71,7 @@ void contention_record(enum contention_kind kind, const uint64_t *pcs, size_t n,
  * values[1] delay in ns, both as sampled); caller frees. */
 struct stack_counts_record *contention_snapshot(enum contention_kind kind, size_t *n, int *oom);
 
-/* The "mutex" source (and "block" once its hooks exist): proto or text by
+/* The "mutex" and "block" sources (variant: the kind): proto or text by
  * debug; build is one side of a NAME?seconds=N delta. */
 profile_status contention_profile_write(const profile_request *req, buf *out, char *err,
                                         size_t err_len);

@@ -2,7 +2,9 @@
  * contention_hooks.c — interposed lock functions for the mutex profile:
  * pthread_mutex_lock, pthread_mutex_timedlock, pthread_rwlock_rdlock,
  * pthread_rwlock_wrlock, pthread_rwlock_timedrdlock,
- * pthread_rwlock_timedwrlock.
+ * pthread_rwlock_timedwrlock; and for the block profile the waits
+ * pthread_cond_wait/timedwait, sem_wait/timedwait, pthread_join,
+ * pthread_barrier_wait (below: timed, sampled by duration).
  *
  * Fast path (the lock is free): one trylock, its result returned. Nothing
  * else: no TLS, no atomic, no clock. pthread_mutex_lock goes one step
@@ -45,6 +47,7 @@
 #include <errno.h>
 #include <link.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -72,6 +75,7 @@ static const struct timespec never = {(time_t)1 << 40, 0};
 
 static stack_counts tables[CONTENTION_KINDS] = {STACK_COUNTS_INIT(4096), STACK_COUNTS_INIT(4096)};
 static _Atomic int64_t mutex_rate;
+static _Atomic int64_t block_rate; /* ns */
 
 /* [own_text_start, own_text_end): libcprof's executable segment. */
 static uintptr_t own_text_start, own_text_end;
@@ -96,6 +100,11 @@ stack_counts_record *contention_snapshot(enum contention_kind kind, size_t *n, i
 long contention_count_mutex(void)
 {
     return stack_counts_used(&tables[CONTENTION_MUTEX]);
+}
+
+long contention_count_block(void)
+{
+    return stack_counts_used(&tables[CONTENTION_BLOCK]);
 }
 
 /* ---- what is ours ---------------------------------------------------------------- */
@@ -178,6 +187,7 @@ PROFILER_TEXT static void wait_end(wait_probe *w, int rc)
 
 typedef struct real_site {
     const char *name;
+    const char *version; /* NULL: the default version (dlsym) */
     _Atomic(void *) fn;
 } real_site;
 
@@ -192,22 +202,37 @@ static void *real_of(real_site *site)
         return fn;
     int saved_errno = errno;
     tls_resolving = 1;
-    fn = dlsym(RTLD_NEXT, site->name);
+    fn = site->version ? dlvsym(RTLD_NEXT, site->name, site->version) : NULL;
+    if (!fn)
+        fn = dlsym(RTLD_NEXT, site->name);
     tls_resolving = 0;
     errno = saved_errno;
     atomic_store_explicit(&site->fn, fn, memory_order_release);
     return fn;
 }
 
-static real_site real_mutex_lock = {"pthread_mutex_lock", NULL};
-static real_site real_mutex_timedlock = {"pthread_mutex_timedlock", NULL};
-static real_site real_rdlock = {"pthread_rwlock_rdlock", NULL};
-static real_site real_wrlock = {"pthread_rwlock_wrlock", NULL};
-static real_site real_timedrdlock = {"pthread_rwlock_timedrdlock", NULL};
-static real_site real_timedwrlock = {"pthread_rwlock_timedwrlock", NULL};
+static real_site real_mutex_lock = {"pthread_mutex_lock", NULL, NULL};
+static real_site real_mutex_timedlock = {"pthread_mutex_timedlock", NULL, NULL};
+static real_site real_rdlock = {"pthread_rwlock_rdlock", NULL, NULL};
+static real_site real_wrlock = {"pthread_rwlock_wrlock", NULL, NULL};
+static real_site real_timedrdlock = {"pthread_rwlock_timedrdlock", NULL, NULL};
+static real_site real_timedwrlock = {"pthread_rwlock_timedwrlock", NULL, NULL};
 
-static real_site *const all_sites[6] = {&real_mutex_lock, &real_mutex_timedlock, &real_rdlock,
-                                        &real_wrlock,     &real_timedrdlock,     &real_timedwrlock};
+/* The waits of the block profile. pthread_cond_wait and timedwait have
+ * two versions in glibc: the default, GLIBC_2.3.2, is the one programs
+ * link against (dlsym may return the old one). */
+static real_site real_cond_wait = {"pthread_cond_wait", "GLIBC_2.3.2", NULL};
+static real_site real_cond_timedwait = {"pthread_cond_timedwait", "GLIBC_2.3.2", NULL};
+static real_site real_sem_wait = {"sem_wait", NULL, NULL};
+static real_site real_sem_timedwait = {"sem_timedwait", NULL, NULL};
+static real_site real_join = {"pthread_join", NULL, NULL};
+static real_site real_barrier_wait = {"pthread_barrier_wait", NULL, NULL};
+
+static real_site *const all_sites[] = {
+    &real_mutex_lock,  &real_mutex_timedlock, &real_rdlock,    &real_wrlock,
+    &real_timedrdlock, &real_timedwrlock,     &real_cond_wait, &real_cond_timedwait,
+    &real_sem_wait,    &real_sem_timedwait,   &real_join,      &real_barrier_wait,
+};
 
 static int call_mutex_lock(pthread_mutex_t *m)
 {
@@ -247,13 +272,31 @@ static int call_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 
 /* ---- the rate ---------------------------------------------------------------------- */
 
-void contention_set_mutex_rate(int64_t rate)
+/* Ordinary context, before the rates matter: libcprof's text, every real
+ * function. */
+static void resolve_all(void)
 {
     if (!own_text_end)
         dl_iterate_phdr(find_own_text, (void *)(uintptr_t)contention_set_mutex_rate);
     for (size_t i = 0; i < sizeof all_sites / sizeof *all_sites; i++)
         real_of(all_sites[i]);
+}
+
+void contention_set_mutex_rate(int64_t rate)
+{
+    resolve_all();
     atomic_store_explicit(&mutex_rate, rate < 0 ? 0 : rate, memory_order_relaxed);
+}
+
+void contention_set_block_rate(int64_t rate_ns)
+{
+    resolve_all();
+    atomic_store_explicit(&block_rate, rate_ns < 0 ? 0 : rate_ns, memory_order_relaxed);
+}
+
+int64_t contention_block_rate(void)
+{
+    return atomic_load_explicit(&block_rate, memory_order_relaxed);
 }
 
 int64_t contention_mutex_rate(void)
@@ -318,3 +361,127 @@ CONTENTION_HOOK(EXPORT, pthread_rwlock_timedrdlock, pthread_rwlock_tryrdlock, ca
                 (pthread_rwlock_t * obj_, const struct timespec *t_), (obj_, t_), RWLOCK_ACQUIRED)
 CONTENTION_HOOK(EXPORT, pthread_rwlock_timedwrlock, pthread_rwlock_trywrlock, call_timedwrlock,
                 (pthread_rwlock_t * obj_, const struct timespec *t_), (obj_, t_), RWLOCK_ACQUIRED)
+
+/* ---- the block profile's waits -------------------------------------------------------- */
+
+/*
+ * Each wait is timed when the block profile is on (two clock reads; one
+ * relaxed load when off) and, as runtime.SetBlockProfileRate samples, a
+ * wait of d ns is recorded when d >= rate, else with probability d/rate
+ * and then weighted rate/d events of rate ns (Go's saveblockevent), so the
+ * profile is unbiased. Counts are kept in thousandths of an event
+ * (CONTENTION_BLOCK_COUNT_UNIT). The stack is taken after the wait (d
+ * must be known first): the waiter's call site.
+ */
+
+/* The wait's start, or 0 when it is not to be timed. */
+PROFILER_TEXT static int64_t block_begin(void)
+{
+    if (LIKELY(atomic_load_explicit(&block_rate, memory_order_relaxed) <= 0) || tls_guard ||
+        threads_self_internal())
+        return 0;
+    return monotonic_ns();
+}
+
+/* After a wait that began at t0 (non-zero) and ended as the call says
+ * (waited: it blocked until woken or timed out). errno untouched. */
+PROFILER_TEXT static void block_end(int64_t t0, int waited)
+{
+    int64_t rate = atomic_load_explicit(&block_rate, memory_order_relaxed);
+    if (!waited || rate <= 0)
+        return;
+    int saved_errno = errno;
+    int64_t d = monotonic_ns() - t0;
+    if (d <= 0)
+        d = 1;
+    int64_t count = CONTENTION_BLOCK_COUNT_UNIT, delay = d;
+    if (d < rate) {
+        if ((int64_t)(next_random() % (uint64_t)rate) >= d) {
+            errno = saved_errno;
+            return;
+        }
+        count = (int64_t)((double)CONTENTION_BLOCK_COUNT_UNIT * (double)rate / (double)d + 0.5);
+        delay = rate;
+    }
+    uint64_t pcs[STACK_COUNTS_FRAMES];
+    tls_guard = 1;
+    size_t n = unwind_capture(pcs, STACK_COUNTS_FRAMES);
+    if (n > 0 && !(pcs[0] >= own_text_start && pcs[0] < own_text_end))
+        contention_record(CONTENTION_BLOCK, pcs, n, count, delay);
+    tls_guard = 0;
+    errno = saved_errno;
+}
+
+EXPORT PROFILER_TEXT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    int (*f)(pthread_cond_t *, pthread_mutex_t *) = real_of(&real_cond_wait);
+    int64_t t0 = block_begin();
+    int rc = f ? f(c, m) : pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &never);
+    if (t0)
+        block_end(t0, rc == 0);
+    return rc;
+}
+
+EXPORT PROFILER_TEXT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                                const struct timespec *t)
+{
+    int (*f)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) =
+        real_of(&real_cond_timedwait);
+    int64_t t0 = block_begin();
+    int rc = f ? f(c, m, t) : pthread_cond_clockwait(c, m, CLOCK_REALTIME, t);
+    if (t0)
+        block_end(t0, rc == 0 || rc == ETIMEDOUT);
+    return rc;
+}
+
+/* A semaphore that can be taken at once is not a wait: sem_trywait first
+ * (errno restored when it fails). */
+EXPORT PROFILER_TEXT int sem_wait(sem_t *s)
+{
+    int saved_errno = errno;
+    if (sem_trywait(s) == 0)
+        return 0;
+    errno = saved_errno;
+    int (*f)(sem_t *) = real_of(&real_sem_wait);
+    int64_t t0 = block_begin();
+    int rc = f ? f(s) : sem_clockwait(s, CLOCK_MONOTONIC, &never);
+    if (t0)
+        block_end(t0, rc == 0);
+    return rc;
+}
+
+EXPORT PROFILER_TEXT int sem_timedwait(sem_t *s, const struct timespec *t)
+{
+    int saved_errno = errno;
+    if (sem_trywait(s) == 0)
+        return 0;
+    errno = saved_errno;
+    int (*f)(sem_t *, const struct timespec *) = real_of(&real_sem_timedwait);
+    int64_t t0 = block_begin();
+    int rc = f ? f(s, t) : sem_clockwait(s, CLOCK_REALTIME, t);
+    if (t0)
+        block_end(t0, rc == 0 || errno == ETIMEDOUT);
+    return rc;
+}
+
+EXPORT PROFILER_TEXT int pthread_join(pthread_t th, void **ret)
+{
+    int (*f)(pthread_t, void **) = real_of(&real_join);
+    int64_t t0 = block_begin();
+    int rc = f ? f(th, ret) : pthread_clockjoin_np(th, ret, CLOCK_MONOTONIC, &never);
+    if (t0)
+        block_end(t0, rc == 0);
+    return rc;
+}
+
+EXPORT PROFILER_TEXT int pthread_barrier_wait(pthread_barrier_t *b)
+{
+    int (*f)(pthread_barrier_t *) = real_of(&real_barrier_wait);
+    if (!f) /* only inside our own dlsym, which never waits at a barrier */
+        return EAGAIN;
+    int64_t t0 = block_begin();
+    int rc = f(b);
+    if (t0)
+        block_end(t0, rc == 0 || rc == PTHREAD_BARRIER_SERIAL_THREAD);
+    return rc;
+}

@@ -1,5 +1,5 @@
 /*
- * contention_profile.c — the "mutex" profile (and "block", same layout):
+ * contention_profile.c — the "mutex" and "block" profiles (same layout):
  * the waits contention_hooks.c recorded, by the waiter's stack.
  *
  * profile.proto as Go's printCountCycleProfile writes it: sample types
@@ -17,7 +17,9 @@
  *     #	0x..	function+0x..	file:line
  * records by delay, largest first, raw (unscaled) values; our clock is in
  * nanoseconds, so cycles/second is 1e9 and the parser's cycles are ns.
- * The parser scales by the sampling period itself. The executable memory
+ * The parser scales by the sampling period itself. The block profile
+ * ("--- contention:", no sampling period line, as Go's) has its weights
+ * in the table already: its values are written as they are. The executable memory
  * map follows, so a saved text can be symbolized.
  */
 #include "contention.h"
@@ -30,12 +32,21 @@
 #include "pprof/text_format.h"
 #include "unwind/stack_counts.h"
 
-/* The rate each table was sampled at: what one record stands for. */
+/* What one recorded mutex event stands for: the sampling rate. The block
+ * table is unbiased already (its short waits carry their weight), so its
+ * factor is 1. */
 static int64_t rate_of(int kind)
 {
-    (void)kind;
-    int64_t rate = contention_mutex_rate();
+    int64_t rate = kind == CONTENTION_MUTEX ? contention_mutex_rate() : 1;
     return rate > 0 ? rate : 1;
+}
+
+/* A record's number of events (block counts are in thousandths). */
+static int64_t events_of(int kind, const stack_counts_record *r)
+{
+    if (kind == CONTENTION_MUTEX)
+        return r->values[0];
+    return (r->values[0] + CONTENTION_BLOCK_COUNT_UNIT / 2) / CONTENTION_BLOCK_COUNT_UNIT;
 }
 
 static const char *text_header(int kind)
@@ -60,7 +71,8 @@ profile_status contention_profile_build(const profile_request *req, profile **ou
         snprintf(line, sizeof line, "sampling period=%lld", (long long)rate);
         profile_add_comment(p, line);
         for (size_t i = 0; i < n; i++) {
-            int64_t values[2] = {recs[i].values[0] * rate, recs[i].values[1] * rate};
+            int64_t values[2] = {events_of(req->variant, &recs[i]) * rate,
+                                 recs[i].values[1] * rate};
             profile_add_sample(p, recs[i].pcs, recs[i].n_pcs, values, NULL, 0);
         }
     }
@@ -95,7 +107,8 @@ profile_status contention_profile_write(const profile_request *req, buf *out, ch
     if (req->variant == CONTENTION_MUTEX)
         buf_printf(out, "sampling period=%lld\n", (long long)rate_of(req->variant));
     for (size_t i = 0; i < n; i++) {
-        buf_printf(out, "%lld %lld @", (long long)recs[i].values[1], (long long)recs[i].values[0]);
+        buf_printf(out, "%lld %lld @", (long long)recs[i].values[1],
+                   (long long)events_of(req->variant, &recs[i]));
         text_write_pcs(out, recs[i].pcs, recs[i].n_pcs);
         buf_append_byte(out, '\n');
         text_write_frames(out, recs[i].pcs, recs[i].n_pcs, 0);

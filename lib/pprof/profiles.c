@@ -88,6 +88,15 @@ static const profile_source sources[] = {
         .params = SNAPSHOT_PARAMS,
     },
     {
+        .name = "block",
+        .description = "Stack traces that led to blocking on synchronization primitives",
+        .count = contention_count_block,
+        .write = contention_profile_write,
+        .build = contention_profile_build,
+        .variant = CONTENTION_BLOCK,
+        .params = SNAPSHOT_PARAMS,
+    },
+    {
         .name = "goroutine",
         .description =
             "Stack traces of all current threads: the threads profile under the name Go tools "
@@ -117,7 +126,9 @@ static const profile_source sources[] = {
     },
     {
         .name = "mutex",
-        .description = "Stack traces of holders of contended mutexes",
+        .description = "Stack traces of threads that waited for contended pthread mutexes and "
+                       "rwlocks (cprof charges the waiting call; Go, the holder). Sampled 1 in "
+                       "CPROF_MUTEX_RATE contentions.",
         .count = contention_count_mutex,
         .write = contention_profile_write,
         .build = contention_profile_build,

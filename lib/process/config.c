@@ -341,9 +341,27 @@ static void mutex_rate_from_env(cprof_settings *s)
     s->mutex_rate = rate;
 }
 
+static void block_rate_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_BLOCK_RATE");
+    s->block_rate = CONTENTION_DEFAULT_BLOCK_RATE;
+    if (!v || !*v)
+        return;
+    int64_t rate;
+    if (parse_int64(v, 0, INT64_MAX / 4, &rate) != 0) {
+        cprof_log("CPROF_BLOCK_RATE=\"%.40s\" is not a non-negative number of nanoseconds; "
+                  "block profiling disabled",
+                  v);
+        s->block_rate = 0;
+        return;
+    }
+    s->block_rate = rate;
+}
+
 static void both_modes_from_env(cprof_settings *s)
 {
     mutex_rate_from_env(s);
+    block_rate_from_env(s);
     follow_fork_from_env(s);
     socket_from_env(s);
     verbose_from_env(s);

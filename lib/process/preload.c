@@ -171,6 +171,7 @@ static int start_with(const cprof_settings *s)
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
     contention_set_mutex_rate(s->mutex_rate);
+    contention_set_block_rate(s->block_rate);
     profile_set_max_seconds(s->max_seconds);
     cpu_set_signal(s->cpu_signal);
     threads_capture_set_signal(s->dump_signal);
@@ -228,6 +229,7 @@ EXPORT void cprof_stop(void)
     forget_settings();
     heap_sampler_set_rate(0);
     contention_set_mutex_rate(0);
+    contention_set_block_rate(0);
     started = 0;
     pthread_mutex_unlock(&start_lock);
 }

@@ -1,17 +1,12 @@
 # /debug/pprof/mutex: the waits on two mutexes of known contention (8
 # threads on A, 4 on B: about 70 % / 30 % of the wait, as the helper
 # measures it itself) show in the profile's delay within 5 points, at
-# CPROF_MUTEX_RATE=1 and at the default rate (1 in 10, scaled back: the
-# total within 25 % of the measured one); go tool pprof reads the proto
+# CPROF_MUTEX_RATE=1, within 10 at the default rate (1 in 10, scaled back:
+# the total within 25 % of the measured one); go tool pprof reads the proto
 # and Go's debug=1 text and agrees with cprof top; every mutex type answers
 # as without cprof; CPROF_MUTEX_RATE=0 records nothing.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
-
-# ms_of NAME FILE: the flat delay of function NAME in a `-unit=ms` top.
-ms_of() {
-    awk -v f="$1" '$NF == f { v = $1; sub(/ms$/, "", v); print v; found = 1 } END { if (!found) print 0 }' "$2"
-}
 
 # run_sites RATE: start the helper (RATE "" = default), wait for its numbers.
 run_sites() {
@@ -23,24 +18,25 @@ run_sites() {
     NAME=sites${1:-_default}
     wait_for_line "$NAME" ready
     grep -qx 'types ok' "$WORK/$NAME.out" || fail "mutex types"
-    A_NS=$(sed -n 's/^wait_a_ns=\([0-9]*\) wait_b_ns=[0-9]*$/\1/p' "$WORK/$NAME.out")
-    B_NS=$(sed -n 's/^wait_a_ns=[0-9]* wait_b_ns=\([0-9]*\)$/\1/p' "$WORK/$NAME.out")
+    A_NS=$(helper_value wait_a_ns "$WORK/$NAME.out")
+    B_NS=$(helper_value wait_b_ns "$WORK/$NAME.out")
     [ -n "$A_NS" ] && [ -n "$B_NS" ] || fail "no measured waits"
 }
 
-# check_shares FILE: A's share of the profile's delay within 5 points of the
-# measured share; prints the profile's total in ms.
+# check_shares FILE [POINTS]: A's share of the profile's delay within
+# POINTS (default 5) of the measured share; prints A's and B's delays in ms.
 check_shares() {
+    local tolerance=${2:-5}
     pprof_clean -top -sample_index=delay -unit=ms "$1" >"$WORK/delay.top"
     local a b
-    a=$(ms_of wait_a "$WORK/delay.top")
-    b=$(ms_of wait_b "$WORK/delay.top")
-    awk -v a="$a" -v b="$b" -v ma="$A_NS" -v mb="$B_NS" 'BEGIN {
+    a=$(flat_ms wait_a "$WORK/delay.top")
+    b=$(flat_ms wait_b "$WORK/delay.top")
+    awk -v a="$a" -v b="$b" -v ma="$A_NS" -v mb="$B_NS" -v tol="$tolerance" 'BEGIN {
         if (a + b <= 0) exit 1
         p = 100 * a / (a + b); m = 100 * ma / (ma + mb)
         printf "profile %.1f %% on A, measured %.1f %%\n", p, m > "/dev/stderr"
         if (m < 55 || m > 85) exit 2
-        exit (p - m > 5 || m - p > 5) ? 1 : 0
+        exit (p - m > tol || m - p > tol) ? 1 : 0
     }' || { cat "$WORK/delay.top"; fail "delay shares of $1 (measured A=$A_NS B=$B_NS ns)"; }
     echo "$a $b"
 }
@@ -56,27 +52,23 @@ check_shares "$WORK/m1.txt" >/dev/null
 pprof_clean -raw "$WORK/m1.pb" >"$WORK/m1.raw"
 grep -A1 '^Samples:' "$WORK/m1.raw" | grep -qx 'contentions/count delay/nanoseconds' || fail "sample types"
 grep -qx 'PeriodType: contentions count' "$WORK/m1.raw" || fail "period type"
-# cprof top of the proto = go tool pprof -top of the proto, and of the text
-# in the program's rows (from text, pprof names libc's frames by file).
 for si in contentions delay; do
-    "$CPROF" top -sample_index=$si "$WORK/m1.pb" >"$WORK/cprof.top" 2>"$WORK/cprof.err" || { cat "$WORK/cprof.err"; fail "cprof top"; }
-    table_rows "$WORK/cprof.top" >"$WORK/cprof.rows"
-    pprof_clean -top -sample_index=$si "$WORK/m1.pb" >"$WORK/pprof.top"
-    table_rows "$WORK/pprof.top" | cmp -s - "$WORK/cprof.rows" || { cat "$WORK/pprof.top" "$WORK/cprof.top"; fail "cprof top -sample_index=$si differs"; }
-    pprof_clean -top -sample_index=$si "$WORK/m1.txt" >"$WORK/pprof.top"
-    diff <(table_rows "$WORK/pprof.top" | grep ' wait_') <(grep ' wait_' "$WORK/cprof.rows") ||
-        fail "go tool pprof -top of the text differs from cprof top ($si)"
+    top_agrees "$WORK/m1.pb" "$WORK/m1.txt" ' wait_' -sample_index=$si
 done
-curl -sf "$BASE/" | grep -q 'Stack traces of holders of contended mutexes' || fail "index entry"
+curl -sf "$BASE/" | grep -q 'Stack traces of threads that waited for contended pthread mutexes' || fail "index entry"
 # A delta: nothing waits any more, so no wait_ sample.
 curl -sf -o "$WORK/delta.pb" "$BASE/mutex?seconds=1" || fail "GET mutex?seconds=1"
 pprof_clean -raw "$WORK/delta.pb" | grep -q 'wait_' && fail "delta has samples"
 finish_app || fail "locksites exited with $?"
 
-# The default rate: 1 in 10 events, scaled back by 10.
+# The default rate: 1 in 10 events, scaled back by 10. A sample of about
+# 1,000 waits a lock whose lengths vary widely (glibc's mutex is not fair:
+# some waiters are passed over many times): 64.9 to 74.6 % measured against
+# 70-72 % over runs, so 10 points here; the 5-point claim is the rate-1 run.
 run_sites ""
 curl -sf -o "$WORK/md.pb" "$BASE/mutex" || fail "GET /mutex (default rate)"
-read -r a b < <(check_shares "$WORK/md.pb")
+check_shares "$WORK/md.pb" 10 >"$WORK/md.ms"
+read -r a b <"$WORK/md.ms"
 awk -v p="$a $b" -v ma="$A_NS" -v mb="$B_NS" 'BEGIN {
     split(p, v, " "); t = (v[1] + v[2]) * 1e6; m = ma + mb
     exit (t < 0.75 * m || t > 1.25 * m) ? 1 : 0 }' || fail "scaled total $a+$b ms vs measured $A_NS+$B_NS ns"

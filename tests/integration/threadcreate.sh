@@ -20,27 +20,11 @@ grep -qP '^#\t0x[0-9a-f]+\tcreate_exiting\+0x[0-9a-f]+\t.*threadsites.c:[0-9]+$'
     { cat "$WORK/tc.txt"; fail "no create_exiting frame line"; }
 grep -qx -- '--- Memory map: ---' "$WORK/tc.txt" || fail "no memory map section"
 
-# cprof reads profile.proto only: its top of the proto equals go tool
-# pprof's top of the proto, and of the text in the program's own rows (from
-# text pprof symbolizes with the local binaries, which leaves libc's and
-# the start files' frames as [libc.so.6] and [threadsites]).
 "$CPROF" top "$WORK/tc.pb" >"$WORK/cprof.top" 2>"$WORK/cprof.err" || { cat "$WORK/cprof.err"; fail "cprof top"; }
 table_rows "$WORK/cprof.top" >"$WORK/cprof.rows"
 grep -qE '^ +7 +70\.00% .* create_exiting$' "$WORK/cprof.rows" || { cat "$WORK/cprof.top"; fail "create_exiting 7"; }
 grep -qE '^ +3 +30\.00% .* create_waiting$' "$WORK/cprof.rows" || { cat "$WORK/cprof.top"; fail "create_waiting 3"; }
-for src in "$WORK/tc.pb" "$WORK/tc.txt"; do
-    pprof_clean -top "$src" >"$WORK/pprof.top"
-    table_rows "$WORK/pprof.top" >"$WORK/pprof.rows"
-    if [ "$src" = "$WORK/tc.txt" ]; then
-        grep ' create_' "$WORK/cprof.rows" >"$WORK/cprof.own" || true
-        grep ' create_' "$WORK/pprof.rows" >"$WORK/pprof.own" || true
-        cmp -s "$WORK/pprof.own" "$WORK/cprof.own" ||
-            { diff "$WORK/pprof.own" "$WORK/cprof.own"; fail "go tool pprof -top $src differs from cprof top"; }
-        continue
-    fi
-    cmp -s "$WORK/pprof.rows" "$WORK/cprof.rows" ||
-        { diff "$WORK/pprof.rows" "$WORK/cprof.rows"; fail "go tool pprof -top $src differs from cprof top"; }
-done
+top_agrees "$WORK/tc.pb" "$WORK/tc.txt" ' create_'
 pprof_clean -raw "$WORK/tc.pb" >"$WORK/tc.raw"
 grep -A1 '^Samples:' "$WORK/tc.raw" | grep -qx 'threadcreate/count' || fail "sample type"
 grep -qx 'PeriodType: threadcreate count' "$WORK/tc.raw" || fail "period type"

@@ -3,10 +3,12 @@
  * over waits recorded with contention_record: values scaled by the rate as
  * Go scales them, Go's sample and period types, Go's debug=1 layout with
  * raw values by delay; and the lock hooks' answers on an error-checking
- * mutex (this test binary links the hooks: core.a).
+ * mutex (this test binary links the hooks: core.a); the block profile's
+ * weighted counts, and the timed waits' answers.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,11 +90,63 @@ static void test_hooks_answer_as_the_library(void **state)
     contention_set_mutex_rate(0);
 }
 
+/* Block counts are thousandths of an event (a short sampled wait stands
+ * for rate/d events); the block profile writes them rounded, unscaled. */
+static void test_block_counts_are_weighted(void **state)
+{
+    (void)state;
+    uint64_t a[1] = {0x5000};
+    contention_record(CONTENTION_BLOCK, a, 1, 2500, 10000000);
+    contention_record(CONTENTION_BLOCK, a, 1, 1000, 30000000);
+    profile_request req = {.name = "block", .variant = CONTENTION_BLOCK};
+    profile *p = NULL;
+    char err[128];
+    assert_int_equal(contention_profile_build(&req, &p, err, sizeof err), PROFILE_OK);
+    assert_int_equal(p->n_samples, 1);
+    assert_int_equal(p->samples[0].values[0], 4); /* 3.5 events, rounded */
+    assert_int_equal(p->samples[0].values[1], 40000000);
+    profile_free(p);
+    buf out;
+    buf_init(&out);
+    req.debug = 1;
+    assert_int_equal(contention_profile_write(&req, &out, err, sizeof err), PROFILE_OK);
+    buf_append_byte(&out, 0);
+    const char *head = "--- contention:\ncycles/second=1000000000\n40000000 4 @ 0x5000\n";
+    assert_memory_equal(out.data, head, strlen(head));
+    buf_free(&out);
+}
+
+/* The timed waits answer as the library: a deadline in the past times out
+ * (sem_timedwait: -1 with errno ETIMEDOUT), with block profiling on. */
+static void test_block_waits_answer_as_the_library(void **state)
+{
+    (void)state;
+    contention_set_block_rate(1);
+    struct timespec past = {1, 0};
+    sem_t s;
+    sem_init(&s, 0, 0);
+    errno = 0;
+    assert_int_equal(sem_timedwait(&s, &past), -1);
+    assert_int_equal(errno, ETIMEDOUT);
+    sem_post(&s);
+    errno = 33;
+    assert_int_equal(sem_wait(&s), 0);
+    assert_int_equal(errno, 33);
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+    pthread_mutex_lock(&m);
+    assert_int_equal(pthread_cond_timedwait(&c, &m, &past), ETIMEDOUT);
+    pthread_mutex_unlock(&m);
+    contention_set_block_rate(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_scales_by_rate),
         cmocka_unit_test(test_hooks_answer_as_the_library),
+        cmocka_unit_test(test_block_counts_are_weighted),
+        cmocka_unit_test(test_block_waits_answer_as_the_library),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
