@@ -450,10 +450,12 @@ EXPORT PROFILER_TEXT int sem_wait(sem_t *s)
     return rc;
 }
 
+/* glibc checks the deadline before it takes a free semaphore: an invalid
+ * one fails EINVAL even then, so only a valid one is tried first. */
 EXPORT PROFILER_TEXT int sem_timedwait(sem_t *s, const struct timespec *t)
 {
     int saved_errno = errno;
-    if (sem_trywait(s) == 0)
+    if (t->tv_nsec >= 0 && t->tv_nsec < 1000000000 && sem_trywait(s) == 0)
         return 0;
     errno = saved_errno;
     int (*f)(sem_t *, const struct timespec *) = real_of(&real_sem_timedwait);

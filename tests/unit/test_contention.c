@@ -129,6 +129,9 @@ static void test_block_waits_answer_as_the_library(void **state)
     assert_int_equal(sem_timedwait(&s, &past), -1);
     assert_int_equal(errno, ETIMEDOUT);
     sem_post(&s);
+    struct timespec bad = {1, 1000000000};
+    assert_int_equal(sem_timedwait(&s, &bad), -1); /* as glibc: even when free */
+    assert_int_equal(errno, EINVAL);
     errno = 33;
     assert_int_equal(sem_wait(&s), 0);
     assert_int_equal(errno, 33);
