@@ -8,9 +8,13 @@
  * bench/mutex_lock.sh runs it with and without the preload in alternating
  * rounds and compares the best of each.
  *
- *   mutex_lock [-n PAIRS] [-c]    prints "uncontended NS" (CPU ns a pair,
+ *   semaphore (-s): 2 threads, each sem_post/sem_wait on its own
+ *     semaphore (the block profile's sem_wait: a sem_trywait first).
+ *
+ *   mutex_lock [-n PAIRS] [-c|-s] prints "uncontended NS" (CPU ns a pair,
  *                                 the two threads' average), or
- *                                 "contended NS" with -c
+ *                                 "contended NS" with -c, "semaphore NS"
+ *                                 with -s
  * CPU time of each thread (CLOCK_THREAD_CPUTIME_ID), not wall time: the
  * machine is shared, and a thread preempted by another program's does
  * not bill us its wait. A contended pair also counts the CPU the slow
@@ -18,6 +22,7 @@
  * reads and samples).
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +52,19 @@ static void *own_mutex(void *arg)
     return NULL;
 }
 
+static void *own_semaphore(void *arg)
+{
+    int64_t t0 = cpu_ns();
+    sem_t s;
+    sem_init(&s, 0, 0);
+    for (long i = 0; i < pairs; i++) {
+        sem_post(&s);
+        sem_wait(&s);
+    }
+    *(int64_t *)arg = cpu_ns() - t0;
+    return NULL;
+}
+
 static void *shared_mutex(void *arg)
 {
     int64_t t0 = cpu_ns();
@@ -62,22 +80,31 @@ static void *shared_mutex(void *arg)
 
 int main(int argc, char **argv)
 {
-    int c, contended = 0;
-    while ((c = getopt(argc, argv, "n:c")) != -1) {
+    int c, contended = 0, semaphore = 0;
+    while ((c = getopt(argc, argv, "n:cs")) != -1) {
         if (c == 'n')
             pairs = atol(optarg);
         else if (c == 'c')
             contended = 1;
+        else if (c == 's')
+            semaphore = 1;
     }
     if (pairs <= 0)
         return 2;
     pthread_t t[2];
     int64_t used[2];
     for (int i = 0; i < 2; i++)
-        pthread_create(&t[i], NULL, contended ? shared_mutex : own_mutex, &used[i]);
+        pthread_create(&t[i], NULL,
+                       semaphore   ? own_semaphore
+                       : contended ? shared_mutex
+                                   : own_mutex,
+                       &used[i]);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
-    printf("%s %.3f\n", contended ? "contended" : "uncontended",
+    printf("%s %.3f\n",
+           semaphore   ? "semaphore"
+           : contended ? "contended"
+                       : "uncontended",
            (double)(used[0] + used[1]) / 2 / (double)pairs);
     return 0;
 }
