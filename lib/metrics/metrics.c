@@ -246,7 +246,7 @@ static void write_threads(buf *out, const thread_proc_info *p, int have_stat)
 {
     prom_single(out, "cprof_threads_created_total", PROM_COUNTER,
                 "Program threads started through pthread_create since start.",
-                (double)threads_created_total());
+                (double)threads_created_count());
     /* The registry walk copies call sites only: size the array first, and
      * once more if threads were born meanwhile (then what fits). */
     size_t cap = have_stat && p->num_threads > 0 ? (size_t)p->num_threads + 64 : 1024;

@@ -15,9 +15,12 @@
  * 400, since silently profiling at another rate than asked would mislead.
  */
 #include "profiles.h"
+#include "pprof_encode.h"
+#include "profile.h"
 #include "symbolize.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 
 #include "common/clock.h"
 
+#include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "heap/heap.h"
 #include "threads/threads.h"
@@ -91,6 +95,15 @@ static const profile_source sources[] = {
         .params = SNAPSHOT_PARAMS,
     },
     {
+        .name = "block",
+        .description = "Stack traces that led to blocking on synchronization primitives",
+        .count = contention_count_block,
+        .write = contention_profile_write,
+        .build = contention_profile_build,
+        .variant = CONTENTION_BLOCK,
+        .params = SNAPSHOT_PARAMS,
+    },
+    {
         .name = "goroutine",
         .description =
             "Stack traces of all current threads: the threads profile under the name Go tools "
@@ -118,6 +131,17 @@ static const profile_source sources[] = {
                 [PARAM_MIN_AGE] = {PARAM_STRICT, 0},
                 [PARAM_PID] = {PARAM_STRICT, 0},
             },
+    },
+    {
+        .name = "mutex",
+        .description = "Stack traces of threads that waited for contended pthread mutexes and "
+                       "rwlocks (cprof charges the waiting call; Go, the holder). Sampled 1 in "
+                       "CPROF_MUTEX_RATE contentions.",
+        .count = contention_count_mutex,
+        .write = contention_profile_write,
+        .build = contention_profile_build,
+        .variant = CONTENTION_MUTEX,
+        .params = SNAPSHOT_PARAMS,
     },
     {
         .name = "peak",
@@ -150,6 +174,14 @@ static const profile_source sources[] = {
                 [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
                 [PARAM_PID] = {PARAM_STRICT, 0},
             },
+    },
+    {
+        .name = "threadcreate",
+        .description = "Stack traces that led to the creation of new OS threads",
+        .count = threads_created_count,
+        .write = threadcreate_profile_write,
+        .build = threadcreate_profile_build,
+        .params = SNAPSHOT_PARAMS,
     },
     {
         .name = "threads",
@@ -242,4 +274,25 @@ int profile_request_wait(const profile_request *req, int64_t deadline_ns, int st
         if (each_step)
             each_step(ctx);
     }
+}
+
+profile_status profile_out_of_memory(const profile_request *req, char *err, size_t err_len)
+{
+    snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
+    return PROFILE_FAILED;
+}
+
+profile_status profile_write_built(profile_status (*build)(const profile_request *req,
+                                                           profile **out, char *err,
+                                                           size_t err_len),
+                                   const profile_request *req, buf *out, char *err, size_t err_len)
+{
+    profile *p = NULL;
+    profile_status status = build(req, &p, err, err_len);
+    if (status != PROFILE_OK)
+        return status;
+    if (pprof_encode(p, 1, out) != 0)
+        out->oom = 1;
+    profile_free(p);
+    return out->oom ? profile_out_of_memory(req, err, err_len) : PROFILE_OK;
 }

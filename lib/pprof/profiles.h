@@ -160,6 +160,19 @@ void profile_set_max_seconds(int seconds);
 int profile_request_wait(const profile_request *req, int64_t deadline_ns, int step_ms,
                          void (*each_step)(void *ctx), void *ctx);
 
+/* PROFILE_FAILED, with "could not build the NAME profile: out of memory"
+ * in err: what a source answers when memory runs out. */
+profile_status profile_out_of_memory(const profile_request *req, char *err, size_t err_len);
+
+/* The debug=0 answer of a source with a build function: build the model
+ * (build(req, ...)), append it as gzipped profile.proto, free it. Returns
+ * build's status, or PROFILE_FAILED with "could not build the NAME
+ * profile: out of memory" in err when encoding runs out of memory. */
+profile_status profile_write_built(profile_status (*build)(const profile_request *req,
+                                                           struct profile **out, char *err,
+                                                           size_t err_len),
+                                   const profile_request *req, buf *out, char *err, size_t err_len);
+
 /* NULL when no profile has that name. */
 const profile_source *profile_source_find(const char *name);
 /* All sources in index-page order. */

@@ -13,12 +13,19 @@
  *
  * The MAPPED_LIBRARIES section is /proc/self/maps verbatim; google/pprof's
  * legacy parser reads it to place the "@ 0x..." addresses in binaries.
+ *
+ * Count profiles (runtime/pprof's printCountProfile: goroutine, threads,
+ * threadcreate) are records "N @ 0x.. 0x..", an optional "# labels:" line,
+ * the frame lines and a blank line, then a "--- Memory map: ---" section
+ * with the executable lines of /proc/self/maps only (the legacy parser uses
+ * no others, and 10,000 thread stacks are 20,000 other lines).
  */
 #include "text_format.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "symbolize.h"
@@ -56,4 +63,38 @@ void text_write_mapped_libraries(buf *out)
 {
     buf_append_str(out, "\nMAPPED_LIBRARIES:\n");
     buf_append_file(out, "/proc/self/maps");
+}
+
+void text_write_count_record(buf *out, uint64_t count, const uint64_t *pcs, size_t n,
+                             int leaf_exact, const char *labels)
+{
+    buf_printf(out, "%" PRIu64 " @", count);
+    for (size_t i = 0; i < n; i++)
+        buf_printf(out, " 0x%" PRIx64, i == 0 && leaf_exact ? pcs[i] + 1 : pcs[i]);
+    buf_append_byte(out, '\n');
+    if (labels)
+        buf_printf(out, "# labels: %s\n", labels);
+    text_write_frames(out, pcs, n, leaf_exact);
+    buf_append_byte(out, '\n');
+}
+
+void text_write_code_maps(buf *out)
+{
+    buf_append_str(out, "\n--- Memory map: ---\n");
+    buf maps;
+    buf_init(&maps);
+    if (buf_append_file(&maps, "/proc/self/maps") != 0 || maps.oom || !maps.data) {
+        buf_free(&maps);
+        return;
+    }
+    const char *p = (const char *)maps.data, *end = p + maps.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl ? nl + 1 : end;
+        const char *perms = memchr(p, ' ', (size_t)(line_end - p));
+        if (perms && line_end - perms > 4 && perms[3] == 'x')
+            buf_append(out, p, (size_t)(line_end - p));
+        p = line_end;
+    }
+    buf_free(&maps);
 }

@@ -25,4 +25,18 @@ void text_write_frames(buf *out, const uint64_t *pcs, size_t n, int leaf_exact);
 /* "\nMAPPED_LIBRARIES:\n" followed by /proc/self/maps verbatim. */
 void text_write_mapped_libraries(buf *out);
 
+/*
+ * One record of a count profile (Go's printCountProfile):
+ *   "<count> @ 0x<pc> ...\n", "# labels: <labels>\n" when labels is not
+ *   NULL (Go's JSON-ish {"key":"value"}), the frame lines, a blank line.
+ * An exact leaf (leaf_exact) is written plus one in the "@" list, so the
+ * legacy parser's pc-1 lands on it.
+ */
+void text_write_count_record(buf *out, uint64_t count, const uint64_t *pcs, size_t n,
+                             int leaf_exact, const char *labels);
+
+/* "\n--- Memory map: ---\n" and the executable lines of /proc/self/maps:
+ * the end of a count profile's text. */
+void text_write_code_maps(buf *out);
+
 #endif

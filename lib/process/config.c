@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "pprof/profiles.h"
 #include "threads/threads.h"
@@ -394,9 +395,45 @@ static void metrics_path_from_env(cprof_settings *s)
     strcpy(s->metrics_path, v);
 }
 
+static void mutex_rate_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_MUTEX_RATE");
+    s->mutex_rate = CONTENTION_DEFAULT_MUTEX_RATE;
+    if (!v || !*v)
+        return;
+    int64_t rate;
+    if (parse_int64(v, 0, INT32_MAX, &rate) != 0) {
+        cprof_log("CPROF_MUTEX_RATE=\"%.40s\" is not an integer from 0 to %d; mutex profiling "
+                  "disabled",
+                  v, INT32_MAX);
+        s->mutex_rate = 0;
+        return;
+    }
+    s->mutex_rate = rate;
+}
+
+static void block_rate_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_BLOCK_RATE");
+    s->block_rate = CONTENTION_DEFAULT_BLOCK_RATE;
+    if (!v || !*v)
+        return;
+    int64_t rate;
+    if (parse_int64(v, 0, INT64_MAX / 4, &rate) != 0) {
+        cprof_log("CPROF_BLOCK_RATE=\"%.40s\" is not a non-negative number of nanoseconds; "
+                  "block profiling disabled",
+                  v);
+        s->block_rate = 0;
+        return;
+    }
+    s->block_rate = rate;
+}
+
 static void both_modes_from_env(cprof_settings *s)
 {
     metrics_path_from_env(s);
+    mutex_rate_from_env(s);
+    block_rate_from_env(s);
     follow_fork_from_env(s);
     socket_from_env(s);
     symbolize_from_env(s);

@@ -51,6 +51,8 @@ typedef struct cprof_settings {
     int dump_signal;                  /* CPROF_SIGNAL, default SIGRTMIN+3; 0 = off */
     int64_t symbol_cache_mb;          /* MiB the symbolizer's indexes may hold */
     char metrics_path[128];           /* CPROF_METRICS_PATH: "/metrics"; "" = off */
+    int64_t mutex_rate;               /* CPROF_MUTEX_RATE: 1 in N contentions; 0 = off */
+    int64_t block_rate;               /* CPROF_BLOCK_RATE: ns, as SetBlockProfileRate; 0 = off */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_PROGRAM, CPROF_SEED, CPROF_TOKEN,
@@ -62,7 +64,8 @@ typedef struct cprof_settings {
 void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
  * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_SYMBOLIZE, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
- * CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL, CPROF_SIGNAL, CPROF_METRICS_PATH. */
+ * CPROF_MUTEX_RATE, CPROF_BLOCK_RATE, CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL,
+ * CPROF_SIGNAL, CPROF_METRICS_PATH. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);

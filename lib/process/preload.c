@@ -24,6 +24,7 @@
  *     CPROF_VERBOSE=1 says so at its first allocation).
  */
 #include "config.h"
+#include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "cprof.h"
 #include "fork_follow.h"
@@ -219,6 +220,8 @@ static int start_with(const cprof_settings *s)
     int was_internal = heap_internal_enter();
     heap_sampler_set_seed(s->seed);
     heap_sampler_set_rate(s->heap_rate);
+    contention_set_mutex_rate(s->mutex_rate);
+    contention_set_block_rate(s->block_rate);
     profile_set_max_seconds(s->max_seconds);
     cpu_set_signal(s->cpu_signal);
     threads_capture_set_signal(s->dump_signal);
@@ -276,6 +279,8 @@ EXPORT void cprof_stop(void)
     unix_socket_on = 0;
     forget_settings();
     heap_sampler_set_rate(0);
+    contention_set_mutex_rate(0);
+    contention_set_block_rate(0);
     started = 0;
     pthread_mutex_unlock(&start_lock);
 }

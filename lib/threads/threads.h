@@ -22,6 +22,8 @@
  *   threads_profile.c  snapshot -> groups -> profile.proto; the "threads"
  *                      and "goroutine" sources (proto or text by debug);
  *                      the index summary
+ *   threads_create.c   the "threadcreate" source: the creator stacks the
+ *                      pthread_create hook counted, exited threads too
  *
  * Dependencies run one way: capture, proc, hooks <- snapshot <- text,
  * profile (profile calls text for debug > 0; text never calls profile).
@@ -39,6 +41,7 @@
 
 #include "common/buf.h"
 #include "pprof/profiles.h"
+#include "unwind/stack_counts.h"
 
 #define THREADS_MAX_FRAMES 64     /* frames kept per thread stack */
 #define THREADS_CREATOR_FRAMES 32 /* frames kept of the pthread_create call */
@@ -68,14 +71,20 @@ int threads_self_internal(void);
  * previous setting, for scopes that nest. */
 int threads_mark_internal_creator(int on);
 
+/* ---- thread creations since start (threads_hooks.c) --------------------- */
+
+/* Every creator stack with the number of the program's threads created
+ * from it since start (value 0), exited ones included; the profiler's own
+ * threads are not counted. As stack_counts_snapshot: caller frees. */
+stack_counts_record *threads_creations_snapshot(size_t *n, int *oom);
+/* Threads the program created since start. */
+long threads_created_count(void);
+
 /* CPU time used by the profiler's own threads since the process started
  * (or forked): the live ones' clocks plus what the ended ones used. The
  * live count in *n_live when not NULL. Their CPU is not in the CPU
  * profile (they get no timer); this is where it is reported. */
 int64_t threads_internal_cpu_ns(size_t *n_live);
-/* The program's threads started through pthread_create since the process
- * started (or forked); the profiler's own are not counted. */
-uint64_t threads_created_total(void);
 /* The creator call site (return address in the function that called
  * pthread_create; 0 when not recorded) of each live program thread in the
  * registry, into pcs[0..cap); the profiler's own counted in *n_internal
@@ -275,6 +284,13 @@ profile_status threads_profile_write(const profile_request *req, buf *out, char 
 /* One snapshot as the model, for a delta (profiles.h: build). */
 profile_status threads_profile_build(const profile_request *req, struct profile **out, char *err,
                                      size_t err_len);
+/* The "threadcreate" source (threads_create.c): creator stacks, counts
+ * since start. */
+profile_status threadcreate_profile_write(const profile_request *req, buf *out, char *err,
+                                          size_t err_len);
+profile_status threadcreate_profile_build(const profile_request *req, struct profile **out,
+                                          char *err, size_t err_len);
+
 /* "12 (+3 since last view)" for the index page; each call is one view. */
 void threads_index_summary(char *out, size_t len);
 

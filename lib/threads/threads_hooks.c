@@ -25,6 +25,15 @@
  *     in PROFILER_TEXT, so they never appear in captured stacks.
  *   - After fork the child keeps only its own thread's record (re-keyed by
  *     its new tid); the others' threads do not exist there.
+ *
+ * Thread creations (the threadcreate profile) are counted apart from the
+ * registry, which forgets a thread when it ends: every successful
+ * pthread_create of the program adds one to its creator stack's entry in
+ * a stack_counts table (lock-free, no malloc), so the counts include the
+ * threads that have exited. The profiler's own threads (the HTTP server's
+ * connection threads) are not counted: they are not the program's, and
+ * each scrape would add one. A forked child keeps its parent's counts
+ * (the table is cumulative since start, like Go's).
  */
 #include "common/clock.h"
 #include "threads.h"
@@ -42,6 +51,7 @@
 
 #include "cpu/cpu.h"
 #include "threads_blocking.h"
+#include "unwind/stack_counts.h"
 #include "unwind/unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -66,8 +76,9 @@ static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
-/* The program's threads started through the wrapper since start (or fork). */
-static _Atomic uint64_t created_total;
+/* Creator stack -> threads created from it, since start (no lock). */
+static stack_counts creations = STACK_COUNTS_INIT(4096);
+static _Atomic long n_created;
 
 /* CPU time of the profiler's threads that have ended (registry_lock). */
 static int64_t ended_internal_cpu_ns;
@@ -198,12 +209,6 @@ int64_t threads_internal_cpu_ns(size_t *n_live)
     return total;
 }
 
-/* The counter's value now (relaxed read); nothing allocated. */
-uint64_t threads_created_total(void)
-{
-    return atomic_load_explicit(&created_total, memory_order_relaxed);
-}
-
 /* Fills pcs[0..cap) with the creator call site of each live program
  * thread (0 when none was recorded); counts the profiler's apart. Returns
  * how many program threads there are, which may exceed cap (the rest are
@@ -270,7 +275,6 @@ static void atfork_child(void)
 {
     pthread_mutex_init(&registry_lock, NULL);
     ended_internal_cpu_ns = 0; /* the child's threads start afresh */
-    atomic_store_explicit(&created_total, 0, memory_order_relaxed);
     for (size_t i = 0; i < REGISTRY_BUCKETS; i++) {
         birth *b = buckets[i];
         buckets[i] = NULL;
@@ -339,6 +343,24 @@ static void record_creator(birth *b)
     b->info.creator_name[THREADS_NAME_MAX - 1] = 0;
 }
 
+/* One more thread of the program created from creator[0..n). */
+static void count_creation(const uint64_t *creator, size_t n)
+{
+    static const int64_t one[STACK_COUNTS_VALUES] = {1, 0};
+    stack_counts_add(&creations, creator, n, one);
+    atomic_fetch_add_explicit(&n_created, 1, memory_order_relaxed);
+}
+
+stack_counts_record *threads_creations_snapshot(size_t *n, int *oom)
+{
+    return stack_counts_snapshot(&creations, n, oom);
+}
+
+long threads_created_count(void)
+{
+    return atomic_load_explicit(&n_created, memory_order_relaxed);
+}
+
 EXPORT PROFILER_TEXT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                                         void *(*start)(void *), void *arg)
 {
@@ -346,21 +368,30 @@ EXPORT PROFILER_TEXT int pthread_create(pthread_t *thread, const pthread_attr_t 
     if (!real)
         return EAGAIN;
     pthread_once(&setup_once, setup);
+    /* Taken before the call: once the thread runs, it may end and give
+     * its record back before we look at it again. */
+    uint64_t creator[THREADS_CREATOR_FRAMES];
+    size_t n_creator = unwind_capture(creator, THREADS_CREATOR_FRAMES);
+    int internal = threads_self_internal();
     birth *b = exit_key_ok ? birth_alloc() : NULL;
-    if (!b)
-        return real(thread, attr, start, arg);
+    if (!b) {
+        int rc = real(thread, attr, start, arg);
+        if (rc == 0 && !internal)
+            count_creation(creator, n_creator);
+        return rc;
+    }
     b->start = start;
     b->arg = arg;
-    b->info.n_creator = (uint32_t)unwind_capture(b->info.creator, THREADS_CREATOR_FRAMES);
+    b->info.n_creator = (uint32_t)n_creator;
+    memcpy(b->info.creator, creator, n_creator * sizeof *creator);
     record_creator(b);
-    int internal = b->info.internal;
     int rc = real(thread, attr, thread_trampoline, b);
-    if (rc == 0 && !internal)
-        atomic_fetch_add_explicit(&created_total, 1, memory_order_relaxed);
     if (rc != 0) {
         pthread_mutex_lock(&registry_lock);
         birth_release_locked(b);
         pthread_mutex_unlock(&registry_lock);
+    } else if (!internal) {
+        count_creation(creator, n_creator);
     }
     return rc;
 }

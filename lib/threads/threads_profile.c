@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pprof/pprof_encode.h"
 #include "pprof/profile.h"
 #include "pprof/symbolize.h"
 
@@ -146,12 +145,6 @@ static profile_status snapshot_failed(char *err, size_t err_len)
     return PROFILE_FAILED;
 }
 
-static profile_status out_of_memory(const profile_request *req, char *err, size_t err_len)
-{
-    snprintf(err, err_len, "could not build the %s profile: out of memory", req->name);
-    return PROFILE_FAILED;
-}
-
 profile_status threads_profile_build(const profile_request *req, profile **out, char *err,
                                      size_t err_len)
 {
@@ -162,7 +155,7 @@ profile_status threads_profile_build(const profile_request *req, profile **out, 
     threads_snapshot_free(&s);
     if (!p || p->oom) {
         profile_free(p);
-        return out_of_memory(req, err, err_len);
+        return profile_out_of_memory(req, err, err_len);
     }
     *out = p;
     return PROFILE_OK;
@@ -171,16 +164,8 @@ profile_status threads_profile_build(const profile_request *req, profile **out, 
 profile_status threads_profile_write(const profile_request *req, buf *out, char *err,
                                      size_t err_len)
 {
-    if (req->debug == 0) {
-        profile *p = NULL;
-        profile_status status = threads_profile_build(req, &p, err, err_len);
-        if (status != 0)
-            return status;
-        if (pprof_encode(p, 1, out) != 0)
-            out->oom = 1;
-        profile_free(p);
-        return out->oom ? out_of_memory(req, err, err_len) : PROFILE_OK;
-    }
+    if (req->debug == 0)
+        return profile_write_built(threads_profile_build, req, out, err, err_len);
     threads_snapshot s;
     if (threads_snapshot_take(&s, req->debug >= 2 ? 2 : 0) != 0)
         return snapshot_failed(err, err_len);
@@ -189,7 +174,7 @@ profile_status threads_profile_write(const profile_request *req, buf *out, char 
     else
         threads_write_groups_text(&s, sample_type(req), out);
     threads_snapshot_free(&s);
-    return out->oom ? out_of_memory(req, err, err_len) : PROFILE_OK;
+    return out->oom ? profile_out_of_memory(req, err, err_len) : PROFILE_OK;
 }
 
 static _Atomic long last_view_count = -1;

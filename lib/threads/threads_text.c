@@ -45,27 +45,6 @@
 
 /* ---- debug=1 ------------------------------------------------------------- */
 
-/* The lines of /proc/self/maps whose permissions include 'x'. */
-static void append_code_maps(buf *out)
-{
-    buf maps;
-    buf_init(&maps);
-    if (buf_append_file(&maps, "/proc/self/maps") != 0 || maps.oom || !maps.data) {
-        buf_free(&maps);
-        return;
-    }
-    const char *p = (const char *)maps.data, *end = p + maps.len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = nl ? nl + 1 : end;
-        const char *perms = memchr(p, ' ', (size_t)(line_end - p));
-        if (perms && line_end - perms > 4 && perms[3] == 'x')
-            buf_append(out, p, (size_t)(line_end - p));
-        p = line_end;
-    }
-    buf_free(&maps);
-}
-
 void threads_write_groups_text(const threads_snapshot *s, const char *name, buf *out)
 {
     buf_printf(out, "%s profile: total %zu\n", name, s->n);
@@ -77,13 +56,8 @@ void threads_write_groups_text(const threads_snapshot *s, const char *name, buf 
     }
     for (size_t i = 0; i < ng; i++) {
         const thread_capture *c = &groups[i].row->cap;
-        buf_printf(out, "%zu @ 0x%" PRIx64, groups[i].count, c->pcs[0] + 1);
-        text_write_pcs(out, c->pcs + 1, c->n_pcs - 1);
-        buf_append_byte(out, '\n');
-        if (groups[i].row->internal)
-            buf_append_str(out, "# labels: {\"cprof\":\"internal\"}\n");
-        text_write_frames(out, c->pcs, c->n_pcs, 1);
-        buf_append_byte(out, '\n');
+        text_write_count_record(out, groups[i].count, c->pcs, c->n_pcs, 1,
+                                groups[i].row->internal ? "{\"cprof\":\"internal\"}" : NULL);
     }
     free(groups);
     for (size_t i = 0; i < s->n; i++) {
@@ -91,8 +65,7 @@ void threads_write_groups_text(const threads_snapshot *s, const char *name, buf 
         if (reason)
             buf_printf(out, "# thread %d: %s\n", (int)s->rows[i].tid, reason);
     }
-    buf_append_str(out, "\n--- Memory map: ---\n");
-    append_code_maps(out);
+    text_write_code_maps(out);
 }
 
 /* ---- debug=2 ------------------------------------------------------------- */

@@ -159,7 +159,7 @@ static double sample_value(const char *body, const char *series)
 static void test_metrics_route(void **state)
 {
     (void)state;
-    uint64_t created0 = threads_created_total();
+    long created0 = threads_created_count();
     pthread_t t[4];
     pthread_mutex_lock(&park_lock);
     metrics_test_spawner(t, 4);

@@ -75,3 +75,33 @@ start_cprof_web() {
     done
     fail "$name never printed its address"
 }
+
+# flat_ms FUNCTION FILE: FUNCTION's flat value in a `-unit=ms` top report
+# (0 when it is not there).
+flat_ms() {
+    awk -v f="$1" '$NF == f { v = $1; sub(/ms$/, "", v); print v; found = 1 } END { if (!found) print 0 }' "$2"
+}
+
+# top_agrees PB TXT REGEX [ARGS...]: `cprof top ARGS PB` has the rows of
+# `go tool pprof -top ARGS PB` exactly, and those matching REGEX of the
+# same report of the debug=1 text TXT (from text, pprof symbolizes with the
+# local binaries, which names libc's and the start files' frames by file).
+top_agrees() {
+    local pb=$1 txt=$2 re=$3
+    shift 3
+    "$CPROF" top "$@" "$pb" >"$WORK/cprof.top" 2>"$WORK/cprof.err" ||
+        { cat "$WORK/cprof.err" >&2; fail "cprof top $* $pb"; }
+    table_rows "$WORK/cprof.top" >"$WORK/cprof.rows"
+    pprof_clean -top "$@" "$pb" >"$WORK/pprof.top"
+    table_rows "$WORK/pprof.top" | cmp -s - "$WORK/cprof.rows" ||
+        { diff <(table_rows "$WORK/pprof.top") "$WORK/cprof.rows" >&2; fail "cprof top $* differs from go tool pprof on $pb"; }
+    pprof_clean -top "$@" "$txt" >"$WORK/pprof.top"
+    diff <(table_rows "$WORK/pprof.top" | grep -E "$re") <(grep -E "$re" "$WORK/cprof.rows") >&2 ||
+        fail "go tool pprof -top $* of $txt differs from cprof top"
+}
+
+# helper_value KEY FILE: N from the first "KEY=N" word in FILE (what a
+# test helper measured itself and printed).
+helper_value() {
+    sed -n "s/.*\<$1=\([0-9][0-9]*\).*/\1/p" "$2" | head -n1
+}
