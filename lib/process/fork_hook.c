@@ -21,13 +21,23 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+static _Atomic(pid_t (*)(void)) real_fork;
+
+/* Resolve glibc's fork while the library loads, so fork() itself (which
+ * POSIX lets a signal handler call) never goes through dlsym and its
+ * loader lock. */
+__attribute__((constructor(102))) static void fork_hook_init(void)
+{
+    atomic_store_explicit(&real_fork, (pid_t(*)(void))dlsym(RTLD_NEXT, "fork"),
+                          memory_order_release);
+}
+
 /* Runs the pending child start-up if there is one, then glibc's fork.
  * fork's result; -1 with ENOSYS if the real fork cannot be found. */
 EXPORT pid_t fork(void)
 {
-    static _Atomic(pid_t(*)(void)) real_fork;
     pid_t (*real)(void) = atomic_load_explicit(&real_fork, memory_order_acquire);
-    if (!real) {
+    if (!real) { /* called by another library's constructor before ours */
         real = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
         atomic_store_explicit(&real_fork, real, memory_order_release);
     }
