@@ -49,6 +49,12 @@ typedef struct heap_record {
     uint64_t alloc_bytes;
     uint64_t inuse_objects;
     uint64_t inuse_bytes;
+    /* The size the profile's "bytes" label shows: the first sampled block of
+     * the bucket. Never the running average: scrapers that diff cumulative
+     * profiles (Grafana Alloy) key a series by stack and labels, so a label
+     * that drifts as sizes within the class vary would end one series and
+     * start another each scrape. Exact when the site allocates one size. */
+    uint64_t label_size;
 } heap_record;
 
 /* Number of buckets (distinct stack+size pairs) sampled so far. */

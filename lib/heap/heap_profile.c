@@ -7,7 +7,9 @@
  * blocks, since each block was sampled with probability 1-exp(-size/rate).
  * Buckets are per (stack, size class) with sizes within 12.5 % of each
  * other, so the average is a faithful stand-in; the scale of the allocated
- * pair's average serves the in-use pair too (same blocks, same sizes). The legacy text keeps raw
+ * pair's average serves the in-use pair too (same blocks, same sizes). Each
+ * sample's "bytes" label is the bucket's first block size, not that average,
+ * so it never changes between scrapes (heap_record.label_size). The legacy text keeps raw
  * counts and announces the rate as heap/<2*rate>, which google/pprof's
  * legacy parser unsamples the same way.
  *
@@ -50,11 +52,6 @@ static uint64_t record_inuse_bytes(const heap_record *r)
     return r->inuse_bytes;
 }
 
-static int64_t average_size(const heap_record *r)
-{
-    return r->alloc_objects ? (int64_t)(r->alloc_bytes / r->alloc_objects) : 0;
-}
-
 static profile *model_from_records(const heap_record *recs, size_t n, int64_t rate,
                                    const char *default_type)
 {
@@ -77,7 +74,7 @@ static profile *model_from_records(const heap_record *recs, size_t n, int64_t ra
             llround((double)record_inuse_objects(r) * scale),
             llround((double)record_inuse_bytes(r) * scale),
         };
-        profile_label bytes = {.key = "bytes", .num = average_size(r)};
+        profile_label bytes = {.key = "bytes", .num = (int64_t)r->label_size};
         profile_add_sample(p, r->pcs, r->n_pcs, values, &bytes, 1);
     }
     return p;

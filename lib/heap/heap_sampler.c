@@ -105,6 +105,9 @@ typedef struct heap_bucket {
     struct heap_bucket *_Atomic all_next;   /* every bucket, for snapshots */
     uint64_t hash;
     uint64_t size_class;
+    /* the size of the block that created the bucket: the profile's "bytes"
+     * label, fixed for the bucket's life (see heap_record.label_size) */
+    uint64_t first_size;
     /* where this bucket sits in the snapshot being built (snapshot_lock) */
     uint64_t snapshot_generation;
     size_t snapshot_index;
@@ -159,9 +162,11 @@ static void bucket_publish_all(heap_bucket *b)
     atomic_fetch_add_explicit(&bucket_count, 1, memory_order_relaxed);
 }
 
-/* Find or create the bucket of (pcs, size class). NULL only when out of memory. */
-static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_class)
+/* Find or create the bucket of (pcs, size class of block_size); a new one
+ * remembers block_size as its label size. NULL only when out of memory. */
+static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t block_size)
 {
+    uint64_t size_class = size_class_of(block_size);
     uint64_t size = size_class;
     uint64_t hash = unwind_stack_hash(pcs, n, size);
     heap_bucket *_Atomic *slot = &bucket_slots[hash & (BUCKET_SLOTS - 1)];
@@ -175,6 +180,7 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t size_c
         return NULL;
     b->hash = hash;
     b->size_class = size_class;
+    b->first_size = block_size;
     b->n_pcs = (uint32_t)n;
     memcpy(b->pcs, pcs, n * sizeof *pcs);
     for (int i = 0; i < COUNTER_STRIPES; i++) {
@@ -320,7 +326,7 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
     heap_tls.guard++;
     uint64_t pcs[HEAP_MAX_FRAMES];
     size_t n = unwind_capture(pcs, HEAP_MAX_FRAMES);
-    heap_bucket *b = bucket_lookup(pcs, n, size_class_of(size));
+    heap_bucket *b = bucket_lookup(pcs, n, size);
     live_entry e = {(uintptr_t)ptr, b, size, coarse_monotonic_ns(), current_tid()};
     if (b && live_insert(&e) == 0) {
         bucket_counters *c = &b->alloc[(unsigned)current_tid() % COUNTER_STRIPES];
@@ -423,6 +429,7 @@ static void record_from_bucket(heap_record *r, const heap_bucket *b)
 {
     r->pcs = b->pcs;
     r->n_pcs = b->n_pcs;
+    r->label_size = b->first_size;
     for (int k = 0; k < COUNTER_STRIPES; k++) {
         r->alloc_objects += atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
         r->alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);
