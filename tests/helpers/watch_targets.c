@@ -27,6 +27,10 @@
  *   service-leaks the same, plus remember_order leaking 1 KiB per 10 ms
  *                 (~5.9 MiB/min) and log_rare_failure keeping a 48 KiB
  *                 block every 2 s (30 a minute, ~1.4 MiB/min), never freed
+ * Thread churn (threadcreate, issue 15):
+ *   thread-churn  handle_job starts a thread per 100 ms (in spawn_job) that
+ *                 does its job and exits: the thread count stays flat,
+ *                 the threads created by spawn_job keep growing
  * Heap views (the peak and min_age endpoints):
  *   views         keep_early keeps 8 MiB, 5 s later keep_late keeps 8 MiB
  *                 and fill_spike allocates 64 MiB and frees it all; then
@@ -150,6 +154,25 @@ static __attribute__((noinline)) void spawn_worker(void)
     if (pthread_create(&t, &attr, park_forever, NULL) != 0)
         fprintf(stderr, "pthread_create failed\n");
     pthread_attr_destroy(&attr);
+}
+
+static void *run_job(void *arg)
+{
+    (void)arg;
+    nap_us(2000); /* a short job, then the thread is gone */
+    return NULL;
+}
+
+static __attribute__((noinline)) void spawn_job(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, run_job, NULL) == 0)
+        pthread_join(t, NULL);
+}
+
+static __attribute__((noinline)) void handle_job(void)
+{
+    spawn_job();
 }
 
 /* ---- healthy patterns ------------------------------------------------------ */
@@ -292,6 +315,9 @@ int main(int argc, char **argv)
         if (!strcmp(mode, "thread-leak")) {
             spawn_worker();
             nap_us(250000);
+        } else if (!strcmp(mode, "thread-churn")) {
+            handle_job();
+            nap_us(100000);
         } else if (!strcmp(mode, "churn-leak")) {
             churn(400); /* ~3 MB per 10 ms tick of churn: ~300 MB/s with the sleep */
             for (int i = 0; i < 12; i++)
@@ -317,8 +343,8 @@ int main(int argc, char **argv)
             grow_buffer();
             nap_us(15000);
         } else {
-            fprintf(stderr, "usage: watch_targets thread-leak|churn-leak|rare-leak|steady|"
-                            "cache|grow-free|service|service-leaks|views\n");
+            fprintf(stderr, "usage: watch_targets thread-leak|thread-churn|churn-leak|rare-leak|"
+                            "steady|cache|grow-free|service|service-leaks|views\n");
             return 2;
         }
     }

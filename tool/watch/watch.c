@@ -1,18 +1,20 @@
 /*
  * watch.c — `cprof watch`: the snapshot loop and the command line.
  *
- *   cprof watch [--interval 5s] [--duration 2m] [--profiles threads,heap]
- *               [--token T] [-H 'Name: value'] [--html FILE] [--save-dir DIR]
+ *   cprof watch [--interval 5s] [--duration 2m]
+ *               [--profiles threads,heap,threadcreate] [--token T]
+ *               [-H 'Name: value'] [--html FILE] [--save-dir DIR]
  *               URL... | FILE...
  *
- * A URL is a /debug/pprof/ prefix (both profiles are watched) or one
- * profile's URL. Every INTERVAL each target is fetched, saved (so `cprof`
- * and `go tool pprof` can read the snapshots later) and added to its series;
- * a progress line shows the totals and the suspects so far (redrawn with \r
- * on a terminal, one line per snapshot otherwise). Ctrl-C ends the watch
- * early and still reports. FILEs are saved profiles: grouped by kind and
- * ordered by their time_nanos, as if they had been fetched then; a saved
- * threads?debug=2 dump among them supplies the creator stacks.
+ * A URL is a /debug/pprof/ prefix (threads and heap are watched, and
+ * threadcreate when --profiles names it) or one profile's URL. Every
+ * INTERVAL each target is fetched, saved (so `cprof` and `go tool pprof`
+ * can read the snapshots later) and added to its series; a progress line
+ * shows the totals and the suspects so far (redrawn with \r on a terminal,
+ * one line per snapshot otherwise). Ctrl-C ends the watch early and still
+ * reports. FILEs are saved profiles: grouped by kind and ordered by their
+ * time_nanos, as if they had been fetched then; a saved threads?debug=2
+ * dump among them supplies the creator stacks.
  *
  * Exit status: 0 no leak, 1 leak found, 2 error (bad option, a target that
  * cannot be fetched at the first snapshot, unreadable files) — so the
@@ -69,13 +71,16 @@ static void usage(FILE *out)
     fputs("usage: cprof watch [OPTIONS] URL... | FILE...\n"
           "\n"
           "Snapshots the threads and heap profiles every INTERVAL, follows each stack's\n"
-          "thread count and in-use bytes, and reports the stacks that keep growing.\n"
+          "thread count and in-use bytes (and, with threadcreate, the threads each stack\n"
+          "created), and reports the stacks that keep growing.\n"
           "URL: a /debug/pprof/ prefix (http://127.0.0.1:6060/debug/pprof/) or one\n"
-          "profile's URL (.../threads, .../heap). FILE: saved profiles, in time order.\n"
+          "profile's URL (.../threads, .../heap, .../threadcreate). FILE: saved\n"
+          "profiles, in time order.\n"
           "\n"
           "  --interval DUR        time between snapshots (default 5s; 500ms, 1m ...)\n"
           "  --duration DUR        how long to watch (default 2m; 0 = until Ctrl-C)\n"
-          "  --profiles LIST       threads,heap (default both)\n"
+          "  --profiles LIST       threads,heap,threadcreate (default threads,heap;\n"
+          "                        files: every kind given)\n"
           "  --token T             send Authorization: Bearer T\n"
           "  -H 'Name: value'      extra request header (repeatable)\n"
           "  --html FILE           also write the report with a chart per suspect\n"
@@ -91,7 +96,8 @@ static void usage(FILE *out)
 
 static int set_profiles(watch_opts *o, const char *list, cp_err *err)
 {
-    o->threads = o->heap = false;
+    o->threads = o->heap = o->threadcreate = false;
+    o->profiles_given = true;
     char *copy = xstrdup(list), *save = NULL;
     int rc = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -99,15 +105,18 @@ static int set_profiles(watch_opts *o, const char *list, cp_err *err)
             o->threads = true;
         else if (!strcmp(tok, "heap"))
             o->heap = true;
+        else if (!strcmp(tok, "threadcreate"))
+            o->threadcreate = true;
         else {
-            cp_err_set(err, "--profiles: unknown profile \"%s\" (threads, heap)", tok);
+            cp_err_set(err, "--profiles: unknown profile \"%s\" (threads, heap, threadcreate)",
+                       tok);
             rc = -1;
             break;
         }
     }
     free(copy);
-    if (rc == 0 && !o->threads && !o->heap) {
-        cp_err_set(err, "--profiles: empty list (threads, heap)");
+    if (rc == 0 && !o->threads && !o->heap && !o->threadcreate) {
+        cp_err_set(err, "--profiles: empty list (threads, heap, threadcreate)");
         rc = -1;
     }
     return rc;
@@ -244,14 +253,14 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Add the targets one URL names: a prefix gives both profiles. */
+/* Add the targets one URL names: a prefix gives the profiles asked for. */
 static void add_url_targets(const char *url, const watch_opts *o, watch_target **ws, size_t *n)
 {
     char *u = xstrdup(url);
     char *q = strchr(u, '?');
     if (q)
         *q = 0; /* the watch asks for the proto form */
-    const char *kinds[2] = {NULL, NULL};
+    const char *kinds[3] = {NULL, NULL, NULL};
     char *base = NULL;
     const char *slash = strrchr(u, '/');
     const char *last = slash ? slash + 1 : u;
@@ -261,8 +270,8 @@ static void add_url_targets(const char *url, const watch_opts *o, watch_target *
         /* static strings: the target keeps the name ("goroutine": Go) */
         kinds[0] = !strcmp(last, "threads") ? "threads" : "goroutine";
         base = strndup(u, (size_t)(last - u));
-    } else if (!strcmp(last, "heap")) {
-        kinds[0] = "heap";
+    } else if (!strcmp(last, "heap") || !strcmp(last, "threadcreate")) {
+        kinds[0] = !strcmp(last, "heap") ? "heap" : "threadcreate";
         base = strndup(u, (size_t)(last - u));
     } else {
         int r = has_path ? asprintf(&base, "%s%s", u, ends_with(u, "/") ? "" : "/")
@@ -274,14 +283,19 @@ static void add_url_targets(const char *url, const watch_opts *o, watch_target *
             kinds[k++] = "threads";
         if (o->heap)
             kinds[k++] = "heap";
+        if (o->threadcreate)
+            kinds[k++] = "threadcreate";
     }
     if (!base)
         die_oom();
-    for (int k = 0; k < 2 && kinds[k]; k++) {
+    for (int k = 0; k < 3 && kinds[k]; k++) {
         *ws = xrealloc(*ws, *n + 1, sizeof **ws);
         watch_target *w = &(*ws)[(*n)++];
-        watch_target_init(w, !strcmp(kinds[k], "heap") ? WATCH_HEAP : WATCH_THREADS);
-        w->threads_name = !strcmp(kinds[k], "heap") ? NULL : kinds[k];
+        bool thr = !strcmp(kinds[k], "threads") || !strcmp(kinds[k], "goroutine");
+        watch_target_init(w, thr                         ? WATCH_THREADS
+                             : !strcmp(kinds[k], "heap") ? WATCH_HEAP
+                                                         : WATCH_THREADCREATE);
+        w->threads_name = thr ? kinds[k] : NULL;
         if (asprintf(&w->url, "%s%s", base, kinds[k]) < 0)
             die_oom();
         w->base = xstrdup(base);
@@ -459,8 +473,11 @@ static int watch_files(watch_target *ws, size_t *n, const watch_opts *o)
         buf_free(&data);
     }
     qsort(ls, m, sizeof *ls, by_time);
-    for (int kind = WATCH_THREADS; kind <= WATCH_HEAP && rc == 0; kind++) {
-        if ((kind == WATCH_THREADS && !o->threads) || (kind == WATCH_HEAP && !o->heap))
+    /* Without --profiles, every kind among the files. */
+    for (int kind = WATCH_THREADS; kind <= WATCH_THREADCREATE && rc == 0; kind++) {
+        if (o->profiles_given &&
+            ((kind == WATCH_THREADS && !o->threads) || (kind == WATCH_HEAP && !o->heap) ||
+             (kind == WATCH_THREADCREATE && !o->threadcreate)))
             continue;
         watch_target *w = &ws[*n];
         watch_target_init(w, kind);
@@ -495,7 +512,7 @@ static int watch_files(watch_target *ws, size_t *n, const watch_opts *o)
             watch_creators_from_dump(&ws[i], (const char *)dump.data, dump.len);
         }
     if (rc == 0 && *n == 0) {
-        fprintf(stderr, "cprof: watch: no threads or heap profile among the files\n");
+        fprintf(stderr, "cprof: watch: no threads, heap or threadcreate profile among the files\n");
         rc = 2;
     }
     for (size_t i = 0; i < m; i++)
@@ -562,7 +579,7 @@ int watch_main(int argc, char **argv)
             watch_enrich(ws, n, &o, dir);
     } else {
         dir[0] = 0;
-        ws = xcalloc(2, sizeof *ws);
+        ws = xcalloc(3, sizeof *ws);
         rc = watch_files(ws, &n, &o);
     }
     if (rc == 0) {

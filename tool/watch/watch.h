@@ -1,6 +1,7 @@
 /*
- * watch.h — `cprof watch`: snapshots of the threads and heap profiles over
- * time, one series per stack, and the stacks whose value keeps growing.
+ * watch.h — `cprof watch`: snapshots of the threads and heap profiles (and,
+ * when asked, threadcreate) over time, one series per stack, and the stacks
+ * whose value keeps growing.
  *
  *   watch.c         command line, the snapshot loop (fetch, save, progress,
  *                   Ctrl-C), saved files as a source, exit status
@@ -22,7 +23,9 @@
 #include "profile/strlist.h"
 #include "watch_trend.h"
 
-enum watch_kind { WATCH_THREADS, WATCH_HEAP };
+/* THREADCREATE: the cumulative count of threads created, per creator stack
+ * (/debug/pprof/threadcreate); growth there is thread churn or a leak. */
+enum watch_kind { WATCH_THREADS, WATCH_HEAP, WATCH_THREADCREATE };
 
 typedef struct watch_series {
     const char *key; /* interned: every frame's function and file:line */
@@ -58,7 +61,8 @@ typedef struct watch_target {
 
 typedef struct watch_opts {
     double interval, duration; /* seconds; duration 0 = until Ctrl-C */
-    bool threads, heap;
+    bool threads, heap, threadcreate;
+    bool profiles_given; /* --profiles was on the command line */
     fetch_opts fetch;
     const char *html, *save_dir;
     strlist sources;

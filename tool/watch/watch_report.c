@@ -26,7 +26,7 @@
 
 void watch_format_value(char *out, size_t len, enum watch_kind kind, double v)
 {
-    if (kind == WATCH_THREADS) {
+    if (kind != WATCH_HEAP) {
         snprintf(out, len, "%.0f", v);
         return;
     }
@@ -41,8 +41,9 @@ void watch_format_value(char *out, size_t len, enum watch_kind kind, double v)
 void watch_format_rate(char *out, size_t len, enum watch_kind kind, double per_s)
 {
     double per_min = per_s * 60;
-    if (kind == WATCH_THREADS) {
-        snprintf(out, len, "%+.1f threads/min", per_min);
+    if (kind != WATCH_HEAP) {
+        snprintf(out, len, "%+.1f threads%s/min", per_min,
+                 kind == WATCH_THREADCREATE ? " created" : "");
         return;
     }
     char v[64];
@@ -337,8 +338,9 @@ void watch_enrich(watch_target *ws, size_t n, const watch_opts *o, const char *s
             continue;
         if (w->kind == WATCH_THREADS)
             fetch_creators(w, o, save_dir);
-        else
+        else if (w->kind == WATCH_HEAP)
             fetch_min_age(w, o);
+        /* threadcreate: the stack is the creator already */
     }
 }
 
@@ -367,10 +369,14 @@ static void print_suspect(FILE *out, size_t rank, const watch_series *s, const w
     else
         fprintf(out, "LEAK %zu: %s %s  (%s -> %s %s over %.0fs; trend z=%.1f)\n", rank,
                 watch_kind_name(w->kind), rate, first, last,
-                w->kind == WATCH_THREADS ? "threads" : "in use", span, s->tr.z);
+                w->kind == WATCH_THREADS ? "threads"
+                : w->kind == WATCH_HEAP  ? "in use"
+                                         : "created",
+                span, s->tr.z);
     fprintf(out, "    %s\n",
             w->kind == WATCH_THREADS ? "where the threads wait:"
-                                     : "where the memory is allocated:");
+            : w->kind == WATCH_HEAP  ? "where the memory is allocated:"
+                                     : "threads created by this stack keep growing:");
     print_frames(out, &s->frames, 16);
     if (w->kind == WATCH_THREADS) {
         if (s->creator.n) {
@@ -394,10 +400,12 @@ static void print_suspect(FILE *out, size_t rank, const watch_series *s, const w
     fputc('\n', out);
 }
 
-static void print_verdict(FILE *out, watch_series **sus, watch_target **own, size_t n)
+/* The verdict lines; created: a threadcreate target was watched. */
+static void print_verdict(FILE *out, watch_series **sus, watch_target **own, size_t n, bool created)
 {
     if (n == 0) {
-        fprintf(out, "Verdict: no leak. No stack's threads or in-use memory kept growing.\n");
+        fprintf(out, "Verdict: no leak. No stack's threads%s or in-use memory kept growing.\n",
+                created ? ", threads created" : "");
         return;
     }
     fprintf(out, "Verdict: %zu leak%s.\n", n, n == 1 ? "" : "s");
@@ -408,8 +416,11 @@ static void print_verdict(FILE *out, watch_series **sus, watch_target **own, siz
         frame_parts(c, fn, sizeof fn, &line);
         short_position(c, pos, sizeof pos);
         watch_format_rate(rate, sizeof rate, own[i]->kind, sus[i]->tr.slope);
-        fprintf(out, "  %s %s (%s) %s", own[i]->kind == WATCH_THREADS ? "threads" : "heap   ", fn,
-                pos, rate);
+        fprintf(out, "  %s %s (%s) %s",
+                own[i]->kind == WATCH_THREADS ? "threads"
+                : own[i]->kind == WATCH_HEAP  ? "heap   "
+                                              : "created",
+                fn, pos, rate);
         if (sus[i]->creator.n) {
             char cfn[512], cpos[512];
             frame_parts(sus[i]->creator.v[0], cfn, sizeof cfn, &line);
@@ -475,7 +486,10 @@ void watch_print_report(FILE *out, watch_target *ws, size_t n, const watch_opts 
             }
         fputc('\n', out);
     }
-    print_verdict(out, sus, own, m);
+    bool created = false;
+    for (size_t i = 0; i < n; i++)
+        created |= ws[i].kind == WATCH_THREADCREATE;
+    print_verdict(out, sus, own, m, created);
     if (m > 0 || o->verbose)
         print_next_steps(out, ws, n, save_dir);
     free(sus);

@@ -8,7 +8,9 @@
  * name and state, the heap profile by size class). Threads the profiler
  * owns (label cprof=internal) are left out: they are not the program's.
  *
- * Values: threads — the thread count; heap — inuse_space, the unsampled
+ * Values: threads — the thread count; threadcreate — the threads created
+ * since start by that creator stack (cumulative: it grows while the stack
+ * keeps creating threads, whether they exit or not); heap — inuse_space, the unsampled
  * estimate the server computes, and beside it alloc_space (cumulative), from
  * which the leak test learns how much the site freed and so how far its
  * sampled value can wander by chance (watch_trend.c). A stack first seen at
@@ -24,7 +26,7 @@
 
 const char *watch_kind_name(enum watch_kind kind)
 {
-    return kind == WATCH_THREADS ? "threads" : "heap";
+    return kind == WATCH_THREADS ? "threads" : kind == WATCH_HEAP ? "heap" : "threadcreate";
 }
 
 void watch_target_init(watch_target *w, enum watch_kind kind)
@@ -32,7 +34,7 @@ void watch_target_init(watch_target *w, enum watch_kind kind)
     memset(w, 0, sizeof *w);
     w->kind = kind;
     htab_init(&w->index, &htab_xalloc);
-    w->floor = kind == WATCH_THREADS ? 3 : 0;
+    w->floor = kind == WATCH_HEAP ? 0 : 3;
 }
 
 void watch_target_free(watch_target *w)
@@ -67,6 +69,8 @@ static int value_index(const cp_profile *p, enum watch_kind kind)
 {
     if (kind == WATCH_HEAP)
         return sample_type_index(p, "inuse_space");
+    if (kind == WATCH_THREADCREATE)
+        return sample_type_index(p, "threadcreate");
     int i = sample_type_index(p, "threads");
     return i >= 0 ? i : sample_type_index(p, "goroutine");
 }
@@ -77,6 +81,8 @@ int watch_profile_kind(const cp_profile *p)
         return WATCH_THREADS;
     if (value_index(p, WATCH_HEAP) >= 0)
         return WATCH_HEAP;
+    if (value_index(p, WATCH_THREADCREATE) >= 0)
+        return WATCH_THREADCREATE;
     return -1;
 }
 
@@ -234,7 +240,7 @@ static int by_kind_then_rate(const void *a, const void *b)
 {
     const suspect_ref *x = a, *y = b;
     if (x->w->kind != y->w->kind)
-        return x->w->kind == WATCH_THREADS ? -1 : 1;
+        return x->w->kind < y->w->kind ? -1 : 1; /* threads, heap, threadcreate */
     double rx = x->s->tr.slope, ry = y->s->tr.slope;
     return rx > ry ? -1 : rx < ry;
 }
