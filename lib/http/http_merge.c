@@ -313,8 +313,9 @@ static void check_replies(merge_state *st)
             continue;
         http_response r;
         http_response_init(&r);
+        size_t got = m->raw.len;
         if (http_forward_parse(&m->raw, &r) != 0) {
-            snprintf(m->skip, sizeof m->skip, "not an HTTP reply");
+            snprintf(m->skip, sizeof m->skip, "not an HTTP reply (%zu bytes)", got);
         } else if (r.status != 200) {
             size_t len = strcspn((const char *)r.body.data ? (const char *)r.body.data : "", "\n");
             snprintf(m->skip, sizeof m->skip, "HTTP %d: %.*s", r.status,
