@@ -59,6 +59,11 @@ for _ in $(seq 1 50); do
 done
 [ "$(echo "$workers" | grep -c .)" = 2 ] || { curl -s "$BASE/procs?debug=1"; fail "/procs does not list 2 workers"; }
 real=$(ps -o pid= --ppid "$master" | tr -d ' ' | sort)
+# The workers dropped root (their sockets were made before, in the master's
+# runtime directory, and stay reachable: ?pid= and ?pid=all below).
+for w in $workers; do
+    [ "$(ps -o user= -p "$w" | tr -d ' ')" != root ] || fail "worker $w still runs as root"
+done
 [ "$workers" = "$real" ] || fail "/procs lists '$workers', the master's children are '$real'"
 
 "$CPROF" ps >"$WORK/ps.out" || fail "cprof ps"
