@@ -40,8 +40,8 @@ static void round_trip(cp_profile *p)
         fprintf(stderr, "round trip: %zu samples, then %zu\n", merged->n_samples, again->n_samples);
         abort();
     }
-    profile_free(again);
-    profile_free(merged);
+    cp_profile_free(again);
+    cp_profile_free(merged);
     buf_free(&b);
 }
 
@@ -51,7 +51,7 @@ static void parse_one(const uint8_t *data, size_t size)
     cp_profile *p = profile_parse(data, size, &err);
     if (p) {
         round_trip(p);
-        profile_free(p);
+        cp_profile_free(p);
     }
 }
 

@@ -37,7 +37,7 @@ static int run_report(cli *c)
         fprintf(stderr, "cprof: %s\n", err.msg);
         rc = 1;
     }
-    profile_free(p);
+    cp_profile_free(p);
     return rc;
 }
 

@@ -25,7 +25,7 @@
 
 #include "fetch.h"
 #include "profile/filters.h"
-#include "profile/intern.h"
+#include "intern.h"
 
 /* ---- loading ---------------------------------------------------------------- */
 
@@ -97,7 +97,7 @@ static cp_profile *load_all(const strlist *sources, const cli *c, const char *ki
     if (ok > 0 && !(p = combine(ps, ok, &err)))
         error_line(NULL, &err, last);
     for (size_t i = 0; i < ok; i++)
-        profile_free(ps[i]);
+        cp_profile_free(ps[i]);
     free(ps);
     return p;
 }
@@ -110,7 +110,7 @@ static cp_profile *load_profiles(const cli *c, cp_err *last)
         return p;
     cp_profile *base = load_all(&c->bases, c, "base", last);
     if (!base) {
-        profile_free(p);
+        cp_profile_free(p);
         return NULL;
     }
     if (c->diff_base)
@@ -121,8 +121,8 @@ static cp_profile *load_profiles(const cli *c, cp_err *last)
     cp_profile *merged = combine(both, 2, &err);
     if (!merged)
         error_line(NULL, &err, last);
-    profile_free(p);
-    profile_free(base);
+    cp_profile_free(p);
+    cp_profile_free(base);
     return merged;
 }
 
@@ -132,7 +132,7 @@ cp_profile *pipeline_load(const cli *c, cp_err *err)
     cp_profile *p = load_profiles(c, &last);
     if (p && profile_remove_uninteresting(p, &prune_err) != 0) {
         error_line(NULL, &prune_err, &last);
-        profile_free(p);
+        cp_profile_free(p);
         p = NULL;
     }
     if (!p)
@@ -279,7 +279,7 @@ static int write_proto(cp_profile *p, FILE *out, cp_err *err)
         rc = -1;
     }
     buf_free(&b);
-    profile_free(compact);
+    cp_profile_free(compact);
     return rc;
 }
 

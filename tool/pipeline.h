@@ -19,7 +19,7 @@
  * -diff_base applied, drop_frames pruned. Each failure is printed on
  * stderr as it happens ("cprof: ..."; a source that fails is skipped when
  * another one loads). Returns the profile (the caller frees it with
- * profile_free), or NULL when loading failed: err then holds the last
+ * cp_profile_free), or NULL when loading failed: err then holds the last
  * line printed. */
 cp_profile *pipeline_load(const cli *c, cp_err *err);
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profile/arena.h"
+#include "arena.h"
 #include "rundir.h"
 
 #define UNIX_SCHEME "http+unix://"

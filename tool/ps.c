@@ -18,7 +18,7 @@
 
 #include "proc_stat.h"
 #include "procs.h"
-#include "profile/arena.h"
+#include "arena.h"
 #include "rundir.h"
 
 #define HEAP_TIMEOUT_MS 2000L

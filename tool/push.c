@@ -247,7 +247,7 @@ static int push_one(const push_args *a, const char *source, cp_err *err)
         fprintf(stderr, "Pushed %s (%zu bytes, %lld..%lld)\n", source, body.len, from, until);
 out:
     if (p)
-        profile_free(p);
+        cp_profile_free(p);
     buf_free(&raw);
     buf_free(&body);
     buf_free(&url);

@@ -359,7 +359,7 @@ static int run_report(shell *sh, const shell_cmd *cmd, cp_err *err)
     if (!copy)
         return -1;
     int rc = pipeline_report(copy, &c, pipeline_emit_output, &c, err);
-    profile_free(copy);
+    cp_profile_free(copy);
     if (rc == 0 && web && temp && open_browser(path) != 0)
         fprintf(stderr,
                 "No browser could be started ($BROWSER, chrome, chromium, firefox...): "
@@ -513,7 +513,7 @@ static void greetings(shell *sh)
     cp_profile *copy = profile_merge(&sh->p, 1, &err);
     if (copy && pipeline_report(copy, &c, greet, NULL, &err) != 0)
         fprintf(stderr, "%s\n", err.msg);
-    profile_free(copy);
+    cp_profile_free(copy);
     printf("Entering interactive mode (type \"help\" for commands, \"o\" for options)\n");
     fflush(stdout);
 }
@@ -551,7 +551,7 @@ int shell_main(cli *c)
     write_history(history);
     strlist_free(&completions);
     completing = NULL;
-    profile_free(sh.p);
+    cp_profile_free(sh.p);
     free(sh.types);
     strlist_free(&sh.kept);
     return 0;

@@ -88,6 +88,33 @@ int http_query_without(const char *query, const char *name, char *out, size_t ca
  * then sees its connection close and stops too).
  */
 void http_forward(long pid, const char *path, const http_request *req, http_response *resp);
+/* Its two halves, for ?pid=all (http_merge.c), which waits on many at once:
+ * connect to descendant pid's socket and send GET /debug/pprof+path?query.
+ * The connected descendant (marked as cprof's: own_fd_close it), or -1 with
+ * *status (404 not a profiled descendant, 502 unreachable) and a one-line
+ * reason in err. */
+int http_forward_send(long pid, const char *path, const char *query, int *status, char *err,
+                      size_t err_len);
+/* A whole reply read from that descendant (raw: status line, headers, body;
+ * a byte may be appended) into resp. 0, or -1 when it is not an HTTP reply. */
+int http_forward_parse(buf *raw, http_response *resp);
+
+/*
+ * ?pid=all (http_merge.c): the profile of every process of the tree merged
+ * into one, each sample labelled pid (numeric) and program (string). self
+ * serves this process's own part from sub (the request without pid);
+ * the descendants are asked over their sockets at the same time, before
+ * self runs, so a CPU profile covers one window everywhere. window_s is
+ * the collection window (0 for a snapshot); a descendant silent beyond it
+ * plus a grace is skipped and named in a comment of the profile. Runs one
+ * at a time (503 while another runs); memory is capped (503 beyond).
+ */
+void http_merge_all(const char *path, const http_request *sub, int window_s,
+                    void (*self)(const http_request *sub, http_response *resp, void *ctx),
+                    void *self_ctx, http_response *resp);
+/* In a forked child (async-signal-safe): a merge the parent was running is
+ * not this process's. */
+void http_merge_forget_in_child(void);
 
 /*
  * The query of a request for profile src, checked by the registry's tables

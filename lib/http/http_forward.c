@@ -182,45 +182,64 @@ static int parse_reply(buf *raw, http_response *resp)
     return 0;
 }
 
+int http_forward_send(long pid, const char *path, const char *query, int *status, char *err,
+                      size_t err_len)
+{
+    char sock[256];
+    if (proc_tree_socket_of(pid, sock, sizeof sock) != 0) {
+        snprintf(err, err_len,
+                 "no profiled process %ld under this one (its processes: /debug/pprof/procs)", pid);
+        *status = 404;
+        return -1;
+    }
+    *status = 502;
+    buf request;
+    buf_init(&request);
+    buf_printf(&request, "GET /debug/pprof%s%s%s HTTP/1.0\r\nHost: localhost\r\n\r\n", path,
+               query && query[0] ? "?" : "", query ? query : "");
+    int fd = request.oom ? -1 : connect_unix(sock);
+    if (fd < 0) {
+        snprintf(err, err_len, "process %ld: cannot connect to %s: %s", pid, sock,
+                 request.oom ? "out of memory" : strerror(errno));
+        buf_free(&request);
+        return -1;
+    }
+    if (send_all(fd, (const char *)request.data, request.len) != 0) {
+        snprintf(err, err_len, "process %ld: send: %s", pid, strerror(errno));
+        own_fd_close(fd);
+        fd = -1;
+    }
+    buf_free(&request);
+    return fd;
+}
+
+int http_forward_parse(buf *raw, http_response *resp)
+{
+    buf_append_byte(raw, '\0'); /* a terminating NUL for the status line's sscanf */
+    if (raw->oom)
+        return -1;
+    raw->len--;
+    return parse_reply(raw, resp);
+}
+
 void http_forward(long pid, const char *path, const http_request *req, http_response *resp)
 {
-    char sock[256], msg[320];
-    if (proc_tree_socket_of(pid, sock, sizeof sock) != 0) {
-        snprintf(msg, sizeof msg,
-                 "no profiled process %ld under this one (its processes: /debug/pprof/procs)", pid);
-        http_response_error(resp, 404, msg);
-        return;
-    }
-    char query[2048];
+    char query[2048], err[320] = "";
     if (http_query_without(req->query, "pid", query, sizeof query) != 0) {
         http_response_error(resp, 400, "query too long to forward");
         return;
     }
-    buf request;
-    buf_init(&request);
-    buf_printf(&request, "GET /debug/pprof%s%s%s HTTP/1.0\r\nHost: localhost\r\n\r\n", path,
-               query[0] ? "?" : "", query);
-    int fd = request.oom ? -1 : connect_unix(sock);
+    int status;
+    int fd = http_forward_send(pid, path, query, &status, err, sizeof err);
     if (fd < 0) {
-        snprintf(msg, sizeof msg, "process %ld: cannot connect to %s: %s", pid, sock,
-                 request.oom ? "out of memory" : strerror(errno));
-        buf_free(&request);
-        http_response_error(resp, 502, msg);
+        http_response_error(resp, status, err);
         return;
     }
-    char err[200] = "";
     buf raw;
     buf_init(&raw);
-    int rc = send_all(fd, (const char *)request.data, request.len) != 0
-                 ? (snprintf(err, sizeof err, "send: %s", strerror(errno)), -1)
-                 : read_all(fd, req, &raw, err, sizeof err);
+    int rc = read_all(fd, req, &raw, err, sizeof err);
     own_fd_close(fd);
-    buf_free(&request);
-    if (rc == 0) { /* a terminating NUL for the status line's sscanf */
-        buf_append_byte(&raw, '\0');
-        raw.len--;
-    }
-    if (rc == 0 && (raw.oom || parse_reply(&raw, resp) != 0)) {
+    if (rc == 0 && http_forward_parse(&raw, resp) != 0) {
         rc = -1;
         snprintf(err, sizeof err, "not an HTTP reply");
     }
@@ -228,6 +247,7 @@ void http_forward(long pid, const char *path, const http_request *req, http_resp
     if (rc == 1) {
         http_response_error(resp, 500, "the client went away");
     } else if (rc != 0) {
+        char msg[400];
         snprintf(msg, sizeof msg, "process %ld: %s", pid, err);
         http_response_error(resp, 502, msg);
     }

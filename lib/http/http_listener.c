@@ -852,4 +852,5 @@ void http_listener_forget_in_child(void)
     own_fds_forget_all();
     g_daemon = NULL;
     atomic_store(&g_lock, 0);
+    http_merge_forget_in_child();
 }

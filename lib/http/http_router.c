@@ -19,6 +19,7 @@
  *
  * ?pid=N on a profile or /cmdline: another process of the tree answers
  * (http_forward.c); the registry's pid parameter is checked like the others.
+ * ?pid=all on a profile: the whole tree merged (http_merge.c).
  *
  * Profiles: the router knows none by name. http_profile_query() checks the
  * query against the registry's tables — every parameter in the registry's
@@ -318,7 +319,8 @@ static void serve_index(http_response *resp)
     proc_tree_entry *procs = proc_tree_list(&n_procs);
     if (procs && n_procs > 1) {
         buf_printf(b,
-                   "<p>Processes: %zu (this one and its descendants that have cprof). "
+                   "<p>Processes: %zu (this one and its descendants that have cprof; "
+                   "<code>?pid=N</code> asks one, <code>?pid=all</code> merges them all). "
                    "<a href='procs'>process tree</a></p>\n",
                    n_procs);
         append_tree_table(b, procs, n_procs);
@@ -374,7 +376,19 @@ static void append_tree_table(buf *b, const proc_tree_entry *e, size_t n)
         }
         buf_printf(b, "<a href='cmdline%s%s'>cmdline</a></td></tr>\n", pid_q[0] ? "?" : "", pid_q);
     }
-    buf_append_str(b, "</table>\n");
+    /* pid=all: every profile of the whole tree merged (protobuf only). */
+    buf_printf(b,
+               "<tr><td>all</td><td></td><td>the %zu merged, labelled pid and program</td>"
+               "<td></td><td>",
+               n);
+    for (size_t k = 0; k < n_src; k++) {
+        buf_append_str(b, "<a href='");
+        buf_append_html(b, src[k].name, (size_t)-1);
+        buf_append_str(b, "?pid=all'>");
+        buf_append_html(b, src[k].name, (size_t)-1);
+        buf_append_str(b, "</a> ");
+    }
+    buf_append_str(b, "</td></tr>\n</table>\n");
 }
 
 /* /procs: this process and its profiled descendants (proc_tree.h) with
@@ -405,7 +419,11 @@ static void serve_procs(const http_request *req, http_response *resp)
         buf_append_str(b, "<html>\n<head>\n<title>/debug/pprof/procs</title>\n</head>\n<body>\n"
                           "<p><a href='./'>/debug/pprof/</a>: this process and its descendants "
                           "that have cprof (each also on its own Unix socket; "
-                          "<code>?pid=N</code> on a profile asks that process).</p>\n");
+                          "<code>?pid=N</code> on a profile asks that process; "
+                          "<code>?pid=all</code> merges the profiles of them all into one, "
+                          "each sample labelled <code>pid</code> (numeric) and "
+                          "<code>program</code>, so <code>go tool pprof -tagfocus=pid=N</code> "
+                          "splits it again).</p>\n");
         append_tree_table(b, e, n);
         buf_append_str(b, "</body>\n</html>\n");
     }
@@ -656,10 +674,50 @@ static int status_code(profile_status st)
     return st == PROFILE_BAD_REQUEST ? 400 : 500;
 }
 
+static void serve_profile(const profile_source *src, const http_request *req, http_response *resp);
+
+/* serve_profile as http_merge_all's self: ctx is the source. */
+static void serve_self(const http_request *sub, http_response *resp, void *ctx)
+{
+    serve_profile(ctx, sub, resp);
+}
+
+/* ?pid=all: the query is checked without pid (the same errors as for one
+ * process), then every process of the tree is merged (http_merge.c). */
+static void serve_profile_all(const profile_source *src, const http_request *req,
+                              http_response *resp)
+{
+    char query[2048], err[256] = "";
+    if (http_query_without(req->query, "pid", query, sizeof query) != 0) {
+        http_response_error(resp, 400, "query too long");
+        return;
+    }
+    profile_request preq;
+    if (http_profile_query(src, query, profile_max_seconds(), &preq, err, sizeof err) != 0) {
+        http_response_error(resp, 400, err);
+        return;
+    }
+    if (preq.debug > 0) {
+        http_response_error(resp, 400,
+                            "pid=all merges protobuf profiles only: use debug=0, or ask each "
+                            "process with ?pid=N&debug=N (its list: /debug/pprof/procs)");
+        return;
+    }
+    http_request sub = *req;
+    sub.query = query;
+    http_merge_all(req->path, &sub, preq.seconds, serve_self, (void *)src, resp);
+}
+
 static void serve_profile(const profile_source *src, const http_request *req, http_response *resp)
 {
     profile_request preq;
     char err[256] = "";
+    char pid_text[8];
+    if (http_query_get(req->query, "pid", pid_text, sizeof pid_text) > 0 &&
+        strcmp(pid_text, "all") == 0) {
+        serve_profile_all(src, req, resp);
+        return;
+    }
     if (http_profile_query(src, req->query, profile_max_seconds(), &preq, err, sizeof err) != 0) {
         http_response_error(resp, 400, err);
         return;

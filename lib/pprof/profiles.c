@@ -74,7 +74,7 @@ static const profile_param_spec params[PROFILE_N_PARAMS] = {
                    .max = INT_MAX,
                    .empty_is_absent = 1,
                    .bad_text = "invalid value for \"pid\" - must be the id of a process under this "
-                               "one (see /debug/pprof/procs)"},
+                               "one (see /debug/pprof/procs), or all on a profile"},
 };
 
 /* The snapshot profiles: debug, a delta over seconds, min_age refused. */

@@ -3,6 +3,9 @@
  * forks 3 workers that allocate and stay; the master stays too. Prints
  * "worker PID" per worker and "ready" on stdout, then waits for end of
  * file on stdin, kills its workers and exits 0.
+ * "prefork idle": each worker allocates a fixed set once (worker_fixed,
+ * 64 blocks kept) and then only sleeps, so its heap stays exactly still
+ * (the ?pid=all sum test).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -23,8 +26,19 @@ static void worker_churn(void)
     }
 }
 
-int main(void)
+void *fixed_keep[64]; /* global: the blocks stay reachable */
+
+static void worker_fixed(void)
 {
+    for (int i = 0; i < 64; i++)
+        fixed_keep[i] = malloc((size_t)(i + 1) * 1024);
+    for (;;)
+        pause();
+}
+
+int main(int argc, char **argv)
+{
+    int idle = argc > 1 && strcmp(argv[1], "idle") == 0;
     free(malloc(100));
     pid_t kids[3];
     for (int k = 0; k < 3; k++) {
@@ -34,6 +48,8 @@ int main(void)
             return 1;
         if (kids[k] == 0) {
             signal(SIGTERM, SIG_DFL);
+            if (idle)
+                worker_fixed();
             worker_churn();
         }
         printf("worker %d\n", (int)kids[k]);

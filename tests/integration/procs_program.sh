@@ -9,7 +9,8 @@
 #   - PostgreSQL 15 started with pg_ctl (as nobody): CPROF_PROGRAM=postgres
 #     puts the port on the postmaster, not on pg_ctl or its shell; under
 #     pgbench -c 4 its /procs lists the 4 client backends and a backend's CPU
-#     profile (?pid=) names the executor; at stop no socket is left.
+#     profile (?pid=N, and its share of ?pid=all under -tagfocus=pid=N)
+#     names the executor; at stop no socket is left.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/daemon.sh"
 source "$(dirname "$0")/lib/procs.sh"
@@ -108,7 +109,7 @@ done
 BASE=http://127.0.0.1:$port/debug/pprof
 pgbench -i -q -h 127.0.0.1 -p "$pgport" -U postgres postgres >"$WORK/pgbench_init.log" 2>&1 ||
     { cat "$WORK/pgbench_init.log"; fail "pgbench -i"; }
-pgbench -h 127.0.0.1 -p "$pgport" -U postgres -c 4 -T 5 postgres >"$WORK/pgbench.log" 2>&1 &
+pgbench -h 127.0.0.1 -p "$pgport" -U postgres -c 4 -T 14 postgres >"$WORK/pgbench.log" 2>&1 &
 bench=$!
 PIDS+=("$bench")
 backends=""
@@ -123,8 +124,24 @@ for b in $backends; do
     grep -q "^$b $postmaster 1 postgres " "$WORK/pgprocs.txt" ||
         { cat "$WORK/pgprocs.txt"; fail "backend $b is not in the postmaster's /procs"; }
 done
+# The whole tree at once (?pid=all, one 2 s window): a backend's share
+# (-tagfocus=pid=N) names the executor.
+EXEC='ExecutePlan|standard_ExecutorRun|ExecModifyTable|ExecScan'
+curl -sf -o "$WORK/pgall.cpu" "$BASE/profile?seconds=2&pid=all" || fail "profile?pid=all"
+pprof_clean -raw "$WORK/pgall.cpu" >"$WORK/pgall.raw"
+grep -q 'program:\[postgres\]' "$WORK/pgall.raw" || fail "pid=all: no program label"
+grep -q "^Comment: cprof pid=all: \([0-9]*\) of \1 processes merged" "$WORK/pgall.raw" ||
+    { grep Comment "$WORK/pgall.raw"; fail "pid=all: a process was skipped"; }
+named=""
+for b in $backends; do
+    pprof_clean -top -nodecount=1000 -tagfocus="pid=$b" "$WORK/pgall.cpu" >"$WORK/pgall.$b.top"
+    grep -Eq " ($EXEC)\$" "$WORK/pgall.$b.top" && named=$b
+done
+[ -n "$named" ] || { cat "$WORK/pgall.$b.top"; fail "pid=all: no backend's share names the executor"; }
+# Each backend on its own (?pid=N; the postmaster's endpoint serves them
+# one after another).
 # shellcheck disable=SC2086
-cpu_naming "$BASE" 2 'ExecutePlan|standard_ExecutorRun|ExecModifyTable|ExecScan' $backends
+cpu_naming "$BASE" 2 "$EXEC" $backends
 wait "$bench" || { cat "$WORK/pgbench.log"; fail "pgbench failed"; }
 grep -q '^number of failed transactions: 0 ' "$WORK/pgbench.log" || { cat "$WORK/pgbench.log"; fail "pgbench saw failed transactions"; }
 "${as_nobody[@]}" "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >>"$WORK/pg_ctl.out" 2>&1 || fail "pg_ctl stop"

@@ -20,7 +20,7 @@
 
 #include "proto_wire.h"
 #include "profile/model.h"
-#include "profile/arena.h"
+#include "arena.h"
 #include "report/graph.h"
 #include "report/report.h"
 
@@ -100,7 +100,7 @@ static void test_values_nest_and_names_are_escaped(void **state)
     /* Frames run from the root at the bottom up: leaf above its caller. */
     assert_non_null(strstr(svg, "<text x=\"13.00\" y=\"")); /* root label drawn */
     free(svg);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 static void test_differences_split_into_grown_and_shrunk(void **state)
@@ -114,7 +114,7 @@ static void test_differences_split_into_grown_and_shrunk(void **state)
     assert_non_null(strstr(svg, "(+5, +62.50%; grew 5, shrank 0)</title><rect"));
     assert_non_null(strstr(svg, "fill=\"rgb(255,30,30)\""));
     free(svg);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 static void test_empty_profile_is_still_an_svg(void **state)
@@ -126,7 +126,7 @@ static void test_empty_profile_is_still_an_svg(void **state)
     assert_non_null(strstr(svg, "</svg>\n"));
     assert_null(strstr(svg, "<g "));
     free(svg);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 int main(void)

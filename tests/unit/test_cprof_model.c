@@ -20,7 +20,7 @@
 #include "gzip.h"
 #include "proto_wire.h"
 #include "profile/model.h"
-#include "profile/arena.h"
+#include "arena.h"
 
 #include "profile/measure.h"
 
@@ -172,7 +172,7 @@ static void test_decode_resolves_everything(void **state)
     assert_int_equal(p->samples[1].n_labels, 1);
     assert_string_equal(p->samples[1].labels[0].str, "v");
     assert_int_equal(p->samples[1].values[0], 7);
-    profile_free(p);
+    cp_profile_free(p);
     buf_free(&b);
 }
 
@@ -191,13 +191,13 @@ static void test_encode_roundtrip_and_merge(void **state)
     /* The label keeps the two samples apart; without it they merge. */
     cp_profile *m = profile_merge(&q, 1, &err);
     assert_int_equal(m->n_samples, 2);
-    profile_free(m);
+    cp_profile_free(m);
     profile_remove_label(q, "k");
     m = profile_merge(&q, 1, &err);
     assert_int_equal(m->n_samples, 1);
     assert_int_equal(m->samples[0].values[0], 12);
     assert_int_equal(m->n_locations, 2);
-    profile_free(m);
+    cp_profile_free(m);
     /* A negated copy cancels out; zero samples disappear. */
     cp_profile *neg = parse_buf(&out);
     profile_remove_label(neg, "k");
@@ -205,10 +205,10 @@ static void test_encode_roundtrip_and_merge(void **state)
     cp_profile *both[2] = {q, neg};
     m = profile_merge(both, 2, &err);
     assert_int_equal(m->n_samples, 0);
-    profile_free(m);
-    profile_free(neg);
-    profile_free(q);
-    profile_free(p);
+    cp_profile_free(m);
+    cp_profile_free(neg);
+    cp_profile_free(q);
+    cp_profile_free(p);
     buf_free(&b);
     buf_free(&out);
 }
@@ -226,7 +226,7 @@ static void test_decode_rejects_truncation_everywhere(void **state)
         cp_err err = {""};
         cp_profile *p = profile_parse(b.data, n, &err);
         if (p)
-            profile_free(p);
+            cp_profile_free(p);
         else
             failures += err.msg[0] != 0;
     }

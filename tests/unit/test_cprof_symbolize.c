@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profile/arena.h"
-#include "profile/intern.h"
+#include "arena.h"
+#include "intern.h"
 #include "profile/model.h"
 #include "symbolize/symbolize.h"
 
@@ -58,7 +58,7 @@ static void own_mapping(uintptr_t addr, uint64_t *start, uint64_t *limit, uint64
 /* A profile of n mappings, each with one location of its own, no lines. */
 static cp_profile *profile_with(size_t n)
 {
-    cp_profile *p = profile_new();
+    cp_profile *p = cp_profile_new();
     p->n_mappings = p->n_locations = n;
     p->mappings = arena_alloc(&p->mem, n, sizeof *p->mappings);
     p->locations = arena_alloc(&p->mem, n, sizeof *p->locations);
@@ -72,7 +72,7 @@ static cp_profile *profile_with(size_t n)
         p->mappings[i] = m;
         p->locations[i] = l;
     }
-    profile_reindex(p);
+    cp_profile_reindex(p);
     return p;
 }
 
@@ -99,7 +99,7 @@ static void test_own_address(void **state)
     p->functions[0]->id = 7;
     p->functions[0]->name = p->functions[0]->system_name = intern_cstr("other");
     p->functions[0]->filename = STR_EMPTY;
-    profile_reindex(p);
+    cp_profile_reindex(p);
 
     symbolize_opts o = {0};
     assert_int_equal(profile_symbolize(p, &o), 1);
@@ -113,7 +113,7 @@ static void test_own_address(void **state)
     assert_int_equal(p->functions[1]->index, 1);
     assert_true(m->has_functions && m->has_filenames && m->has_line_numbers);
     assert_int_equal(p->locations[1]->n_lines, 0); /* has_functions: left alone */
-    profile_free(p);
+    cp_profile_free(p);
 
     /* -symbolize=none: nothing */
     p = profile_with(1);
@@ -125,7 +125,7 @@ static void test_own_address(void **state)
     assert_int_equal(profile_symbolize(p, &o), 0);
     assert_int_equal(p->locations[0]->n_lines, 0);
     assert_false(p->mappings[0]->has_functions);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 static void test_hostile_mappings(void **state)
@@ -179,7 +179,7 @@ static void test_hostile_mappings(void **state)
         assert_false(p->mappings[i]->has_functions);
     }
     symbolize_opts_free(&o);
-    profile_free(p);
+    cp_profile_free(p);
     unlink(fifo);
     rmdir(dir);
 }

@@ -21,7 +21,7 @@
 
 #include "proto_wire.h"
 #include "profile/model.h"
-#include "profile/arena.h"
+#include "arena.h"
 #include "profile/filters.h"
 #include "report/graph.h"
 
@@ -161,7 +161,7 @@ static void test_query_defaults_and_overrides(void **state)
     assert_string_equal(q.filters.hide, "vec");
     const char *by_number[] = {"si", "0", NULL};
     assert_int_equal(parse(&q, by_number, &c, p, &err), 0);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 static void test_query_bad_values(void **state)
@@ -201,7 +201,7 @@ static void test_query_bad_values(void **state)
     long_value[WEB_MAX_PARAM] = 0; /* exactly the limit is fine */
     assert_int_equal(parse(&q, args, &c, p, &err), 0);
     free(long_value);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 static void test_query_string_is_encoded(void **state)
@@ -341,7 +341,7 @@ static void test_top_view_escapes_names(void **state)
     assert_non_null(strstr(html, "action=\"/ui/refresh?back=%2Fui%2F%3Fsi%3Dalloc_space\""));
     buf_free(&body);
     buf_free(&page);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 static void test_error_page_escapes_reason_and_values(void **state)
@@ -368,7 +368,7 @@ static void test_error_page_escapes_reason_and_values(void **state)
     assert_null(strstr(html, "<script>\""));
     assert_null(strstr(html, "<main>\n<table")); /* the error, not a view */
     buf_free(&page);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 int main(void)

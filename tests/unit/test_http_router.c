@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "common/intern.h"
+#include "common/profile_model.h"
 #include "http/http.h"
 #include "pprof/profiles.h"
 #include "pprof/symbolize.h"
@@ -653,14 +655,63 @@ static void test_query_without(void **state)
     assert_int_equal(http_query_without("abcdefgh=1", "pid", out, 8), -1);
 }
 
+/* ?pid=all with no descendant: this process's own profile, decoded by the
+ * shared kit's decoder, every sample labelled with its pid and program; a
+ * text format or a bad parameter is a 400 with a reason. */
+static void test_pid_all(void **state)
+{
+    (void)state;
+    free(malloc(1000));
+    http_request req = {.method = "GET", .path = "/heap", .query = "pid=all"};
+    http_response resp;
+    http_route(&req, &resp);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.content_disposition, "attachment; filename=\"heap\"");
+    cp_err err = {{0}};
+    cp_profile *p = profile_parse(resp.body.data, resp.body.len, &err);
+    assert_non_null(p);
+    const char *pid_key = intern_cstr("pid"), *prog_key = intern_cstr("program");
+    for (size_t i = 0; i < p->n_samples; i++) {
+        int pid_seen = 0, prog_seen = 0;
+        for (size_t j = 0; j < p->samples[i].n_labels; j++) {
+            const cp_label *l = &p->samples[i].labels[j];
+            pid_seen += l->key == pid_key && !l->str && l->num == (int64_t)getpid();
+            prog_seen += l->key == prog_key && l->str && strstr(l->str, "test_http_router");
+        }
+        assert_int_equal(pid_seen, 1);
+        assert_int_equal(prog_seen, 1);
+    }
+    int commented = 0;
+    for (size_t i = 0; i < p->n_comments; i++)
+        commented += strstr(p->comments[i], "1 of 1 processes merged") != NULL;
+    assert_int_equal(commented, 1);
+    cp_profile_free(p);
+    intern_reset();
+    http_response_free(&resp);
+    const char *bad[] = {"pid=all&debug=1", "pid=all&debug=x", "pid=all&seconds=-1"};
+    const char *why[] = {"pid=all merges protobuf profiles only", "invalid value for \"debug\"",
+                         "invalid value for \"seconds\""};
+    for (size_t i = 0; i < 3; i++) {
+        http_request bad_req = {.method = "GET", .path = "/heap", .query = bad[i]};
+        http_route(&bad_req, &resp);
+        assert_int_equal(resp.status, 400);
+        assert_int_equal(resp.go_pprof_error, 1);
+        assert_non_null(strstr((const char *)resp.body.data, why[i]));
+        http_response_free(&resp);
+    }
+}
+
 /* The pid parameter goes through the registry: a bad value is its 400,
  * a pid that is not under this process a 404 with a reason. */
 static void test_pid_parameter(void **state)
 {
     (void)state;
-    const char *bad[] = {"pid=abc", "pid=0", "pid=-3", "pid=all", "debug=1&pid=1x"};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        http_request req = {.method = "GET", .path = "/heap", .query = bad[i]};
+    const char *bad[] = {"pid=abc", "pid=0", "pid=-3", "pid=al", "debug=1&pid=1x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad + 1; i++) {
+        /* The last: all is for profiles, not /cmdline. */
+        http_request req = {.method = "GET",
+                            .path = i < sizeof bad / sizeof *bad ? "/heap" : "/cmdline",
+                            .query = i < sizeof bad / sizeof *bad ? bad[i] : "pid=all"};
         http_response resp;
         http_route(&req, &resp);
         assert_int_equal(resp.status, 400);
@@ -716,6 +767,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_query_from_table_only),
         cmocka_unit_test(test_query_without),
         cmocka_unit_test(test_pid_parameter),
+        cmocka_unit_test(test_pid_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

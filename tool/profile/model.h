@@ -1,112 +1,12 @@
 /*
- * model.h — the tool's in-memory profile: profile.proto decoded, every id
- * resolved to a pointer and every string interned (see intern.h).
- *
- * Mirrors google/pprof's profile.Profile so its algorithms carry over line
- * for line: samples point at locations, locations at a mapping and at lines
- * (inlined callees first, the real caller last), lines at functions.
- * Invariants after decode (and after every operation below):
- *  - every sample has exactly n_sample_types values;
- *  - every location/function/mapping pointer is one of the profile's own;
- *  - ids are non-zero and unique per kind; strings are never NULL;
- *  - a sample's labels are sorted by (numeric?, key), stably, so two samples
- *    carry the same labels exactly when their label arrays are equal;
- *  - `index` fields are the positions in the profile's arrays.
- * Everything is allocated in the profile's arena and freed with it.
+ * model.h — the tool's in-memory profile: the shared kit's model, decoder,
+ * encoder and merger (lib/common/profile_model.h) plus the operations of
+ * go tool pprof's reports on it.
  */
 #ifndef CPROF_TOOL_MODEL_H
 #define CPROF_TOOL_MODEL_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "arena.h"
-#include "buf.h"
-#include "cp_err.h"
-
-typedef struct cp_value_type {
-    const char *type, *unit;
-} cp_value_type;
-
-typedef struct cp_label {
-    const char *key;
-    const char *str; /* string label; NULL for a numeric one */
-    int64_t num;
-    const char *unit; /* numeric label unit, "" when none */
-} cp_label;
-
-typedef struct cp_mapping {
-    uint64_t id, start, limit, offset;
-    const char *file, *build_id;
-    bool has_functions, has_filenames, has_line_numbers, has_inline_frames;
-    size_t index;
-} cp_mapping;
-
-typedef struct cp_function {
-    uint64_t id;
-    const char *name, *system_name, *filename;
-    int64_t start_line;
-    size_t index;
-} cp_function;
-
-typedef struct cp_line {
-    cp_function *function;
-    int64_t line, column;
-} cp_line;
-
-typedef struct cp_location {
-    uint64_t id;
-    cp_mapping *mapping; /* may be NULL */
-    uint64_t address;
-    cp_line *lines;
-    size_t n_lines;
-    bool is_folded;
-    size_t index;
-} cp_location;
-
-typedef struct cp_sample {
-    cp_location **locs; /* leaf first */
-    size_t n_locs;
-    int64_t *values;
-    cp_label *labels;
-    size_t n_labels;
-} cp_sample;
-
-typedef struct cp_profile {
-    arena mem;
-    cp_value_type *sample_types;
-    size_t n_sample_types;
-    const char *default_sample_type;
-    cp_sample *samples;
-    size_t n_samples;
-    cp_mapping **mappings;
-    size_t n_mappings;
-    cp_location **locations;
-    size_t n_locations;
-    cp_function **functions;
-    size_t n_functions;
-    const char **comments;
-    size_t n_comments;
-    const char *drop_frames, *keep_frames, *doc_url;
-    int64_t time_nanos, duration_nanos, period;
-    cp_value_type period_type;
-} cp_profile;
-
-cp_profile *profile_new(void);
-void profile_free(cp_profile *p);
-/* Re-number the index fields after arrays were rebuilt. */
-void profile_reindex(cp_profile *p);
-
-/* profile_decode.c: gzip or raw profile.proto -> model. NULL on error. */
-cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err);
-/* The cap on a profile's bytes, each of: read from a file, downloaded, and
- * decompressed (-max_size; default 2 GiB). One setting for the process. */
-size_t profile_size_limit(void);
-void profile_set_size_limit(size_t bytes);
-
-/* profile_encode.c: model -> profile.proto, gzip-compressed when asked. */
-int profile_encode(const cp_profile *p, int compress, buf *out, cp_err *err);
+#include "profile_model.h"
 
 /* profile_ops.c: in-place operations with pprof's semantics. */
 /* Sample index for -sample_index (name, number, "" = default), or -1. */
@@ -134,9 +34,7 @@ typedef struct num_label_units {
 void profile_num_label_units(const cp_profile *p, num_label_units *out, arena *mem);
 const char *num_label_unit(const num_label_units *u, const char *key);
 
-/* profile_merge.c */
-/* Merge (and compact) profiles into a new one: profile.Merge. */
-cp_profile *profile_merge(cp_profile **srcs, size_t n, cp_err *err);
+/* profile_scale.c */
 /* Make units of sample and period types compatible: ScaleProfiles. */
 int profile_scale_units(cp_profile **ps, size_t n, cp_err *err);
 

@@ -16,33 +16,6 @@
 #include "intern.h"
 #include "model.h"
 
-cp_profile *profile_new(void)
-{
-    cp_profile *p = xcalloc(1, sizeof *p);
-    arena_init(&p->mem);
-    p->default_sample_type = p->drop_frames = p->keep_frames = p->doc_url = STR_EMPTY;
-    p->period_type.type = p->period_type.unit = STR_EMPTY;
-    return p;
-}
-
-void profile_free(cp_profile *p)
-{
-    if (!p)
-        return;
-    arena_free(&p->mem);
-    free(p);
-}
-
-void profile_reindex(cp_profile *p)
-{
-    for (size_t i = 0; i < p->n_mappings; i++)
-        p->mappings[i]->index = i;
-    for (size_t i = 0; i < p->n_locations; i++)
-        p->locations[i]->index = i;
-    for (size_t i = 0; i < p->n_functions; i++)
-        p->functions[i]->index = i;
-}
-
 /* strconv.Atoi: optional sign, then only decimal digits. */
 static int parse_int(const char *s, long *out)
 {

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "hash.h"
-#include "profile/intern.h"
+#include "intern.h"
 
 /* ---- paths ------------------------------------------------------------- */
 

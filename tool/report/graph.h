@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "profile/arena.h"
+#include "arena.h"
 #include "hash_table.h"
 #include "profile/model.h"
 

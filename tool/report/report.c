@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "profile/intern.h"
+#include "intern.h"
 #include "profile/measure.h"
 
 void print_lines(FILE *out, const strlist *l)

@@ -28,7 +28,7 @@
 #include "buf.h"
 #include "hash.h"
 #include "hash_table.h"
-#include "profile/intern.h"
+#include "intern.h"
 #include "profile/measure.h"
 #include "report.h"
 

@@ -14,7 +14,7 @@
 
 #include "hash.h"
 #include "hash_table.h"
-#include "profile/intern.h"
+#include "intern.h"
 #include "profile/measure.h"
 #include "report.h"
 #include "tabwriter.h"

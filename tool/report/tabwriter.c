@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/arena.h"
+#include "arena.h"
 
 typedef struct cell {
     const char *text;

@@ -46,8 +46,8 @@
 
 #include "hash.h"
 #include "hash_table.h"
-#include "profile/arena.h"
-#include "profile/intern.h"
+#include "arena.h"
+#include "intern.h"
 #include "symbolize_dwarf.h"
 #include "symbolize_index.h"
 
@@ -497,7 +497,7 @@ static void function_set_finish(function_set *fs)
         memcpy(all + p->n_functions, fs->added, fs->n_added * sizeof *all);
         p->functions = all;
         p->n_functions += fs->n_added;
-        profile_reindex(p);
+        cp_profile_reindex(p);
     }
     free(fs->added);
     htab_free(&fs->by_name);
@@ -640,7 +640,7 @@ size_t profile_symbolize(cp_profile *p, const symbolize_opts *o)
     if (o->none)
         return 0;
     elf_version(EV_CURRENT); /* libelf's handshake, before any elf_begin */
-    profile_reindex(p);
+    cp_profile_reindex(p);
     function_set fs;
     function_set_init(&fs, p);
     pending pd;

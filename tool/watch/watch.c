@@ -339,7 +339,7 @@ static int snapshot_one(watch_target *w, double t, const watch_opts *o, const ch
             w->last_path = xstrdup(path);
         }
         rc = watch_add_snapshot(w, p, t, err);
-        profile_free(p);
+        cp_profile_free(p);
     } else {
         rc = -1;
     }
@@ -516,7 +516,7 @@ static int watch_files(watch_target *ws, size_t *n, const watch_opts *o)
         rc = 2;
     }
     for (size_t i = 0; i < m; i++)
-        profile_free(ls[i].p);
+        cp_profile_free(ls[i].p);
     free(ls);
     buf_free(&dump);
     return rc;

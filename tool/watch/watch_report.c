@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "hash.h"
-#include "profile/intern.h"
+#include "intern.h"
 #include "profile/measure.h"
 #include "watch.h"
 
@@ -326,7 +326,7 @@ static void fetch_min_age(watch_target *w, const watch_opts *o)
         if (s && s->tr.leak)
             s->old_bytes += (double)p->samples[k].values[vi];
     }
-    profile_free(p);
+    cp_profile_free(p);
     buf_free(&data);
 }
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "hash.h"
-#include "profile/intern.h"
+#include "intern.h"
 #include "watch.h"
 
 const char *watch_kind_name(enum watch_kind kind)

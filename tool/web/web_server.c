@@ -140,7 +140,7 @@ static int render_view(web_state *st, web_page *pg, cp_err *err)
     if (!copy)
         return -1;
     int rc = pipeline_report(copy, &c, web_view_emit(pg->kind), pg, err);
-    profile_free(copy);
+    cp_profile_free(copy);
     return rc;
 }
 
@@ -193,7 +193,7 @@ static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
     cp_err err;
     cp_profile *p = pipeline_load(st->c, &err);
     if (p) {
-        profile_free(st->p);
+        cp_profile_free(st->p);
         st->p = p;
         st->loaded_at = time(NULL);
         st->notice[0] = 0;
@@ -362,14 +362,14 @@ int web_serve(cli *c)
     char shown[400];
     struct MHD_Daemon *d = start(&st, c->http, host, port, shown, sizeof shown);
     if (!d) {
-        profile_free(st.p);
+        cp_profile_free(st.p);
         return 1;
     }
     fprintf(stderr, "Serving web UI on %s\n", shown);
     int sig = 0;
     sigwait(&stop, &sig);
     MHD_stop_daemon(d);
-    profile_free(st.p);
+    cp_profile_free(st.p);
     fprintf(stderr, "cprof: %s: web UI stopped\n", sig == SIGINT ? "interrupt" : "terminated");
     return 0;
 }

@@ -26,7 +26,7 @@
 #include "hash.h"
 #include "hash_table.h"
 #include "intern.h"
-#include "model.h"
+#include "profile_model.h"
 #include "profile_proto.h"
 #include "proto_wire.h"
 
@@ -612,7 +612,7 @@ static int label_before(const cp_label *a, const cp_label *b)
     return strcmp(a->key, b->key) < 0;
 }
 
-static void sort_labels(cp_label *l, size_t n)
+void profile_sort_labels(cp_label *l, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         cp_label x = l[i];
@@ -641,7 +641,7 @@ static void resolve_labels(decoder *d, cp_sample *s, const raw_sample *raw, size
         }
         s->n_labels++;
     }
-    sort_labels(s->labels, s->n_labels);
+    profile_sort_labels(s->labels, s->n_labels);
 }
 
 static void resolve_samples(decoder *d, htab *locs)
@@ -722,7 +722,7 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *e
     }
     decoder d;
     memset(&d, 0, sizeof d);
-    d.p = profile_new();
+    d.p = cp_profile_new();
     d.err = err;
     arena_init(&d.tmp);
     proto_reader r;
@@ -742,10 +742,10 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *e
                             "profiles are not supported)");
         else
             cp_err_set(err, "malformed profile: %s", tmp.msg);
-        profile_free(d.p);
+        cp_profile_free(d.p);
         return NULL;
     }
-    profile_reindex(d.p);
+    cp_profile_reindex(d.p);
     return d.p;
 }
 

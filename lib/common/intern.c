@@ -1,9 +1,10 @@
 /*
  * intern.c — the string interner (see intern.h).
  *
- * The interned strings live in a process-wide arena that is never freed:
- * interned pointers must stay valid for the whole run, across every profile
- * and graph. The index is the common kit's hash table (hash_table.h).
+ * The interned strings live in a process-wide arena that the tool never
+ * frees: interned pointers must stay valid for the whole run, across every
+ * profile and graph. The library frees it after each merge (intern_reset). The index is the common
+ * kit's hash table (hash_table.h).
  */
 #include "intern.h"
 
@@ -54,4 +55,20 @@ const char *intern(const char *s, size_t len)
 const char *intern_cstr(const char *s)
 {
     return s ? intern(s, strlen(s)) : STR_EMPTY;
+}
+
+/* Free the table's slots and the strings' arena; the interner is empty. */
+void intern_reset(void)
+{
+    htab_free(&intern_table);
+    intern_table = (htab){.alloc = &htab_xalloc};
+    arena_free(&intern_arena);
+}
+
+/* Drop the references to the table and arena (their memory leaks, once per
+ * fork during a merge at most). */
+void intern_abandon(void)
+{
+    intern_table = (htab){.alloc = &htab_xalloc};
+    intern_arena = (arena){0};
 }

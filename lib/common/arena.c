@@ -27,8 +27,20 @@ struct arena_chunk {
 #define ARENA_MAX_CHUNK ((size_t)8 << 20)
 #define ARENA_ALIGN (sizeof(max_align_t))
 
+static void (*oom_handler)(void);
+
+/* Install handler for die_oom (NULL restores the default). */
+void arena_set_oom_handler(void (*handler)(void))
+{
+    oom_handler = handler;
+}
+
+/* Never returns: the installed handler (which must not return either), or
+ * one stderr line and exit(1). */
 void die_oom(void)
 {
+    if (oom_handler)
+        oom_handler();
     fputs("cprof: out of memory\n", stderr);
     exit(1);
 }

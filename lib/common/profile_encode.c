@@ -16,7 +16,7 @@
 #include "hash.h"
 #include "hash_table.h"
 #include "intern.h"
-#include "model.h"
+#include "profile_model.h"
 #include "profile_proto.h"
 #include "proto_wire.h"
 

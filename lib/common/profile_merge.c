@@ -1,5 +1,6 @@
 /*
- * profile_merge.c — profile.Merge and measurement.ScaleProfiles.
+ * profile_merge.c — profile.Merge (measurement.ScaleProfiles is the
+ * tool's: tool/profile/profile_scale.c).
  *
  * go tool pprof merges every profile it loads, even a single one, and that
  * merge is also a compaction: samples with the same stack and labels are
@@ -19,8 +20,7 @@
 #include "hash.h"
 #include "hash_table.h"
 #include "intern.h"
-#include "measure.h"
-#include "model.h"
+#include "profile_model.h"
 
 typedef struct map_info {
     cp_mapping *m;
@@ -285,7 +285,7 @@ static cp_profile *combine_headers(cp_profile **srcs, size_t n, cp_err *err)
     for (size_t i = 1; i < n; i++)
         if (!compatible(srcs[0], srcs[i], err))
             return NULL;
-    cp_profile *p = profile_new();
+    cp_profile *p = cp_profile_new();
     size_t n_samples = 0, n_locs = 0, n_fns = 0, n_maps = 0, n_comments = 0;
     for (size_t i = 0; i < n; i++) {
         const cp_profile *s = srcs[i];
@@ -366,98 +366,13 @@ cp_profile *profile_merge(cp_profile **srcs, size_t n, cp_err *err)
     htab_free(&mg.mappings);
     free(mg.lines);
     free(mg.locs);
-    profile_reindex(p);
+    cp_profile_reindex(p);
     /* Samples that summed to zero: merge again to collect them (Go does). */
     for (size_t i = 0; i < p->n_samples; i++)
         if (is_zero_sample(&p->samples[i], p->n_sample_types)) {
             cp_profile *again = profile_merge(&p, 1, err);
-            profile_free(p);
+            cp_profile_free(p);
             return again;
         }
     return p;
-}
-
-/* ---- unit harmonization (measurement.ScaleProfiles) --------------------- */
-
-static int trim_s_eq(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    if (na && a[na - 1] == 's')
-        na--;
-    if (nb && b[nb - 1] == 's')
-        nb--;
-    return na == nb && !memcmp(a, b, na);
-}
-
-static int compatible_value_types(const cp_value_type *a, const cp_value_type *b)
-{
-    if (!trim_s_eq(a->type, b->type))
-        return 0;
-    return a->unit == b->unit || measure_same_family(a->unit, b->unit);
-}
-
-/* measurement.CommonValueType over vt[0..n): the finest unit; NULL when
- * n <= 1 (nothing to reconcile). */
-static const cp_value_type *common_type(const cp_value_type **vt, size_t n, const char *what,
-                                        cp_err *err, int *failed)
-{
-    if (n <= 1)
-        return NULL;
-    const cp_value_type *min = vt[0];
-    for (size_t i = 1; i < n; i++) {
-        if (!compatible_value_types(min, vt[i])) {
-            cp_err_set(err, "%s: incompatible types: %s/%s %s/%s", what, min->type, min->unit,
-                       vt[i]->type, vt[i]->unit);
-            *failed = 1;
-            return NULL;
-        }
-        if (measure_scale(1, vt[i]->unit, min->unit, NULL) < 1)
-            min = vt[i];
-    }
-    return min;
-}
-
-int profile_scale_units(cp_profile **ps, size_t n, cp_err *err)
-{
-    if (n == 0)
-        return 0;
-    int failed = 0;
-    const cp_value_type **vt = xcalloc(n, sizeof *vt);
-    for (size_t i = 0; i < n; i++)
-        vt[i] = &ps[i]->period_type;
-    const cp_value_type *c = common_type(vt, n, "period type", err, &failed);
-    cp_value_type period = c ? *c : (cp_value_type){NULL, NULL};
-    size_t nst = ps[0]->n_sample_types;
-    for (size_t i = 1; i < n && !failed; i++)
-        if (ps[i]->n_sample_types != nst) {
-            cp_err_set(err, "inconsistent samples type count: %zu != %zu", nst,
-                       ps[i]->n_sample_types);
-            failed = 1;
-        }
-    cp_value_type *common = xcalloc(nst, sizeof *common);
-    for (size_t t = 0; t < nst && !failed; t++) {
-        for (size_t i = 0; i < n; i++)
-            vt[i] = &ps[i]->sample_types[t];
-        c = common_type(vt, n, "sample types", err, &failed);
-        common[t] = c ? *c : (cp_value_type){NULL, NULL};
-    }
-    for (size_t i = 0; i < n && !failed; i++) {
-        cp_profile *p = ps[i];
-        if (period.unit) {
-            p->period = (int64_t)measure_scale(p->period, p->period_type.unit, period.unit, NULL);
-            p->period_type.unit = period.unit;
-        }
-        double *ratios = arena_alloc(&p->mem, nst, sizeof *ratios);
-        for (size_t t = 0; t < nst; t++) {
-            ratios[t] = 1;
-            if (common[t].unit) {
-                ratios[t] = measure_scale(1, p->sample_types[t].unit, common[t].unit, NULL);
-                p->sample_types[t].unit = common[t].unit;
-            }
-        }
-        profile_scale(p, ratios);
-    }
-    free(vt);
-    free(common);
-    return failed ? -1 : 0;
 }

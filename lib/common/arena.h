@@ -4,11 +4,14 @@
  * A profile, its merged copies and each report graph live in one arena and
  * die together, so no structure needs its own free function and filters can
  * replace arrays without tracking who still points at the old ones.
- * Allocation failure is fatal (the tool prints one line and exits): a CLI
- * that runs out of memory cannot do anything useful with a half-built model.
+ * Allocation failure goes to one handler that never returns. The tool's is
+ * the default (print one line and exit: a CLI that runs out of memory
+ * cannot do anything useful with a half-built model). The library, which
+ * must never exit its host, installs one that unwinds the request that ran
+ * out (lib/http/http_merge.c): arena_set_oom_handler.
  */
-#ifndef CPROF_TOOL_ARENA_H
-#define CPROF_TOOL_ARENA_H
+#ifndef CPROF_ARENA_H
+#define CPROF_ARENA_H
 
 #include <stddef.h>
 
@@ -29,13 +32,17 @@ void *arena_dup(arena *a, const void *src, size_t n, size_t sz);
 char *arena_strndup(arena *a, const char *s, size_t len);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Fatal out-of-memory report shared by every allocator in the tool. */
+/* Out-of-memory report shared by every allocator here: calls the handler
+ * (which must not return; longjmp is fine), else prints one line and exits. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n, size_t sz);
 char *xstrdup(const char *s);
 __attribute__((noreturn)) void die_oom(void);
-/* The tool's hash tables take their slots from xcalloc: htab_init(&t,
+/* Replace the out-of-memory handler (NULL: the default, exit). Process-wide;
+ * set once before any allocation from another thread. */
+void arena_set_oom_handler(void (*handler)(void));
+/* Hash tables over this kit take their slots from xcalloc: htab_init(&t,
  * &htab_xalloc), and htab_insert never fails. */
 extern const htab_alloc htab_xalloc;
 
