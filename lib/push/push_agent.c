@@ -33,7 +33,8 @@
  * Never blocking or growing the host: the queue holds at most
  * PUSH_QUEUE_MAX profiles; a new one beyond drops the oldest waiting one
  * (counted). A failed attempt (transport error, 5xx, 408, 429) is retried
- * with backoff from 1 s doubling to 60 s (or the interval, if longer); any
+ * with backoff from 1 s doubling up to 4 intervals (at least 10 s, at most
+ * 60 s); any
  * other answer drops that profile (counted: Pyroscope refused it and will
  * again). The first failure after a success prints one line, the next
  * success one more (with how many attempts failed and profiles were
@@ -78,6 +79,7 @@
 #define TICK_MS 100
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
+#define BACKOFF_FLOOR_MS 10000
 #define REQUEST_TIMEOUT_MS 10000
 #define CONNECT_TIMEOUT_MS 5000
 
@@ -352,7 +354,10 @@ static void attempt_failed(const char *why, int permanent)
         agent.retry_at_ms = now_ms();
         return;
     }
-    int64_t max = agent.interval_ms > BACKOFF_MAX_MS ? agent.interval_ms : BACKOFF_MAX_MS;
+    /* Up to 4 intervals (at least 10 s, at most 60 s): a receiver back
+     * from an outage gets the queue within a few intervals. */
+    int64_t max = 4 * (int64_t)agent.interval_ms;
+    max = max < BACKOFF_FLOOR_MS ? BACKOFF_FLOOR_MS : max > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : max;
     agent.backoff_ms = agent.backoff_ms ? agent.backoff_ms * 2 : BACKOFF_MIN_MS;
     if (agent.backoff_ms > max)
         agent.backoff_ms = max;
