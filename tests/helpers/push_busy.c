@@ -4,6 +4,8 @@
  * SECONDS seconds, then it prints its own CPU time since start
  * (getrusage: utime + stime) as "cpu_ns N" and returns from main, so the
  * agent's exit flush runs. With SECONDS 0 it runs until stdin closes.
+ * A third argument "fork": first a forked child burns 100 ms and exit()s
+ * (running atexit handlers), the parent waits for it ("child exited N").
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +56,16 @@ int main(int argc, char **argv)
         n = 2;
     for (int i = 0; i < n; i++)
         pthread_create(&t[i], NULL, worker, NULL);
+    if (argc > 3 && strcmp(argv[3], "fork") == 0) {
+        pid_t kid = fork();
+        if (kid == 0) {
+            burn_a();
+            exit(0);
+        }
+        int status = -1;
+        waitpid(kid, &status, 0);
+        printf("child exited %d\n", status);
+    }
     printf("ready\n");
     fflush(stdout);
     if (seconds > 0) {

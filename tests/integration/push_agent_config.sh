@@ -3,11 +3,14 @@
 # only (the program runs, the listener serves, no push is attempted); a bad
 # interval falls back to 15 s. An http URL with a path prefix is accepted.
 source "$(dirname "$0")/lib/common.sh"
-run() { # NAME VAR=VALUE...: push_busy for 1 s under the preload with those
-    local name=$1
+run() { # NAME VAR=VALUE... [-- CMD...]: push_busy for 1 s (or CMD) under the preload with those
+    local name=$1 vars=()
     shift
-    env CPROF_ADDR=127.0.0.1:0 LD_PRELOAD="$LIB" CPROF_PUSH_URL=http://127.0.0.1:9 "$@" \
-        "$HELPERS/push_busy" 1 1 >"$WORK/$name.out" 2>"$WORK/$name.err" || fail "$name: exit status $?"
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    [ $# -gt 0 ] || set -- "$HELPERS/push_busy" 1 1
+    env CPROF_ADDR=127.0.0.1:0 LD_PRELOAD="$LIB" CPROF_PUSH_URL=http://127.0.0.1:9 "${vars[@]}" \
+        "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || fail "$name: exit status $?"
     grep -q '^cpu_ns ' "$WORK/$name.out" || fail "$name: the program did not run to its end"
     served_port "$WORK/$name.err" | grep -q . || { cat "$WORK/$name.err"; fail "$name: no listener"; }
 }
@@ -30,3 +33,17 @@ run interval CPROF_PUSH_INTERVAL=0.5 CPROF_PUSH_URL=http://127.0.0.1:9/pyroscope
 grep -qF 'cprof: CPROF_PUSH_INTERVAL="0.5" is not a number of seconds from 1 to 3600; using 15' "$WORK/interval.err" &&
     grep -qE '^cprof: pid [0-9]+ pushing profiles to http://127.0.0.1:9/pyroscope/ every 15 s as push_busy$' "$WORK/interval.err" ||
     { cat "$WORK/interval.err"; fail "bad interval"; }
+
+# Fork: the agent thread stays with the parent. A forked child that exits
+# through exit() neither crashes nor pushes (no exit flush of the parent's
+# interval twice): a 60 s interval leaves exactly the parent's exit flush,
+# one CPU and one memory profile.
+mkdir "$WORK/recv"
+python3 "$ROOT/tests/integration/lib/pyroscope_receiver.py" "$WORK/recv" >"$WORK/recv.out" 2>&1 &
+PIDS+=("$!")
+RECV_PORT=$(wait_printed "$WORK/recv.out" "ready ")
+[ -n "$RECV_PORT" ] || fail "receiver did not start"
+run fork CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=60 -- "$HELPERS/push_busy" 1 1 fork
+grep -q '^child exited 0$' "$WORK/fork.out" || { cat "$WORK/fork.out" "$WORK/fork.err"; fail "the forked child"; }
+[ "$(ls "$WORK/recv/" | grep -c '\.pb\.gz$')" = 2 ] || { ls "$WORK/recv"; fail "want the parent's two profiles only"; }
+[ ! -e "$WORK/recv/errors" ] || { cat "$WORK/recv/errors"; fail "requests that break Pyroscope's API"; }
