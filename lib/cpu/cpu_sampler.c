@@ -463,8 +463,12 @@ static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_stac
         return PROFILE_BUSY;
     }
     if (session_running && other->active && hz != session_hz) {
-        snprintf(err, err_len, "%s (the push agent samples at %d Hz; ask for hz=%d)",
-                 CPU_BUSY_MESSAGE, session_hz, session_hz);
+        if (c == &fg)
+            snprintf(err, err_len, "%s (the push agent samples at %d Hz; ask for hz=%d)",
+                     CPU_BUSY_MESSAGE, session_hz, session_hz);
+        else
+            snprintf(err, err_len, "a CPU profile at %d Hz is running, the agent samples at %d Hz",
+                     session_hz, hz);
         return PROFILE_BUSY;
     }
     if (!session_running) {

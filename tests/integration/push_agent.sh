@@ -12,12 +12,7 @@
 # symbolizing, which a CPU profile never samples, reported in each
 # profile's comments). /metrics counts the pushes.
 source "$(dirname "$0")/lib/common.sh"
-mkdir "$WORK/recv"
-python3 "$ROOT/tests/integration/lib/pyroscope_receiver.py" "$WORK/recv" --auth s3cret --tenant team-a \
-    >"$WORK/recv.out" 2>&1 &
-PIDS+=("$!")
-RECV_PORT=$(wait_printed "$WORK/recv.out" "ready ")
-[ -n "$RECV_PORT" ] || { cat "$WORK/recv.out"; fail "receiver did not start"; }
+start_receiver "$WORK/recv" --auth s3cret --tenant team-a
 
 CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=1 CPROF_PUSH_LABELS=env=test,host=ci-1 \
     CPROF_PUSH_TOKEN=s3cret CPROF_PUSH_TENANT=team-a \

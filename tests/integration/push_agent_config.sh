@@ -38,11 +38,7 @@ grep -qF 'cprof: CPROF_PUSH_INTERVAL="0.5" is not a number of seconds from 1 to 
 # through exit() neither crashes nor pushes (no exit flush of the parent's
 # interval twice): a 60 s interval leaves exactly the parent's exit flush,
 # one CPU and one memory profile.
-mkdir "$WORK/recv"
-python3 "$ROOT/tests/integration/lib/pyroscope_receiver.py" "$WORK/recv" >"$WORK/recv.out" 2>&1 &
-PIDS+=("$!")
-RECV_PORT=$(wait_printed "$WORK/recv.out" "ready ")
-[ -n "$RECV_PORT" ] || fail "receiver did not start"
+start_receiver "$WORK/recv"
 run fork CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=60 -- "$HELPERS/push_busy" 1 1 fork
 grep -q '^child exited 0$' "$WORK/fork.out" || { cat "$WORK/fork.out" "$WORK/fork.err"; fail "the forked child"; }
 [ "$(ls "$WORK/recv/" | grep -c '\.pb\.gz$')" = 2 ] || { ls "$WORK/recv"; fail "want the parent's two profiles only"; }

@@ -7,15 +7,7 @@
 # how many attempts failed. At exit with the receiver down again, the exit
 # flush gives up within its bound: the host exits in under 4 s.
 source "$(dirname "$0")/lib/common.sh"
-mkdir "$WORK/recv"
-start_receiver() {
-    python3 "$ROOT/tests/integration/lib/pyroscope_receiver.py" "$WORK/recv" "$@" >"$WORK/recv.out" 2>&1 &
-    RECV_PID=$!
-    PIDS+=("$RECV_PID")
-    RECV_PORT=$(wait_printed "$WORK/recv.out" "ready ")
-    [ -n "$RECV_PORT" ] || { cat "$WORK/recv.out"; fail "receiver did not start"; }
-}
-start_receiver
+start_receiver "$WORK/recv"
 CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=1 start_preloaded busy "$HELPERS/push_busy" 0 1
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$APP_PID/status"; }
 pushed() { ls "$WORK/recv/" | grep -c '\.pb\.gz$' || true; }
@@ -41,7 +33,7 @@ echo "RSS ${rss0} kB at the outage, at most ${max} kB during it; queued $queued,
 [ $((max - rss0)) -le 2048 ] || fail "RSS grew by $((max - rss0)) kB while the receiver was down"
 [ "$(grep -c 'push to .* failed' "$WORK/busy.err")" = 1 ] || { cat "$WORK/busy.err"; fail "want one failure line"; }
 
-start_receiver --port "$RECV_PORT"
+start_receiver "$WORK/recv" --port "$RECV_PORT"
 for _ in $(seq 1 300); do grep -q 'works again' "$WORK/busy.err" && break; sleep 0.1; done
 grep -qE "^cprof: push to http://127.0.0.1:$RECV_PORT works again \([0-9]+ attempts failed, [0-9]+ profiles dropped meanwhile\)\$" \
     "$WORK/busy.err" || { cat "$WORK/busy.err"; fail "no recovery line"; }
