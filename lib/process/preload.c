@@ -231,7 +231,9 @@ static int start_with(const cprof_settings *s)
     threads_capture_start();
     if (s->cpu_profile[0])
         cprof_cpu_start(s->cpu_profile, s->cpu_hz);
-    if (s->push_url[0])
+    /* CPROF_PROGRAM names the service: a wrapper it does not name pushes
+     * nothing either. */
+    if (s->push_url[0] && s->program != PROGRAM_OTHER)
         push_agent_start(&(push_config){.url = s->push_url,
                                         .service = s->push_service,
                                         .labels = s->push_labels,

@@ -43,6 +43,9 @@
  * Exit: an atexit handler asks the thread to collect the interval so far
  * and flush the queue within PUSH_EXIT_FLUSH_MS, and waits at most that
  * plus 1 s; a receiver that does not answer costs the host's exit no more.
+ * No flush (the exit does not wait) while pushing is failing, or in a
+ * process that lived under half a second (wrappers and the short commands
+ * of a script preloaded with the same environment).
  *
  * Fork: the thread stays with the parent. A forked child does not push
  * (no double sends: the queue and the exit flush check the agent's pid);
@@ -77,6 +80,7 @@
 #include "threads/threads.h"
 
 #define TICK_MS 100
+#define PUSH_EXIT_MIN_AGE_MS 500
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define BACKOFF_FLOOR_MS 10000
@@ -114,6 +118,7 @@ static struct {
     profile *heap_prev;
     int64_t interval_wall_start, interval_mono_start;
     int64_t own_cpu_ns; /* threads_internal_cpu_ns at the interval's start */
+    int64_t started_ms; /* when the agent started (monotonic) */
 } agent;
 
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -457,7 +462,11 @@ static void *agent_main(void *unused)
         int64_t wait = next - now_ms();
         pump(wait > TICK_MS ? TICK_MS : wait > 0 ? (int)wait : 0);
     }
-    if (stop == 2) {
+    /* The exit flush, unless pushing is failing now (the host's exit would
+     * only wait for the same failure) or the process lived under
+     * PUSH_EXIT_MIN_AGE_MS (a wrapper, a short command of a script: its
+     * exit is not delayed by a request). */
+    if (stop == 2 && !agent.failing && now_ms() - agent.started_ms >= PUSH_EXIT_MIN_AGE_MS) {
         collect_interval();
         flush_queue(now_ms() + PUSH_EXIT_FLUSH_MS);
     }
@@ -539,6 +548,7 @@ int push_agent_start(const push_config *c)
     agent.backoff_ms = agent.retry_at_ms = 0;
     agent.q_head = agent.q_n = 0;
     agent.cpu_on = agent.cpu_said = 0;
+    agent.started_ms = now_ms();
     int rc = agent.headers ? own_thread_create(&agent.thread, NULL, agent_main, NULL) : -1;
     if (rc == 0) {
         agent.running = 1;
