@@ -206,10 +206,8 @@ static void test_mismatched_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matching_and_one_sided),
-        cmocka_unit_test(test_string_labels_kept),
-        cmocka_unit_test(test_keep_values_as_they_are),
-        cmocka_unit_test(test_zero_samples_dropped),
+        cmocka_unit_test(test_matching_and_one_sided),  cmocka_unit_test(test_string_labels_kept),
+        cmocka_unit_test(test_keep_values_as_they_are), cmocka_unit_test(test_zero_samples_dropped),
         cmocka_unit_test(test_mismatched_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
