@@ -11,7 +11,7 @@ VERSION  := 0.1.0
 SOMAJOR  := 0
 BUILD    := build
 
-PKGS     := libmicrohttpd libdw libunwind zlib
+PKGS     := libmicrohttpd libdw libunwind zlib libcurl
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 # -MMD: every object's header dependencies in a .d file beside it.

@@ -17,11 +17,11 @@
  * types from the profile itself. The application name and label keys
  * follow Pyroscope's rules ([a-zA-Z0-9_.-] names; no ',', '{', '}' or '='
  * inside a value); anything else is refused here with the reason rather
- * than by the server.
+ * than by the server. The request itself is common/pyroscope.c's, the one
+ * the library's push agent (lib/push/) sends too.
  */
 #include "push.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +34,7 @@
 #include "gzip.h"
 #include "profile/model.h"
 #include "profile/strlist.h"
+#include "pyroscope.h"
 
 enum push_flag { P_HELP, P_TO, P_NAME, P_LABELS, P_PUSH_TOKEN, P_TENANT, P_TOKEN, P_SECONDS };
 
@@ -118,71 +119,6 @@ static const flag_table push_flags = {
     .arg = add_source,
 };
 
-/* Pyroscope's name characters (application names and label keys). */
-static bool name_ok(const char *s, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
-            return false;
-    return true;
-}
-
-/* Appends s[0..n) percent-encoded (curl's rules) to out. */
-static void append_escaped(buf *out, const char *s, size_t n)
-{
-    char *e = curl_easy_escape(NULL, s, (int)n);
-    if (e)
-        buf_append_str(out, e);
-    else
-        out->oom = 1;
-    curl_free(e);
-}
-
-/* Writes the query into out; 0, or -1 with a reason in err. */
-int push_ingest_query(const char *app, const char *labels, long long from, long long until,
-                      buf *out, char *err, size_t err_len)
-{
-    if (!name_ok(app, strlen(app))) {
-        snprintf(err, err_len, "push: bad application name \"%s\" (letters, digits, _ . -)", app);
-        return -1;
-    }
-    buf name;
-    buf_init(&name);
-    buf_append_str(&name, app);
-    if (labels && *labels)
-        buf_append_byte(&name, '{');
-    for (const char *p = labels && *labels ? labels : NULL; p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        size_t klen = eq ? (size_t)(eq - p) : 0;
-        const char *v = eq ? eq + 1 : NULL;
-        size_t vlen = eq ? len - klen - 1 : 0;
-        if (!eq || !name_ok(p, klen) || vlen == 0 || memchr(v, '{', vlen) || memchr(v, '}', vlen) ||
-            memchr(v, '=', vlen)) {
-            snprintf(err, err_len,
-                     "push: bad label \"%.*s\" (want key=value, key of letters, "
-                     "digits, _ . -; no {}= in the value)",
-                     (int)len, p);
-            buf_free(&name);
-            return -1;
-        }
-        if (name.data[name.len - 1] != '{')
-            buf_append_byte(&name, ',');
-        buf_append(&name, p, len);
-        p = end ? end + 1 : NULL;
-    }
-    if (labels && *labels)
-        buf_append_byte(&name, '}');
-    buf_append_str(out, "name=");
-    append_escaped(out, (const char *)name.data, name.len);
-    buf_printf(out, "&from=%lld&until=%lld&format=pprof", from, until);
-    buf_free(&name);
-    return out->oom ? -1 : 0;
-}
-
 /* Load one source: its bytes in raw, decoded into *p. 0, or -1 with err. */
 static int load(const char *source, const fetch_opts *fo, buf *raw, cp_profile **p, cp_err *err)
 {
@@ -209,11 +145,10 @@ static int push_one(const push_args *a, const char *source, cp_err *err)
     long long from = p->time_nanos > 0 ? p->time_nanos / 1000000000 : (long long)time(NULL);
     long long secs = (p->duration_nanos + 500000000) / 1000000000; /* rounded */
     long long until = from + (secs > 1 ? secs : 1);
-    buf_printf(&url, "%s%singest?", a->to, a->to[strlen(a->to) - 1] == '/' ? "" : "/");
-    char msg[256];
-    if (push_ingest_query(a->name ? a->name : "cprof", a->labels, from, until, &url, msg,
-                          sizeof msg) != 0) {
-        cp_err_set(err, "%s", msg);
+    char msg[300];
+    if (pyroscope_ingest_url(a->to, a->name ? a->name : "cprof", a->labels, from, until, &url, msg,
+                             sizeof msg) != 0) {
+        cp_err_set(err, "push: %s", msg);
         goto out;
     }
     if (gzip_is_gzip(raw.data, raw.len))

@@ -91,17 +91,31 @@ uint64_t cpu_lost_samples_pc(void);
 
 /* ---- the sampler (cpu_sampler.c) ----------------------------------------- */
 
-/* Begin the one session: install the handler, arm a timer on every thread.
- * Returns PROFILE_OK; PROFILE_BUSY (Go's CPU_BUSY_MESSAGE in err) when a
- * session is running; PROFILE_FAILED with a one-line reason in err. */
-profile_status cpu_session_begin(int hz, char *err, size_t err_len);
-/* Move what the handler wrote so far into acc (the session's consumer; one
- * caller at a time). */
-void cpu_session_drain(cpu_stacks *acc);
-/* End the session: no timer and no handler left running when it returns;
- * the rest of the samples and the lost count go into acc (NULL: drop them,
- * and keep the ring, when another consumer may still be draining it). */
+/* Begin the foreground consumer of the one session (an HTTP /profile, a
+ * file profile): arm the timers, or share those the push agent's
+ * background consumer runs at the same hz; samples go into acc (which the
+ * caller owns). Returns PROFILE_OK; PROFILE_BUSY (Go's CPU_BUSY_MESSAGE in
+ * err) when a foreground consumer runs, or the agent samples at another
+ * rate; PROFILE_FAILED with a one-line reason in err. */
+profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len);
+/* Move what the handler wrote so far into every consumer's table (either
+ * consumer may call it). */
+void cpu_session_drain(void);
+/* End the foreground consumer: the rest of its samples and the lost count
+ * go into acc; the timers stop unless the push agent still samples (no
+ * timer and no handler left running when it returns then). acc NULL: drop
+ * them, and keep the ring, when another collector may still be draining. */
 void cpu_session_end(cpu_stacks *acc);
+/* The background consumer (the push agent), same rules: begin sharing or
+ * starting the timers with samples into acc; swap in a fresh table and
+ * get the old one back, with every sample up to now and the interval's
+ * lost count (NULL when none runs); end, getting the last table back (the
+ * caller frees tables). */
+profile_status cpu_background_begin(int hz, cpu_stacks *acc, char *err, size_t err_len);
+cpu_stacks *cpu_background_swap(cpu_stacks *fresh);
+cpu_stacks *cpu_background_end(void);
+/* The running session's rate, 0 when none runs. */
+int cpu_session_hz(void);
 /* Sessions that began since start (HTTP profiles, files, the API), and
  * whether one runs now. Lock-free reads. */
 uint64_t cpu_sessions_total(void);

@@ -6,8 +6,10 @@
  * Both run one collection: begin the session (cpu_sampler.c), drain the ring
  * into a stack table every 100 ms, end the session, build the profile model
  * (cpu_stacks.c) and hand it to the one encoder (pprof_encode.c). Only one
- * session exists at a time, so a second request, or a request while a file
- * profile runs, gets Go's 500 "cpu profiling already in use".
+ * such collection exists at a time, so a second request, or a request while
+ * a file profile runs, gets Go's 500 "cpu profiling already in use". The
+ * push agent's continuous profile is not one of them: a collection shares
+ * its timers (cpu_sampler.c's background consumer).
  *
  * The source gets its window and rate already parsed (the registry's table
  * says how: Go's rules for seconds, ours for hz). The request's worker
@@ -45,9 +47,10 @@
 
 /* Between waits: move the ring's samples into the stack table, so a full
  * ring loses nothing however long the profile. */
-static void drain_step(void *acc)
+static void drain_step(void *unused)
 {
-    cpu_session_drain(acc);
+    (void)unused;
+    cpu_session_drain();
 }
 
 /* ---- one collection -------------------------------------------------------- */
@@ -69,7 +72,7 @@ static profile_status collection_begin(collection *c, int hz, char *err, size_t 
         snprintf(err, err_len, "Could not enable CPU profiling: out of memory");
         return PROFILE_FAILED;
     }
-    profile_status status = cpu_session_begin(hz, err, err_len);
+    profile_status status = cpu_session_begin(hz, c->acc, err, err_len);
     if (status != 0) {
         cpu_stacks_free(c->acc);
         return status;
@@ -169,7 +172,7 @@ static void *drain_loop(void *arg)
         if (file.stop)
             break;
         pthread_mutex_unlock(&file.wake_lock);
-        cpu_session_drain(file.c.acc);
+        cpu_session_drain();
         pthread_mutex_lock(&file.wake_lock);
     }
     file.drainer_done = 1;

@@ -35,8 +35,17 @@
  * The signal (CPROF_CPU_SIGNAL, default SIGPROF) is never taken from the
  * program: if it has its own handler, a session is refused with a reason.
  *
- * Locks: session_lock serialises begin/end; table_lock guards the tid
- * table. Neither is ever taken in the handler.
+ * Two consumers may share one session (one set of timers, one ring): the
+ * foreground one (an HTTP /profile, a file profile, cprof_cpu_start) and
+ * the background one (the push agent, lib/push/). Whoever drains copies
+ * each sample into both stack tables, so each gets exactly the samples of
+ * its own stay, and the timers stop when the last one leaves. A second
+ * foreground consumer is still Go's "cpu profiling already in use", and so
+ * is one asking for another rate than the agent's (one rate per session).
+ *
+ * Locks: session_lock serialises begin/end/drain and guards the consumers
+ * (and the ring's consumer side); table_lock (taken inside it) guards the
+ * tid table. Neither is ever taken in the handler.
  */
 #include "common/clock.h"
 #include "cpu.h"
@@ -71,7 +80,6 @@ typedef struct timer_slot {
 static _Atomic uint64_t active_token; /* 0 = no session */
 static _Atomic(cpu_ring *) active_ring;
 static atomic_int in_handler;
-static atomic_int session_busy;
 static _Atomic uint64_t sessions_begun; /* sessions that began, since start */
 static int handler_signal;              /* under session_lock */
 static uint32_t generation;
@@ -358,13 +366,31 @@ void cpu_thread_exiting(void)
 
 /* ---- the session --------------------------------------------------------------- */
 
+/* The consumers of the one session (session_lock): the foreground one (an
+ * HTTP /profile, a file profile, the API) and the background one (the push
+ * agent). Each has its own stack table; a drain, by either, copies every
+ * sample into both, so each sees exactly the samples of its own stay. */
+typedef struct consumer {
+    int active;
+    cpu_stacks *acc;
+    uint64_t lost_base; /* ring->lost when it joined or was last settled */
+} consumer;
+
+static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
+static int session_running; /* timers armed (session_lock) */
+static int session_hz;
+static consumer fg, bg;
+
 static void atfork_child(void)
 {
     /* Timers are not inherited: the child has no session. */
     pthread_mutex_init(&table_lock, NULL);
+    pthread_mutex_init(&session_lock, NULL);
     atomic_store(&active_token, 0);
     atomic_store(&active_ring, NULL);
-    atomic_store(&session_busy, 0);
+    session_running = 0;
+    memset(&fg, 0, sizeof fg);
+    memset(&bg, 0, sizeof bg);
     table_used = table_live = 0;
     if (table)
         memset(table, 0, TABLE_CAP * sizeof *table);
@@ -384,42 +410,38 @@ static size_t ring_slots(int hz)
     return n < 256 ? 256 : n > 65536 ? 65536 : n;
 }
 
-static profile_status begin_fail(char *err, size_t err_len, const char *msg)
+/* Arm the timers at hz (session_lock held, no session running). */
+static profile_status start_locked(int hz, char *err, size_t err_len)
 {
-    if (msg)
-        snprintf(err, err_len, "%s", msg);
-    atomic_store(&session_busy, 0);
-    return PROFILE_FAILED;
-}
-
-profile_status cpu_session_begin(int hz, char *err, size_t err_len)
-{
-    int idle = 0;
-    if (!atomic_compare_exchange_strong(&session_busy, &idle, 1)) {
-        snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
-        return PROFILE_BUSY;
-    }
     pthread_once(&atfork_once, install_atfork);
-    if (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ)
-        return begin_fail(err, err_len, "Could not enable CPU profiling: invalid rate");
-    if (unwind_signal_init() != 0)
-        return begin_fail(
-            err, err_len,
-            "Could not enable CPU profiling: cannot load libgcc_s.so.1 (the unwinder)");
+    if (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ) {
+        snprintf(err, err_len, "Could not enable CPU profiling: invalid rate");
+        return PROFILE_FAILED;
+    }
+    if (unwind_signal_init() != 0) {
+        snprintf(err, err_len,
+                 "Could not enable CPU profiling: cannot load libgcc_s.so.1 (the unwinder)");
+        return PROFILE_FAILED;
+    }
     if (!table) {
         void *m = mmap(NULL, TABLE_CAP * sizeof *table, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
-            return begin_fail(err, err_len, "Could not enable CPU profiling: out of memory");
+        if (m == MAP_FAILED) {
+            snprintf(err, err_len, "Could not enable CPU profiling: out of memory");
+            return PROFILE_FAILED;
+        }
         table = m;
     }
     int sig = configured_signal();
     if (claim_signal(sig, err, err_len) != 0)
-        return begin_fail(err, err_len, NULL);
+        return PROFILE_FAILED;
     cpu_ring *ring = cpu_ring_new(ring_slots(hz));
-    if (!ring)
-        return begin_fail(err, err_len, "Could not enable CPU profiling: out of memory");
+    if (!ring) {
+        snprintf(err, err_len, "Could not enable CPU profiling: out of memory");
+        return PROFILE_FAILED;
+    }
     handler_signal = sig;
+    session_hz = hz;
     period_ns = 1000000000 / hz;
     rng_state = (uint64_t)monotonic_ns() * 0x100001ull ^ 0x9E3779B97F4A7C15ull;
     generation = (generation + 1) & 0xffffffffu;
@@ -427,17 +449,87 @@ profile_status cpu_session_begin(int hz, char *err, size_t err_len)
     /* From here new threads arm themselves; the walk covers the others. */
     atomic_store(&active_token, TOKEN_MAGIC << 48 | generation);
     arm_existing_threads();
-    own_cpu_at_begin = threads_internal_cpu_ns(NULL);
-    own_cpu_in_session = 0;
+    session_running = 1;
+    return PROFILE_OK;
+}
+
+/* Join consumer c (session_lock held): start the timers, or share them
+ * when the other consumer runs them at the same rate. */
+static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_stacks *acc, char *err,
+                                  size_t err_len)
+{
+    if (c->active) {
+        snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
+        return PROFILE_BUSY;
+    }
+    if (session_running && other->active && hz != session_hz) {
+        if (c == &fg)
+            snprintf(err, err_len, "%s (the push agent samples at %d Hz; ask for hz=%d)",
+                     CPU_BUSY_MESSAGE, session_hz, session_hz);
+        else
+            snprintf(err, err_len, "a CPU profile at %d Hz is running, the agent samples at %d Hz",
+                     session_hz, hz);
+        return PROFILE_BUSY;
+    }
+    if (!session_running) {
+        profile_status st = start_locked(hz, err, err_len);
+        if (st != PROFILE_OK)
+            return st;
+    }
+    cpu_ring *ring = atomic_load(&active_ring);
+    c->active = 1;
+    c->acc = acc;
+    c->lost_base = ring ? atomic_load(&ring->lost) : 0;
     atomic_fetch_add_explicit(&sessions_begun, 1, memory_order_relaxed);
     return PROFILE_OK;
 }
 
-void cpu_session_drain(cpu_stacks *acc)
+/* Move the ring's samples into every active consumer (session_lock held). */
+static void fan_out(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx)
+{
+    (void)ctx;
+    if (fg.active && fg.acc)
+        cpu_stacks_add(fg.acc, pcs, n_pcs, weight);
+    if (bg.active && bg.acc)
+        cpu_stacks_add(bg.acc, pcs, n_pcs, weight);
+}
+
+static void drain_locked(void)
 {
     cpu_ring *ring = atomic_load(&active_ring);
     if (ring)
-        cpu_ring_drain(ring, cpu_stacks_sink, acc);
+        cpu_ring_drain(ring, fan_out, NULL);
+}
+
+/* Samples the ring lost since c last settled go into its table. */
+static void settle_lost_locked(consumer *c)
+{
+    cpu_ring *ring = atomic_load(&active_ring);
+    if (!ring)
+        return;
+    uint64_t lost = atomic_load(&ring->lost);
+    if (c->acc && lost > c->lost_base)
+        cpu_stacks_add_lost(c->acc, lost - c->lost_base);
+    c->lost_base = lost;
+}
+
+profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
+{
+    pthread_mutex_lock(&session_lock);
+    profile_status st = join_locked(&fg, &bg, hz, acc, err, err_len);
+    if (st == PROFILE_OK) {
+        own_cpu_at_begin = threads_internal_cpu_ns(NULL);
+        own_cpu_in_session = 0;
+    }
+    pthread_mutex_unlock(&session_lock);
+    return st;
+}
+
+void cpu_session_drain(void)
+{
+    pthread_mutex_lock(&session_lock);
+    drain_locked();
+    pthread_mutex_unlock(&session_lock);
 }
 
 /* Until no handler runs (bounded: a handler is a few microseconds, but a
@@ -453,20 +545,23 @@ static int wait_handlers(void)
     return -1;
 }
 
-void cpu_session_end(cpu_stacks *acc)
+/* Stop the timers (the last consumer left; session_lock held unless
+ * unlocked says it could not be taken). acc gets the rest of the samples
+ * and the lost count; NULL: drop them and keep the ring, another consumer
+ * may still be draining it. */
+static void stop_session(cpu_stacks *acc)
 {
     cpu_ring *ring = atomic_load(&active_ring);
     atomic_store(&active_token, 0);
-    own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
     pthread_mutex_lock(&table_lock);
     disarm_all_locked();
     pthread_mutex_unlock(&table_lock);
-    /* No acc: another consumer may still be inside the ring (a collector
-     * that did not stop in time); leave the ring to it. */
     int quiet = wait_handlers() == 0 && acc;
     if (ring && acc) {
         cpu_ring_drain(ring, cpu_stacks_sink, acc);
-        cpu_stacks_add_lost(acc, atomic_load(&ring->lost));
+        uint64_t lost = atomic_load(&ring->lost);
+        uint64_t base = fg.active ? fg.lost_base : bg.lost_base;
+        cpu_stacks_add_lost(acc, lost > base ? lost - base : 0);
     }
     atomic_store(&active_ring, NULL);
     /* A handler still inside after the wait may yet write: leak the ring
@@ -476,5 +571,85 @@ void cpu_session_end(cpu_stacks *acc)
     else if (ring && acc)
         cprof_log("a CPU sample handler did not return within %d ms; its buffer is kept",
                   DRAIN_WAIT_MS);
-    atomic_store(&session_busy, 0);
+    session_running = 0;
+}
+
+void cpu_session_end(cpu_stacks *acc)
+{
+    if (!acc) {
+        /* A collector that did not stop may hold session_lock: take it
+         * only if it comes within the handlers' wait; else end anyway. */
+        int locked = 0;
+        for (int ms = 0; ms < DRAIN_WAIT_MS && !locked; ms++) {
+            locked = pthread_mutex_trylock(&session_lock) == 0;
+            if (!locked) {
+                struct timespec ts = {0, 1000000};
+                nanosleep(&ts, NULL);
+            }
+        }
+        own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
+        if (!bg.active)
+            stop_session(NULL);
+        memset(&fg, 0, sizeof fg);
+        if (locked)
+            pthread_mutex_unlock(&session_lock);
+        return;
+    }
+    pthread_mutex_lock(&session_lock);
+    own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
+    if (fg.active && bg.active) {
+        /* The push agent keeps sampling: leave with what is drained. */
+        drain_locked();
+        settle_lost_locked(&fg);
+        memset(&fg, 0, sizeof fg);
+    } else if (fg.active) {
+        stop_session(acc);
+        memset(&fg, 0, sizeof fg);
+    }
+    pthread_mutex_unlock(&session_lock);
+}
+
+profile_status cpu_background_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
+{
+    pthread_mutex_lock(&session_lock);
+    profile_status st = join_locked(&bg, &fg, hz, acc, err, err_len);
+    pthread_mutex_unlock(&session_lock);
+    return st;
+}
+
+cpu_stacks *cpu_background_swap(cpu_stacks *fresh)
+{
+    pthread_mutex_lock(&session_lock);
+    cpu_stacks *old = NULL;
+    if (bg.active) {
+        drain_locked();
+        settle_lost_locked(&bg);
+        old = bg.acc;
+        bg.acc = fresh;
+    }
+    pthread_mutex_unlock(&session_lock);
+    return old;
+}
+
+cpu_stacks *cpu_background_end(void)
+{
+    pthread_mutex_lock(&session_lock);
+    cpu_stacks *acc = NULL;
+    if (bg.active) {
+        acc = bg.acc;
+        if (fg.active) {
+            drain_locked();
+            settle_lost_locked(&bg);
+        } else {
+            stop_session(acc);
+        }
+        memset(&bg, 0, sizeof bg);
+    }
+    pthread_mutex_unlock(&session_lock);
+    return acc;
+}
+
+int cpu_session_hz(void)
+{
+    return cpu_session_active() ? session_hz : 0;
 }

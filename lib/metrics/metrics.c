@@ -39,6 +39,7 @@
 #include "cpu/cpu.h"
 #include "heap/heap.h"
 #include "pprof/symbolize.h"
+#include "push/push.h"
 #include "threads/threads.h"
 #include "threads/threads_blocking.h"
 
@@ -297,6 +298,23 @@ static void write_cpu_and_symbolizer(buf *out)
                 "Addresses whose symbolization is cached.", (double)u.addresses);
 }
 
+/* The push agent's families (always present; zeros without an agent). */
+static void write_push(buf *out)
+{
+    push_counts c;
+    push_agent_counts(&c);
+    prom_family(out, "cprof_push_requests_total", PROM_COUNTER,
+                "Profiles pushed to Pyroscope (CPROF_PUSH_URL), by result of the attempt.");
+    prom_label ok = {"result", "ok"}, failed = {"result", "failed"};
+    prom_sample(out, "cprof_push_requests_total", &ok, 1, (double)c.ok);
+    prom_sample(out, "cprof_push_requests_total", &failed, 1, (double)c.failed);
+    prom_single(out, "cprof_push_dropped_total", PROM_COUNTER,
+                "Profiles the push agent dropped (queue full, or refused by the server).",
+                (double)c.dropped);
+    prom_single(out, "cprof_push_queued", PROM_GAUGE, "Profiles waiting to be pushed.",
+                (double)c.queued);
+}
+
 /* How long the previous metrics_write took (ns; 0 before the second). */
 static _Atomic int64_t last_scrape_ns;
 
@@ -311,6 +329,7 @@ void metrics_write(buf *out)
     write_heap(out);
     write_threads(out, &p, have_stat);
     write_cpu_and_symbolizer(out);
+    write_push(out);
     int64_t prev = atomic_load_explicit(&last_scrape_ns, memory_order_relaxed);
     if (prev > 0)
         prom_single(out, "cprof_metrics_previous_scrape_seconds", PROM_GAUGE,

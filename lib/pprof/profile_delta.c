@@ -120,14 +120,19 @@ static profile *delta_shell(const profile *p0, const profile *p1)
     return d;
 }
 
-/* Sum the run [v, v+n) of equal keys into d; nothing when all values are 0. */
-static void add_run(profile *d, const signed_sample *v, size_t n)
+/* Sum the run [v, v+n) of equal keys into d; nothing when all values are 0.
+ * Value k with bit k of keep set is p1's as is (0 when only p0 has it). */
+static void add_run(profile *d, const signed_sample *v, size_t n, unsigned keep)
 {
     int64_t sum[PROFILE_MAX_VALUES] = {0};
     int nonzero = 0;
     for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < d->n_sample_types; k++)
-            sum[k] += v[i].sign * v[i].s->values[k];
+        for (size_t k = 0; k < d->n_sample_types; k++) {
+            if (keep & (1u << k))
+                sum[k] += v[i].sign > 0 ? v[i].s->values[k] : 0;
+            else
+                sum[k] += v[i].sign * v[i].s->values[k];
+        }
     }
     for (size_t k = 0; k < d->n_sample_types; k++)
         nonzero |= sum[k] != 0;
@@ -138,6 +143,11 @@ static void add_run(profile *d, const signed_sample *v, size_t n)
 }
 
 profile *profile_delta(const profile *p0, const profile *p1)
+{
+    return profile_delta_keep(p0, p1, 0);
+}
+
+profile *profile_delta_keep(const profile *p0, const profile *p1, unsigned keep)
 {
     if (p0->n_sample_types != p1->n_sample_types)
         return NULL;
@@ -158,7 +168,7 @@ profile *profile_delta(const profile *p0, const profile *p1)
     for (size_t start = 0, end; start < n; start = end) {
         for (end = start + 1; end < n && cmp_key(v[start].s, v[end].s) == 0; end++)
             ;
-        add_run(d, v + start, end - start);
+        add_run(d, v + start, end - start, keep);
     }
     free(v);
     return d;

@@ -12,6 +12,9 @@
  * zero samples dropped; p1's time, the interval as duration. NULL when out
  * of memory or the two have different sample types. */
 profile *profile_delta(const profile *p0, const profile *p1);
+/* The same, but value k with bit k of keep set is p1's as it is (Go's
+ * godeltaprof heap: alloc_* over the interval, inuse_* as they are now). */
+profile *profile_delta_keep(const profile *p0, const profile *p1, unsigned keep);
 
 /* The delta of src (which must have a build function) over `seconds`,
  * gzipped profile.proto appended to out. Ends early, answering

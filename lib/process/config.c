@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/pyroscope.h"
 #include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "pprof/profiles.h"
@@ -429,8 +430,102 @@ static void block_rate_from_env(cprof_settings *s)
     s->block_rate = rate;
 }
 
+void push_default_service(const char *name, char *out, size_t cap)
+{
+    const char *slash = name ? strrchr(name, '/') : NULL;
+    const char *base = slash ? slash + 1 : name ? name : "";
+    size_t n = 0;
+    for (; base[n] && n + 1 < cap; n++)
+        out[n] = pyroscope_name_ok(&base[n], 1) ? base[n] : '_';
+    out[n] = 0;
+    if (n == 0)
+        snprintf(out, cap, "cprof");
+}
+
+/* A header value: 1 to cap-1 visible ASCII characters, no space. */
+static int header_value_ok(const char *v, size_t cap)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= cap)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] <= ' ' || v[i] > '~')
+            return 0;
+    return 1;
+}
+
+/* The push agent's settings. A bad URL, name, label, token or tenant is one
+ * line and no pushing (a push under the wrong name or without its token is
+ * worse than none); a bad interval is one line and the default. */
+static void push_from_env(cprof_settings *s)
+{
+    s->push_url[0] = 0;
+    s->push_interval = 15;
+    const char *url = getenv("CPROF_PUSH_URL");
+    if (!url || !*url)
+        return;
+    const char *svc = getenv("CPROF_SERVICE_NAME");
+    const char *labels = getenv("CPROF_PUSH_LABELS");
+    const char *interval = getenv("CPROF_PUSH_INTERVAL");
+    const char *token = getenv("CPROF_PUSH_TOKEN");
+    const char *tenant = getenv("CPROF_PUSH_TENANT");
+    char err[300];
+    if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+        strlen(url) >= sizeof s->push_url || strcspn(url, " \t\r\n?#") != strlen(url)) {
+        cprof_log("CPROF_PUSH_URL=\"%.80s\" is not an http:// or https:// base URL; pushing "
+                  "disabled",
+                  url);
+        return;
+    }
+    if (svc && *svc &&
+        (!pyroscope_name_ok(svc, strlen(svc)) || strlen(svc) >= sizeof s->push_service)) {
+        cprof_log("CPROF_SERVICE_NAME=\"%.80s\" is not a Pyroscope name (letters, digits, _ . -); "
+                  "pushing disabled",
+                  svc);
+        return;
+    }
+    if (labels && (strlen(labels) >= sizeof s->push_labels ||
+                   pyroscope_labels_check(labels, err, sizeof err) != 0)) {
+        cprof_log("CPROF_PUSH_LABELS: %s; pushing disabled",
+                  strlen(labels) >= sizeof s->push_labels ? "too long" : err);
+        return;
+    }
+    if (token && *token && !header_value_ok(token, sizeof s->push_token)) {
+        cprof_log("CPROF_PUSH_TOKEN: the token must be 1 to %d visible ASCII characters; "
+                  "pushing disabled",
+                  CPROF_MAX_TOKEN);
+        return;
+    }
+    if (tenant && *tenant && !header_value_ok(tenant, sizeof s->push_tenant)) {
+        cprof_log("CPROF_PUSH_TENANT=\"%.80s\" is not 1 to %zu visible ASCII characters; pushing "
+                  "disabled",
+                  tenant, sizeof s->push_tenant - 1);
+        return;
+    }
+    if (interval && *interval) {
+        size_t n = strlen(interval);
+        char num[32];
+        snprintf(num, sizeof num, "%.*s", (int)(n && interval[n - 1] == 's' ? n - 1 : n), interval);
+        if (parse_bounded(num, 1, 3600, &s->push_interval) != 0) {
+            cprof_log("CPROF_PUSH_INTERVAL=\"%.40s\" is not a number of seconds from 1 to 3600; "
+                      "using 15",
+                      interval);
+            s->push_interval = 15;
+        }
+    }
+    if (svc && *svc)
+        snprintf(s->push_service, sizeof s->push_service, "%s", svc);
+    else
+        push_default_service(program_invocation_name, s->push_service, sizeof s->push_service);
+    snprintf(s->push_labels, sizeof s->push_labels, "%s", labels ? labels : "");
+    snprintf(s->push_token, sizeof s->push_token, "%s", token ? token : "");
+    snprintf(s->push_tenant, sizeof s->push_tenant, "%s", tenant ? tenant : "");
+    snprintf(s->push_url, sizeof s->push_url, "%s", url);
+}
+
 static void both_modes_from_env(cprof_settings *s)
 {
+    push_from_env(s);
     metrics_path_from_env(s);
     mutex_rate_from_env(s);
     block_rate_from_env(s);
@@ -449,6 +544,7 @@ void settings_free(cprof_settings *s)
     free(s->tls_key_pem);
     s->tls_cert_pem = s->tls_key_pem = NULL;
     memset(s->token, 0, sizeof s->token);
+    memset(s->push_token, 0, sizeof s->push_token);
 }
 
 void settings_from_env(cprof_settings *s)

@@ -8,6 +8,7 @@
 #ifndef CPROF_CONFIG_H
 #define CPROF_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cprof.h"
@@ -53,6 +54,13 @@ typedef struct cprof_settings {
     char metrics_path[128];           /* CPROF_METRICS_PATH: "/metrics"; "" = off */
     int64_t mutex_rate;               /* CPROF_MUTEX_RATE: 1 in N contentions; 0 = off */
     int64_t block_rate;               /* CPROF_BLOCK_RATE: ns, as SetBlockProfileRate; 0 = off */
+    /* The push agent (lib/push/); push_url "" = off. */
+    char push_url[1024];                  /* CPROF_PUSH_URL: Pyroscope's base URL */
+    char push_service[128];               /* CPROF_SERVICE_NAME, default the program name */
+    char push_labels[1024];               /* CPROF_PUSH_LABELS: "k=v,..." or "" */
+    int push_interval;                    /* CPROF_PUSH_INTERVAL: seconds, default 15 */
+    char push_token[CPROF_MAX_TOKEN + 1]; /* CPROF_PUSH_TOKEN: Bearer; "" = none */
+    char push_tenant[256];                /* CPROF_PUSH_TENANT: X-Scope-OrgID; "" = none */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_PROGRAM, CPROF_SEED, CPROF_TOKEN,
@@ -65,7 +73,8 @@ void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
  * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_SYMBOLIZE, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
  * CPROF_MUTEX_RATE, CPROF_BLOCK_RATE, CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL,
- * CPROF_SIGNAL, CPROF_METRICS_PATH. */
+ * CPROF_SIGNAL, CPROF_METRICS_PATH, and the push agent's CPROF_PUSH_URL, CPROF_SERVICE_NAME,
+ * CPROF_PUSH_LABELS, CPROF_PUSH_INTERVAL, CPROF_PUSH_TOKEN, CPROF_PUSH_TENANT. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);
@@ -75,6 +84,11 @@ void settings_free(cprof_settings *s);
  * has no '/', against the whole of exe or argv0 when it has one. exe or
  * argv0 may be NULL or "". 1 or 0. */
 int program_matches(const char *pattern, const char *exe, const char *argv0);
+
+/* Pyroscope's application name for a program called `name` (its last path
+ * component): every character outside [A-Za-z0-9_.-] becomes '_'; "cprof"
+ * when nothing is left. Into out (cap bytes). Pure. */
+void push_default_service(const char *name, char *out, size_t cap);
 
 /* Parse a whole decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int parse_int64(const char *text, int64_t min, int64_t max, int64_t *out);

@@ -28,6 +28,7 @@
 #include "cpu/cpu.h"
 #include "cprof.h"
 #include "fork_follow.h"
+#include "push/push.h"
 #include "heap/heap.h"
 #include "http/http.h"
 #include "pprof/profiles.h"
@@ -230,6 +231,15 @@ static int start_with(const cprof_settings *s)
     threads_capture_start();
     if (s->cpu_profile[0])
         cprof_cpu_start(s->cpu_profile, s->cpu_hz);
+    /* CPROF_PROGRAM names the service: a wrapper it does not name pushes
+     * nothing either. */
+    if (s->push_url[0] && s->program != PROGRAM_OTHER)
+        push_agent_start(&(push_config){.url = s->push_url,
+                                        .service = s->push_service,
+                                        .labels = s->push_labels,
+                                        .interval = s->push_interval,
+                                        .token = s->push_token,
+                                        .tenant = s->push_tenant});
     int rc = 0;
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);
@@ -277,6 +287,7 @@ EXPORT void cprof_stop(void)
         heap_internal_leave(was_internal);
     }
     unix_socket_on = 0;
+    push_agent_stop(0);
     forget_settings();
     heap_sampler_set_rate(0);
     contention_set_mutex_rate(0);

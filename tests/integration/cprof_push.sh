@@ -6,12 +6,7 @@
 # receiver answering 503 are one-line errors and exit status 2 and 1.
 source "$(dirname "$0")/lib/common.sh"
 CPROF=$ROOT/build/cprof
-mkdir "$WORK/recv"
-python3 "$ROOT/tests/integration/lib/pyroscope_receiver.py" "$WORK/recv" --auth s3cret --tenant team-a \
-    >"$WORK/recv.out" 2>&1 &
-PIDS+=("$!")
-RECV_PORT=$(wait_printed "$WORK/recv.out" "ready ")
-[ -n "$RECV_PORT" ] || { cat "$WORK/recv.out"; fail "receiver did not start"; }
+start_receiver "$WORK/recv" --auth s3cret --tenant team-a
 TO=http://127.0.0.1:$RECV_PORT
 
 start_preloaded split "$HELPERS/cpu_split"

@@ -47,13 +47,15 @@ static int count_lines(const char *text)
 
 static void clear_env(void)
 {
-    const char *vars[] = {"CPROF_HEAP_RATE",       "CPROF_ADDR",        "CPROF_SEED",
-                          "CPROF_TOKEN",           "CPROF_TOKEN_FILE",  "CPROF_ALLOW_INSECURE",
-                          "CPROF_TLS_CERT",        "CPROF_TLS_KEY",     "CPROF_FOLLOW_FORK",
-                          "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE", "CPROF_CPU_HZ",
-                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",      "CPROF_SYMBOL_CACHE_MB",
-                          "CPROF_SOCKET",          "CPROF_VERBOSE",     "CPROF_PROGRAM",
-                          "CPROF_SYMBOLIZE",       "CPROF_METRICS_PATH"};
+    const char *vars[] = {"CPROF_HEAP_RATE",       "CPROF_ADDR",         "CPROF_SEED",
+                          "CPROF_TOKEN",           "CPROF_TOKEN_FILE",   "CPROF_ALLOW_INSECURE",
+                          "CPROF_TLS_CERT",        "CPROF_TLS_KEY",      "CPROF_FOLLOW_FORK",
+                          "CPROF_CPU_MAX_SECONDS", "CPROF_CPU_PROFILE",  "CPROF_CPU_HZ",
+                          "CPROF_CPU_SIGNAL",      "CPROF_SIGNAL",       "CPROF_SYMBOL_CACHE_MB",
+                          "CPROF_SOCKET",          "CPROF_VERBOSE",      "CPROF_PROGRAM",
+                          "CPROF_SYMBOLIZE",       "CPROF_METRICS_PATH", "CPROF_PUSH_URL",
+                          "CPROF_SERVICE_NAME",    "CPROF_PUSH_LABELS",  "CPROF_PUSH_INTERVAL",
+                          "CPROF_PUSH_TOKEN",      "CPROF_PUSH_TENANT"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -111,6 +113,64 @@ static void test_symbolize_switch(void **state)
     assert_non_null(strstr(err, "cprof: CPROF_SYMBOLIZE=\"no\" is not on or off; using on"));
     assert_int_equal(s.symbolize, 1);
     assert_string_equal(s.http_addr, "127.0.0.1:6060"); /* the rest still runs */
+    clear_env();
+}
+
+/* The push agent's variables: good values kept; a bad URL, name, label,
+ * token or tenant is one line and no pushing; a bad interval one line and
+ * 15 s. The default service name is the program's, made a Pyroscope name. */
+static void test_push_settings(void **state)
+{
+    (void)state;
+    clear_env();
+    cprof_settings s;
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.push_url, "");
+    setenv("CPROF_PUSH_URL", "https://pyro.example:4040", 1);
+    setenv("CPROF_SERVICE_NAME", "checkout.api-2", 1);
+    setenv("CPROF_PUSH_LABELS", "env=prod,region=eu west", 1);
+    setenv("CPROF_PUSH_INTERVAL", "10s", 1);
+    setenv("CPROF_PUSH_TOKEN", "s3cr3t", 1);
+    setenv("CPROF_PUSH_TENANT", "team-a", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.push_url, "https://pyro.example:4040");
+    assert_string_equal(s.push_service, "checkout.api-2");
+    assert_string_equal(s.push_labels, "env=prod,region=eu west");
+    assert_int_equal(s.push_interval, 10);
+    assert_string_equal(s.push_token, "s3cr3t");
+    assert_string_equal(s.push_tenant, "team-a");
+    struct {
+        const char *var, *value, *line;
+        int pushing;
+    } bad[] = {
+        {"CPROF_PUSH_URL", "ftp://x", "is not an http:// or https:// base URL; pushing disabled",
+         0},
+        {"CPROF_SERVICE_NAME", "my app", "is not a Pyroscope name", 0},
+        {"CPROF_PUSH_LABELS", "env={x}", "CPROF_PUSH_LABELS: bad label \"env={x}\"", 0},
+        {"CPROF_PUSH_TOKEN", "a b", "CPROF_PUSH_TOKEN: the token must be", 0},
+        {"CPROF_PUSH_TENANT", "t\x01", "CPROF_PUSH_TENANT=", 0},
+        {"CPROF_PUSH_INTERVAL", "0", "is not a number of seconds from 1 to 3600; using 15", 1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *keep = strdup(getenv(bad[i].var));
+        setenv(bad[i].var, bad[i].value, 1);
+        const char *err = env_settings_capturing_stderr(&s);
+        assert_int_equal(count_lines(err), 1);
+        assert_non_null(strstr(err, bad[i].line));
+        assert_int_equal(s.push_url[0] != 0, bad[i].pushing);
+        assert_string_equal(s.http_addr, "127.0.0.1:6060"); /* the rest still runs */
+        setenv(bad[i].var, keep, 1);
+        free(keep);
+    }
+    assert_int_equal(s.push_interval, 15);
+    unsetenv("CPROF_SERVICE_NAME");
+    env_settings_capturing_stderr(&s);
+    assert_true(s.push_service[0] != 0);
+    char name[32];
+    push_default_service("/usr/sbin/my prog+x", name, sizeof name);
+    assert_string_equal(name, "my_prog_x");
+    push_default_service("", name, sizeof name);
+    assert_string_equal(name, "cprof");
     clear_env();
 }
 
@@ -506,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_subsystem_good_values),
         cmocka_unit_test(test_subsystem_bad_values),
         cmocka_unit_test(test_cpu_file_and_rate),
+        cmocka_unit_test(test_push_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

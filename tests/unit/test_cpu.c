@@ -259,12 +259,12 @@ static void test_session_samples_threads(void **state)
     char err[256];
     cpu_stacks *acc = cpu_stacks_new();
     size_t before = 0;
-    assert_int_equal(cpu_session_begin(1000, err, sizeof err), 0);
+    assert_int_equal(cpu_session_begin(1000, acc, err, sizeof err), 0);
     before = cpu_session_armed_threads();
     assert_true(before >= 1);
     /* A second session is refused with Go's message. */
     char err2[256];
-    assert_int_equal(cpu_session_begin(100, err2, sizeof err2), PROFILE_BUSY);
+    assert_int_equal(cpu_session_begin(100, acc, err2, sizeof err2), PROFILE_BUSY);
     assert_string_equal(err2, CPU_BUSY_MESSAGE);
     burn_ms(100);
     /* A thread born now arms its own timer and deletes it when it ends. */
@@ -272,7 +272,7 @@ static void test_session_samples_threads(void **state)
     pthread_create(&t, NULL, burner, (void *)(intptr_t)100);
     pthread_join(t, NULL);
     assert_int_equal(cpu_session_armed_threads(), before);
-    cpu_session_drain(acc);
+    cpu_session_drain();
     cpu_session_end(acc);
     assert_int_equal(cpu_session_armed_threads(), 0);
     /* ~200 ms of CPU at 1000 Hz: CPU-time based, so load cannot starve it. */
@@ -292,9 +292,51 @@ static void test_session_samples_threads(void **state)
     /* After the end: no timer fires, a new session can begin. */
     burn_ms(30);
     acc = cpu_stacks_new();
-    assert_int_equal(cpu_session_begin(100, err, sizeof err), 0);
+    assert_int_equal(cpu_session_begin(100, acc, err, sizeof err), 0);
     cpu_session_end(acc);
     cpu_stacks_free(acc);
+}
+
+/* The push agent's background consumer and a /profile share one session:
+ * both get the samples of their stay; another rate, or a second foreground
+ * consumer, is refused; the timers stop with the last one. */
+static void test_session_shared_with_background(void **state)
+{
+    (void)state;
+    char err[256];
+    cpu_stacks *bg_acc = cpu_stacks_new(), *fg_acc = cpu_stacks_new(), *other = cpu_stacks_new();
+    assert_int_equal(cpu_background_begin(1000, bg_acc, err, sizeof err), PROFILE_OK);
+    assert_int_equal(cpu_session_hz(), 1000);
+    assert_int_equal(cpu_session_begin(100, fg_acc, err, sizeof err), PROFILE_BUSY);
+    assert_non_null(strstr(err, "ask for hz=1000"));
+    assert_int_equal(cpu_session_begin(1000, fg_acc, err, sizeof err), PROFILE_OK);
+    assert_int_equal(cpu_session_begin(1000, other, err, sizeof err), PROFILE_BUSY);
+    assert_string_equal(err, CPU_BUSY_MESSAGE);
+    burn_ms(100);
+    cpu_session_drain();
+    cpu_session_end(fg_acc);
+    /* The agent keeps sampling after the request ends. */
+    assert_true(cpu_session_armed_threads() >= 1);
+    uint64_t fg_n = cpu_stacks_total(fg_acc);
+    burn_ms(100);
+    cpu_stacks *fresh = cpu_stacks_new();
+    cpu_stacks *first = cpu_background_swap(fresh);
+    assert_ptr_equal(first, bg_acc);
+    uint64_t bg_n = cpu_stacks_total(first);
+    print_message("foreground %llu, background %llu samples\n", (unsigned long long)fg_n,
+                  (unsigned long long)bg_n);
+    assert_true(fg_n >= 50);
+    assert_true(bg_n >= fg_n + 50); /* the request's 100 ms and the 100 ms after */
+    burn_ms(50);
+    cpu_stacks *last = cpu_background_end();
+    assert_ptr_equal(last, fresh);
+    assert_true(cpu_stacks_total(last) >= 20);
+    assert_int_equal(cpu_session_armed_threads(), 0);
+    assert_int_equal(cpu_session_hz(), 0);
+    cpu_stacks_free(first);
+    cpu_stacks_free(last);
+    cpu_stacks_free(fg_acc);
+    cpu_stacks_free(other);
 }
 
 /* ---- through the router (the path cprof_handle takes) ------------------------------ */
@@ -344,7 +386,7 @@ static void test_router_client_gone(void **state)
     /* Everything was released: the next profile begins. */
     char err[256];
     cpu_stacks *acc = cpu_stacks_new();
-    assert_int_equal(cpu_session_begin(100, err, sizeof err), 0);
+    assert_int_equal(cpu_session_begin(100, acc, err, sizeof err), 0);
     cpu_session_end(acc);
     cpu_stacks_free(acc);
 }
@@ -359,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_ring_many_producers),
         cmocka_unit_test(test_stacks_profile),
         cmocka_unit_test(test_session_samples_threads),
+        cmocka_unit_test(test_session_shared_with_background),
         cmocka_unit_test(test_router_profile),
         cmocka_unit_test(test_router_client_gone),
     };

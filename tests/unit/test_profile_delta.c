@@ -110,6 +110,37 @@ static void test_matching_and_one_sided(void **state)
     profile_free(p1);
 }
 
+/* The push agent's memory profile: alloc_space over the interval, inuse_space
+ * (bit 1 of keep) as it is at its end; a site whose blocks are all still in
+ * use but allocated nothing new keeps its in-use sample (alloc 0). */
+static void test_keep_values_as_they_are(void **state)
+{
+    (void)state;
+    profile *p0 = model(1000), *p1 = model(3000);
+    add(p0, 0x10, 0x20, 100, 50, NULL, 64);
+    add(p1, 0x10, 0x20, 400, 80, NULL, 64);  /* alloc 300 in the interval, 80 in use */
+    add(p0, 0x50, 0x20, 900, 900, NULL, 32); /* a leak that stopped growing */
+    add(p1, 0x50, 0x20, 900, 900, NULL, 32);
+    add(p0, 0x30, 0x20, 10, 10, NULL, 16); /* gone (a reset table): in use 0 */
+    profile *d = profile_delta_keep(p0, p1, 1u << 1);
+    assert_non_null(d);
+    const profile_sample *s = find(d, 0x10, 0x20, NULL);
+    assert_non_null(s);
+    assert_int_equal(s->values[0], 300);
+    assert_int_equal(s->values[1], 80);
+    s = find(d, 0x50, 0x20, NULL);
+    assert_non_null(s);
+    assert_int_equal(s->values[0], 0);
+    assert_int_equal(s->values[1], 900);
+    s = find(d, 0x30, 0x20, NULL);
+    assert_non_null(s);
+    assert_int_equal(s->values[0], -10);
+    assert_int_equal(s->values[1], 0);
+    profile_free(d);
+    profile_free(p0);
+    profile_free(p1);
+}
+
 /* String labels are identity: a thread that went from sleeping to running
  * is one fewer sleeper and one more runner; labels survive the delta. */
 static void test_string_labels_kept(void **state)
@@ -175,9 +206,8 @@ static void test_mismatched_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matching_and_one_sided),
-        cmocka_unit_test(test_string_labels_kept),
-        cmocka_unit_test(test_zero_samples_dropped),
+        cmocka_unit_test(test_matching_and_one_sided),  cmocka_unit_test(test_string_labels_kept),
+        cmocka_unit_test(test_keep_values_as_they_are), cmocka_unit_test(test_zero_samples_dropped),
         cmocka_unit_test(test_mismatched_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

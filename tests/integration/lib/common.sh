@@ -166,3 +166,18 @@ start_debuginfod() {
     done
     fail "the debuginfod server did not start"
 }
+
+# start_receiver DIR [ARGS...]: lib/pyroscope_receiver.py (Pyroscope's
+# ingest API, checked) on a free port, or on --port N given in ARGS, saving
+# requests in DIR (created); in PIDS, so cleanup ends it. Sets RECV_PORT
+# and RECV_PID.
+start_receiver() {
+    local dir=$1
+    shift
+    mkdir -p "$dir"
+    python3 "$ROOT/tests/integration/lib/pyroscope_receiver.py" "$dir" "$@" >"$dir.out" 2>&1 &
+    RECV_PID=$!
+    PIDS+=("$RECV_PID")
+    RECV_PORT=$(wait_printed "$dir.out" "ready ")
+    [ -n "$RECV_PORT" ] || { cat "$dir.out"; fail "the Pyroscope receiver did not start"; }
+}

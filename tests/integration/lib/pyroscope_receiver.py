@@ -7,8 +7,10 @@ optional sampleRate, spyName, units, aggregationType, nothing else; for
 format=pprof a body that is a gzipped profile.proto (raw, Content-Type
 application/octet-stream) or multipart/form-data.
 
-usage: pyroscope_receiver.py DIR [--auth TOKEN] [--tenant ID] [--status N]
-Prints "ready PORT" once listening on 127.0.0.1. Request N (from 1) goes to
+usage: pyroscope_receiver.py DIR [--auth TOKEN] [--tenant ID] [--status N] [--port N]
+Prints "ready PORT" once listening on 127.0.0.1 (port 0, a free one, unless
+--port: a receiver started again on the port of one that was stopped).
+Numbering goes on from the files already in DIR. Request N (from 1) goes to
 DIR/N.pb.gz with its query string in DIR/N.query; a request that breaks the
 API gets 400 and a line in DIR/errors. --status answers every request so
 (after the checks), to test a failing server."""
@@ -30,8 +32,9 @@ def main():
     ap.add_argument("--auth")
     ap.add_argument("--tenant")
     ap.add_argument("--status", type=int, default=200)
+    ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
-    count = [0]
+    count = [len([f for f in os.listdir(args.dir) if f.endswith(".pb.gz")])]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -58,6 +61,9 @@ def main():
                     errs.append("from %d is not within an hour of now" % frm)
             except ValueError:
                 errs.append("from/until not integers")
+            if "from" in one and "until" in one and one["until"].isdigit() and one["from"].isdigit():
+                if int(one["until"]) > time.time() + 5:
+                    errs.append("until %s is in the future" % one["until"])
             if one.get("format") != "pprof":
                 errs.append("format %r, want pprof" % one.get("format"))
             ctype = self.headers.get("Content-Type", "")
@@ -96,10 +102,14 @@ def main():
 
         def do_GET(self):
             with open(os.path.join(args.dir, "errors"), "a") as f:
-                f.write("%s: method GET\n" % self.path)
+                f.write("%s: method %s\n" % (self.path, self.command))
             self.answer(405, "method not allowed")
 
-    srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        do_PUT = do_GET
+        do_DELETE = do_GET
+        do_PATCH = do_GET
+
+    srv = http.server.HTTPServer(("127.0.0.1", args.port), Handler)
     print("ready %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
 
