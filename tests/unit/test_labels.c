@@ -186,9 +186,15 @@ static void test_handler_and_other_threads_see_whole_sets(void **state)
     while (!atomic_load(&toggler_tid))
         ;
     int crossed = 0;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 3000; i++) {
+        /* One signal at a time, delivered before the next (pending
+         * standard signals merge): wait for the handler, bounded. */
+        int before = atomic_load(&n_seen);
         pthread_kill(t, SIGUSR2);
-        if (i % 20 == 0) {
+        struct timespec tick = {0, 10000};
+        for (int w = 0; w < 10000 && atomic_load(&n_seen) == before; w++)
+            nanosleep(&tick, NULL);
+        if (i % 10 == 0) {
             cross_seen c = {atomic_load(&toggler_tid), 0, 0};
             labels_for_each_thread(on_thread, &c);
             if (c.found) {
@@ -200,8 +206,8 @@ static void test_handler_and_other_threads_see_whole_sets(void **state)
     atomic_store(&toggling, 0);
     pthread_join(t, NULL);
     int n = atomic_load(&n_seen);
-    assert_true(n > 100);
-    assert_true(crossed > 10);
+    assert_true(n > 2900);
+    assert_true(crossed > 30); /* a reader gives up on a set that never holds still */
     for (int i = 0; i < n && i < SEEN_MAX; i++)
         if (seen[i] != LABELS_NONE) /* the toggler's very first instants */
             assert_whole(seen[i]);
