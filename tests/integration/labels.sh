@@ -89,7 +89,7 @@ done
 grep -qx '# labels: {"request":"checkout"}' "$WORK/threads1.txt" || fail "debug=1: no checkout labels line"
 grep -qx '# labels: {"role":"idle", "worker":"7"}' "$WORK/threads1.txt" || fail "debug=1: no idle labels line"
 grep -qx '# labels: {"main":"yes"}' "$WORK/threads1.txt" || fail "debug=1: no main thread labels line"
-grep -q '^thread [0-9]* "labelsites" \[.*, labels {"request":"search"}\]:$' "$WORK/threads2.txt" ||
+grep -q '^thread [0-9]* "labelsites" \[.*, labels {"request":"search"}\(, no stack[^]]*\)\?\]:$' "$WORK/threads2.txt" ||
     fail "debug=2: no labels in a thread header"
 # go tool pprof reads the labelled debug=1 text.
 pprof_clean -top "$WORK/threads1.txt" >/dev/null
