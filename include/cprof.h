@@ -140,7 +140,7 @@ int cprof_cpu_stop(void);
  * bytes, values 63 (longer ones are cut at a UTF-8 character boundary).
  * value NULL clears key. Returns 0, or -1 when refused: key NULL or empty,
  * the thread already carries 4 other keys, or 4096 threads already carry
- * labels (said once on stderr). Costs about 10 ns; a thread that never
+ * labels (said once on stderr). Costs about 15 ns; a thread that never
  * sets a label pays nothing.
  *
  * cprof_label_clear(key): remove key from the calling thread's labels;
