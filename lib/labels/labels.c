@@ -208,6 +208,7 @@ static void atfork_child(void)
     }
 }
 
+/* Once per process: the exit destructor's key and the fork handler. */
 static void setup(void)
 {
     pthread_key_create(&exit_key, thread_exit);
@@ -368,6 +369,9 @@ EXPORT int cprof_label_clear(const char *key)
 
 /* ---- readers ----------------------------------------------------------- */
 
+/* The calling thread's label-set id (labels.h): the cached id of its
+ * current copy, interned at the first call after a change. Async-signal-
+ * safe, lock- and malloc-free. */
 uint32_t labels_current(void)
 {
     label_slot *slot = label_tls;
@@ -408,6 +412,8 @@ static int read_other(label_slot *slot, int32_t tid, label_set *out)
     return -1;
 }
 
+/* fn(tid, id, ctx) for every thread carrying a non-empty set, read under
+ * each slot's seqlock. Profiler threads. */
 void labels_for_each_thread(labels_thread_fn fn, void *ctx)
 {
     label_store *s = store_get(0);
@@ -423,6 +429,7 @@ void labels_for_each_thread(labels_thread_fn fn, void *ctx)
     }
 }
 
+/* Distinct sets interned (at most LABELS_MAX_SETS). Lock-free read. */
 size_t labels_sets_used(void)
 {
     label_store *s = store_get(0);
@@ -430,6 +437,8 @@ size_t labels_sets_used(void)
     return n > LABELS_MAX_SETS ? LABELS_MAX_SETS : n;
 }
 
+/* out[0..n) = the labels of set id, pointing into the interner (never
+ * freed); the overflow set says so once on stderr. Returns n. */
 size_t labels_to_profile(uint32_t id, profile_label *out)
 {
     if (id == LABELS_OVERFLOW) {
@@ -477,6 +486,8 @@ static size_t put_quoted(char *out, size_t len, size_t at, const char *s)
     return put(out, len, at, "\"");
 }
 
+/* Go's {"k":"v", ...} of set id into out (always terminated; "" for no
+ * labels). */
 void labels_format_go(uint32_t id, char *out, size_t len)
 {
     profile_label l[LABELS_MAX_KEYS];
