@@ -127,6 +127,34 @@ int cprof_cpu_start(const char *path, int hz);
  * could not be written (said on stderr). */
 int cprof_cpu_stop(void);
 
+/* ---- Labels (Go's pprof.Do / SetGoroutineLabels) ----
+ *
+ * A thread carries up to 4 string labels; every sample taken on it while
+ * they are set (CPU, heap allocations, mutex and block waits, the threads
+ * profile) carries them as profile.proto string labels, so
+ * `go tool pprof -tagfocus=request=checkout` and `cprof tags` select by
+ * them. Samples with the same stack and different labels stay distinct.
+ *
+ * cprof_label_set(key, value): set key to value on the calling thread
+ * (replacing its value when set). Both strings are copied: keys keep 31
+ * bytes, values 63 (longer ones are cut at a UTF-8 character boundary).
+ * value NULL clears key. Returns 0, or -1 when refused: key NULL or empty,
+ * the thread already carries 4 other keys, or 4096 threads already carry
+ * labels (said once on stderr). Costs about 15 ns; a thread that never
+ * sets a label pays nothing.
+ *
+ * cprof_label_clear(key): remove key from the calling thread's labels;
+ * key NULL removes them all. Returns 0 (also when key was not set).
+ *
+ * Labels are per thread and stay until cleared or the thread exits; a
+ * forked child's thread keeps the labels its parent thread had. At most
+ * 1024 distinct label sets are kept per process; samples of later sets
+ * carry cprof_labels=overflow (said once on stderr). Neither function is
+ * async-signal-safe: do not call them from a signal handler.
+ */
+int cprof_label_set(const char *key, const char *value);
+int cprof_label_clear(const char *key);
+
 /*
  * The address the built-in listener is bound to ("127.0.0.1:6060"), or NULL
  * when it is not running. Useful with port 0.

@@ -12,7 +12,10 @@
  * program exits once the pipe closes, so tests can stop it cleanly.
  *
  * Built with the examples' flags (-O0 -g -fno-omit-frame-pointer), so the
- * function names below are what the profiles show.
+ * function names below are what the profiles show. Threads carry a
+ * profiler label, job=cron or job=subscriber (cprof_label_set, Go's
+ * pprof.SetGoroutineLabels): `-tagfocus=job=subscriber` selects the
+ * subscribers' samples, and threads?debug=1 prints them as Go does.
  */
 #include <errno.h>
 #include <hiredis/hiredis.h>
@@ -25,6 +28,16 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cprof.h>
+/* Weak: the program also runs without libcprof (then nothing is labelled). */
+#pragma weak cprof_label_set
+
+static void label(const char *key, const char *value)
+{
+    if (cprof_label_set)
+        cprof_label_set(key, value);
+}
 
 typedef struct options {
     const char *host;
@@ -43,6 +56,7 @@ static void *subscribe_new_tasks(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "subscriber");
+    label("job", "subscriber");
     struct timeval connect_timeout = {2, 0};
     redisContext *c = redisConnectWithTimeout(opt.host, opt.port, connect_timeout);
     if (!c || c->err) {
@@ -134,6 +148,7 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     pthread_setname_np(pthread_self(), "cron");
+    label("job", "cron");
     struct stat st;
     int watch_stdin = fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
     setvbuf(stdout, NULL, _IOLBF, 0);

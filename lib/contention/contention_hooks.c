@@ -56,6 +56,7 @@
 
 #include "common/clock.h"
 #include "threads/threads.h"
+#include "labels/labels.h"
 #include "unwind/stack_counts.h"
 #include "unwind/unwind.h"
 
@@ -89,7 +90,7 @@ void contention_record(enum contention_kind kind, const uint64_t *pcs, size_t n,
                        int64_t delay_ns)
 {
     int64_t values[STACK_COUNTS_VALUES] = {count, delay_ns};
-    stack_counts_add(&tables[kind], pcs, n, values);
+    stack_counts_add(&tables[kind], pcs, n, labels_current(), values);
 }
 
 stack_counts_record *contention_snapshot(enum contention_kind kind, size_t *n, int *oom)

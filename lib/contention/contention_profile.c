@@ -30,6 +30,7 @@
 
 #include "pprof/profile.h"
 #include "pprof/text_format.h"
+#include "labels/labels.h"
 #include "unwind/stack_counts.h"
 
 /* What one recorded mutex event stands for: the sampling rate. The block
@@ -73,7 +74,9 @@ profile_status contention_profile_build(const profile_request *req, profile **ou
         for (size_t i = 0; i < n; i++) {
             int64_t values[2] = {events_of(req->variant, &recs[i]) * rate,
                                  recs[i].values[1] * rate};
-            profile_add_sample(p, recs[i].pcs, recs[i].n_pcs, values, NULL, 0);
+            profile_label l[LABELS_MAX_KEYS];
+            size_t n_labels = labels_to_profile(recs[i].labels, l);
+            profile_add_sample(p, recs[i].pcs, recs[i].n_pcs, values, l, n_labels);
         }
     }
     free(recs);

@@ -40,6 +40,7 @@ typedef struct cpu_record {
     _Atomic uint64_t seq; /* Vyukov's sequence: == index when free to write */
     uint32_t n_pcs;
     uint32_t weight; /* timer expirations this sample stands for (1 + overrun) */
+    uint32_t labels; /* the thread's label-set id (labels.h), 0 when none */
     uint64_t pcs[CPU_MAX_FRAMES];
 } cpu_record;
 
@@ -57,11 +58,12 @@ typedef struct cpu_ring {
  * mmap'd; NULL when out of memory. */
 cpu_ring *cpu_ring_new(size_t slots);
 void cpu_ring_free(cpu_ring *r);
-/* Async-signal-safe: copy one sample in. 0, or -1 when full (weight is
- * added to the lost count). */
-int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight);
+/* Async-signal-safe: copy one sample in (labels: the thread's label-set
+ * id). 0, or -1 when full (weight is added to the lost count). */
+int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels);
 
-typedef void (*cpu_sample_fn)(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx);
+typedef void (*cpu_sample_fn)(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels,
+                              void *ctx);
 /* The single consumer: hand every complete record to fn, in order, and free
  * its slot. Stops at a record still being written. Returns the count. */
 size_t cpu_ring_drain(cpu_ring *r, cpu_sample_fn fn, void *ctx);
@@ -72,11 +74,13 @@ typedef struct cpu_stacks cpu_stacks;
 
 cpu_stacks *cpu_stacks_new(void);
 void cpu_stacks_free(cpu_stacks *s);
-/* Count one more sample of weight w on this stack. 0, or -1 when out of
- * memory (the sample is counted as lost). */
-int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w);
+/* Count one more sample of weight w on this stack and label set (labels.h
+ * id; samples of one stack with different labels stay apart). 0, or -1
+ * when out of memory (the sample is counted as lost). */
+int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w, uint32_t labels);
 /* cpu_sample_fn adapter: ctx is the cpu_stacks. */
-void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx);
+void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels,
+                     void *ctx);
 /* Samples lost outside the table (ring full, out of memory). */
 void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w);
 uint64_t cpu_stacks_total(const cpu_stacks *s); /* weights, lost included */

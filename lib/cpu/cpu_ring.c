@@ -53,7 +53,9 @@ void cpu_ring_free(cpu_ring *r)
         munmap(r, r->map_len);
 }
 
-int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight)
+/* Claim a slot with one CAS, copy the sample in, publish it (see the top
+ * comment). 0, or -1 when the ring is full (weight counted as lost). */
+int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels)
 {
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
     cpu_record *rec;
@@ -76,6 +78,7 @@ int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weigh
         n_pcs = CPU_MAX_FRAMES;
     rec->n_pcs = (uint32_t)n_pcs;
     rec->weight = weight;
+    rec->labels = labels;
     memcpy(rec->pcs, pcs, n_pcs * sizeof pcs[0]);
     atomic_store_explicit(&rec->seq, pos + 1, memory_order_release);
     atomic_fetch_add_explicit(&r->pushed, 1, memory_order_relaxed);
@@ -89,7 +92,7 @@ size_t cpu_ring_drain(cpu_ring *r, cpu_sample_fn fn, void *ctx)
         cpu_record *rec = &r->slots[r->head & r->mask];
         if (atomic_load_explicit(&rec->seq, memory_order_acquire) != r->head + 1)
             return taken;
-        fn(rec->pcs, rec->n_pcs, rec->weight, ctx);
+        fn(rec->pcs, rec->n_pcs, rec->weight, rec->labels, ctx);
         atomic_store_explicit(&rec->seq, r->head + r->mask + 1, memory_order_release);
         r->head++;
         taken++;

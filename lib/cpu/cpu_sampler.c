@@ -23,7 +23,10 @@
  * libgcc, lock-free, no malloc, safe inside dlopen or a C++ throw on the
  * same thread) and pushes it into the session's ring with weight
  * 1 + si_overrun, so expirations merged by the kernel (CPU timers are
- * checked at the scheduler tick) still count as CPU time.
+ * checked at the scheduler tick) still count as CPU time. The record also
+ * carries the thread's label-set id (labels_current: a TLS load, and an
+ * interning of the set once per change of the thread's labels, lock- and
+ * malloc-free), so labelled samples stay apart from unlabelled ones.
  *
  * Teardown without stray signals: the token is cleared first (a handler
  * that starts later does nothing), every timer is deleted, then stop waits
@@ -62,6 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labels/labels.h"
 #include "process/config.h"
 #include "threads/threads.h"
 #include "unwind/unwind.h"
@@ -109,7 +113,8 @@ static void cpu_handler(int sig, siginfo_t *si, void *uc)
         size_t n = unwind_from_signal(uc, pcs, CPU_MAX_FRAMES);
         int overrun = si->si_overrun > 0 ? si->si_overrun : 0;
         if (ring)
-            cpu_ring_push(ring, pcs, n, 1 + (uint32_t)(overrun < 1000 ? overrun : 1000));
+            cpu_ring_push(ring, pcs, n, 1 + (uint32_t)(overrun < 1000 ? overrun : 1000),
+                          labels_current());
     }
     atomic_fetch_sub(&in_handler, 1);
     errno = saved_errno;
@@ -485,13 +490,13 @@ static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_stac
 }
 
 /* Move the ring's samples into every active consumer (session_lock held). */
-static void fan_out(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx)
+static void fan_out(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels, void *ctx)
 {
     (void)ctx;
     if (fg.active && fg.acc)
-        cpu_stacks_add(fg.acc, pcs, n_pcs, weight);
+        cpu_stacks_add(fg.acc, pcs, n_pcs, weight, labels);
     if (bg.active && bg.acc)
-        cpu_stacks_add(bg.acc, pcs, n_pcs, weight);
+        cpu_stacks_add(bg.acc, pcs, n_pcs, weight, labels);
 }
 
 static void drain_locked(void)

@@ -19,11 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/hash_table.h"
+#include "labels/labels.h"
 #include "unwind/unwind.h"
 
 typedef struct stack_entry {
     uint64_t weight;
+    uint32_t labels; /* label-set id (labels.h) */
     size_t n_pcs;
     uint64_t pcs[]; /* n_pcs of them */
 } stack_entry;
@@ -64,6 +67,7 @@ void cpu_stacks_free(cpu_stacks *s)
 typedef struct stack_key {
     const uint64_t *pcs;
     size_t n;
+    uint32_t labels;
 } stack_key;
 
 /* htab_eq_fn: the entry holds exactly the key's pcs. */
@@ -71,18 +75,21 @@ static int stack_eq(const void *key, const void *item)
 {
     const stack_key *k = key;
     const stack_entry *e = item;
-    return e->n_pcs == k->n && memcmp(e->pcs, k->pcs, k->n * sizeof *k->pcs) == 0;
+    return e->n_pcs == k->n && e->labels == k->labels &&
+           memcmp(e->pcs, k->pcs, k->n * sizeof *k->pcs) == 0;
 }
 
-int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w)
+/* Add w to the entry of (pcs, labels), made when new. 0, or -1 when out of
+ * memory (counted as lost). */
+int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w, uint32_t labels)
 {
     s->total += w;
     if (n_pcs == 0) {
         s->lost += w;
         return 0;
     }
-    uint64_t h = unwind_stack_hash(pcs, n_pcs, n_pcs);
-    stack_key k = {pcs, n_pcs};
+    uint64_t h = hash_mix(unwind_stack_hash(pcs, n_pcs, n_pcs), labels);
+    stack_key k = {pcs, n_pcs, labels};
     stack_entry *e = htab_find(&s->entries, h, stack_eq, &k);
     if (!e) {
         e = malloc(sizeof *e + n_pcs * sizeof *pcs);
@@ -94,14 +101,16 @@ int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w)
         memcpy(e->pcs, pcs, n_pcs * sizeof *pcs);
         e->n_pcs = n_pcs;
         e->weight = 0;
+        e->labels = labels;
     }
     e->weight += w;
     return 0;
 }
 
-void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx)
+/* cpu_sample_fn: one drained record into the cpu_stacks ctx. */
+void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels, void *ctx)
 {
-    cpu_stacks_add(ctx, pcs, n_pcs, weight);
+    cpu_stacks_add(ctx, pcs, n_pcs, weight, labels);
 }
 
 void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w)
@@ -120,10 +129,15 @@ uint64_t cpu_stacks_lost(const cpu_stacks *s)
     return s->lost;
 }
 
-static void add_weighted(profile *p, const uint64_t *pcs, size_t n, uint64_t w, int64_t period)
+/* One sample of weight w (count and nanoseconds), with the labels of set
+ * labels. */
+static void add_weighted(profile *p, const uint64_t *pcs, size_t n, uint64_t w, int64_t period,
+                         uint32_t labels)
 {
     int64_t values[2] = {(int64_t)w, (int64_t)w * period};
-    profile_add_sample(p, pcs, n, values, NULL, 0);
+    profile_label l[LABELS_MAX_KEYS];
+    size_t n_labels = labels_to_profile(labels, l);
+    profile_add_sample(p, pcs, n, values, l, n_labels);
 }
 
 profile *cpu_stacks_profile(const cpu_stacks *s, int hz, int64_t start_nanos,
@@ -143,11 +157,11 @@ profile *cpu_stacks_profile(const cpu_stacks *s, int hz, int64_t start_nanos,
     size_t cursor = 0;
     for (void **it; (it = htab_next(&s->entries, &cursor));) {
         const stack_entry *e = *it;
-        add_weighted(p, e->pcs, e->n_pcs, e->weight, period);
+        add_weighted(p, e->pcs, e->n_pcs, e->weight, period, e->labels);
     }
     if (s->lost) {
         uint64_t pc = cpu_lost_samples_pc();
-        add_weighted(p, &pc, 1, s->lost, period);
+        add_weighted(p, &pc, 1, s->lost, period, LABELS_NONE);
     }
     if (p->oom) {
         profile_free(p);

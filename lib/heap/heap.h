@@ -45,6 +45,7 @@ void heap_internal_leave(int prev);
 typedef struct heap_record {
     const uint64_t *pcs;
     size_t n_pcs;
+    uint32_t labels; /* the allocating threads' label-set id (labels.h), 0: none */
     uint64_t alloc_objects;
     uint64_t alloc_bytes;
     uint64_t inuse_objects;

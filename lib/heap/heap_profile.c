@@ -20,6 +20,7 @@
  * comment.
  */
 #include "heap.h"
+#include "labels/labels.h"
 #include "pprof/pprof_encode.h"
 #include "pprof/profile.h"
 #include "pprof/text_format.h"
@@ -74,8 +75,10 @@ static profile *model_from_records(const heap_record *recs, size_t n, int64_t ra
             llround((double)record_inuse_objects(r) * scale),
             llround((double)record_inuse_bytes(r) * scale),
         };
-        profile_label bytes = {.key = "bytes", .num = (int64_t)r->label_size};
-        profile_add_sample(p, r->pcs, r->n_pcs, values, &bytes, 1);
+        profile_label l[1 + LABELS_MAX_KEYS];
+        l[0] = (profile_label){.key = "bytes", .num = (int64_t)r->label_size};
+        size_t n_labels = 1 + labels_to_profile(r->labels, l + 1);
+        profile_add_sample(p, r->pcs, r->n_pcs, values, l, n_labels);
     }
     return p;
 }

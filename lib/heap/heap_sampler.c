@@ -36,6 +36,7 @@
 #include "heap.h"
 #include "heap_internal.h"
 #include "heap_live.h"
+#include "labels/labels.h"
 #include "unwind/unwind.h"
 
 #include <math.h>
@@ -108,6 +109,7 @@ typedef struct heap_bucket {
     /* the size of the block that created the bucket: the profile's "bytes"
      * label, fixed for the bucket's life (see heap_record.label_size) */
     uint64_t first_size;
+    uint32_t labels; /* the allocating thread's label-set id (labels.h) */
     /* where this bucket sits in the snapshot being built (snapshot_lock) */
     uint64_t snapshot_generation;
     size_t snapshot_index;
@@ -142,10 +144,11 @@ static heap_bucket *_Atomic bucket_all;
 static _Atomic long bucket_count;
 
 static heap_bucket *bucket_find_in_chain(heap_bucket *b, heap_bucket *stop, uint64_t hash,
-                                         const uint64_t *pcs, size_t n, uint64_t size)
+                                         const uint64_t *pcs, size_t n, uint64_t size,
+                                         uint32_t labels)
 {
     for (; b && b != stop; b = atomic_load_explicit(&b->chain_next, memory_order_acquire)) {
-        if (b->hash == hash && b->size_class == size && b->n_pcs == n &&
+        if (b->hash == hash && b->size_class == size && b->labels == labels && b->n_pcs == n &&
             memcmp(b->pcs, pcs, n * sizeof *pcs) == 0)
             return b;
     }
@@ -162,16 +165,18 @@ static void bucket_publish_all(heap_bucket *b)
     atomic_fetch_add_explicit(&bucket_count, 1, memory_order_relaxed);
 }
 
-/* Find or create the bucket of (pcs, size class of block_size); a new one
- * remembers block_size as its label size. NULL only when out of memory. */
-static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t block_size)
+/* Find or create the bucket of (pcs, size class of block_size, label set);
+ * a new one remembers block_size as its label size. NULL only when out of
+ * memory. */
+static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t block_size,
+                                  uint32_t labels)
 {
     uint64_t size_class = size_class_of(block_size);
     uint64_t size = size_class;
-    uint64_t hash = unwind_stack_hash(pcs, n, size);
+    uint64_t hash = unwind_stack_hash(pcs, n, size | (uint64_t)labels << 32);
     heap_bucket *_Atomic *slot = &bucket_slots[hash & (BUCKET_SLOTS - 1)];
     heap_bucket *head = atomic_load_explicit(slot, memory_order_acquire);
-    heap_bucket *found = bucket_find_in_chain(head, NULL, hash, pcs, n, size);
+    heap_bucket *found = bucket_find_in_chain(head, NULL, hash, pcs, n, size, labels);
     if (found)
         return found;
 
@@ -181,6 +186,7 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t block_
     b->hash = hash;
     b->size_class = size_class;
     b->first_size = block_size;
+    b->labels = labels;
     b->n_pcs = (uint32_t)n;
     memcpy(b->pcs, pcs, n * sizeof *pcs);
     for (int i = 0; i < COUNTER_STRIPES; i++) {
@@ -198,7 +204,7 @@ static heap_bucket *bucket_lookup(const uint64_t *pcs, size_t n, uint64_t block_
         /* Someone pushed first: they may have inserted this very key. The
          * abandoned bucket stays in the arena, a few hundred bytes at most
          * once per race. */
-        found = bucket_find_in_chain(head, seen, hash, pcs, n, size);
+        found = bucket_find_in_chain(head, seen, hash, pcs, n, size, labels);
         if (found)
             return found;
     }
@@ -326,7 +332,7 @@ PROFILER_TEXT void heap_sample_take(void *ptr, size_t size)
     heap_tls.guard++;
     uint64_t pcs[HEAP_MAX_FRAMES];
     size_t n = unwind_capture(pcs, HEAP_MAX_FRAMES);
-    heap_bucket *b = bucket_lookup(pcs, n, size);
+    heap_bucket *b = bucket_lookup(pcs, n, size, labels_current());
     live_entry e = {(uintptr_t)ptr, b, size, coarse_monotonic_ns(), current_tid()};
     if (b && live_insert(&e) == 0) {
         bucket_counters *c = &b->alloc[(unsigned)current_tid() % COUNTER_STRIPES];
@@ -430,6 +436,7 @@ static void record_from_bucket(heap_record *r, const heap_bucket *b)
     r->pcs = b->pcs;
     r->n_pcs = b->n_pcs;
     r->label_size = b->first_size;
+    r->labels = b->labels;
     for (int k = 0; k < COUNTER_STRIPES; k++) {
         r->alloc_objects += atomic_load_explicit(&b->alloc[k].objects, memory_order_relaxed);
         r->alloc_bytes += atomic_load_explicit(&b->alloc[k].bytes, memory_order_relaxed);

@@ -234,6 +234,7 @@ typedef struct thread_row {
     thread_capture cap; /* the stack, or why there is none */
     uint64_t leaf_pc;   /* no stack: the PC /proc reports, 0 when unknown */
     char syscall[32];   /* the call it is blocked in; "" when none/unknown */
+    uint32_t labels;    /* its cprof_label_set labels (labels.h id), 0: none */
 } thread_row;
 
 typedef struct threads_snapshot {
@@ -258,9 +259,9 @@ typedef struct thread_group {
     size_t count;
 } thread_group;
 
-/* Groups of threads with identical stacks (and profiler marker, and when
- * by_labels also name and state), largest first, ties by stack. Threads
- * without a stack are left out. Caller frees; NULL with *n = 0 when none. */
+/* Groups of threads with identical stacks, profiler marker and program
+ * labels (cprof_label_set), and when by_labels also name and state), largest first, ties by stack.
+ * Threads without a stack are left out. Caller frees; NULL with *n = 0 when none. */
 thread_group *threads_group(const threads_snapshot *s, int by_labels, size_t *n_groups);
 
 /* "no stack: signal blocked", ...; NULL when the row has a stack. */

@@ -347,7 +347,7 @@ static void record_creator(birth *b)
 static void count_creation(const uint64_t *creator, size_t n)
 {
     static const int64_t one[STACK_COUNTS_VALUES] = {1, 0};
-    stack_counts_add(&creations, creator, n, one);
+    stack_counts_add(&creations, creator, n, 0, one);
     atomic_fetch_add_explicit(&n_created, 1, memory_order_relaxed);
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "labels/labels.h"
 #include "pprof/profile.h"
 #include "pprof/symbolize.h"
 
@@ -64,6 +65,10 @@ static size_t program_frame(const thread_capture *c, const map_table *maps)
     return 0;
 }
 
+#define ROW_LABELS (5 + LABELS_MAX_KEYS)
+
+/* The row's labels into l[0..ROW_LABELS): name, state, marker, leaf, why
+ * no stack, then the program's own (cprof_label_set). Returns how many. */
 static size_t row_labels(const thread_row *r, const char *leaf, profile_label *l)
 {
     size_t n = 0;
@@ -77,7 +82,7 @@ static size_t row_labels(const thread_row *r, const char *leaf, profile_label *l
     const char *reason = threads_no_stack_reason(r);
     if (reason)
         l[n++] = (profile_label){.key = "stack", .str = reason};
-    return n;
+    return n + labels_to_profile(r->labels, l + n);
 }
 
 /* The group's stack as the proto shows it, all return addresses (an exact
@@ -95,7 +100,7 @@ static void add_group_sample(profile *p, const thread_group *g, const map_table 
     symbol_info si;
     if (k > 0 && symbolize_addr(c->pcs[0], &si) == 0 && si.n_lines > 0)
         leaf = si.lines[si.n_lines - 1].function;
-    profile_label labels[5];
+    profile_label labels[ROW_LABELS];
     int64_t count = (int64_t)g->count;
     profile_add_sample(p, pcs, n, &count, labels, row_labels(g->row, leaf, labels));
 }
@@ -120,7 +125,7 @@ static profile *build_profile(const threads_snapshot *s, const char *type)
     free(maps.v);
     /* Threads without a stack still count, one sample each: at the PC /proc
      * gave when it did (a sample without locations is dropped by pprof). */
-    profile_label labels[5];
+    profile_label labels[ROW_LABELS];
     for (size_t i = 0; i < s->n; i++) {
         const thread_row *r = &s->rows[i];
         int64_t one = 1;

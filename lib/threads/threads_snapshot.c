@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "labels/labels.h"
 #include "pprof/symbolize.h"
 #include "unwind/unwind.h"
 
@@ -132,6 +133,23 @@ static void read_row(size_t i, void *arg)
     r->internal = r->has_birth ? r->birth.internal : threads_registry_is_internal(r->tid);
 }
 
+/* labels_thread_fn: give the row of tid (rows ascending by tid) its
+ * label-set id. */
+static void attach_labels(pid_t tid, uint32_t id, void *arg)
+{
+    threads_snapshot *s = arg;
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->rows[mid].tid < tid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->n && s->rows[lo].tid == tid)
+        s->rows[lo].labels = id;
+}
+
 int threads_snapshot_take(threads_snapshot *s, int detail)
 {
     memset(s, 0, sizeof *s);
@@ -172,6 +190,9 @@ int threads_snapshot_take(threads_snapshot *s, int detail)
     }
     s->rows = rows;
     s->n = n;
+    /* Each thread's labels as they stand now (read after its stack: a
+     * label changed in between is the one the thread carries next). */
+    labels_for_each_thread(attach_labels, s);
     return 0;
 }
 
@@ -220,6 +241,8 @@ static int compare_rows(const void *a, const void *b, void *by_labels)
         return c;
     if (x->internal != y->internal)
         return x->internal - y->internal;
+    if (x->labels != y->labels)
+        return x->labels < y->labels ? -1 : 1;
     if (!*(const int *)by_labels)
         return 0;
     c = strcmp(x->proc.name, y->proc.name);

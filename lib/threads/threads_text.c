@@ -40,6 +40,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "labels/labels.h"
 #include "pprof/symbolize.h"
 #include "pprof/text_format.h"
 
@@ -56,8 +57,14 @@ void threads_write_groups_text(const threads_snapshot *s, const char *name, buf 
     }
     for (size_t i = 0; i < ng; i++) {
         const thread_capture *c = &groups[i].row->cap;
+        /* Go's "# labels: {...}" line: the marker of cprof's own threads,
+         * or the program's labels (cprof_label_set). */
+        char labels[LABELS_MAX_KEYS * (LABELS_KEY_MAX + LABELS_VALUE_MAX) * 4 + 16];
+        labels_format_go(groups[i].row->labels, labels, sizeof labels);
         text_write_count_record(out, groups[i].count, c->pcs, c->n_pcs, 1,
-                                groups[i].row->internal ? "{\"cprof\":\"internal\"}" : NULL);
+                                groups[i].row->internal ? "{\"cprof\":\"internal\"}"
+                                : labels[0]             ? labels
+                                                        : NULL);
     }
     free(groups);
     for (size_t i = 0; i < s->n; i++) {
@@ -157,6 +164,11 @@ static void write_header(buf *out, const thread_row *r)
         buf_printf(out, ", cpu %s", cpu);
     if (r->internal)
         buf_append_str(out, ", cprof internal");
+    if (r->labels) {
+        char labels[LABELS_MAX_KEYS * (LABELS_KEY_MAX + LABELS_VALUE_MAX) * 4 + 16];
+        labels_format_go(r->labels, labels, sizeof labels);
+        buf_printf(out, ", labels %s", labels);
+    }
     const char *reason = threads_no_stack_reason(r);
     if (reason)
         buf_printf(out, ", %s", reason);

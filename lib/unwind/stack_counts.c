@@ -38,6 +38,7 @@ struct stack_counts_entry {
     _Atomic uint64_t hash; /* 0: free */
     _Atomic int ready;     /* the stack below is written */
     uint32_t n_pcs;
+    uint32_t labels;
     _Atomic int64_t values[STACK_COUNTS_VALUES];
     uint64_t pcs[STACK_COUNTS_FRAMES];
 };
@@ -72,19 +73,21 @@ static void add_values(stack_counts_entry *e, const int64_t *values)
     }
 }
 
-/* 1 when e (hash h) holds pcs[0..n), 0 when it holds another stack, -1
- * when it is still being written after the bounded wait. */
-static int entry_matches(stack_counts_entry *e, const uint64_t *pcs, size_t n)
+/* 1 when e (hash h) holds (pcs[0..n), labels), 0 when it holds another
+ * key, -1 when it is still being written after the bounded wait. */
+static int entry_matches(stack_counts_entry *e, const uint64_t *pcs, size_t n, uint32_t labels)
 {
     for (int i = 0; !atomic_load_explicit(&e->ready, memory_order_acquire); i++) {
         if (i == READY_SPINS)
             return -1;
         __builtin_ia32_pause();
     }
-    return e->n_pcs == n && memcmp(e->pcs, pcs, n * sizeof *pcs) == 0;
+    return e->n_pcs == n && e->labels == labels && memcmp(e->pcs, pcs, n * sizeof *pcs) == 0;
 }
 
-int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, const int64_t *values)
+/* See stack_counts.h: find or claim the entry of (pcs, labels), add. */
+int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, uint32_t labels,
+                     const int64_t *values)
 {
     if (n > STACK_COUNTS_FRAMES)
         n = STACK_COUNTS_FRAMES;
@@ -93,7 +96,7 @@ int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, const int64
         atomic_fetch_add_explicit(&t->dropped, 1, memory_order_relaxed);
         return -1;
     }
-    uint64_t h = unwind_stack_hash(pcs, n, n) | 1;
+    uint64_t h = unwind_stack_hash(pcs, n, (uint64_t)n << 32 | labels) | 1;
     unsigned mask = t->slots - 1;
     for (unsigned probe = 0; probe < t->slots; probe++) {
         stack_counts_entry *e = &entries[(h + probe) & mask];
@@ -101,6 +104,7 @@ int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, const int64
         if (seen == 0) {
             if (atomic_compare_exchange_strong(&e->hash, &seen, h)) {
                 e->n_pcs = (uint32_t)n;
+                e->labels = labels;
                 memcpy(e->pcs, pcs, n * sizeof *pcs);
                 atomic_store_explicit(&e->ready, 1, memory_order_release);
                 atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed);
@@ -111,7 +115,7 @@ int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, const int64
         }
         if (seen != h)
             continue;
-        int m = entry_matches(e, pcs, n);
+        int m = entry_matches(e, pcs, n, labels);
         if (m < 0)
             break;
         if (m) {
@@ -144,6 +148,7 @@ stack_counts_record *stack_counts_snapshot(stack_counts *t, size_t *n, int *oom)
             continue;
         stack_counts_record *r = &out[k++];
         r->n_pcs = e->n_pcs;
+        r->labels = e->labels;
         memcpy(r->pcs, e->pcs, e->n_pcs * sizeof *r->pcs);
         for (int v = 0; v < STACK_COUNTS_VALUES; v++)
             r->values[v] = atomic_load_explicit(&e->values[v], memory_order_relaxed);

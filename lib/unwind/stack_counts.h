@@ -39,15 +39,19 @@ typedef struct stack_counts {
         .slots = (n)                                                                               \
     }
 
-/* Add values[0..STACK_COUNTS_VALUES) to the entry of pcs[0..n) (n is cut
- * to STACK_COUNTS_FRAMES), creating it when new. Lock-free,
- * malloc-free, async-signal-safe; errno is left as it was. Returns 0, or
- * -1 when the event was dropped. */
-int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, const int64_t *values);
+/* Add values[0..STACK_COUNTS_VALUES) to the entry of (pcs[0..n), labels)
+ * (n is cut to STACK_COUNTS_FRAMES; labels is a label-set id of
+ * labels/labels.h, 0 for none: one stack with two label sets is two
+ * entries), creating it when new. Lock-free, malloc-free,
+ * async-signal-safe; errno is left as it was. Returns 0, or -1 when the
+ * event was dropped. */
+int stack_counts_add(stack_counts *t, const uint64_t *pcs, size_t n, uint32_t labels,
+                     const int64_t *values);
 
 /* One entry as a snapshot copies it. */
 typedef struct stack_counts_record {
     uint32_t n_pcs;
+    uint32_t labels; /* label-set id, 0 when none */
     uint64_t pcs[STACK_COUNTS_FRAMES];
     int64_t values[STACK_COUNTS_VALUES];
 } stack_counts_record;

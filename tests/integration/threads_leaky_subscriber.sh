@@ -31,12 +31,14 @@ echo "$top_group" | grep -qE "^#	0x[0-9a-f]+	subscribe_new_tasks\+0x[0-9a-f]+	.*
     { echo "$top_group"; fail "top group does not name subscribe_new_tasks at leaky.c:$line"; }
 echo "$top_group" | grep -qE '^#	0x[0-9a-f]+	__GI___libc_read|^#	0x[0-9a-f]+	read' ||
     { echo "$top_group"; fail "top group is not blocked in read"; }
+echo "$top_group" | grep -qx '# labels: {"job":"subscriber"}' ||
+    { echo "$top_group"; fail "top group does not carry the job=subscriber label"; }
 total=$(sed -n 's/^threads profile: total //p' "$WORK/t2.txt")
 [ "$c2" -ge $((total / 2)) ] || fail "subscribers are not most threads: $c2 of $total"
 
 # debug=2: every subscriber is sleeping in read and was created by the tick.
 curl -sf -o "$WORK/dump.txt" "$BASE/threads?debug=2" || fail "GET threads?debug=2"
-subs=$(grep -c '^thread [0-9]* "subscriber" \[sleeping in read, age [0-9.]*[mun]*s, cpu [0-9.]*[mun]*s\]:$' "$WORK/dump.txt" || true)
+subs=$(grep -c '^thread [0-9]* "subscriber" \[sleeping in read, age [0-9.]*[mun]*s, cpu [0-9.]*[mun]*s, labels {"job":"subscriber"}\]:$' "$WORK/dump.txt" || true)
 [ "$subs" -ge "$c2" ] || { head -40 "$WORK/dump.txt"; fail "debug=2 lists $subs sleeping subscribers, want >= $c2"; }
 created=$(grep -c '^created by cron_tick in thread [0-9]* "cron"$' "$WORK/dump.txt" || true)
 [ "$created" -ge "$subs" ] || fail "created by cron_tick: $created of $subs subscribers"

@@ -98,9 +98,12 @@ typedef struct seen {
     int corrupt;
 } seen;
 
-static void collect(const uint64_t *pcs, size_t n, uint32_t weight, void *ctx)
+static void collect(const uint64_t *pcs, size_t n, uint32_t weight, uint32_t labels, void *ctx)
 {
     seen *s = ctx;
+    /* Producers push labels = the tag of their pcs: a torn record shows. */
+    if (labels != (uint32_t)(pcs[0] >> 32))
+        s->corrupt = 1;
     if (s->n < 64)
         s->first[s->n] = pcs[0];
     /* Producers write pcs[i] = tag + i: a torn record breaks the pattern. */
@@ -121,9 +124,9 @@ static void test_ring_order_full_and_lost(void **state)
         pcs[0] = 100 * (uint64_t)i;
         pcs[1] = pcs[0] + 1;
         pcs[2] = pcs[0] + 2;
-        assert_int_equal(cpu_ring_push(r, pcs, 3, 1), 0);
+        assert_int_equal(cpu_ring_push(r, pcs, 3, 1, 0), 0);
     }
-    assert_int_equal(cpu_ring_push(r, pcs, 3, 5), -1);
+    assert_int_equal(cpu_ring_push(r, pcs, 3, 5, 0), -1);
     assert_int_equal(atomic_load(&r->lost), 5);
     seen s = {0};
     assert_int_equal(cpu_ring_drain(r, collect, &s), 4);
@@ -132,7 +135,7 @@ static void test_ring_order_full_and_lost(void **state)
     assert_false(s.corrupt);
     /* Room again after the drain, across the wrap. */
     for (int i = 0; i < 3; i++)
-        assert_int_equal(cpu_ring_push(r, pcs, 3, 1), 0);
+        assert_int_equal(cpu_ring_push(r, pcs, 3, 1, 0), 0);
     assert_int_equal(cpu_ring_drain(r, collect, &s), 3);
     assert_int_equal(cpu_ring_drain(r, collect, &s), 0);
     cpu_ring_free(r);
@@ -152,7 +155,7 @@ static void *producer(void *arg)
         size_t n = 1 + i % CPU_MAX_FRAMES;
         for (size_t k = 0; k < n; k++)
             pcs[k] = tag + i * 100 + k;
-        cpu_ring_push(shared_ring, pcs, n, 1);
+        cpu_ring_push(shared_ring, pcs, n, 1, (uint32_t)(tag >> 32));
     }
     atomic_fetch_add(&producers_done, 1);
     return NULL;
@@ -184,12 +187,12 @@ static void test_stacks_profile(void **state)
     (void)state;
     cpu_stacks *s = cpu_stacks_new();
     uint64_t a[3] = {0x1000, 0x2000, 0x3000}, b[2] = {0x1000, 0x2000};
-    cpu_stacks_add(s, a, 3, 1);
-    cpu_stacks_add(s, b, 2, 2);
-    cpu_stacks_add(s, a, 3, 1);
+    cpu_stacks_add(s, a, 3, 1, 0);
+    cpu_stacks_add(s, b, 2, 2, 0);
+    cpu_stacks_add(s, a, 3, 1, 0);
     for (uint64_t i = 0; i < 5000; i++) { /* forces the table to grow */
         uint64_t c[2] = {0x5000 + i, 0x9000};
-        cpu_stacks_add(s, c, 2, 1);
+        cpu_stacks_add(s, c, 2, 1, 0);
     }
     cpu_stacks_add_lost(s, 7);
     assert_int_equal(cpu_stacks_total(s), 4 + 5000 + 7);

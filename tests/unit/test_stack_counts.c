@@ -36,7 +36,7 @@ static void *adder(void *arg)
         size_t n;
         stack_of(i, pcs, &n);
         int64_t v[STACK_COUNTS_VALUES] = {1, i};
-        stack_counts_add(&shared, pcs, n, v);
+        stack_counts_add(&shared, pcs, n, 0, v);
     }
     return NULL;
 }
@@ -83,12 +83,12 @@ static void test_full_table_drops_and_counts(void **state)
     errno = 1234;
     for (uint64_t i = 0; i < 6; i++) {
         uint64_t pc = 0x1000 + i;
-        int rc = stack_counts_add(&small, &pc, 1, one);
+        int rc = stack_counts_add(&small, &pc, 1, 0, one);
         assert_int_equal(rc, i < 4 ? 0 : -1);
     }
     assert_int_equal(errno, 1234);
     uint64_t pc = 0x1002; /* a known stack still counts when full */
-    assert_int_equal(stack_counts_add(&small, &pc, 1, one), 0);
+    assert_int_equal(stack_counts_add(&small, &pc, 1, 0, one), 0);
     assert_int_equal(stack_counts_dropped(&small), 2);
     size_t n;
     int oom;
@@ -114,8 +114,8 @@ static void test_long_stacks_are_cut_and_empty_table_is_empty(void **state)
     for (size_t i = 0; i < sizeof pcs / sizeof *pcs; i++)
         pcs[i] = 0x9000 + i;
     int64_t one[STACK_COUNTS_VALUES] = {1, 7};
-    assert_int_equal(stack_counts_add(&t, pcs, sizeof pcs / sizeof *pcs, one), 0);
-    assert_int_equal(stack_counts_add(&t, pcs, STACK_COUNTS_FRAMES, one), 0);
+    assert_int_equal(stack_counts_add(&t, pcs, sizeof pcs / sizeof *pcs, 0, one), 0);
+    assert_int_equal(stack_counts_add(&t, pcs, STACK_COUNTS_FRAMES, 0, one), 0);
     stack_counts_record *recs = stack_counts_snapshot(&t, &n, &oom);
     assert_int_equal(n, 1);
     assert_int_equal(recs[0].n_pcs, STACK_COUNTS_FRAMES);
