@@ -37,7 +37,7 @@ raw_sum() {
         /^ *[0-9]+ .*:/ { flush(); split($0, v, " "); val = v[col] + 0; cur = 1; labelled = 0; next }
         /request:\[checkout\]/ { labelled = 1 }
         function flush() { if (cur) { all += val; n++; if (labelled) { ch += val; nch++ } } cur = 0 }
-        END { flush(); printf "%d %d %d %d\n", all, ch, n, nch }' "$WORK/raw.txt"
+        END { flush(); printf "%.0f %.0f %d %d\n", all, ch, n, nch }' "$WORK/raw.txt"
 }
 
 # check_exact FILE COLUMN SAMPLE_INDEX FUNCTION: the tag filters keep and
