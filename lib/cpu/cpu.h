@@ -40,6 +40,8 @@ typedef struct cpu_record {
     _Atomic uint64_t seq; /* Vyukov's sequence: == index when free to write */
     uint32_t n_pcs;
     uint32_t weight; /* timer expirations this sample stands for (1 + overrun) */
+    int32_t tid;     /* the sampled thread */
+    int64_t time_ns; /* CLOCK_MONOTONIC when it was taken (the trace's timeline) */
     uint64_t pcs[CPU_MAX_FRAMES];
 } cpu_record;
 
@@ -57,11 +59,12 @@ typedef struct cpu_ring {
  * mmap'd; NULL when out of memory. */
 cpu_ring *cpu_ring_new(size_t slots);
 void cpu_ring_free(cpu_ring *r);
-/* Async-signal-safe: copy one sample in. 0, or -1 when full (weight is
+/* Async-signal-safe: copy one sample of the calling thread in, stamped
+ * with its tid and the monotonic clock. 0, or -1 when full (weight is
  * added to the lost count). */
 int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight);
 
-typedef void (*cpu_sample_fn)(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx);
+typedef void (*cpu_sample_fn)(const cpu_record *rec, void *ctx);
 /* The single consumer: hand every complete record to fn, in order, and free
  * its slot. Stops at a record still being written. Returns the count. */
 size_t cpu_ring_drain(cpu_ring *r, cpu_sample_fn fn, void *ctx);
@@ -76,7 +79,7 @@ void cpu_stacks_free(cpu_stacks *s);
  * memory (the sample is counted as lost). */
 int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w);
 /* cpu_sample_fn adapter: ctx is the cpu_stacks. */
-void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx);
+void cpu_stacks_sink(const cpu_record *rec, void *ctx);
 /* Samples lost outside the table (ring full, out of memory). */
 void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w);
 uint64_t cpu_stacks_total(const cpu_stacks *s); /* weights, lost included */
@@ -98,10 +101,16 @@ profile_status cpu_session_begin(int hz, char *err, size_t err_len);
 /* Move what the handler wrote so far into acc (the session's consumer; one
  * caller at a time). */
 void cpu_session_drain(cpu_stacks *acc);
+/* The same for any consumer (the trace, lib/trace): every sample drained
+ * so far, with its tid and time, handed to fn. */
+void cpu_session_drain_to(cpu_sample_fn fn, void *ctx);
 /* End the session: no timer and no handler left running when it returns;
  * the rest of the samples and the lost count go into acc (NULL: drop them,
  * and keep the ring, when another consumer may still be draining it). */
 void cpu_session_end(cpu_stacks *acc);
+/* The same for any consumer: the rest of the samples to fn (NULL: dropped,
+ * the ring kept, as above), the expirations lost in *lost (may be NULL). */
+void cpu_session_end_to(cpu_sample_fn fn, void *ctx, uint64_t *lost);
 /* Sessions that began since start (HTTP profiles, files, the API), and
  * whether one runs now. Lock-free reads. */
 uint64_t cpu_sessions_total(void);

@@ -433,11 +433,18 @@ profile_status cpu_session_begin(int hz, char *err, size_t err_len)
     return PROFILE_OK;
 }
 
+/* Drains the session's ring into acc (the profile's consumer). */
 void cpu_session_drain(cpu_stacks *acc)
+{
+    cpu_session_drain_to(cpu_stacks_sink, acc);
+}
+
+/* Drains the session's ring through fn (one consumer at a time). */
+void cpu_session_drain_to(cpu_sample_fn fn, void *ctx)
 {
     cpu_ring *ring = atomic_load(&active_ring);
     if (ring)
-        cpu_ring_drain(ring, cpu_stacks_sink, acc);
+        cpu_ring_drain(ring, fn, ctx);
 }
 
 /* Until no handler runs (bounded: a handler is a few microseconds, but a
@@ -453,27 +460,42 @@ static int wait_handlers(void)
     return -1;
 }
 
+/* Ends the session; the rest of the samples and the lost ones into acc. */
 void cpu_session_end(cpu_stacks *acc)
 {
+    uint64_t lost = 0;
+    cpu_session_end_to(acc ? cpu_stacks_sink : NULL, acc, &lost);
+    if (acc)
+        cpu_stacks_add_lost(acc, lost);
+}
+
+/* Ends the session: the rest of the samples through fn (NULL: left in the
+ * ring for a consumer that may still be inside it), lost count in *lost. */
+void cpu_session_end_to(cpu_sample_fn fn, void *ctx, uint64_t *lost)
+{
+    int consumer = fn != NULL; /* a consumer takes the rest */
     cpu_ring *ring = atomic_load(&active_ring);
     atomic_store(&active_token, 0);
     own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
     pthread_mutex_lock(&table_lock);
     disarm_all_locked();
     pthread_mutex_unlock(&table_lock);
-    /* No acc: another consumer may still be inside the ring (a collector
+    /* No consumer: another consumer may still be inside the ring (a collector
      * that did not stop in time); leave the ring to it. */
-    int quiet = wait_handlers() == 0 && acc;
-    if (ring && acc) {
-        cpu_ring_drain(ring, cpu_stacks_sink, acc);
-        cpu_stacks_add_lost(acc, atomic_load(&ring->lost));
+    int quiet = wait_handlers() == 0 && consumer;
+    if (lost)
+        *lost = 0;
+    if (ring && consumer) {
+        cpu_ring_drain(ring, fn, ctx);
+        if (lost)
+            *lost = atomic_load(&ring->lost);
     }
     atomic_store(&active_ring, NULL);
     /* A handler still inside after the wait may yet write: leak the ring
      * (a few hundred KiB) rather than free memory under it. */
     if (ring && quiet)
         cpu_ring_free(ring);
-    else if (ring && acc)
+    else if (ring && consumer)
         cprof_log("a CPU sample handler did not return within %d ms; its buffer is kept",
                   DRAIN_WAIT_MS);
     atomic_store(&session_busy, 0);

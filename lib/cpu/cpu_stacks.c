@@ -99,9 +99,10 @@ int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w)
     return 0;
 }
 
-void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, void *ctx)
+/* Counts the record's stack with its weight into ctx (a cpu_stacks). */
+void cpu_stacks_sink(const cpu_record *rec, void *ctx)
 {
-    cpu_stacks_add(ctx, pcs, n_pcs, weight);
+    cpu_stacks_add(ctx, rec->pcs, rec->n_pcs, rec->weight);
 }
 
 void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w)

@@ -98,9 +98,15 @@ typedef struct seen {
     int corrupt;
 } seen;
 
-static void collect(const uint64_t *pcs, size_t n, uint32_t weight, void *ctx)
+static void collect(const cpu_record *rec, void *ctx)
 {
+    const uint64_t *pcs = rec->pcs;
+    size_t n = rec->n_pcs;
+    uint32_t weight = rec->weight;
     seen *s = ctx;
+    /* Every record is stamped with the pushing thread and a time. */
+    if (rec->tid <= 0 || rec->time_ns <= 0)
+        s->corrupt = 1;
     if (s->n < 64)
         s->first[s->n] = pcs[0];
     /* Producers write pcs[i] = tag + i: a torn record breaks the pattern. */
