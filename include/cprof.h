@@ -137,7 +137,8 @@ int cprof_cpu_stop(void);
  * do, a stack buffer included. When no trace runs each call is one relaxed
  * atomic load and a return (about a nanosecond); while one runs it records
  * into the thread's own buffer: no lock, no malloc (the thread's first
- * record maps its buffer). Async-signal-safe; errno is left untouched.
+ * record maps its buffer); errno is left untouched. Not for signal
+ * handlers: a handler interrupting its own thread's call may garble one event.
  * A span begun before the trace shows as "(span begun before the trace)"
  * from the trace's start; one still open at its end is cut there.
  */
