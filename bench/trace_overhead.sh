@@ -3,6 +3,12 @@
 # 100 Hz on 100 threads costs <= 2 % CPU): bench/cpu_burn with 100 threads
 # under the preload, alternating rounds without a trace and with
 # /debug/pprof/trace?seconds=5&hz=100 taken from its start, in the same run.
+# The work is first calibrated so that a run lasts about 10 s of wall time
+# on this machine now (a loaded machine stretches it), so the 5 s trace
+# fits in each traced run. Both configurations first take a 1 s trace
+# (warm-up: the symbolizer loads the binaries' debug info once per
+# process), so the difference is what one more 5 s trace costs. A run
+# whose trace did not complete is left out.
 # Prints each configuration's best process CPU time (getrusage: every
 # thread, cprof's own included), the ratio, and from the trace itself the
 # CPU cprof's threads used during it (otherData.profiler_cpu_ns: collecting,
@@ -11,7 +17,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-work=${2:-100}
+work=${2:-0} # 0: calibrate
 make -s all >/dev/null
 lib=$PWD/build/libcprof.so
 burn=$PWD/build/bench/cpu_burn
@@ -29,19 +35,25 @@ run() { # MODE ROUND -> "cpu S s, wall S s" line
         >"$out/$mode.$r.out" 2>"$err" &
     local pid=$!
     pids+=("$pid")
+    for _ in $(seq 1 200); do
+        port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$err" | head -n1)
+        [ -n "$port" ] && break
+        sleep 0.01
+    done
+    local ok=1
+    curl -sf -o /dev/null "http://127.0.0.1:$port/debug/pprof/trace?seconds=1&hz=100" || ok=0
     if [ "$mode" = trace ]; then
-        for _ in $(seq 1 200); do
-            port=$(sed -n 's|^cprof: pid [0-9]* serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$err" | head -n1)
-            [ -n "$port" ] && break
-            sleep 0.01
-        done
         curl -sf -o "$out/trace.$r.json" "http://127.0.0.1:$port/debug/pprof/trace?seconds=5&hz=100" ||
-            echo "trace request failed" >&2
+            ok=0
     fi
     wait "$pid"
-    cat "$out/$mode.$r.out"
+    [ "$ok" = 1 ] && cat "$out/$mode.$r.out" || echo "incomplete: the run ended before its trace" >&2
 }
 
+if [ "$work" = 0 ]; then
+    w=$(CPROF_ADDR=off CPROF_HEAP_RATE=0 LD_PRELOAD=$lib "$burn" 100 400 | sed -n 's/.*wall \([0-9.]*\) s.*/\1/p')
+    work=$(awk -v w="$w" 'BEGIN { n = int(400 * 10 / w); print n < 100 ? 100 : n }')
+fi
 echo "# $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d); cpu_burn 100 threads x $work rounds, best of $rounds"
 for r in $(seq 1 "$rounds"); do
     run base "$r" | sed 's/^/base /' >>"$out/all.txt"
@@ -50,7 +62,9 @@ done
 cat "$out/all.txt"
 b=$(awk '$1 == "base" {print $3}' "$out/all.txt" | sort -n | head -n1)
 t=$(awk '$1 == "trace" {print $3}' "$out/all.txt" | sort -n | head -n1)
-awk -v b="$b" -v t="$t" 'BEGIN { printf "best cpu: no trace %.3f s, with a 5 s trace %.3f s: %.4fx (%+.2f %%)\n", b, t, t / b, (t / b - 1) * 100 }'
+awk -v b="$b" -v t="$t" 'BEGIN { printf "best cpu: warm-up only %.3f s, warm-up and a 5 s trace %.3f s: %.4fx (%+.2f %%)\n", b, t, t / b, (t / b - 1) * 100 }'
+awk '$1 == "base" {b += $3; nb++} $1 == "trace" {t += $3; nt++}
+     END { if (nb && nt) printf "mean cpu: %.3f s, %.3f s: %.4fx\n", b / nb, t / nt, (t / nt) / (b / nb) }' "$out/all.txt"
 for f in "$out"/trace.*.json; do
     python3 - "$f" <<'PY'
 import json, sys

@@ -57,29 +57,36 @@ static thread_slot *thread_slots; /* THREAD_EVENTS, mmap'd at the first trace */
 
 /* ---- thread hooks (program threads, any time) ------------------------------ */
 
-/* Claims a slot of this trace, or NULL (none runs, or full). */
-static thread_slot *slot_claim(uint32_t *gen)
+/* A zeroed event of this trace for the calling thread (tid, time, name
+ * filled), or NULL (none runs, or the table is full); *gen is the trace's
+ * generation, to publish the slot with (slot_publish). */
+static thread_slot *slot_claim(uint32_t *gen, int exited)
 {
+    if (__builtin_expect(!atomic_load_explicit(&trace_active, memory_order_relaxed), 1))
+        return NULL;
     *gen = atomic_load_explicit(&trace_gen, memory_order_acquire);
     uint32_t i = atomic_fetch_add_explicit(&n_thread_slots, 1, memory_order_relaxed);
-    return i < THREAD_EVENTS ? &thread_slots[i] : NULL;
+    if (i >= THREAD_EVENTS)
+        return NULL;
+    trace_thread_event *e = &thread_slots[i].ev;
+    memset(e, 0, sizeof *e);
+    e->exited = exited;
+    e->tid = (int32_t)syscall(SYS_gettid);
+    e->time_ns = monotonic_ns();
+    prctl(PR_GET_NAME, e->name);
+    return &thread_slots[i];
 }
 
 /* Records a birth (creator and its stack from the registry's record). */
 void trace_thread_started(const thread_birth_info *birth)
 {
-    if (__builtin_expect(!atomic_load_explicit(&trace_active, memory_order_relaxed), 1))
-        return;
     uint32_t gen;
-    thread_slot *s = slot_claim(&gen);
+    thread_slot *s = slot_claim(&gen, 0);
     if (!s)
         return;
     trace_thread_event *e = &s->ev;
-    memset(e, 0, sizeof *e);
-    e->tid = (int32_t)syscall(SYS_gettid);
-    e->time_ns = birth ? birth->start_ns : monotonic_ns();
-    prctl(PR_GET_NAME, e->name);
     if (birth) {
+        e->time_ns = birth->start_ns;
         e->creator_tid = birth->creator_tid;
         memcpy(e->creator_name, birth->creator_name, sizeof e->creator_name);
         e->n_creator = birth->n_creator < 32 ? birth->n_creator : 32;
@@ -91,19 +98,10 @@ void trace_thread_started(const thread_birth_info *birth)
 /* Records an exit with the thread's last name. */
 void trace_thread_exiting(void)
 {
-    if (__builtin_expect(!atomic_load_explicit(&trace_active, memory_order_relaxed), 1))
-        return;
     uint32_t gen;
-    thread_slot *s = slot_claim(&gen);
-    if (!s)
-        return;
-    trace_thread_event *e = &s->ev;
-    memset(e, 0, sizeof *e);
-    e->exited = 1;
-    e->tid = (int32_t)syscall(SYS_gettid);
-    e->time_ns = monotonic_ns();
-    prctl(PR_GET_NAME, e->name);
-    atomic_store_explicit(&s->gen, gen, memory_order_release);
+    thread_slot *s = slot_claim(&gen, 1);
+    if (s)
+        atomic_store_explicit(&s->gen, gen, memory_order_release);
 }
 
 /* ---- collection (the requesting thread) ------------------------------------ */

@@ -20,20 +20,14 @@ curl -sf -o /dev/null "$BASE/trace?seconds=1" || fail "warm-up trace failed"
 out=$WORK/split.out
 n=$(($(lines_of end "$out") + 1))
 curl -sf -o "$WORK/t.json" "$BASE/trace?seconds=8" || fail "trace request failed"
-for _ in $(seq 1 500); do
-    [ "$(lines_of end "$out")" -ge "$n" ] && break
-    sleep 0.01
-done
+wait_end_line "$n" "$out"
 $CHECK schema "$WORK/t.json" || fail "schema"
 read -r -a a <<<"$(figures start "$n" "$out")"
 read -r -a b <<<"$(figures end "$n" "$out")"
 [ -n "${b[2]:-}" ] || fail "no figures from the helper"
 n2=$(($(lines_of end "$out") + 1))
 curl -sf -o "$WORK/cpu.pb.gz" "$BASE/profile?seconds=8" || fail "profile request failed"
-for _ in $(seq 1 500); do
-    [ "$(lines_of end "$out")" -ge "$n2" ] && break
-    sleep 0.01
-done
+wait_end_line "$n2" "$out"
 read -r -a c <<<"$(figures start "$n2" "$out")"
 read -r -a e <<<"$(figures end "$n2" "$out")"
 [ -n "${e[2]:-}" ] || fail "no figures from the helper for the profile"
