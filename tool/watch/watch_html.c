@@ -98,10 +98,7 @@ static void suspect(FILE *f, size_t rank, const watch_series *s, const watch_tar
     else
         fprintf(f, "</h2>\n<p>%s &rarr; %s, trend z=%.1f</p>\n", first, last, s->tr.z);
     chart(f, s, w);
-    frames(f,
-           w->kind == WATCH_THREADS ? "Where the threads wait:"
-           : w->kind == WATCH_HEAP  ? "Where the memory is allocated:"
-                                    : "Threads created by this stack keep growing:",
+    frames(f, w->kind == WATCH_THREADS ? "Where the threads wait:" : "Where the memory is allocated:",
            &s->frames);
     frames(f, "Created by:", &s->creator);
     if (w->kind == WATCH_HEAP && s->old_bytes >= 0 && w->min_age > 0) {
