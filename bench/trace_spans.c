@@ -128,6 +128,7 @@ int main(int argc, char **argv)
         return 1;
     printf("trace span_pair %.3f\n", pair);
     printf("trace event %.3f\n", ev);
-    printf("# the trace shows %ld request spans and %ld tick events\n", trace_requests, trace_ticks);
+    printf("# the trace shows %ld request spans and %ld tick events\n", trace_requests,
+           trace_ticks);
     return 0;
 }
