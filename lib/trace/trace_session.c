@@ -132,10 +132,11 @@ static void keep_sample(const cpu_record *rec, void *ctx)
     trace_data *d = ctx;
     if (!ROOM(d, samples, n_samples, cap_samples))
         return;
-    if (d->n_pcs + rec->n_pcs > d->cap_pcs &&
-        array_grow((void **)&d->pcs, &d->cap_pcs, d->n_pcs + rec->n_pcs, sizeof *d->pcs) != 0) {
-        d->oom = 1;
-        return;
+    while (d->n_pcs + rec->n_pcs > d->cap_pcs) { /* each call doubles */
+        if (array_grow((void **)&d->pcs, &d->cap_pcs, d->cap_pcs, sizeof *d->pcs) != 0) {
+            d->oom = 1;
+            return;
+        }
     }
     memcpy(d->pcs + d->n_pcs, rec->pcs, rec->n_pcs * sizeof *d->pcs);
     d->samples[d->n_samples++] = (trace_sample){.tid = rec->tid,

@@ -32,14 +32,8 @@ static trace_track *track_of(trace_doc *d, long pid, long tid)
     for (size_t i = d->n_tracks; i-- > 0;) /* events come in runs of one track */
         if (d->tracks[i].pid == pid && d->tracks[i].tid == tid)
             return &d->tracks[i];
-    if (d->n_tracks == d->cap_tracks) {
-        size_t n = d->cap_tracks ? d->cap_tracks * 2 : 16;
-        trace_track *t = realloc(d->tracks, n * sizeof *t);
-        if (!t)
-            return NULL;
-        d->tracks = t;
-        d->cap_tracks = n;
-    }
+    if (array_grow((void **)&d->tracks, &d->cap_tracks, d->n_tracks + 1, sizeof *d->tracks) != 0)
+        return NULL;
     trace_track *t = &d->tracks[d->n_tracks++];
     memset(t, 0, sizeof *t);
     t->pid = pid;
@@ -49,28 +43,17 @@ static trace_track *track_of(trace_doc *d, long pid, long tid)
 
 static int add_slice(trace_track *t, double ts, double dur, const char *name, const char *cat)
 {
-    if (t->n_slices == t->cap_slices) {
-        size_t n = t->cap_slices ? t->cap_slices * 2 : 64;
-        trace_slice *s = realloc(t->slices, n * sizeof *s);
-        if (!s)
-            return -1;
-        t->slices = s;
-        t->cap_slices = n;
-    }
+    if (array_grow((void **)&t->slices, &t->cap_slices, t->n_slices + 1, sizeof *t->slices) != 0)
+        return -1;
     t->slices[t->n_slices++] = (trace_slice){ts, dur < 0 ? 0 : dur, name, cat, 0, -1};
     return 0;
 }
 
 static int add_instant(trace_track *t, double ts, const char *name, const void *args)
 {
-    if (t->n_instants == t->cap_instants) {
-        size_t n = t->cap_instants ? t->cap_instants * 2 : 16;
-        trace_instant *s = realloc(t->instants, n * sizeof *s);
-        if (!s)
-            return -1;
-        t->instants = s;
-        t->cap_instants = n;
-    }
+    if (array_grow((void **)&t->instants, &t->cap_instants, t->n_instants + 1,
+                   sizeof *t->instants) != 0)
+        return -1;
     t->instants[t->n_instants++] = (trace_instant){ts, name, args};
     return 0;
 }
