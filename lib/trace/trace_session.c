@@ -26,6 +26,7 @@
  */
 #include "trace.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ typedef struct thread_slot {
 } thread_slot;
 
 static atomic_int trace_busy;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static _Atomic uint32_t trace_gen;
 static _Atomic uint32_t n_thread_slots;
 static thread_slot *thread_slots; /* THREAD_EVENTS, mmap'd at the first trace */
@@ -224,9 +226,23 @@ static void list_live(trace_data *d)
     d->n_live_at_start = kept;
 }
 
+/* A child forked during a trace has no collector: it records nothing and
+ * may trace on its own (its CPU session is reset by cpu_sampler.c). */
+static void atfork_child(void)
+{
+    atomic_store(&trace_active, 0);
+    atomic_store(&trace_busy, 0);
+}
+
+static void install_atfork(void)
+{
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
 /* The "trace" source (see the file's notes). */
 profile_status trace_profile_write(const profile_request *req, buf *out, char *err, size_t err_len)
 {
+    pthread_once(&atfork_once, install_atfork);
     int idle = 0;
     if (!atomic_compare_exchange_strong(&trace_busy, &idle, 1)) {
         snprintf(err, err_len, "%s", TRACE_BUSY_MESSAGE);
