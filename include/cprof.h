@@ -155,6 +155,25 @@ int cprof_cpu_stop(void);
 int cprof_label_set(const char *key, const char *value);
 int cprof_label_clear(const char *key);
 
+/* ---- Spans and events on the trace's timeline ----
+ *
+ * While /debug/pprof/trace collects, these mark the calling thread's
+ * timeline: cprof_span_begin(name) ... cprof_span_end() is a slice named
+ * `name` on the thread's spans track (spans nest: an end closes the
+ * innermost open span of the thread), cprof_event(name) an instant. The
+ * name is copied at the call (at most 47 bytes kept), so any string will
+ * do, a stack buffer included. When no trace runs each call is one relaxed
+ * atomic load and a return (about a nanosecond); while one runs it records
+ * into the thread's own buffer: no lock, no malloc (the thread's first
+ * record maps its buffer); errno is left untouched. Not for signal
+ * handlers: a handler interrupting its own thread's call may garble one event.
+ * A span begun before the trace shows as "(span begun before the trace)"
+ * from the trace's start; one still open at its end is cut there.
+ */
+void cprof_span_begin(const char *name);
+void cprof_span_end(void);
+void cprof_event(const char *name);
+
 /*
  * The address the built-in listener is bound to ("127.0.0.1:6060"), or NULL
  * when it is not running. Useful with port 0.

@@ -20,6 +20,7 @@
 #include "options.h"
 #include "pipeline.h"
 #include "ps.h"
+#include "trace/trace.h"
 #include "push.h"
 #include "shell.h"
 #include "watch/watch.h"
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
         return push_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "ps"))
         return ps_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "trace"))
+        return trace_main(argc - 1, argv + 1);
     cli c;
     cp_err err;
     int rc;

@@ -47,6 +47,13 @@ typedef struct options {
 } options;
 
 static options opt = {"127.0.0.1", 0, 200, "new-task"};
+
+/* cprof's spans, when libcprof is there (preloaded or linked): weak, so
+ * the program runs without it too. The trace (/debug/pprof/trace) shows
+ * one "subscribe" span per subscription on the subscriber's track. */
+extern void cprof_span_begin(const char *name) __attribute__((weak));
+extern void cprof_span_end(void) __attribute__((weak));
+extern void cprof_event(const char *name) __attribute__((weak));
 static atomic_int new_task; /* set when a message arrives, read by the cron loop */
 static atomic_int subscribed;
 
@@ -57,15 +64,21 @@ static void *subscribe_new_tasks(void *arg)
     (void)arg;
     pthread_setname_np(pthread_self(), "subscriber");
     label("job", "subscriber");
+    if (cprof_span_begin)
+        cprof_span_begin("subscribe");
     struct timeval connect_timeout = {2, 0};
     redisContext *c = redisConnectWithTimeout(opt.host, opt.port, connect_timeout);
     if (!c || c->err) {
         fprintf(stderr, "[WARNING] redis connect: %s\n", c ? c->errstr : "out of memory");
         redisFree(c);
+        if (cprof_span_end)
+            cprof_span_end();
         return NULL;
     }
     redisReply *reply = redisCommand(c, "SUBSCRIBE %s", opt.channel);
     freeReplyObject(reply);
+    if (cprof_span_end)
+        cprof_span_end();
     atomic_fetch_add(&subscribed, 1);
     for (;;) {
         void *msg = NULL;
@@ -74,6 +87,8 @@ static void *subscribe_new_tasks(void *arg)
             sleep(1);
             continue;
         }
+        if (cprof_event)
+            cprof_event("message");
         atomic_store(&new_task, 1);
         freeReplyObject(msg);
     }

@@ -41,6 +41,8 @@ typedef struct cpu_record {
     uint32_t n_pcs;
     uint32_t weight; /* timer expirations this sample stands for (1 + overrun) */
     uint32_t labels; /* the thread's label-set id (labels.h), 0 when none */
+    int32_t tid;     /* the sampled thread */
+    int64_t time_ns; /* CLOCK_MONOTONIC when it was taken (the trace's timeline) */
     uint64_t pcs[CPU_MAX_FRAMES];
 } cpu_record;
 
@@ -58,12 +60,12 @@ typedef struct cpu_ring {
  * mmap'd; NULL when out of memory. */
 cpu_ring *cpu_ring_new(size_t slots);
 void cpu_ring_free(cpu_ring *r);
-/* Async-signal-safe: copy one sample in (labels: the thread's label-set
- * id). 0, or -1 when full (weight is added to the lost count). */
+/* Async-signal-safe: copy one sample of the calling thread in (labels: its
+ * label-set id), stamped with its tid and the monotonic clock. 0, or -1
+ * when full (weight is added to the lost count). */
 int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels);
 
-typedef void (*cpu_sample_fn)(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels,
-                              void *ctx);
+typedef void (*cpu_sample_fn)(const cpu_record *rec, void *ctx);
 /* The single consumer: hand every complete record to fn, in order, and free
  * its slot. Stops at a record still being written. Returns the count. */
 size_t cpu_ring_drain(cpu_ring *r, cpu_sample_fn fn, void *ctx);
@@ -79,8 +81,7 @@ void cpu_stacks_free(cpu_stacks *s);
  * when out of memory (the sample is counted as lost). */
 int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w, uint32_t labels);
 /* cpu_sample_fn adapter: ctx is the cpu_stacks. */
-void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels,
-                     void *ctx);
+void cpu_stacks_sink(const cpu_record *rec, void *ctx);
 /* Samples lost outside the table (ring full, out of memory). */
 void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w);
 uint64_t cpu_stacks_total(const cpu_stacks *s); /* weights, lost included */
@@ -102,6 +103,12 @@ uint64_t cpu_lost_samples_pc(void);
  * err) when a foreground consumer runs, or the agent samples at another
  * rate; PROFILE_FAILED with a one-line reason in err. */
 profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len);
+/* The same with any sink instead of a stack table (the trace, lib/trace:
+ * every record with its tid and time, handed to fn under the session's
+ * lock); end it with cpu_session_end_to, which hands fn the rest and puts
+ * the samples lost meanwhile in *lost (may be NULL). */
+profile_status cpu_session_begin_to(int hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len);
+void cpu_session_end_to(uint64_t *lost);
 /* Move what the handler wrote so far into every consumer's table (either
  * consumer may call it). */
 void cpu_session_drain(void);

@@ -20,10 +20,13 @@
  *
  * Memory comes from mmap, so the ring never touches the program's malloc.
  */
+#include "common/clock.h"
 #include "cpu.h"
 
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 cpu_ring *cpu_ring_new(size_t slots)
 {
@@ -79,6 +82,8 @@ int cpu_ring_push(cpu_ring *r, const uint64_t *pcs, size_t n_pcs, uint32_t weigh
     rec->n_pcs = (uint32_t)n_pcs;
     rec->weight = weight;
     rec->labels = labels;
+    rec->tid = (int32_t)syscall(SYS_gettid);
+    rec->time_ns = monotonic_ns();
     memcpy(rec->pcs, pcs, n_pcs * sizeof pcs[0]);
     atomic_store_explicit(&rec->seq, pos + 1, memory_order_release);
     atomic_fetch_add_explicit(&r->pushed, 1, memory_order_relaxed);
@@ -92,7 +97,7 @@ size_t cpu_ring_drain(cpu_ring *r, cpu_sample_fn fn, void *ctx)
         cpu_record *rec = &r->slots[r->head & r->mask];
         if (atomic_load_explicit(&rec->seq, memory_order_acquire) != r->head + 1)
             return taken;
-        fn(rec->pcs, rec->n_pcs, rec->weight, rec->labels, ctx);
+        fn(rec, ctx);
         atomic_store_explicit(&rec->seq, r->head + r->mask + 1, memory_order_release);
         r->head++;
         taken++;

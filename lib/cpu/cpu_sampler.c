@@ -372,12 +372,15 @@ void cpu_thread_exiting(void)
 /* ---- the session --------------------------------------------------------------- */
 
 /* The consumers of the one session (session_lock): the foreground one (an
- * HTTP /profile, a file profile, the API) and the background one (the push
- * agent). Each has its own stack table; a drain, by either, copies every
- * sample into both, so each sees exactly the samples of its own stay. */
+ * HTTP /profile, a file profile, the API, or a trace) and the background one
+ * (the push agent). Each has its own sink; a drain, by either, hands every
+ * sample to both, so each sees exactly the samples of its own stay. */
 typedef struct consumer {
     int active;
-    cpu_stacks *acc;
+    cpu_sample_fn fn; /* where a drained record goes */
+    void *ctx;
+    cpu_stacks *acc;    /* a stack-table consumer's table (lost samples go in it), or NULL */
+    uint64_t lost;      /* lost samples settled so far, for a consumer without acc */
     uint64_t lost_base; /* ring->lost when it joined or was last settled */
 } consumer;
 
@@ -460,8 +463,8 @@ static profile_status start_locked(int hz, char *err, size_t err_len)
 
 /* Join consumer c (session_lock held): start the timers, or share them
  * when the other consumer runs them at the same rate. */
-static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_stacks *acc, char *err,
-                                  size_t err_len)
+static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_sample_fn fn, void *ctx,
+                                  cpu_stacks *acc, char *err, size_t err_len)
 {
     if (c->active) {
         snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
@@ -483,20 +486,23 @@ static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_stac
     }
     cpu_ring *ring = atomic_load(&active_ring);
     c->active = 1;
+    c->fn = fn;
+    c->ctx = ctx;
     c->acc = acc;
+    c->lost = 0;
     c->lost_base = ring ? atomic_load(&ring->lost) : 0;
     atomic_fetch_add_explicit(&sessions_begun, 1, memory_order_relaxed);
     return PROFILE_OK;
 }
 
 /* Move the ring's samples into every active consumer (session_lock held). */
-static void fan_out(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels, void *ctx)
+static void fan_out(const cpu_record *rec, void *ctx)
 {
     (void)ctx;
-    if (fg.active && fg.acc)
-        cpu_stacks_add(fg.acc, pcs, n_pcs, weight, labels);
-    if (bg.active && bg.acc)
-        cpu_stacks_add(bg.acc, pcs, n_pcs, weight, labels);
+    if (fg.active && fg.fn)
+        fg.fn(rec, fg.ctx);
+    if (bg.active && bg.fn)
+        bg.fn(rec, bg.ctx);
 }
 
 static void drain_locked(void)
@@ -515,19 +521,35 @@ static void settle_lost_locked(consumer *c)
     uint64_t lost = atomic_load(&ring->lost);
     if (c->acc && lost > c->lost_base)
         cpu_stacks_add_lost(c->acc, lost - c->lost_base);
+    else if (lost > c->lost_base)
+        c->lost += lost - c->lost_base;
     c->lost_base = lost;
 }
 
-profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
+/* Joins the foreground consumer with its sink (session_lock taken here). */
+static profile_status foreground_begin(int hz, cpu_sample_fn fn, void *ctx, cpu_stacks *acc,
+                                       char *err, size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
-    profile_status st = join_locked(&fg, &bg, hz, acc, err, err_len);
+    profile_status st = join_locked(&fg, &bg, hz, fn, ctx, acc, err, err_len);
     if (st == PROFILE_OK) {
         own_cpu_at_begin = threads_internal_cpu_ns(NULL);
         own_cpu_in_session = 0;
     }
     pthread_mutex_unlock(&session_lock);
     return st;
+}
+
+/* The foreground consumer as a stack table (HTTP /profile, file, API). */
+profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
+{
+    return foreground_begin(hz, cpu_stacks_sink, acc, acc, err, err_len);
+}
+
+/* The foreground consumer as any sink (the trace: records with tid, time). */
+profile_status cpu_session_begin_to(int hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len)
+{
+    return foreground_begin(hz, fn, ctx, NULL, err, err_len);
 }
 
 void cpu_session_drain(void)
@@ -551,34 +573,56 @@ static int wait_handlers(void)
 }
 
 /* Stop the timers (the last consumer left; session_lock held unless
- * unlocked says it could not be taken). acc gets the rest of the samples
- * and the lost count; NULL: drop them and keep the ring, another consumer
- * may still be draining it. */
-static void stop_session(cpu_stacks *acc)
+ * unlocked says it could not be taken). c, the last consumer, gets the rest
+ * of the samples and the lost count; NULL: drop them and keep the ring,
+ * another collector may still be draining it. */
+static void stop_session(consumer *c)
 {
     cpu_ring *ring = atomic_load(&active_ring);
     atomic_store(&active_token, 0);
     pthread_mutex_lock(&table_lock);
     disarm_all_locked();
     pthread_mutex_unlock(&table_lock);
-    int quiet = wait_handlers() == 0 && acc;
-    if (ring && acc) {
-        cpu_ring_drain(ring, cpu_stacks_sink, acc);
-        uint64_t lost = atomic_load(&ring->lost);
-        uint64_t base = fg.active ? fg.lost_base : bg.lost_base;
-        cpu_stacks_add_lost(acc, lost > base ? lost - base : 0);
+    int quiet = wait_handlers() == 0 && c;
+    if (ring && c) {
+        if (c->fn)
+            cpu_ring_drain(ring, c->fn, c->ctx);
+        settle_lost_locked(c);
     }
     atomic_store(&active_ring, NULL);
     /* A handler still inside after the wait may yet write: leak the ring
      * (a few hundred KiB) rather than free memory under it. */
     if (ring && quiet)
         cpu_ring_free(ring);
-    else if (ring && acc)
+    else if (ring && c)
         cprof_log("a CPU sample handler did not return within %d ms; its buffer is kept",
                   DRAIN_WAIT_MS);
     session_running = 0;
 }
 
+/* The foreground consumer leaves: the rest of its samples and the lost
+ * count go to it; the timers stop unless the push agent still samples.
+ * Returns the lost samples it was not given in a table (0 with one). */
+static uint64_t end_foreground(void)
+{
+    pthread_mutex_lock(&session_lock);
+    own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
+    uint64_t lost = 0;
+    if (fg.active && bg.active) {
+        /* The push agent keeps sampling: leave with what is drained. */
+        drain_locked();
+        settle_lost_locked(&fg);
+    } else if (fg.active) {
+        stop_session(&fg);
+    }
+    lost = fg.lost;
+    memset(&fg, 0, sizeof fg);
+    pthread_mutex_unlock(&session_lock);
+    return lost;
+}
+
+/* Ends the foreground consumer (see cpu.h); acc NULL when its collector may
+ * still be inside the ring. */
 void cpu_session_end(cpu_stacks *acc)
 {
     if (!acc) {
@@ -600,24 +644,22 @@ void cpu_session_end(cpu_stacks *acc)
             pthread_mutex_unlock(&session_lock);
         return;
     }
-    pthread_mutex_lock(&session_lock);
-    own_cpu_in_session = threads_internal_cpu_ns(NULL) - own_cpu_at_begin;
-    if (fg.active && bg.active) {
-        /* The push agent keeps sampling: leave with what is drained. */
-        drain_locked();
-        settle_lost_locked(&fg);
-        memset(&fg, 0, sizeof fg);
-    } else if (fg.active) {
-        stop_session(acc);
-        memset(&fg, 0, sizeof fg);
-    }
-    pthread_mutex_unlock(&session_lock);
+    (void)end_foreground();
+}
+
+/* Ends a foreground consumer begun with cpu_session_begin_to: the rest of
+ * its samples to its sink, its lost samples in *lost (may be NULL). */
+void cpu_session_end_to(uint64_t *lost)
+{
+    uint64_t n = end_foreground();
+    if (lost)
+        *lost = n;
 }
 
 profile_status cpu_background_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
-    profile_status st = join_locked(&bg, &fg, hz, acc, err, err_len);
+    profile_status st = join_locked(&bg, &fg, hz, cpu_stacks_sink, acc, acc, err, err_len);
     pthread_mutex_unlock(&session_lock);
     return st;
 }
@@ -631,6 +673,7 @@ cpu_stacks *cpu_background_swap(cpu_stacks *fresh)
         settle_lost_locked(&bg);
         old = bg.acc;
         bg.acc = fresh;
+        bg.ctx = fresh;
     }
     pthread_mutex_unlock(&session_lock);
     return old;
@@ -646,7 +689,7 @@ cpu_stacks *cpu_background_end(void)
             drain_locked();
             settle_lost_locked(&bg);
         } else {
-            stop_session(acc);
+            stop_session(&bg);
         }
         memset(&bg, 0, sizeof bg);
     }

@@ -107,10 +107,11 @@ int cpu_stacks_add(cpu_stacks *s, const uint64_t *pcs, size_t n_pcs, uint64_t w,
     return 0;
 }
 
-/* cpu_sample_fn: one drained record into the cpu_stacks ctx. */
-void cpu_stacks_sink(const uint64_t *pcs, size_t n_pcs, uint32_t weight, uint32_t labels, void *ctx)
+/* cpu_sample_fn: counts the record's stack, weight and label set into ctx
+ * (a cpu_stacks). */
+void cpu_stacks_sink(const cpu_record *rec, void *ctx)
 {
-    cpu_stacks_add(ctx, pcs, n_pcs, weight, labels);
+    cpu_stacks_add(ctx, rec->pcs, rec->n_pcs, rec->weight, rec->labels);
 }
 
 void cpu_stacks_add_lost(cpu_stacks *s, uint64_t w)

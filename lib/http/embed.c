@@ -56,6 +56,7 @@ static void fill_response(http_response *r, cprof_response *resp)
     }
     if (r->go_pprof_error)
         add_header(resp, "X-Go-Pprof", "1");
+    add_header(resp, "Content-Encoding", r->content_encoding);
     add_header(resp, "Allow", r->allow);
     add_header(resp, "WWW-Authenticate", r->www_authenticate);
     st->body = buf_steal(&r->body, &resp->body_len);

@@ -24,6 +24,7 @@
 #define HTTP_TEXT_PLAIN "text/plain; charset=utf-8"
 #define HTTP_TEXT_HTML "text/html; charset=utf-8"
 #define HTTP_OCTET_STREAM "application/octet-stream"
+#define HTTP_JSON "application/json"
 
 /* Request bodies larger than this are refused with 413. */
 #define HTTP_MAX_BODY (1u << 20)
@@ -54,6 +55,7 @@ typedef struct http_response {
     int go_pprof_error;            /* send X-Go-Pprof: 1 */
     const char *allow;             /* static; Allow header of a 405, NULL = not sent */
     const char *www_authenticate;  /* static; WWW-Authenticate of a 401, NULL = not sent */
+    const char *content_encoding;  /* static; "gzip" for a gzipped text body, NULL = none */
     buf body;
 } http_response;
 /* Every reply also carries X-Content-Type-Options: nosniff; the sender adds

@@ -168,9 +168,10 @@ static int parse_reply(buf *raw, http_response *resp)
     resp->status = status;
     resp->content_type = HTTP_OCTET_STREAM;
     if (header_value(headers, head_end, "Content-Type", value, sizeof value))
-        resp->content_type = strncmp(value, "text/html", 9) == 0     ? HTTP_TEXT_HTML
-                             : strncmp(value, "text/plain", 10) == 0 ? HTTP_TEXT_PLAIN
-                                                                     : HTTP_OCTET_STREAM;
+        resp->content_type = strncmp(value, "text/html", 9) == 0           ? HTTP_TEXT_HTML
+                             : strncmp(value, "text/plain", 10) == 0       ? HTTP_TEXT_PLAIN
+                             : strncmp(value, "application/json", 16) == 0 ? HTTP_JSON
+                                                                           : HTTP_OCTET_STREAM;
     if (!header_value(headers, head_end, "Content-Disposition", resp->content_disposition,
                       sizeof resp->content_disposition))
         resp->content_disposition[0] = '\0';

@@ -246,6 +246,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, http_response *r,
         MHD_add_response_header(mr, "Content-Disposition", r->content_disposition);
     if (r->go_pprof_error)
         MHD_add_response_header(mr, "X-Go-Pprof", "1");
+    if (r->content_encoding)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_ENCODING, r->content_encoding);
     if (r->allow)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->www_authenticate)

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/gzip.h"
 #include "cprof.h"
 #include "metrics/metrics.h"
 #include "pprof/profile_delta.h"
@@ -88,6 +89,7 @@ void http_response_error(http_response *resp, int status, const char *msg)
     resp->status = status;
     resp->content_type = TEXT_PLAIN;
     resp->content_disposition[0] = '\0';
+    resp->content_encoding = NULL;
     resp->go_pprof_error = 1;
     /* buf_reset also clears a previous out-of-memory state, so the short
      * error message usually fits even after a failed large reply. */
@@ -666,6 +668,45 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
     return 0;
 }
 
+/* Does the request's Accept-Encoding name gzip (with a q other than 0)? */
+static int accepts_gzip(const http_request *req)
+{
+    for (size_t i = 0; i < req->n_headers; i++) {
+        if (!req->headers[i].name || strcasecmp(req->headers[i].name, "Accept-Encoding") != 0)
+            continue;
+        const char *v = req->headers[i].value ? req->headers[i].value : "";
+        for (const char *p = v; (p = strcasestr(p, "gzip")) != NULL; p += 4) {
+            if (p > v && p[-1] != ' ' && p[-1] != ',')
+                continue;
+            const char *q = p + 4;
+            while (*q == ' ')
+                q++;
+            if (*q == ',' || *q == '\0')
+                return 1;
+            if (*q == ';') { /* gzip;q=0 refuses it */
+                const char *eq = strchr(q, '=');
+                return !(eq && strtod(eq + 1, NULL) == 0.0);
+            }
+        }
+    }
+    return 0;
+}
+
+/* Replace the body by its gzip (fast level) and say so; left as it was
+ * when compression fails. */
+static void gzip_body(http_response *resp)
+{
+    buf gz;
+    buf_init(&gz);
+    if (gzip_compress(&gz, resp->body.data, resp->body.len, GZIP_LEVEL_FAST) == 0) {
+        buf_free(&resp->body);
+        resp->body = gz;
+        resp->content_encoding = "gzip";
+    } else {
+        buf_free(&gz);
+    }
+}
+
 /* A source's neutral outcome as Go answers it: 400 for a request that
  * cannot be served as asked, 500 for everything else (Go's "cpu profiling
  * already in use" is a 500 too). */
@@ -743,9 +784,12 @@ static void serve_profile(const profile_source *src, const http_request *req, ht
         resp->content_type = TEXT_PLAIN;
     } else {
         /* Go names a delta "<name>-delta". */
-        resp->content_type = OCTET_STREAM;
+        resp->content_type = src->content_type ? src->content_type : OCTET_STREAM;
         snprintf(resp->content_disposition, sizeof resp->content_disposition,
-                 "attachment; filename=\"%s%s\"", src->name, delta ? "-delta" : "");
+                 "attachment; filename=\"%s%s\"", src->filename ? src->filename : src->name,
+                 delta ? "-delta" : "");
+        if (src->gzip_if_accepted && accepts_gzip(req))
+            gzip_body(resp);
     }
 }
 

@@ -32,6 +32,7 @@
 #include "cpu/cpu.h"
 #include "heap/heap.h"
 #include "threads/threads.h"
+#include "trace/trace.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -194,6 +195,27 @@ static const profile_source sources[] = {
         .build = threads_profile_build,
         .variant = THREADS_VIEW_THREADS,
         .params = SNAPSHOT_PARAMS,
+    },
+    {
+        /* Go's /trace: seconds missing, malformed or <= 0 means 1 s; above
+         * the server's limit a 400. Not Go's trace format: JSON. */
+        .name = "trace",
+        .description =
+            "A timeline of every thread in the Chrome Trace Event JSON format (Perfetto UI, "
+            "chrome://tracing, speedscope; not Go's execution trace): CPU samples as a flame "
+            "chart over time, thread states, births and exits, spans, heap and thread counters. "
+            "You can specify the duration in the seconds GET parameter (default 1) and the "
+            "sampling rate in hz (default 100). Read it with cprof trace.",
+        .write = trace_profile_write,
+        .params =
+            {
+                [PARAM_SECONDS] = {PARAM_LENIENT, TRACE_DEFAULT_SECONDS},
+                [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
+                [PARAM_PID] = {PARAM_STRICT, 0},
+            },
+        .content_type = "application/json",
+        .filename = "trace.json",
+        .gzip_if_accepted = 1,
     },
 };
 

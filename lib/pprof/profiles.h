@@ -124,6 +124,13 @@ typedef struct profile_source {
                             size_t err_len);
     int variant; /* handed to the source in profile_request.variant */
     profile_param_rule params[PROFILE_N_PARAMS];
+    /* The reply of a successful debug=0 request: NULL = Go's profile
+     * (application/octet-stream, attachment named after the profile). */
+    const char *content_type;
+    const char *filename;
+    /* The body is text the router gzips (Content-Encoding: gzip) when the
+     * client accepts it; a profile.proto source gzips its own body. */
+    int gzip_if_accepted;
 } profile_source;
 
 /* Does src read parameter id (any use but PARAM_UNUSED)? */

@@ -221,6 +221,27 @@ size_t blocking_count_waiting(void)
     return n;
 }
 
+/* Lock-free walk of the handed-out records (see the header). */
+size_t blocking_list_waiting(blocking_now *out, size_t cap)
+{
+    size_t n = 0;
+    uint32_t used = atomic_load_explicit(&n_records, memory_order_acquire);
+    for (uint32_t i = 0; i < used; i++) {
+        blocking_record *r = record_at(i);
+        if (!r)
+            continue;
+        uint64_t seq = atomic_load_explicit(&r->seq, memory_order_acquire);
+        pid_t tid = atomic_load_explicit(&r->tid, memory_order_relaxed);
+        const blocking_site *site = atomic_load_explicit(&r->site, memory_order_relaxed);
+        if (!tid || !(seq & 1) || !site)
+            continue;
+        if (n < cap)
+            out[n] = (blocking_now){.tid = tid, .seq = seq, .call = site->name};
+        n++;
+    }
+    return n;
+}
+
 void blocking_thread_exit(void)
 {
     blocking_record *r = tls_record;

@@ -40,6 +40,17 @@ int blocking_syscall_interrupts(const thread_syscall *sc);
  * ...: the calls whose site is recorded). A thread that left one by
  * longjmp or cancellation counts until its next call. No lock, no /proc. */
 size_t blocking_count_waiting(void);
+/* One thread inside an interposed blocking call (blocking_list_waiting). */
+typedef struct blocking_now {
+    pid_t tid;
+    uint64_t seq;     /* the call's sequence number: equal across looks = the same call */
+    const char *call; /* the interposed function: "poll", "epoll_wait", ... (static) */
+} blocking_now;
+/* The threads inside an interposed blocking call now, into out[0..cap)
+ * (the trace's thread states). Lock-free, no /proc, no allocation: each
+ * record read once, a moment's view. Returns how many there are (> cap:
+ * only cap copied). */
+size_t blocking_list_waiting(blocking_now *out, size_t cap);
 /* The calling thread ends: its record goes back to the pool (threads_hooks.c's
  * thread-exit destructor). */
 void blocking_thread_exit(void);

@@ -51,6 +51,7 @@
 
 #include "cpu/cpu.h"
 #include "threads_blocking.h"
+#include "trace/trace.h"
 #include "unwind/stack_counts.h"
 #include "unwind/unwind.h"
 
@@ -248,6 +249,9 @@ static void on_thread_exit(void *p)
 {
     birth *b = p;
     cpu_thread_exiting();
+    if (!b->info.internal)
+        trace_thread_exiting();
+    trace_spans_thread_exit();
     blocking_thread_exit();
     int64_t cpu_ns = b->info.internal ? clock_nanos(CLOCK_THREAD_CPUTIME_ID) : 0;
     pthread_mutex_lock(&registry_lock);
@@ -328,8 +332,10 @@ PROFILER_TEXT static void *thread_trampoline(void *p)
         pthread_setspecific(exit_key, b);
     /* A CPU profile running: arm this thread's timer; the profiler's own
      * threads get none (a CPU profile is the program's work only). */
-    if (!b->info.internal)
+    if (!b->info.internal) {
         cpu_thread_started();
+        trace_thread_started(&b->info); /* a trace running: its birth on the timeline */
+    }
     return start(arg);
 }
 

@@ -98,11 +98,15 @@ typedef struct seen {
     int corrupt;
 } seen;
 
-static void collect(const uint64_t *pcs, size_t n, uint32_t weight, uint32_t labels, void *ctx)
+static void collect(const cpu_record *rec, void *ctx)
 {
+    const uint64_t *pcs = rec->pcs;
+    size_t n = rec->n_pcs;
+    uint32_t weight = rec->weight;
     seen *s = ctx;
-    /* Producers push labels = the tag of their pcs: a torn record shows. */
-    if (labels != (uint32_t)(pcs[0] >> 32))
+    /* Producers push labels = the tag of their pcs: a torn record shows;
+     * every record is stamped with the pushing thread and a time. */
+    if (rec->labels != (uint32_t)(pcs[0] >> 32) || rec->tid <= 0 || rec->time_ns <= 0)
         s->corrupt = 1;
     if (s->n < 64)
         s->first[s->n] = pcs[0];

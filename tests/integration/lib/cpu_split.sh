@@ -61,14 +61,20 @@ compare() {
 # (started as "split"), compared with the figures the helper took when the
 # profile's timers appeared and vanished: the request around the profile
 # (curl starting, the reply being encoded) is left out.
+# wait_end_line N FILE: until FILE has N "end" lines (5 s at most): the
+# helper prints them once the sampler's timers are gone.
+wait_end_line() {
+    for _ in $(seq 1 500); do
+        [ "$(lines_of end "$2")" -ge "$1" ] && break
+        sleep 0.01
+    done
+}
+
 check_cpu_http() {
     local secs=$1 hz=$2 prof=$WORK/http_$2.pb.gz out=$WORK/split.out n
     n=$(($(lines_of end "$out") + 1))
     curl -sf -o "$prof" "$BASE/profile?seconds=$secs&hz=$hz" || fail "profile request failed"
-    for _ in $(seq 1 500); do
-        [ "$(lines_of end "$out")" -ge "$n" ] && break
-        sleep 0.01
-    done
+    wait_end_line "$n" "$out"
     compare "HTTP, $hz Hz, $secs s" "$prof" "$(figures start "$n" "$out")" \
         "$(figures end "$n" "$out")"
 }
