@@ -40,9 +40,14 @@ expect 400 'invalid value for "hz" - must be an integer from 1 to 5000' "$BASE/p
 expect 400 "profile duration exceeds the server's limit of 300 seconds" "$BASE/profile?seconds=301"
 
 # One at a time; a client that hangs up frees the profiler within ~100 ms.
-curl -s -o /dev/null --max-time 1 "$BASE/profile?seconds=20" &
+curl -s -o /dev/null --max-time 2 "$BASE/profile?seconds=20" &
 hung=$!
-sleep 0.5
+# Under load the background request may take a moment to begin: wait for it.
+for _ in $(seq 1 30); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/metrics" | head -c3)" = 200 ] &&
+        curl -s "$BASE/metrics" | grep -q '^cprof_cpu_profile_active 1' && break
+    sleep 0.05
+done
 expect 500 "Could not enable CPU profiling: cpu profiling already in use" "$BASE/profile?seconds=1"
 wait "$hung" || true
 sleep 0.3
