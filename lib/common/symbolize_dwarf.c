@@ -20,6 +20,7 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <gelf.h>
 #include <string.h>
 
 #include "symbolize_index.h"
@@ -126,7 +127,8 @@ static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, const symbol_strings
     return count;
 }
 
-int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings *keep,
+/* See symbolize_dwarf.h: 0 with info filled, -1 with info zeroed. */
+int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, int flags, const symbol_strings *keep,
                           symbol_info *info)
 {
     memset(info, 0, sizeof *info);
@@ -135,8 +137,9 @@ int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings 
     const char *sym_name = module_symbol_at(mod, addr, &sym_offset);
 
     uint64_t entry = 0;
-    symbol_line position;
-    info->n_lines = dwarf_frames(mod, addr, keep, info, &entry, &position);
+    symbol_line position = {NULL, NULL, 0};
+    if (!(flags & SYMBOLIZE_NAMES_ONLY))
+        info->n_lines = dwarf_frames(mod, addr, keep, info, &entry, &position);
     if (info->n_lines == 0) {
         if (!sym_name) {
             memset(info, 0, sizeof *info);
@@ -164,5 +167,22 @@ int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings 
         info->func_offset = sym_offset;
     else if (entry && entry <= addr)
         info->func_offset = addr - entry;
+    return 0;
+}
+
+/* See symbolize_dwarf.h. */
+int elf_has_dwarf(Elf *elf)
+{
+    size_t shstrndx;
+    if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return 0;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+            continue;
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
+            return 1;
+    }
     return 0;
 }
