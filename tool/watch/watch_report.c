@@ -306,7 +306,7 @@ static void fetch_min_age(watch_target *w, const watch_opts *o)
     cp_err err;
     cp_profile *p = NULL;
     if (fetch_url(url, &o->fetch, &data, NULL, &err) != 0 ||
-        !(p = profile_parse(data.data, data.len, &err))) {
+        !(p = watch_parse_profile(&data, o, &err))) {
         fprintf(stderr, "cprof watch: no min_age second opinion: %s: %s\n", url, err.msg);
         w->min_age = 0;
         buf_free(&data);
