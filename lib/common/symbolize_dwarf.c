@@ -64,6 +64,20 @@ static void call_site(Dwarf_Die *inlined, Dwarf *dbg, Dwarf_Die *cudie, const sy
         out->line = (int)line;
 }
 
+/* A symbol table name kept without its version ("__libc_start_main" of
+ * "__libc_start_main@@GLIBC_2.34", as a separate debug file's .symtab
+ * spells it): the name DWARF and the callers know. */
+static const char *keep_symbol_name(const symbol_strings *keep, const char *name)
+{
+    const char *at = strchr(name, '@');
+    char plain[512];
+    if (!at || at == name || (size_t)(at - name) >= sizeof plain)
+        return keep->keep(keep->ctx, name, 1);
+    memcpy(plain, name, (size_t)(at - name));
+    plain[at - name] = 0;
+    return keep->keep(keep->ctx, plain, 1);
+}
+
 /* Start of the function DIE, in process addresses. */
 static int die_entry(Dwarf_Die *die, Dwarf_Addr bias, uint64_t *entry)
 {
@@ -155,7 +169,7 @@ int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, int flags, const symb
     /* The symbol table names the real function when DWARF could not. */
     symbol_line *outer = &info->lines[info->n_lines - 1];
     if (!outer->function)
-        outer->function = sym_name ? keep->keep(keep->ctx, sym_name, 1) : NULL;
+        outer->function = sym_name ? keep_symbol_name(keep, sym_name) : NULL;
     for (size_t i = 0; i < info->n_lines; i++) {
         if (info->lines[i].function)
             continue;
