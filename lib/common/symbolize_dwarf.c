@@ -20,6 +20,7 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <gelf.h>
 #include <string.h>
 
 #include "symbolize_index.h"
@@ -61,6 +62,20 @@ static void call_site(Dwarf_Die *inlined, Dwarf *dbg, Dwarf_Die *cudie, const sy
         out->filename = keep_file(keep, unit_file_name(dbg, cudie, file));
     if (die_udata(inlined, DW_AT_call_line, &line) == 0)
         out->line = (int)line;
+}
+
+/* A symbol table name kept without its version ("__libc_start_main" of
+ * "__libc_start_main@@GLIBC_2.34", as a separate debug file's .symtab
+ * spells it): the name DWARF and the callers know. */
+static const char *keep_symbol_name(const symbol_strings *keep, const char *name)
+{
+    const char *at = strchr(name, '@');
+    char plain[512];
+    if (!at || at == name || (size_t)(at - name) >= sizeof plain)
+        return keep->keep(keep->ctx, name, 1);
+    memcpy(plain, name, (size_t)(at - name));
+    plain[at - name] = 0;
+    return keep->keep(keep->ctx, plain, 1);
 }
 
 /* Start of the function DIE, in process addresses. */
@@ -126,7 +141,8 @@ static size_t dwarf_frames(Dwfl_Module *mod, uint64_t addr, const symbol_strings
     return count;
 }
 
-int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings *keep,
+/* See symbolize_dwarf.h: 0 with info filled, -1 with info zeroed. */
+int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, int flags, const symbol_strings *keep,
                           symbol_info *info)
 {
     memset(info, 0, sizeof *info);
@@ -135,8 +151,9 @@ int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings 
     const char *sym_name = module_symbol_at(mod, addr, &sym_offset);
 
     uint64_t entry = 0;
-    symbol_line position;
-    info->n_lines = dwarf_frames(mod, addr, keep, info, &entry, &position);
+    symbol_line position = {NULL, NULL, 0};
+    if (!(flags & SYMBOLIZE_NAMES_ONLY))
+        info->n_lines = dwarf_frames(mod, addr, keep, info, &entry, &position);
     if (info->n_lines == 0) {
         if (!sym_name) {
             memset(info, 0, sizeof *info);
@@ -152,7 +169,7 @@ int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings 
     /* The symbol table names the real function when DWARF could not. */
     symbol_line *outer = &info->lines[info->n_lines - 1];
     if (!outer->function)
-        outer->function = sym_name ? keep->keep(keep->ctx, sym_name, 1) : NULL;
+        outer->function = sym_name ? keep_symbol_name(keep, sym_name) : NULL;
     for (size_t i = 0; i < info->n_lines; i++) {
         if (info->lines[i].function)
             continue;
@@ -164,5 +181,22 @@ int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings 
         info->func_offset = sym_offset;
     else if (entry && entry <= addr)
         info->func_offset = addr - entry;
+    return 0;
+}
+
+/* See symbolize_dwarf.h. */
+int elf_has_dwarf(Elf *elf)
+{
+    size_t shstrndx;
+    if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return 0;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+            continue;
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
+            return 1;
+    }
     return 0;
 }

@@ -40,14 +40,25 @@ typedef struct symbol_strings {
     void *ctx;
 } symbol_strings;
 
+/* symbolize_module_addr's flags: the ELF symbol table only (function name
+ * and offset, one frame, no file:line), without reading the module's DWARF
+ * at all (no libdw handle, no debug section inflated). */
+#define SYMBOLIZE_NAMES_ONLY 1
+
 /*
  * Symbolize `addr`, an address in the Dwfl's address space (module bias
  * included), in `mod`. DWARF names are preferred (source names, not the
  * clone "foo.constprop.0"); the ELF symbol table names the function when
- * there is no DWARF, and gives func_offset. Unnamed scopes read "??".
- * Returns 0 when a function was found, -1 otherwise (out zeroed).
+ * there is no DWARF (or with SYMBOLIZE_NAMES_ONLY in `flags`), and gives
+ * func_offset. Unnamed scopes read "??". Returns 0 when a function was
+ * found, -1 otherwise (out zeroed).
  */
-int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, const symbol_strings *keep,
+int symbolize_module_addr(Dwfl_Module *mod, uint64_t addr, int flags, const symbol_strings *keep,
                           symbol_info *out);
+
+/* 1 when the ELF file itself carries DWARF (.debug_info or .zdebug_info
+ * with contents), 0 when its debug info, if any, is in a separate file
+ * (found by build ID or .gnu_debuglink). Reads section headers only. */
+int elf_has_dwarf(Elf *elf);
 
 #endif

@@ -11,6 +11,17 @@
  *   - Per address: common/symbolize_dwarf.c, which the analyzer shares
  *     (function names, file:line, inline frames as `addr2line -i -f`
  *     prints them, from per-unit indexes: a binary search per address).
+ *   - What DWARF is read (CPROF_SYMBOLIZE): "full" reads every module's;
+ *     "on" (the default) reads the main program's and that of the modules
+ *     carrying DWARF in their own file, and names the frames of a shared
+ *     library whose debug info is only in a separate debug file (libc,
+ *     ld.so, libstdc++ with their -dbg packages) from its ELF symbol table:
+ *     function and offset, no file:line. Such files are compressed
+ *     (SHF_COMPRESSED), and libdw inflates all their debug sections on
+ *     first use: 0.12 s of CPU and ~20 MB of host RSS for libc's, for the
+ *     start_thread/clone3 frames of every stack. Their mappings then say
+ *     has_functions without has_line_numbers, and the analyzer fills the
+ *     lines from the same files (tool/symbolize/).
  *   - Debug info is found on this machine only: by build ID and
  *     .gnu_debuglink under /usr/lib/debug; never debuginfod.
  *   - C++ names are demangled with __cxa_demangle found at run time: it is
@@ -23,7 +34,8 @@
  *   - Results are cached per address forever (entries are never evicted);
  *     a profile references a bounded set of code addresses. The per-unit
  *     and per-module indexes live under a byte budget (least recently used
- *     evicted first).
+ *     evicted first) that also counts what the results and the interned
+ *     strings hold: the indexes get what these leave of it.
  *   - One mutex guards libdwfl (not thread-safe), the cache and the intern
  *     table. Everything stays reachable from static pointers, so leak
  *     checkers see no leaks at exit.
@@ -52,7 +64,9 @@ static pthread_mutex_t sym_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- interned strings -------------------------------------------------- */
 
-static htab intern_table; /* char * (strdup'd, never freed) by content */
+static htab intern_table;  /* char * (strdup'd, never freed) by content */
+static size_t kept_bytes;  /* interned strings and cached results, malloc'd */
+#define MALLOC_OVERHEAD 16 /* glibc's chunk header and rounding, about */
 
 /* htab_eq_fn: the interned string equals the key string. */
 static int intern_eq(const void *key, const void *item)
@@ -76,6 +90,7 @@ static const char *intern(const char *s)
         free(copy);
         return NULL;
     }
+    kept_bytes += strlen(copy) + 1 + MALLOC_OVERHEAD;
     return copy;
 }
 
@@ -170,6 +185,29 @@ static int report_modules(int add)
     return rc == 0 ? 0 : -1;
 }
 
+/* The main program's address span: dl_iterate_phdr reports it first. */
+static uint64_t main_lo, main_hi;
+
+static int main_span_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    (void)data;
+    main_lo = UINT64_MAX;
+    main_hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uint64_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (start < main_lo)
+            main_lo = start;
+        if (start + ph->p_memsz > main_hi)
+            main_hi = start + ph->p_memsz;
+    }
+    return 1; /* the first one only */
+}
+
+/* 0, or -1 (nothing reported) when libdwfl cannot start. */
 static int dwfl_ensure(void)
 {
     if (dwfl)
@@ -181,6 +219,7 @@ static int dwfl_ensure(void)
         dwfl_unavailable = 1;
         return -1;
     }
+    dl_iterate_phdr(main_span_cb, NULL);
     report_modules(0); /* a partial report still serves what it found */
     return 0;
 }
@@ -244,6 +283,33 @@ void symbolize_release_pages(void)
     pthread_mutex_unlock(&sym_lock);
 }
 
+static _Atomic int mode = SYMBOLIZE_ON; /* CPROF_SYMBOLIZE */
+
+/* Per module (in libdwfl's userdata slot, which nothing else here uses):
+ * whether its DWARF is read. */
+static const char read_dwarf = 1, names_only = 0;
+
+/* symbolize_module_addr's flags for mod under the current mode: DWARF for
+ * the main program and for modules with DWARF in their own file; names
+ * only for the others, unless CPROF_SYMBOLIZE=full. */
+static int module_flags(Dwfl_Module *mod)
+{
+    if (mode == SYMBOLIZE_FULL)
+        return 0;
+    void **userdata = NULL;
+    Dwarf_Addr start = 0, end = 0;
+    dwfl_module_info(mod, &userdata, &start, &end, NULL, NULL, NULL, NULL);
+    if (!userdata)
+        return 0;
+    if (!*userdata) {
+        Dwarf_Addr bias;
+        int own =
+            (start <= main_lo && main_lo < end) || elf_has_dwarf(dwfl_module_getelf(mod, &bias));
+        *userdata = (void *)(own ? &read_dwarf : &names_only);
+    }
+    return *userdata == &names_only ? SYMBOLIZE_NAMES_ONLY : 0;
+}
+
 /* symbol_strings.keep: interned (function names demangled). */
 static const char *keep_interned(void *ctx, const char *s, int function)
 {
@@ -261,10 +327,11 @@ static int resolve(uint64_t addr, symbol_info *info)
         memset(info, 0, sizeof *info);
         return -1;
     }
-    int rc = symbolize_module_addr(mod, addr, &interned_strings, info);
+    int flags = module_flags(mod);
+    int rc = symbolize_module_addr(mod, addr, flags, &interned_strings, info);
     Dwarf_Addr bias;
     note_image(dwfl_module_getelf(mod, &bias));
-    Dwarf *dbg = dwfl_module_getdwarf(mod, &bias);
+    Dwarf *dbg = flags & SYMBOLIZE_NAMES_ONLY ? NULL : dwfl_module_getdwarf(mod, &bias);
     if (dbg)
         note_image(dwarf_getelf(dbg));
     return rc;
@@ -280,7 +347,8 @@ typedef struct cache_entry {
     symbol_line lines[]; /* n_lines of them */
 } cache_entry;
 
-static htab cache; /* cache_entry * by address */
+static htab cache;                       /* cache_entry * by address */
+static size_t budget = (size_t)64 << 20; /* CPROF_SYMBOL_CACHE_MB, for everything kept */
 
 /* htab_eq_fn: the entry is for the key address. */
 static int cache_entry_eq(const void *key, const void *item)
@@ -305,8 +373,17 @@ static void cache_store(uint64_t addr, int found, const symbol_info *info)
     e->func_offset = info->func_offset;
     e->n_lines = info->n_lines;
     memcpy(e->lines, info->lines, info->n_lines * sizeof e->lines[0]);
-    if (htab_insert(&cache, hash_mix(0, addr), e) != 0)
+    if (htab_insert(&cache, hash_mix(0, addr), e) != 0) {
         free(e);
+        return;
+    }
+    kept_bytes += sizeof *e + info->n_lines * sizeof e->lines[0] + MALLOC_OVERHEAD;
+}
+
+/* The indexes get what the results and strings leave of the budget. */
+static void index_budget_update(void)
+{
+    symbol_index_set_budget(budget > kept_bytes ? budget - kept_bytes : 0);
 }
 
 static int cache_copy_out(const cache_entry *e, symbol_info *out)
@@ -320,22 +397,20 @@ static int cache_copy_out(const cache_entry *e, symbol_info *out)
     return 0;
 }
 
-static _Atomic int symbolize_off; /* CPROF_SYMBOLIZE=off */
-
-void symbolize_set_enabled(int on)
+void symbolize_set_mode(int m)
 {
-    symbolize_off = !on;
+    mode = m == SYMBOLIZE_OFF || m == SYMBOLIZE_FULL ? m : SYMBOLIZE_ON;
 }
 
-/* 1 unless symbolize_set_enabled(0) was called. */
+/* 1 unless symbolize_set_mode(SYMBOLIZE_OFF) was called. */
 int symbolize_enabled(void)
 {
-    return !symbolize_off;
+    return mode != SYMBOLIZE_OFF;
 }
 
 int symbolize_addr(uint64_t addr, symbol_info *out)
 {
-    if (symbolize_off) {
+    if (mode == SYMBOLIZE_OFF) {
         memset(out, 0, sizeof *out);
         return -1;
     }
@@ -348,6 +423,7 @@ int symbolize_addr(uint64_t addr, symbol_info *out)
         memset(out, 0, sizeof *out);
         rc = -1; /* not cached: a later call may find libdw working */
     } else {
+        index_budget_update();
         rc = resolve(addr, out);
         if (rc != 0)
             memset(out, 0, sizeof *out);
@@ -360,21 +436,25 @@ int symbolize_addr(uint64_t addr, symbol_info *out)
 void symbolize_set_cache_budget(size_t bytes)
 {
     pthread_mutex_lock(&sym_lock);
-    symbol_index_set_budget(bytes);
+    budget = bytes;
+    index_budget_update();
     pthread_mutex_unlock(&sym_lock);
 }
 
 void symbolize_usage_read(symbolize_usage *u)
 {
     pthread_mutex_lock(&sym_lock);
-    symbol_index_usage(&u->index_bytes, &u->units, &u->modules, &u->budget_bytes);
+    size_t index_budget;
+    symbol_index_usage(&u->index_bytes, &u->units, &u->modules, &index_budget);
+    u->budget_bytes = budget;
+    u->kept_bytes = kept_bytes + (cache.cap + intern_table.cap) * sizeof(htab_slot);
     u->addresses = cache.len;
     pthread_mutex_unlock(&sym_lock);
 }
 
 void symbolize_usage_summary(char *out, size_t len)
 {
-    if (symbolize_off) {
+    if (mode == SYMBOLIZE_OFF) {
         snprintf(out, len,
                  "off (CPROF_SYMBOLIZE=off): profiles carry addresses, mappings and "
                  "build IDs; the analyzer symbolizes them");
@@ -382,9 +462,12 @@ void symbolize_usage_summary(char *out, size_t len)
     }
     symbolize_usage u;
     symbolize_usage_read(&u);
-    snprintf(out, len, "%.1f of %.1f MiB of indexes (%zu units, %zu modules), %zu addresses",
-             u.index_bytes / 1048576.0, u.budget_bytes / 1048576.0, u.units, u.modules,
-             u.addresses);
+    snprintf(
+        out, len,
+        "%.1f of %.1f MiB: indexes %.1f MiB (%zu units, %zu modules), %zu addresses %.1f MiB%s",
+        (u.index_bytes + u.kept_bytes) / 1048576.0, u.budget_bytes / 1048576.0,
+        u.index_bytes / 1048576.0, u.units, u.modules, u.addresses, u.kept_bytes / 1048576.0,
+        mode == SYMBOLIZE_FULL ? "; DWARF of every module (CPROF_SYMBOLIZE=full)" : "");
 }
 
 /* ---- executable mappings and build IDs --------------------------------- */

@@ -24,22 +24,35 @@
  */
 int symbolize_addr(uint64_t addr, symbol_info *out);
 
+/* CPROF_SYMBOLIZE. */
+enum symbolize_mode {
+    SYMBOLIZE_OFF = 0,  /* nothing: addresses, mappings and build IDs only */
+    SYMBOLIZE_ON = 1,   /* the default: DWARF of the program and of modules
+                         * with DWARF in their own file; names from the symbol
+                         * table for libraries whose debug info is separate */
+    SYMBOLIZE_FULL = 2, /* DWARF of every module, separate debug files too */
+};
+
 /*
- * Symbolization on (the default) or off (CPROF_SYMBOLIZE=off). Off, every
- * symbolize_addr fails at once without touching libdw, so the host spends
- * nothing on symbols: profiles carry addresses, mappings and build IDs, and
- * the analyzer symbolizes them from the binaries. Mappings are still read.
+ * The symbolization mode (enum symbolize_mode; another value is ON). Off,
+ * every symbolize_addr fails at once without touching libdw, so the host
+ * spends nothing on symbols: profiles carry addresses, mappings and build
+ * IDs, and the analyzer symbolizes them from the binaries. Mappings are
+ * still read. ON gives the frames of a library whose DWARF is only in a
+ * separate debug file (libc with libc6-dbg) one line each, function name
+ * without file:line, and never reads that file's (compressed) DWARF.
  */
-void symbolize_set_enabled(int on);
+void symbolize_set_mode(int mode);
 /* 1 when symbolization is on. */
 int symbolize_enabled(void);
 
 /*
- * The byte budget for the symbolizer's lookup indexes (one per compilation
- * unit and per module used so far; CPROF_SYMBOL_CACHE_MB): beyond it the
- * least recently used are freed, and rebuilt when needed again. Default
- * 64 MiB. The per-address results and interned strings are kept apart
- * (they are handed out for the life of the process).
+ * The byte budget for what the symbolizer keeps (CPROF_SYMBOL_CACHE_MB):
+ * the per-address results and interned strings (kept for the life of the
+ * process: they are handed out) count first, and the lookup indexes (one
+ * per compilation unit and per module used so far) get the rest: beyond
+ * it the least recently used are freed, and rebuilt when needed again.
+ * Default 64 MiB.
  */
 void symbolize_set_cache_budget(size_t bytes);
 
@@ -54,6 +67,7 @@ void symbolize_release_pages(void);
 
 typedef struct symbolize_usage {
     size_t index_bytes;  /* what the indexes hold now */
+    size_t kept_bytes;   /* the per-address results, names and their tables */
     size_t budget_bytes; /* symbolize_set_cache_budget's value */
     size_t units;        /* compilation units indexed */
     size_t modules;      /* modules whose symbol table is indexed */
@@ -63,8 +77,9 @@ typedef struct symbolize_usage {
 /* What the symbolizer holds now (consistent snapshot, takes the lock). */
 void symbolize_usage_read(symbolize_usage *u);
 
-/* The same as one line of text for the index page, e.g. "1.2 of 64.0 MiB
- * of indexes (3 units, 2 modules), 4000 addresses"; always NUL-terminated. */
+/* The same as one line of text for the index page, e.g. "1.5 of 64.0 MiB:
+ * indexes 1.2 MiB (3 units, 2 modules), 4000 addresses and their names
+ * 0.3 MiB; ..." (then the mode); always NUL-terminated. */
 void symbolize_usage_summary(char *out, size_t len);
 
 typedef struct mapping_info {

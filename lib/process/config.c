@@ -308,11 +308,22 @@ static void socket_from_env(cprof_settings *s)
     s->unix_socket = switch_from_env("CPROF_SOCKET", "on");
 }
 
-/* off: profiles carry addresses, mappings and build IDs only; the analyzer
- * (cprof, go tool pprof) symbolizes them from the binaries. */
+/* on (default: 1), full (2): DWARF of separate debug files too; off (0):
+ * profiles carry addresses, mappings and build IDs only, the analyzer
+ * (cprof, go tool pprof) symbolizes them from the binaries. The values are
+ * lib/pprof/symbolize.h's enum symbolize_mode. */
 static void symbolize_from_env(cprof_settings *s)
 {
-    s->symbolize = switch_from_env("CPROF_SYMBOLIZE", "on");
+    const char *v = getenv("CPROF_SYMBOLIZE");
+    s->symbolize = 1;
+    if (!v || !*v || strcmp(v, "on") == 0)
+        return;
+    if (strcmp(v, "off") == 0)
+        s->symbolize = 0;
+    else if (strcmp(v, "full") == 0)
+        s->symbolize = 2;
+    else
+        cprof_log("CPROF_SYMBOLIZE=\"%.40s\" is not on, full or off; using on", v);
 }
 
 static void verbose_from_env(cprof_settings *s)

@@ -43,7 +43,7 @@ typedef struct cprof_settings {
      * them): */
     int follow_fork;                  /* CPROF_FOLLOW_FORK: 1 auto, 0 off */
     int unix_socket;                  /* CPROF_SOCKET: 1 on (default), 0 off */
-    int symbolize;                    /* CPROF_SYMBOLIZE: 1 on (default), 0 off */
+    int symbolize;                    /* CPROF_SYMBOLIZE: 1 on (default), 2 full, 0 off */
     int verbose;                      /* CPROF_VERBOSE=1: say more on stderr */
     int max_seconds;                  /* CPROF_CPU_MAX_SECONDS: window limit */
     char cpu_profile[CPROF_MAX_PATH]; /* CPROF_CPU_PROFILE: "" = none */

@@ -90,8 +90,8 @@ static void test_defaults_from_empty_env(void **state)
     assert_int_equal(s.symbolize, 1);
 }
 
-/* CPROF_SYMBOLIZE: on (default, also "on" and empty), off; anything else is
- * one line and on. Read in both modes. */
+/* CPROF_SYMBOLIZE: on (default, also "on" and empty), full, off; anything
+ * else is one line and on. Read in both modes. */
 static void test_symbolize_switch(void **state)
 {
     (void)state;
@@ -107,10 +107,13 @@ static void test_symbolize_switch(void **state)
     setenv("CPROF_SYMBOLIZE", "on", 1);
     assert_string_equal(env_settings_capturing_stderr(&s), "");
     assert_int_equal(s.symbolize, 1);
+    setenv("CPROF_SYMBOLIZE", "full", 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.symbolize, 2);
     setenv("CPROF_SYMBOLIZE", "no", 1);
     const char *err = env_settings_capturing_stderr(&s);
     assert_int_equal(count_lines(err), 1);
-    assert_non_null(strstr(err, "cprof: CPROF_SYMBOLIZE=\"no\" is not on or off; using on"));
+    assert_non_null(strstr(err, "cprof: CPROF_SYMBOLIZE=\"no\" is not on, full or off; using on"));
     assert_int_equal(s.symbolize, 1);
     assert_string_equal(s.http_addr, "127.0.0.1:6060"); /* the rest still runs */
     clear_env();

@@ -4,7 +4,8 @@
  * function and file:line from the mapped file, functions already in the
  * profile are reused and new ones get fresh ids; hostile mappings (a FIFO,
  * a device, /proc files, malformed build IDs, offsets and addresses no
- * segment holds) neither hang nor crash and leave the addresses as they are.
+ * segment holds) neither hang nor crash and leave the addresses as they are;
+ * frames named without lines get them; a memo serves the next profile.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -128,6 +129,105 @@ static void test_own_address(void **state)
     cp_profile_free(p);
 }
 
+/* A mapping that names its frames without lines (in-process CPROF_SYMBOLIZE
+ * default, a library with separate debug info: has_functions, no
+ * has_line_numbers; one line per location, line 0) gets its lines filled
+ * from the file's DWARF; the frame keeps its function. */
+static void test_names_only_lines_filled(void **state)
+{
+    (void)state;
+    uintptr_t addr = (uintptr_t)&symbolize_probe + 4;
+    cp_profile *p = profile_with(1);
+    char path[PATH_MAX];
+    cp_mapping *m = p->mappings[0];
+    own_mapping(addr, &m->start, &m->limit, &m->offset, path, sizeof path);
+    m->file = intern_cstr(path);
+    m->has_functions = true;
+    cp_location *l = p->locations[0];
+    l->address = addr;
+    p->n_functions = 1;
+    p->functions = arena_alloc(&p->mem, 1, sizeof *p->functions);
+    cp_function *f = p->functions[0] = arena_alloc(&p->mem, 1, sizeof **p->functions);
+    f->id = 1;
+    f->name = f->system_name = intern_cstr("symbolize_probe");
+    f->filename = STR_EMPTY;
+    l->n_lines = 1;
+    l->lines = arena_alloc(&p->mem, 1, sizeof *l->lines);
+    l->lines[0].function = f;
+    profile_reindex(p);
+
+    symbolize_opts o = {0};
+    assert_int_equal(profile_symbolize(p, &o), 1);
+    assert_int_equal(l->n_lines, 1);
+    assert_string_equal(l->lines[0].function->name, "symbolize_probe");
+    assert_non_null(strstr(l->lines[0].function->filename, "test_cprof_symbolize.c"));
+    assert_true(l->lines[0].line > 0);
+    assert_true(m->has_functions && m->has_filenames && m->has_line_numbers);
+    profile_free(p);
+}
+
+/* Copy the file at from to to; 0 or -1. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    int rc = in && out ? 0 : -1;
+    char chunk[65536];
+    size_t n;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        if (fwrite(chunk, 1, n, out) != n)
+            rc = -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* With a memo (cprof watch), an address symbolized in one profile is not
+ * looked up again in the next: after the file is gone, the addresses seen
+ * before still get their lines. An address new in a later profile of a
+ * mapping the memo knows is looked up in the file. */
+static void test_memo_across_profiles(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cprof-memo-XXXXXX", copy[PATH_MAX], exe[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(n > 0);
+    exe[n] = 0;
+    snprintf(copy, sizeof copy, "%s/copy", dir);
+    assert_int_equal(copy_file(exe, copy), 0);
+
+    uintptr_t addrs[2] = {(uintptr_t)&symbolize_probe + 4, (uintptr_t)&copy_file + 4};
+    const char *names[2] = {"symbolize_probe", "copy_file"};
+    symbolize_opts o = {0};
+    o.memo = symbol_memo_new();
+    for (int round = 0; round < 3; round++) {
+        size_t k = round == 2 ? 2 : 1; /* rounds 0 and 1: one address each; 2: both */
+        cp_profile *p = profile_with(k);
+        for (size_t i = 0; i < k; i++) {
+            size_t which = round == 2 ? i : (size_t)round;
+            char path[PATH_MAX];
+            cp_mapping *m = p->mappings[i];
+            own_mapping(addrs[which], &m->start, &m->limit, &m->offset, path, sizeof path);
+            m->file = intern_cstr(copy);
+            p->locations[i]->address = addrs[which];
+        }
+        assert_int_equal(profile_symbolize(p, &o), k);
+        for (size_t i = 0; i < k; i++) {
+            size_t which = round == 2 ? i : (size_t)round;
+            assert_string_equal(p->locations[i]->lines[0].function->name, names[which]);
+            assert_true(p->locations[i]->lines[0].line > 0);
+            assert_true(p->mappings[i]->has_functions && p->mappings[i]->has_line_numbers);
+        }
+        profile_free(p);
+        if (round == 1)
+            unlink(copy); /* the last round has the memo only */
+    }
+    symbol_memo_free(o.memo);
+    rmdir(dir);
+}
+
 static void test_hostile_mappings(void **state)
 {
     (void)state;
@@ -188,6 +288,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_own_address),
+        cmocka_unit_test(test_names_only_lines_filled),
+        cmocka_unit_test(test_memo_across_profiles),
         cmocka_unit_test(test_hostile_mappings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -581,12 +581,12 @@ static void test_symbol_lookup(void **state)
     http_response_free(&c.resp);
 
     /* CPROF_SYMBOLIZE=off: no symbols here, said as pprof reads it. */
-    symbolize_set_enabled(0);
+    symbolize_set_mode(SYMBOLIZE_OFF);
     route_full(&c, "POST", "/symbol", NULL, body, (size_t)n);
     assert_int_equal(c.resp.status, 200);
     assert_string_equal(body_str(&c), "num_symbols: 0\n");
     http_response_free(&c.resp);
-    symbolize_set_enabled(1);
+    symbolize_set_mode(SYMBOLIZE_ON);
 }
 
 static void test_symbol_garbage(void **state)

@@ -616,7 +616,7 @@ static void test_locations_functions_mappings(void **state)
 static void test_symbolize_off(void **state)
 {
     (void)state;
-    symbolize_set_enabled(0);
+    symbolize_set_mode(SYMBOLIZE_OFF);
     assert_false(symbolize_enabled());
     buf raw;
     encode(fx.p, 0, &raw);
@@ -650,7 +650,7 @@ static void test_symbolize_off(void **state)
     symbol_info si;
     assert_int_equal(symbolize_addr(fx.alpha - 1, &si), -1);
     assert_int_equal(si.n_lines, 0);
-    symbolize_set_enabled(1);
+    symbolize_set_mode(SYMBOLIZE_ON);
     assert_int_equal(symbolize_addr(fx.alpha - 1, &si), 0);
     assert_string_equal(si.lines[si.n_lines - 1].function, "site_alpha");
     buf_free(&text);

@@ -155,6 +155,35 @@ static void test_libc_function(void **state)
     assert_int_equal(si.func_offset, 0);
 }
 
+/* The default mode names a libc frame from its symbol table, without
+ * reading libc's separate (compressed) debug file: no file:line; the main
+ * program keeps its DWARF lines. CPROF_SYMBOLIZE=full reads libc's DWARF
+ * too, when its debug file is installed (libc6-dbg). */
+static void test_separate_debug_names_only(void **state)
+{
+    (void)state;
+    symbol_info si;
+    void *fn = dlsym(RTLD_DEFAULT, "getsid"); /* looked up by this test only */
+    assert_non_null(fn);
+    assert_int_equal(symbolize_addr((uint64_t)(uintptr_t)fn + 2, &si), 0);
+    assert_int_equal(si.n_lines, 1);
+    assert_null(si.lines[0].filename);
+    assert_int_equal(si.lines[0].line, 0);
+    assert_non_null(strstr(si.lines[0].function, "getsid"));
+    assert_int_equal(si.func_offset, 2);
+    assert_int_equal(symbolize_addr((uint64_t)(uintptr_t)&plain_function, &si), 0);
+    assert_non_null(si.lines[0].filename);
+
+    symbolize_set_mode(SYMBOLIZE_FULL);
+    void *fn2 = dlsym(RTLD_DEFAULT, "getpgid");
+    assert_non_null(fn2);
+    assert_int_equal(symbolize_addr((uint64_t)(uintptr_t)fn2 + 1, &si), 0);
+    symbolize_set_mode(SYMBOLIZE_ON);
+    assert_non_null(strstr(si.lines[si.n_lines - 1].function, "getpgid"));
+    if (access("/usr/share/doc/libc6-dbg", F_OK) == 0) /* libc's DWARF installed */
+        assert_non_null(si.lines[0].filename);
+}
+
 /* Looked up by test_index_budget only, so its addresses are not cached. */
 PROBE static int budget_probe(int x)
 {
@@ -195,7 +224,7 @@ static void test_index_budget(void **state)
     assert_true(u.addresses >= 7);
     char line[160];
     symbolize_usage_summary(line, sizeof line);
-    assert_non_null(strstr(line, "of 64.0 MiB of indexes"));
+    assert_non_null(strstr(line, "of 64.0 MiB: indexes"));
 }
 
 /* The debug files' pages handed back after a request come back when
@@ -339,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_inline_frames),
         cmocka_unit_test(test_results_are_cached_and_interned),
         cmocka_unit_test(test_libc_function),
+        cmocka_unit_test(test_separate_debug_names_only),
         cmocka_unit_test(test_index_budget),
         cmocka_unit_test(test_release_pages),
         cmocka_unit_test(test_unmapped_address),

@@ -106,24 +106,6 @@ static int elf_build_id_hex(Elf *elf, char *out, size_t cap)
     return 0;
 }
 
-/* Whether the ELF carries DWARF of its own (.debug_info or .zdebug_info with
- * contents). */
-static bool elf_has_dwarf(Elf *elf)
-{
-    size_t shstrndx;
-    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-        return false;
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-        GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
-            continue;
-        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-        if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
-            return true;
-    }
-    return false;
-}
-
 enum check { CHECK_NONE, CHECK_MISMATCH, CHECK_OK };
 
 /* Whether the ELF's executable PT_LOAD has file contents: a binary, whose
@@ -166,7 +148,7 @@ static enum check check_file(const char *path, const char *want_id, bool *has_dw
         result = CHECK_MISMATCH;
         goto done;
     }
-    *has_dwarf = elf_has_dwarf(elf);
+    *has_dwarf = elf_has_dwarf(elf) != 0;
     *has_layout = elf_has_layout(elf);
     result = CHECK_OK;
 done:
@@ -532,6 +514,25 @@ typedef struct pending {
     size_t *first; /* n_mappings + 1 */
 } pending;
 
+/* Whether m names its frames without file:line (an in-process profile's
+ * library whose debug info is a separate file): its lines are filled. */
+static bool names_only(const cp_mapping *m)
+{
+    return m->has_functions && !m->has_line_numbers;
+}
+
+/* Whether l is to be symbolized: no lines in a mapping without functions,
+ * or, in a names_only mapping, one line without a line number (a mapping
+ * that has functions is otherwise left as it is, as pprof does). */
+static bool location_pending(const cp_location *l)
+{
+    if (!l->mapping)
+        return false;
+    if (!l->mapping->has_functions)
+        return !l->n_lines;
+    return names_only(l->mapping) && l->n_lines == 1 && l->lines[0].line == 0;
+}
+
 /* One pass over the locations (a hostile profile's mappings x locations
  * would be quadratic). */
 static void pending_init(pending *pd, const cp_profile *p)
@@ -540,7 +541,7 @@ static void pending_init(pending *pd, const cp_profile *p)
     size_t n = 0;
     for (size_t i = 0; i < p->n_locations; i++) {
         const cp_location *l = p->locations[i];
-        if (l->mapping && !l->n_lines) {
+        if (location_pending(l)) {
             pd->first[l->mapping->index + 2]++;
             n++;
         }
@@ -550,7 +551,7 @@ static void pending_init(pending *pd, const cp_profile *p)
     pd->loc = xcalloc(n ? n : 1, sizeof *pd->loc);
     for (size_t i = 0; i < p->n_locations; i++) {
         cp_location *l = p->locations[i];
-        if (l->mapping && !l->n_lines)
+        if (location_pending(l))
             pd->loc[pd->first[l->mapping->index + 1]++] = l;
     }
 }
@@ -559,25 +560,6 @@ static void pending_free(pending *pd)
 {
     free(pd->loc);
     free(pd->first);
-}
-
-/* Symbolize the pending locations of m with mm; returns how many got lines. */
-static size_t symbolize_locations(function_set *fs, const pending *pd, const cp_mapping *m,
-                                  const module *mm)
-{
-    size_t done = 0;
-    for (size_t i = pd->first[m->index]; i < pd->first[m->index + 1]; i++) {
-        cp_location *l = pd->loc[i];
-        uint64_t file_addr;
-        symbol_info si;
-        if (!to_file_address(mm, m, l->address, &file_addr))
-            continue;
-        if (symbolize_module_addr(mm->mod, file_addr + mm->bias, &interned, &si) == 0) {
-            set_lines(fs, l, &si);
-            done++;
-        }
-    }
-    return done;
 }
 
 /* "NAME (build id ID)" or "NAME" for messages. */
@@ -591,20 +573,134 @@ static void mapping_name(const cp_mapping *m, char *out, size_t cap)
         snprintf(out, cap, "%s", base);
 }
 
-/* One mapping: found, symbolized, flagged; or one line saying why not. */
-static size_t symbolize_mapping(function_set *fs, const pending *pd, cp_mapping *m,
-                                const symbolize_opts *o, size_t *files_tried)
+/* ---- results kept across profiles (cprof watch) ----------------------- */
+
+enum memo_state { MEMO_UNKNOWN, MEMO_MISSING, MEMO_NAMES, MEMO_DWARF };
+
+#define MEMO_MAPPING UINT64_MAX /* the address of a mapping's own entry */
+
+/* One address's result, or (addr MEMO_MAPPING) a mapping's file state. */
+typedef struct memo_entry {
+    const char *file, *build_id; /* the mapping's, interned */
+    uint64_t start, addr;
+    int state; /* address: 1 found, 0 not; mapping: enum memo_state */
+    size_t n_lines;
+    symbol_line lines[]; /* strings interned (intern.h): valid for the run */
+} memo_entry;
+
+struct symbol_memo {
+    htab entries; /* memo_entry * */
+};
+
+typedef struct memo_key {
+    const cp_mapping *m;
+    uint64_t addr;
+} memo_key;
+
+/* htab_eq_fn: the entry is for the key's mapping and address. */
+static int memo_eq(const void *key, const void *item)
 {
+    const memo_key *k = key;
+    const memo_entry *e = item;
+    return e->addr == k->addr && e->start == k->m->start && e->file == k->m->file &&
+           e->build_id == k->m->build_id;
+}
+
+static uint64_t memo_hash(const cp_mapping *m, uint64_t addr)
+{
+    return hash_mix(
+        hash_mix(hash_mix((uint64_t)(uintptr_t)m->file, (uint64_t)(uintptr_t)m->build_id),
+                 m->start),
+        addr);
+}
+
+/* See symbolize.h: an empty memo (never NULL: xcalloc dies on OOM). */
+symbol_memo *symbol_memo_new(void)
+{
+    symbol_memo *memo = xcalloc(1, sizeof *memo);
+    memo->entries.alloc = &htab_xalloc;
+    return memo;
+}
+
+/* See symbolize.h. */
+void symbol_memo_free(symbol_memo *memo)
+{
+    if (!memo)
+        return;
+    size_t cursor = 0;
+    for (void **it; (it = htab_next(&memo->entries, &cursor));)
+        free(*it);
+    htab_free(&memo->entries);
+    free(memo);
+}
+
+/* The entry of (m, addr), or NULL; NULL when there is no memo. */
+static memo_entry *memo_find(symbol_memo *memo, const cp_mapping *m, uint64_t addr)
+{
+    if (!memo)
+        return NULL;
+    memo_key k = {m, addr};
+    return htab_find(&memo->entries, memo_hash(m, addr), memo_eq, &k);
+}
+
+/* Remember (m, addr): state and, for an address found, its lines. */
+static void memo_store(symbol_memo *memo, const cp_mapping *m, uint64_t addr, int state,
+                       const symbol_info *si)
+{
+    if (!memo)
+        return;
+    memo_entry *e = memo_find(memo, m, addr);
+    if (e) { /* only a mapping's entry is stored again: a state, no lines */
+        e->state = state;
+        return;
+    }
+    size_t n = si ? si->n_lines : 0;
+    e = xmalloc(sizeof *e + n * sizeof e->lines[0]);
+    e->file = m->file;
+    e->build_id = m->build_id;
+    e->start = m->start;
+    e->addr = addr;
+    e->state = state;
+    e->n_lines = n;
+    if (n)
+        memcpy(e->lines, si->lines, n * sizeof e->lines[0]);
+    htab_insert(&memo->entries, memo_hash(m, addr), e); /* htab_xalloc: never fails */
+}
+
+/* ---- one mapping ------------------------------------------------------- */
+
+/* The module of a mapping, opened when the first address the memo does not
+ * know needs it. */
+typedef struct mapping_job {
+    cp_mapping *m;
+    const symbolize_opts *o;
+    size_t *files_tried;
+    bool fill;  /* names_only mapping: frames already named, lines wanted */
+    bool quiet; /* no messages: fill, or said for an earlier profile */
+    int state;  /* enum memo_state */
+    module mm;
+} mapping_job;
+
+/* Find and open the mapping's file: job->state MEMO_NAMES or MEMO_DWARF
+ * with job->mm open, or MEMO_MISSING after one line on stderr saying why
+ * (none when quiet). */
+static void job_open(mapping_job *job)
+{
+    cp_mapping *m = job->m;
     char id_buf[MAX_BUILD_ID_HEX + 1], name[PATH_MAX + 160];
     search s = {
-        .m = m, .build_id = valid_build_id(m->build_id, id_buf), .files_tried = files_tried};
+        .m = m, .build_id = valid_build_id(m->build_id, id_buf), .files_tried = job->files_tried};
     mapping_name(m, name, sizeof name);
+    job->state = MEMO_MISSING;
     if (m->build_id[0] && !s.build_id) {
-        fprintf(stderr, "cprof: no debug info for %s: the build id is not hex\n", name);
-        return 0;
+        if (!job->quiet)
+            fprintf(stderr, "cprof: no debug info for %s: the build id is not hex\n", name);
+        return;
     }
-    find_file(&s, o);
+    find_file(&s, job->o);
     if (!s.found) {
+        if (job->quiet)
+            return;
         if (s.mismatch[0])
             fprintf(stderr,
                     "cprof: no debug info for %s: %s has another build id; use -symbol_dir\n", name,
@@ -614,24 +710,76 @@ static size_t symbolize_mapping(function_set *fs, const pending *pd, cp_mapping 
                     "cprof: no debug info for %s: not found (the mapped file, " SYSTEM_DEBUG_DIR
                     "/.build-id, -symbol_dir, $CPROF_SYMBOL_PATH)\n",
                     name);
-        return 0;
+        return;
     }
+    if (job->fill && !s.best_dwarf)
+        return; /* names only: the profile has them already */
     const char *urls = getenv("DEBUGINFOD_URLS");
-    bool ask_server = !s.best_dwarf && o->debuginfod && urls && urls[0];
-    module mm;
-    if (module_open(&mm, s.best.path, s.layout, ask_server) != 0) {
-        fprintf(stderr, "cprof: no debug info for %s: %s cannot be read: %s\n", name, s.best.path,
-                dwfl_errmsg(-1));
-        return 0;
+    bool ask_server = !s.best_dwarf && job->o->debuginfod && urls && urls[0];
+    if (module_open(&job->mm, s.best.path, s.layout, ask_server) != 0) {
+        if (!job->quiet)
+            fprintf(stderr, "cprof: no debug info for %s: %s cannot be read: %s\n", name,
+                    s.best.path, dwfl_errmsg(-1));
+        return;
     }
-    size_t done = symbolize_locations(fs, pd, m, &mm);
-    m->has_functions = true;
-    m->has_filenames = m->has_line_numbers = m->has_inline_frames = mm.dwarf;
-    if (!mm.dwarf)
+    job->state = job->mm.dwarf ? MEMO_DWARF : MEMO_NAMES;
+    if (!job->mm.dwarf && !job->quiet)
         fprintf(stderr, "cprof: no debug info for %s: function names from %s, no lines\n", name,
                 s.best.path);
-    symbol_index_clear(); /* keyed by this Dwfl's pointers */
-    module_close(&mm);
+}
+
+/* One mapping: found (or known from the memo), its pending locations
+ * symbolized, flagged; or one line saying why not. Returns how many
+ * locations got lines. */
+static size_t symbolize_mapping(function_set *fs, const pending *pd, cp_mapping *m,
+                                const symbolize_opts *o, size_t *files_tried)
+{
+    symbol_memo *memo = o->memo;
+    bool fill = names_only(m);
+    mapping_job job = {.m = m, .o = o, .files_tried = files_tried, .fill = fill, .quiet = fill};
+    memo_entry *known = memo_find(memo, m, MEMO_MAPPING);
+    job.state = known ? known->state : MEMO_UNKNOWN;
+    bool opened = false;
+    size_t done = 0;
+    for (size_t i = pd->first[m->index]; i < pd->first[m->index + 1]; i++) {
+        cp_location *l = pd->loc[i];
+        memo_entry *e = memo_find(memo, m, l->address);
+        symbol_info si;
+        int found = 0;
+        if (e) {
+            found = e->state;
+            si.n_lines = e->n_lines;
+            memcpy(si.lines, e->lines, e->n_lines * sizeof si.lines[0]);
+        } else {
+            if (!opened && job.state != MEMO_MISSING) {
+                if (job.state != MEMO_UNKNOWN)
+                    job.quiet = true; /* found for an earlier profile: said so then */
+                job_open(&job);
+                opened = job.state != MEMO_MISSING;
+                memo_store(memo, m, MEMO_MAPPING, job.state, NULL);
+            }
+            if (!opened)
+                continue; /* missing (or known from the memo to be): nothing to look up */
+            uint64_t file_addr;
+            found =
+                to_file_address(&job.mm, m, l->address, &file_addr) &&
+                symbolize_module_addr(job.mm.mod, file_addr + job.mm.bias, 0, &interned, &si) == 0;
+            memo_store(memo, m, l->address, found, found ? &si : NULL);
+        }
+        /* A named frame is replaced only by one with file:line. */
+        if (found && (!job.fill || si.n_lines > 1 || si.lines[0].filename)) {
+            set_lines(fs, l, &si);
+            done++;
+        }
+    }
+    if (job.state == MEMO_NAMES || job.state == MEMO_DWARF) {
+        m->has_functions = true;
+        m->has_filenames = m->has_line_numbers = m->has_inline_frames = job.state == MEMO_DWARF;
+    }
+    if (opened) {
+        symbol_index_clear(); /* keyed by this Dwfl's pointers */
+        module_close(&job.mm);
+    }
     return done;
 }
 
@@ -648,7 +796,8 @@ size_t profile_symbolize(cp_profile *p, const symbolize_opts *o)
     size_t done = 0, files_tried = 0;
     for (size_t i = 0; i < p->n_mappings; i++) {
         cp_mapping *m = p->mappings[i];
-        if (m->has_functions || unsymbolizable(m) || pd.first[i] == pd.first[i + 1])
+        if ((m->has_functions && !names_only(m)) || unsymbolizable(m) ||
+            pd.first[i] == pd.first[i + 1])
             continue;
         if (files_tried >= SYMBOLIZE_MAX_FILES) {
             fprintf(stderr, "cprof: symbolization stopped after %d files\n", SYMBOLIZE_MAX_FILES);

@@ -15,14 +15,22 @@
 #include "profile/model.h"
 #include "profile/strlist.h"
 
+typedef struct symbol_memo symbol_memo;
+
 typedef struct symbolize_opts {
-    strlist dirs;    /* -symbol_dir=DIR (repeatable), searched before the rest */
-    bool debuginfod; /* -debuginfod: ask $DEBUGINFOD_URLS for missing debug info */
-    bool none;       /* -symbolize=none: leave the profile as it is */
+    strlist dirs;      /* -symbol_dir=DIR (repeatable), searched before the rest */
+    bool debuginfod;   /* -debuginfod: ask $DEBUGINFOD_URLS for missing debug info */
+    bool none;         /* -symbolize=none: leave the profile as it is */
+    symbol_memo *memo; /* NULL, or results kept across profiles (symbol_memo_new) */
 } symbolize_opts;
 
 /*
- * Symbolize every location without lines whose mapping has no functions.
+ * Symbolize every location without lines whose mapping has no functions,
+ * and fill the file:line of the frames a mapping names without them
+ * (has_functions without has_line_numbers: an in-process profile names a
+ * library whose debug info is a separate file from its symbol table; one
+ * line per location, line 0) when a file with its DWARF is found; when none
+ * is, such frames keep their names and nothing is printed.
  * Where a mapping's file is looked for, in order: each -symbol_dir, then
  * each directory of $CPROF_SYMBOL_PATH (colon-separated): DIR/.build-id/
  * xx/rest.debug, DIR/BASENAME.debug, DIR/BASENAME, DIR/PATH; then the
@@ -40,7 +48,17 @@ size_t profile_symbolize(cp_profile *p, const symbolize_opts *o);
 
 #define SYMBOLIZE_MAX_FILES 1024
 
-/* Frees o's directory list. */
+/* Frees o's directory list (not o->memo). */
 void symbolize_opts_free(symbolize_opts *o);
+
+/*
+ * Results kept across profile_symbolize calls (cprof watch: the snapshots
+ * of one process share their addresses): per (mapping file, build ID,
+ * start, address) the lines found, and per mapping whether its file was
+ * found, so each address is looked up once and each missing file is
+ * reported once. symbol_memo_free frees it (NULL is fine).
+ */
+symbol_memo *symbol_memo_new(void);
+void symbol_memo_free(symbol_memo *memo);
 
 #endif

@@ -220,6 +220,7 @@ int watch_parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
     o->threads = o->heap = true;
     o->fetch.seconds = o->fetch.timeout = -1;
     o->fetch.quiet = true;
+    o->symbolize.memo = symbol_memo_new();
     watch_args a = {.o = o};
     if (flags_parse(&watch_flags, argc, argv, &a, err) != 0)
         return -1;
@@ -240,6 +241,9 @@ int watch_parse_args(int argc, char **argv, watch_opts *o, cp_err *err)
 void watch_opts_free(watch_opts *o)
 {
     strlist_free(&o->sources);
+    symbol_memo_free(o->symbolize.memo);
+    o->symbolize.memo = NULL;
+    symbolize_opts_free(&o->symbolize);
     free(o->fetch.headers);
     o->fetch.headers = NULL;
     o->fetch.n_headers = 0;
@@ -320,13 +324,22 @@ static bool switch_to_goroutine(watch_target *w, const cp_err *err)
 
 /* ---- snapshots ----------------------------------------------------------------- */
 
+/* See watch.h. */
+cp_profile *watch_parse_profile(const buf *data, const watch_opts *o, cp_err *err)
+{
+    cp_profile *p = profile_parse(data->data, data->len, err);
+    if (p)
+        profile_symbolize(p, &o->symbolize);
+    return p;
+}
+
 static int snapshot_one(watch_target *w, double t, const watch_opts *o, const char *dir,
                         cp_err *err)
 {
     buf data;
     buf_init(&data);
     int rc = fetch_url(w->url, &o->fetch, &data, NULL, err);
-    cp_profile *p = rc == 0 ? profile_parse(data.data, data.len, err) : NULL;
+    cp_profile *p = rc == 0 ? watch_parse_profile(&data, o, err) : NULL;
     if (p) {
         char path[4800];
         cp_err save_err;
@@ -464,7 +477,7 @@ static int watch_files(watch_target *ws, size_t *n, const watch_opts *o)
             rc = 2;
         } else if (is_threads_dump(&data)) {
             buf_append(&dump, data.data, data.len);
-        } else if (!(ls[m].p = profile_parse(data.data, data.len, &err))) {
+        } else if (!(ls[m].p = watch_parse_profile(&data, o, &err))) {
             fprintf(stderr, "cprof: %s: %s\n", path, err.msg);
             rc = 2;
         } else {

@@ -21,6 +21,7 @@
 #include "hash_table.h"
 #include "profile/model.h"
 #include "profile/strlist.h"
+#include "symbolize/symbolize.h"
 #include "watch_trend.h"
 
 /* THREADCREATE: the cumulative count of threads created, per creator stack
@@ -67,11 +68,19 @@ typedef struct watch_opts {
     const char *html, *save_dir;
     strlist sources;
     bool verbose;
+    symbolize_opts symbolize; /* its memo: each address looked up once per watch */
 } watch_opts;
 
 /* watch.c */
 /* `cprof watch ARGS`: the exit status (0 no leak, 1 leak, 2 error). */
 int watch_main(int argc, char **argv);
+
+/* A fetched or saved snapshot parsed, then symbolized as every cprof
+ * command does (tool/symbolize/: a profile of a CPROF_SYMBOLIZE=off target
+ * carries addresses only, and series are keyed by function and file:line),
+ * through o's memo, so an address seen in an earlier snapshot is not
+ * looked up again. The profile (profile_free), or NULL with err. */
+cp_profile *watch_parse_profile(const buf *data, const watch_opts *o, cp_err *err);
 /* o from the defaults and argv (argv[0] is "watch"), parsed with flags.h
  * like every command. 0: run; 1: -help was printed on stdout; -1: err
  * holds a one-line reason. o's strings point into argv; watch_opts_free

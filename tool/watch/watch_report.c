@@ -183,25 +183,58 @@ static dump_block *parse_dump(const char *text, size_t len, size_t *n_out)
     return v;
 }
 
-/* Is one stack the other's root end (function and line of each frame)?
+/* The frames of l that are the program's own (not system_frame), into
+ * out (l->n entries); returns how many. */
+static size_t own_frames(const strlist *l, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (!system_frame(l->v[i]))
+            out[n++] = l->v[i];
+    return n;
+}
+
+/* Whether the last n of a and of b name the same functions at the same
+ * lines (the function alone where one side has no line). */
+static bool same_suffix(const char **a, size_t na, const char **b, size_t nb)
+{
+    size_t n = na < nb ? na : nb;
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char f1[512], f2[512];
+        long l1, l2;
+        frame_parts(a[na - n + i], f1, sizeof f1, &l1);
+        frame_parts(b[nb - n + i], f2, sizeof f2, &l2);
+        if (strcmp(f1, f2) || (l1 >= 0 && l2 >= 0 && l1 != l2))
+            return false;
+    }
+    return true;
+}
+
+/* Is one stack the other's root end? Compared on the program's own frames
+ * when both have some: the system library frames differ in name and count
+ * between the host's dump and the series (libcprof names a library whose
+ * debug info is a separate file from its symbol table, "__clone3", while
+ * cprof's symbolizer reads its DWARF, "clone3" with inline frames), and
  * libcprof's proto cuts the system-library frames above the program's
  * code, so the series is the end of the dump's stack; Go's dump hides the
  * runtime frames its proto keeps, so there it is the other way round. */
 static bool block_matches(const dump_block *b, const watch_series *s)
 {
-    size_t n = b->frames.n < s->frames.n ? b->frames.n : s->frames.n;
-    if (n == 0)
-        return false;
-    size_t off_b = b->frames.n - n, off_s = s->frames.n - n;
-    for (size_t i = 0; i < n; i++) {
-        char f1[512], f2[512];
-        long l1, l2;
-        frame_parts(s->frames.v[off_s + i], f1, sizeof f1, &l1);
-        frame_parts(b->frames.v[off_b + i], f2, sizeof f2, &l2);
-        if (strcmp(f1, f2) || l1 != l2)
-            return false;
+    const char **fb = xcalloc(b->frames.n + 1, sizeof *fb);
+    const char **fs = xcalloc(s->frames.n + 1, sizeof *fs);
+    size_t nb = own_frames(&b->frames, fb), ns = own_frames(&s->frames, fs);
+    bool match;
+    if (nb && ns) {
+        match = same_suffix(fb, nb, fs, ns);
+    } else {
+        match = same_suffix((const char **)b->frames.v, b->frames.n, (const char **)s->frames.v,
+                            s->frames.n);
     }
-    return true;
+    free(fb);
+    free(fs);
+    return match;
 }
 
 /* The creator most matching blocks name (by their "created by" frame). */
@@ -307,7 +340,7 @@ static void fetch_min_age(watch_target *w, const watch_opts *o)
     cp_err err;
     cp_profile *p = NULL;
     if (fetch_url(url, &o->fetch, &data, NULL, &err) != 0 ||
-        !(p = profile_parse(data.data, data.len, &err))) {
+        !(p = watch_parse_profile(&data, o, &err))) {
         fprintf(stderr, "cprof watch: no min_age second opinion: %s: %s\n", url, err.msg);
         w->min_age = 0;
         buf_free(&data);
