@@ -154,7 +154,7 @@ static void test_names_only_lines_filled(void **state)
     l->n_lines = 1;
     l->lines = arena_alloc(&p->mem, 1, sizeof *l->lines);
     l->lines[0].function = f;
-    profile_reindex(p);
+    cp_profile_reindex(p);
 
     symbolize_opts o = {0};
     assert_int_equal(profile_symbolize(p, &o), 1);
@@ -163,7 +163,7 @@ static void test_names_only_lines_filled(void **state)
     assert_non_null(strstr(l->lines[0].function->filename, "test_cprof_symbolize.c"));
     assert_true(l->lines[0].line > 0);
     assert_true(m->has_functions && m->has_filenames && m->has_line_numbers);
-    profile_free(p);
+    cp_profile_free(p);
 }
 
 /* Copy the file at from to to; 0 or -1. */
@@ -220,7 +220,7 @@ static void test_memo_across_profiles(void **state)
             assert_true(p->locations[i]->lines[0].line > 0);
             assert_true(p->mappings[i]->has_functions && p->mappings[i]->has_line_numbers);
         }
-        profile_free(p);
+        cp_profile_free(p);
         if (round == 1)
             unlink(copy); /* the last round has the memo only */
     }

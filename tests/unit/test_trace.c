@@ -89,7 +89,7 @@ static int count(const char *hay, const char *needle)
 static void test_timeline(void **state)
 {
     (void)state;
-    symbolize_set_enabled(0); /* frames are "0x... (module)" */
+    symbolize_set_mode(SYMBOLIZE_OFF); /* frames are "0x... (module)" */
     trace_sample samples[] = {
         {.tid = 100, .weight = 1, .time_ns = 110 * MS, .first_pc = 0, .n_pcs = 2},
         {.tid = 100, .weight = 1, .time_ns = 120 * MS, .first_pc = 2, .n_pcs = 2},
@@ -184,7 +184,7 @@ static void test_timeline(void **state)
                   "(sampled)\",\"pid\":42,\"tid\":42,\"ts\":0.000,\"args\":{\"bytes\":4096}}"));
     assert_non_null(strstr(j, "\"symbolized\":false"));
     buf_free(&out);
-    symbolize_set_enabled(1);
+    symbolize_set_mode(SYMBOLIZE_ON);
 }
 
 int main(void)
