@@ -16,6 +16,8 @@
  * Semantics follow google/pprof's postDecode: labels without a value are
  * dropped, a label with a string index is a string label, the period type
  * defaults to empty, string_table[0] must be "".
+ * Input that is not profile.proto goes to the legacy formats (legacy.h), as
+ * pprof's ParseData does: this is the one entry point of every reader.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "hash.h"
 #include "hash_table.h"
 #include "intern.h"
+#include "legacy.h"
 #include "model.h"
 #include "profile_proto.h"
 #include "proto_wire.h"
@@ -736,13 +739,23 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *e
         resolve(&d);
     arena_free(&d.tmp);
     if (d.failed) {
+        profile_free(d.p);
+        /* google/pprof's order: profile.proto, then the legacy formats */
+        cp_profile *legacy = NULL;
         cp_err tmp = *err;
+        switch (legacy_parse(data, len, &legacy, err)) {
+        case LEGACY_OK:
+            return legacy;
+        case LEGACY_BAD:
+            return NULL;
+        case LEGACY_NO:
+            break;
+        }
         if (looks_like_text(data, len))
-            cp_err_set(err, "not a profile.proto file (it looks like text; legacy text "
-                            "profiles are not supported)");
+            cp_err_set(err, "unrecognized profile format: text, but not a heap, CPU, Go debug=1, "
+                            "jemalloc or collapsed-stacks profile");
         else
             cp_err_set(err, "malformed profile: %s", tmp.msg);
-        profile_free(d.p);
         return NULL;
     }
     profile_reindex(d.p);
