@@ -37,7 +37,7 @@ expect mapping_id.pb 'unknown mapping 4'
 expect huge_length.pb 'length past end'
 expect wire_type.pb 'wire type'
 expect value_count.pb '2 values for 1 sample types'
-expect text.txt 'not a profile.proto file'
+expect text.txt 'unrecognized profile format: text'
 expect empty.pb 'empty profile'
 expect no_string_table.pb 'no string table'
 one_line_error 1 "$CPROF" top "$WORK/no/such/file" | grep -q 'No such file' || fail "missing file"
