@@ -53,3 +53,23 @@ head -n1 block.txt | grep -qx -- '--- contention:' || fail "block text header"
 compare block.txt "$HELPERS/blocksites" '^(wait_cond|wait_sem|join_waiters|main)$'
 "$CPROF" -top block.txt 2>/dev/null | grep -q ' wait_sem$' || fail "wait_sem is not named"
 echo "go text formats ok"
+
+# A Go program's own debug=1 text: no memory map, so the addresses are
+# symbolized from the binary named first, as pprof does (a mapping over the
+# whole address space, file addresses of a non-PIE executable). pprof names
+# the runtime's assembly frames from DWARF (runtime.goexit) where cprof's
+# symbolizer falls back to the symbol table (runtime.goexit.abi0), so the
+# runtime's frames are hidden from the comparison (a symbolizer matter).
+mkdir -p gosrc
+cp "$ROOT/tests/integration/lib/formats_go/main.go" gosrc/
+printf 'module formatsgo\n\ngo 1.19\n' >gosrc/go.mod
+(cd gosrc && GOFLAGS=-mod=mod GOCACHE=$WORK/gocache GOPATH=$WORK/gopath go build -o ../gop .) ||
+    fail "formats_go does not build"
+./gop || fail "formats_go failed"
+for p in heap allocs goroutine; do
+    same_output -top -symbolize=none -addresses $p.txt
+    same_output -top '-hide=^runtime\.' ./gop $p.txt
+done
+same_output -top -sample_index=alloc_objects '-hide=^runtime\.' ./gop allocs.txt
+"$CPROF" top ./gop heap.txt | grep -q ' main\.grow$' || fail "main.grow is not named"
+echo "go program's text ok"
