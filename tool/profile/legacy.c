@@ -419,7 +419,8 @@ static void assign_mappings(cp_profile *p, cp_mapping **maps, size_t n, cp_locat
         maps[0]->offset = 0;
     }
     cp_mapping **all = arena_alloc(&p->mem, n + 1, sizeof *all);
-    memcpy(all, maps, n * sizeof *maps);
+    if (n)
+        memcpy(all, maps, n * sizeof *maps);
     cp_mapping *fake = NULL;
     for (size_t i = 0; i < n_locs; i++) {
         cp_location *l = locs[i];
