@@ -19,7 +19,8 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line = {in.p, in.p};
     bool any = false;
-    while ((any = span_next_line(&rest, &line)) && span_is_blank_or_comment(line))
+    size_t lineno = 0; /* of the line in hand, from 1 */
+    while ((any = span_next_line(&rest, &line)) && (++lineno, span_is_blank_or_comment(line)))
         ;
     if (!any)
         return LEGACY_NO;
@@ -52,7 +53,7 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
     legacy_builder b;
     legacy_begin(&b, types, 1, type, "count", 1);
     uint64_t *addrs = NULL;
-    size_t n_addrs = 0, cap = 0, lineno = 0;
+    size_t n_addrs = 0, cap = 0;
     while (span_next_line(&rest, &line)) {
         lineno++;
         if (span_is_blank_or_comment(line))
@@ -73,7 +74,7 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
         }
         if (!ok || list.p == list.e || !span_hex_addresses(list, &addrs, &n_addrs, &cap)) {
             cp_err_set(err, "%s profile: malformed line %zu (not \"COUNT @ 0x...\")", type,
-                       lineno + 1);
+                       lineno);
             free(addrs);
             legacy_abort(&b);
             return LEGACY_BAD;
