@@ -73,8 +73,7 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
                 s.p++;
         }
         if (!ok || list.p == list.e || !span_hex_addresses(list, &addrs, &n_addrs, &cap)) {
-            cp_err_set(err, "%s profile: malformed line %zu (not \"COUNT @ 0x...\")", type,
-                       lineno);
+            cp_err_set(err, "%s profile: malformed line %zu (not \"COUNT @ 0x...\")", type, lineno);
             free(addrs);
             legacy_abort(&b);
             return LEGACY_BAD;
