@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz_round_trip.h"
 #include "profile/legacy.h"
 #include "profile/model.h"
 
@@ -32,23 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc != LEGACY_OK)
         return 0;
-    cp_profile *merged = profile_merge(&p, 1, &err);
-    if (merged) {
-        buf b;
-        buf_init(&b);
-        if (profile_encode(merged, 0, &b, &err) != 0) {
-            fprintf(stderr, "encode failed: %s\n", err.msg);
-            abort();
-        }
-        cp_profile *again = profile_parse(b.data, b.len, &err);
-        if (!again || again->n_samples != merged->n_samples) {
-            fprintf(stderr, "round trip of a legacy profile failed: %s\n", again ? "" : err.msg);
-            abort();
-        }
-        profile_free(again);
-        profile_free(merged);
-        buf_free(&b);
-    }
+    round_trip(p);
     profile_free(p);
     return 0;
 }

@@ -44,18 +44,6 @@ for f in gen/big/*; do
 done
 "$CPROF" -top gen/big/deep.folded >deep.top && grep -qE " f199999$" deep.top || fail "deep.folded: leaf not named"
 
-asan=$ROOT/build/asan/cprof # built by make asan
-[ -x "$asan" ] || fail "$asan missing: run make asan"
-export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
-asan_run() { # what ARGS...
-    local what=$1 rc=0
-    shift
-    timeout 120 "$asan" "$@" >/dev/null 2>asan.err || rc=$?
-    case $rc in
-    0 | 1) ;;
-    *) cat asan.err >&2; fail "$what: exit status $rc under ASan/UBSan" ;;
-    esac
-}
 for f in gen/bad/* gen/big/*; do
     asan_run "$f" top "$f"
 done

@@ -56,15 +56,6 @@ export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_s
 # Crafted files one by one (top and traces), then the mutants in batches:
 # cprof reports and skips each source it cannot read, so one run checks
 # many files (and merges the ones that parse).
-asan_run() { # what ARGS...
-    local what=$1 rc=0
-    shift
-    "$asan" "$@" >/dev/null 2>"$WORK/asan.err" || rc=$?
-    case $rc in
-    0 | 1) ;;
-    *) cat "$WORK/asan.err" >&2; fail "$what: exit status $rc under ASan/UBSan" ;;
-    esac
-}
 for f in "$WORK"/bad/*; do
     [ -f "$f" ] || continue
     asan_run "$f" top "$f"

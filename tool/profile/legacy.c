@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "hex.h"
 #include "intern.h"
 #include "legacy.h"
 
@@ -107,13 +108,7 @@ bool span_int(span *s, bool allow_neg, int64_t *v)
 
 static int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return hex_value((unsigned char)c);
 }
 
 bool span_hex_addresses(span s, uint64_t **addrs, size_t *n, size_t *cap)
@@ -143,6 +138,13 @@ bool span_hex_addresses(span s, uint64_t **addrs, size_t *n, size_t *cap)
 bool is_memory_map_sentinel(span line)
 {
     return span_find(line, "--- Memory map: ---") || span_find(line, "MAPPED_LIBRARIES:");
+}
+
+span legacy_maps_section(span rest, span line)
+{
+    while (!is_memory_map_sentinel(line) && span_next_line(&rest, &line))
+        ;
+    return rest;
 }
 
 /* ---- the builder ---------------------------------------------------------- */

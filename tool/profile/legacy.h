@@ -78,6 +78,10 @@ bool span_char(span *s, char c);
 bool span_hex_addresses(span s, uint64_t **addrs, size_t *n, size_t *cap);
 /* pprof's isMemoryMapSentinel. */
 bool is_memory_map_sentinel(span line);
+/* pprof's parseAdditionalSections: what follows the memory-map sentinel
+ * line, from line (the line in hand) on through the rest; empty when there
+ * is none. */
+span legacy_maps_section(span rest, span line);
 
 /* The builder: samples of address stacks (leaf first) into a profile. */
 typedef struct legacy_builder {

@@ -30,7 +30,6 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
            *sp != '\f')
         sp++;
     span tail = {sp, line.e};
-    int64_t total;
     if (sp == line.p || !span_starts(tail, " profile: total "))
         return LEGACY_NO;
     tail.p += strlen(" profile: total ");
@@ -40,7 +39,6 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
         tail.p++;
     if (tail.p != tail.e)
         return LEGACY_NO;
-    (void)total;
     char type[128];
     size_t tlen = (size_t)(sp - line.p);
     if (tlen >= sizeof type) {
@@ -81,9 +79,7 @@ legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
         legacy_sample(&b, addrs, n_addrs, 0, &n);
     }
     free(addrs);
-    while (!is_memory_map_sentinel(line) && span_next_line(&rest, &line))
-        ;
-    *out = legacy_finish(&b, rest);
+    *out = legacy_finish(&b, legacy_maps_section(rest, line));
     return LEGACY_OK;
 }
 
@@ -196,8 +192,6 @@ legacy_rc legacy_parse_contention(span in, cp_profile **out, cp_err *err)
             break;
     }
     free(addrs);
-    while (!is_memory_map_sentinel(line) && span_next_line(&rest, &line))
-        ;
-    *out = legacy_finish(&b, rest);
+    *out = legacy_finish(&b, legacy_maps_section(rest, line));
     return LEGACY_OK;
 }

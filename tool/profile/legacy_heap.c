@@ -60,6 +60,12 @@ static bool bracket_pair(span *s, int64_t *a, int64_t *b)
 
 enum sampling { SAMPLING_NONE, SAMPLING_V2 };
 
+/* pprof's heap sample types: alloc columns first when the file has them,
+ * so the default (the last) is in-use space. */
+static const char *const with_alloc[] = {"alloc_objects", "count", "alloc_space", "bytes",
+                                         "inuse_objects", "count", "inuse_space", "bytes"};
+static const char *const plain[] = {"objects", "count", "space", "bytes"};
+
 typedef struct heap_header {
     enum sampling sampling;
     int64_t period;
@@ -127,6 +133,28 @@ static bool add_values(int64_t count, int64_t size, const heap_header *h, int64_
     return true;
 }
 
+/* One heap sample: the in-use (n1, s1) and, with alloc columns, the
+ * allocated (n2, s2) values unsampled per h, then the sample of addrs
+ * (frames from adjust_from on moved back) with its "bytes" label. false
+ * with err on bad values. */
+static bool heap_sample(legacy_builder *b, const heap_header *h, const int64_t v[4],
+                        const uint64_t *addrs, size_t n, size_t adjust_from, cp_err *err)
+{
+    int64_t vals[4], blocksize = 0, *vp = vals;
+    if (h->has_alloc) {
+        if (!add_values(v[2], v[3], h, vp, &blocksize, "allocation", err))
+            return false;
+        vp += 2;
+    }
+    if (!add_values(v[0], v[1], h, vp, &blocksize, "inuse", err))
+        return false;
+    cp_sample *smp = legacy_sample(b, addrs, n, adjust_from, vals);
+    smp->labels = arena_alloc(&b->p->mem, 1, sizeof *smp->labels);
+    smp->labels[0] = (cp_label){.key = intern_cstr("bytes"), .num = blocksize, .unit = STR_EMPTY};
+    smp->n_labels = 1;
+    return true;
+}
+
 /* The addresses after '@' (pprof's `@([ x0-9a-f]*)`). */
 static span address_run(span s)
 {
@@ -140,30 +168,23 @@ legacy_rc legacy_parse_heap(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line;
     heap_header h = {0};
-    bool growth = false;
     if (!span_next_line(&rest, &line))
         return LEGACY_NO;
     if (!parse_header(line, &h)) {
+        /* pprof's growthz and fragmentationz headers: not sampled */
         const char *at = span_find(line, "heap profile:");
         span t = at ? (span){at + 13, line.e} : (span){NULL, NULL};
         int64_t a, b, c, d;
         if (!at || !pair(&t, false, &a, &b) || !bracket_pair(&t, &c, &d) ||
-            !(span_starts(t, " @ growthz") || span_starts(t, " @ growth") ||
-              span_starts(t, " @ fragmentation")))
+            !(span_starts(t, " @ growth") || span_starts(t, " @ fragmentation")))
             return LEGACY_NO;
-        growth = true;
         h.period = 1;
     }
-    static const char *const with_alloc[] = {"alloc_objects", "count", "alloc_space", "bytes",
-                                             "inuse_objects", "count", "inuse_space", "bytes"};
-    static const char *const plain[] = {"objects", "count", "space", "bytes"};
     legacy_builder b;
     legacy_begin(&b, h.has_alloc ? with_alloc : plain, h.has_alloc ? 4 : 2, "space", "bytes",
                  h.period);
-    (void)growth;
     uint64_t *addrs = NULL;
     size_t n_addrs = 0, cap = 0, lineno = 1;
-    const char *bytes_key = intern_cstr("bytes");
     while (span_next_line(&rest, &line)) {
         lineno++;
         span t = span_trim(line);
@@ -171,35 +192,22 @@ legacy_rc legacy_parse_heap(span in, cp_profile **out, cp_err *err)
             continue;
         if (is_memory_map_sentinel(t))
             break;
-        int64_t n1, s1, n2, s2, v[4], blocksize = 0;
+        int64_t v[4];
         span s = t;
-        if (!pair(&s, true, &n1, &s1) || !bracket_pair(&s, &n2, &s2) || !span_char(&s, ' ') ||
-            !span_char(&s, '@')) {
+        if (!pair(&s, true, &v[0], &v[1]) || !bracket_pair(&s, &v[2], &v[3]) ||
+            !span_char(&s, ' ') || !span_char(&s, '@')) {
             cp_err_set(err, "heap profile line %zu: not \"N: M [N: M] @ addresses\"", lineno);
             goto bad;
         }
-        int64_t *vp = v;
-        if (h.has_alloc) {
-            if (!add_values(n2, s2, &h, vp, &blocksize, "allocation", err))
-                goto bad;
-            vp += 2;
-        }
-        if (!add_values(n1, s1, &h, vp, &blocksize, "inuse", err))
-            goto bad;
         if (!span_hex_addresses(address_run(s), &addrs, &n_addrs, &cap)) {
             cp_err_set(err, "heap profile line %zu: address out of range", lineno);
             goto bad;
         }
-        cp_sample *smp = legacy_sample(&b, addrs, n_addrs, 0, v);
-        smp->labels = arena_alloc(&b.p->mem, 1, sizeof *smp->labels);
-        smp->labels[0] = (cp_label){.key = bytes_key, .num = blocksize, .unit = STR_EMPTY};
-        smp->n_labels = 1;
+        if (!heap_sample(&b, &h, v, addrs, n_addrs, 0, err))
+            goto bad;
     }
-    /* parseAdditionalSections: skip to the memory map */
-    while (!is_memory_map_sentinel(line) && span_next_line(&rest, &line))
-        ;
     free(addrs);
-    *out = legacy_finish(&b, rest);
+    *out = legacy_finish(&b, legacy_maps_section(rest, line));
     return LEGACY_OK;
 bad:
     free(addrs);
@@ -278,16 +286,12 @@ legacy_rc legacy_parse_jemalloc(span in, cp_profile **out, cp_err *err)
             has_alloc = (tot[2] != tot[0] && tot[2] != 0) || (tot[3] != tot[1] && tot[3] != 0);
         break;
     }
-    static const char *const with_alloc[] = {"alloc_objects", "count", "alloc_space", "bytes",
-                                             "inuse_objects", "count", "inuse_space", "bytes"};
-    static const char *const plain[] = {"objects", "count", "space", "bytes"};
     legacy_builder b;
     legacy_begin(&b, has_alloc ? with_alloc : plain, has_alloc ? 4 : 2, "space", "bytes", rate);
-    heap_header h = {.sampling = SAMPLING_V2, .period = rate};
+    heap_header h = {.sampling = SAMPLING_V2, .period = rate, .has_alloc = has_alloc};
     uint64_t *addrs = NULL;
     size_t n_addrs = 0, cap = 0, lineno = 1;
     bool in_stack = false, stack_done = false;
-    const char *bytes_key = intern_cstr("bytes");
     while (span_next_line(&rest, &line)) {
         lineno++;
         span l = span_trim(line);
@@ -313,18 +317,8 @@ legacy_rc legacy_parse_jemalloc(span in, cp_profile **out, cp_err *err)
         if (!in_stack || !total || stack_done)
             continue; /* the header's totals, or a per-thread line */
         stack_done = true;
-        int64_t vals[4], blocksize = 0, *vp = vals;
-        if (has_alloc) {
-            if (!add_values(v[2], v[3], &h, vp, &blocksize, "allocation", err))
-                goto bad;
-            vp += 2;
-        }
-        if (!add_values(v[0], v[1], &h, vp, &blocksize, "inuse", err))
+        if (!heap_sample(&b, &h, v, addrs, n_addrs, 1, err))
             goto bad;
-        cp_sample *smp = legacy_sample(&b, addrs, n_addrs, 1, vals);
-        smp->labels = arena_alloc(&b.p->mem, 1, sizeof *smp->labels);
-        smp->labels[0] = (cp_label){.key = bytes_key, .num = blocksize, .unit = STR_EMPTY};
-        smp->n_labels = 1;
     }
     free(addrs);
     cp_profile *p = legacy_finish(&b, rest);
