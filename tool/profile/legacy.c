@@ -27,6 +27,7 @@
 
 /* ---- spans -------------------------------------------------------------- */
 
+/* The next line of *rest in *line (see legacy.h); false at the end. */
 bool span_next_line(span *rest, span *line)
 {
     if (rest->p >= rest->e)
@@ -41,11 +42,13 @@ bool span_next_line(span *rest, span *line)
     return true;
 }
 
+/* Go's unicode.IsSpace over ASCII: what strings.TrimSpace removes. */
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* s without leading and trailing white space (a view, nothing copied). */
 span span_trim(span s)
 {
     while (s.p < s.e && is_space(*s.p))
@@ -55,29 +58,34 @@ span span_trim(span s)
     return s;
 }
 
+/* pprof's isSpaceOrComment: blank, or '#' after the blanks. */
 bool span_is_blank_or_comment(span s)
 {
     s = span_trim(s);
     return s.p == s.e || *s.p == '#';
 }
 
+/* Whether s begins with prefix. */
 bool span_starts(span s, const char *prefix)
 {
     size_t n = strlen(prefix);
     return (size_t)(s.e - s.p) >= n && memcmp(s.p, prefix, n) == 0;
 }
 
+/* The first needle in s, or NULL. */
 const char *span_find(span s, const char *needle)
 {
     return memmem(s.p, (size_t)(s.e - s.p), needle, strlen(needle));
 }
 
+/* Advance past spaces and tabs. */
 void span_skip_blanks(span *s)
 {
     while (s->p < s->e && (*s->p == ' ' || *s->p == '\t'))
         s->p++;
 }
 
+/* Consume c at s->p; false (s unchanged) when it is not there. */
 bool span_char(span *s, char c)
 {
     if (s->p >= s->e || *s->p != c)
@@ -86,6 +94,8 @@ bool span_char(span *s, char c)
     return true;
 }
 
+/* A decimal integer at s->p (see legacy.h): true and advanced, or false
+ * and s unchanged when there is none or it overflows (strconv's range). */
 bool span_int(span *s, bool allow_neg, int64_t *v)
 {
     const char *q = s->p;
@@ -106,11 +116,14 @@ bool span_int(span *s, bool allow_neg, int64_t *v)
     return true;
 }
 
+/* The value of a hex digit, -1 for anything else. */
 static int hex_digit(char c)
 {
     return hex_value((unsigned char)c);
 }
 
+/* Every "0x[0-9a-f]+" of s into the caller's growable array (see
+ * legacy.h); false when one has more than 64 bits. */
 bool span_hex_addresses(span s, uint64_t **addrs, size_t *n, size_t *cap)
 {
     *n = 0;
@@ -135,11 +148,14 @@ bool span_hex_addresses(span s, uint64_t **addrs, size_t *n, size_t *cap)
     return true;
 }
 
+/* Whether the line opens the memory map section. */
 bool is_memory_map_sentinel(span line)
 {
     return span_find(line, "--- Memory map: ---") || span_find(line, "MAPPED_LIBRARIES:");
 }
 
+/* The memory map's lines: what follows the sentinel (line, then the
+ * lines of rest); empty when the input has none. */
 span legacy_maps_section(span rest, span line)
 {
     while (!is_memory_map_sentinel(line) && span_next_line(&rest, &line))
@@ -149,6 +165,8 @@ span legacy_maps_section(span rest, span line)
 
 /* ---- the builder ---------------------------------------------------------- */
 
+/* Start a profile of these sample and period types (see legacy.h); the
+ * builder owns it until legacy_finish or legacy_abort. */
 void legacy_begin(legacy_builder *b, const char *const *types, size_t n_types,
                   const char *period_type, const char *period_unit, int64_t period)
 {
@@ -166,6 +184,7 @@ void legacy_begin(legacy_builder *b, const char *const *types, size_t n_types,
     p->period = period;
 }
 
+/* htab equality: an address key against a location. */
 static int loc_eq(const void *key, const void *item)
 {
     return *(const uint64_t *)key == ((const cp_location *)item)->address;
@@ -190,6 +209,7 @@ static cp_location *location_at(legacy_builder *b, uint64_t addr)
     return l;
 }
 
+/* Append one sample (see legacy.h); the sample, valid until the next call. */
 cp_sample *legacy_sample(legacy_builder *b, const uint64_t *addrs, size_t n, size_t adjust_from,
                          const int64_t *values)
 {
@@ -208,6 +228,7 @@ cp_sample *legacy_sample(legacy_builder *b, const uint64_t *addrs, size_t n, siz
     return s;
 }
 
+/* Free everything the builder holds, its profile included. */
 void legacy_abort(legacy_builder *b)
 {
     htab_free(&b->locs);
@@ -247,6 +268,7 @@ static span next_token(span *s)
     return t;
 }
 
+/* Whether t is non-empty and made only of characters of set. */
 static bool all_of(span t, const char *set)
 {
     if (t.p == t.e)
@@ -257,6 +279,7 @@ static bool all_of(span t, const char *set)
     return true;
 }
 
+/* Whether t is a run of hex digits. */
 static bool is_hex_token(span t)
 {
     return all_of(t, "0123456789abcdefABCDEF");
@@ -456,6 +479,8 @@ static void assign_mappings(cp_profile *p, cp_mapping **maps, size_t n, cp_locat
         all[i]->id = i + 1;
 }
 
+/* The profile, finished with the memory map (see legacy.h); the caller
+ * frees it with profile_free. The builder is left empty. */
 cp_profile *legacy_finish(legacy_builder *b, span maps)
 {
     cp_profile *p = b->p;
@@ -529,6 +554,8 @@ static bool types_are(const cp_profile *p, const char *const *names, size_t n)
     return true;
 }
 
+/* pprof's addLegacyFrameInfo: drop_frames (and keep_frames) chosen by the
+ * sample types: heap allocators, lock internals, or the CPU profiler's. */
 void legacy_frame_info(cp_profile *p)
 {
     static const char *const heap[][4] = {
@@ -552,6 +579,7 @@ void legacy_frame_info(cp_profile *p)
     }
 }
 
+/* The interned heap list plus jemalloc's API (see legacy.h). */
 const char *legacy_jemalloc_drop_frames(void)
 {
     return intern_cstr(jemalloc_rx);
@@ -559,6 +587,7 @@ const char *legacy_jemalloc_drop_frames(void)
 
 /* ---- detection -------------------------------------------------------------- */
 
+/* Each reader in turn until one recognizes the input (see legacy.h). */
 legacy_rc legacy_parse(const uint8_t *data, size_t len, cp_profile **out, cp_err *err)
 {
     static legacy_rc (*const parsers[])(span, cp_profile **, cp_err *) = {

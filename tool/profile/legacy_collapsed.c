@@ -41,12 +41,15 @@ typedef struct frame_key {
     const char *name; /* interned */
 } frame_key;
 
+/* htab equality: an interned frame name against a location. */
 static int frame_eq(const void *key, const void *item)
 {
     const cp_location *l = item;
     return l->lines[0].function->name == ((const frame_key *)key)->name;
 }
 
+/* Collapsed stacks (see the top of the file): LEGACY_NO when the first
+ * non-blank line is not "STACK COUNT"; *out is the caller's to free. */
 legacy_rc legacy_parse_collapsed(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line, stack;

@@ -49,6 +49,7 @@ typedef struct addr_key {
     uint64_t a;
 } addr_key;
 
+/* htab equality: an address_key against an index into its addrs. */
 static int addr_eq(const void *key, const void *item)
 {
     const addr_key *k = key;
@@ -100,6 +101,8 @@ static void drop_handler_frames(cp_sample *s, size_t n)
     }
 }
 
+/* gperftools' binary CPU profile: LEGACY_NO unless a header (any word
+ * size or byte order) matches; *out is the caller's to free. */
 legacy_rc legacy_parse_cpu(span in, cp_profile **out, cp_err *err)
 {
     static const struct {

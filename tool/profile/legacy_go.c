@@ -15,6 +15,8 @@
 
 #include "legacy.h"
 
+/* pprof's parseGoCount: LEGACY_NO unless the first non-comment line is
+ * "NAME profile: total N"; *out is the caller's to free. */
 legacy_rc legacy_parse_go_count(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line = {in.p, in.p};
@@ -115,6 +117,8 @@ static int contention_attr(span line, int64_t *cpu_hz, cp_profile *p)
     return 1;
 }
 
+/* pprof's parseContention: LEGACY_NO unless the header is Go's or an
+ * attribute is not Go's; *out is the caller's to free. */
 legacy_rc legacy_parse_contention(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line;

@@ -164,6 +164,8 @@ static span address_run(span s)
     return r;
 }
 
+/* pprof's parseHeap: LEGACY_NO unless the first line is a heap header;
+ * *out is the caller's to free. */
 legacy_rc legacy_parse_heap(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line;
@@ -260,6 +262,8 @@ static void strip_allocator_frames(cp_profile *p)
     }
 }
 
+/* jemalloc's heap_v2 dump (jeprof's ReadThreadedHeapProfile): LEGACY_NO
+ * unless the first line starts "heap_v2/"; *out is the caller's to free. */
 legacy_rc legacy_parse_jemalloc(span in, cp_profile **out, cp_err *err)
 {
     span rest = in, line;
