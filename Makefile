@@ -207,9 +207,11 @@ bench-symbolize: deps
 bench-analyzer:
 	@bench/analyzer.sh
 
-# libFuzzer target for the cprof decoder (clang): build/fuzz/fuzz_decode fuzz/corpus
+# libFuzzer targets for the cprof decoders (clang): build/fuzz/fuzz_decode fuzz/corpus,
+# build/fuzz/fuzz_legacy fuzz/corpus_legacy
 fuzz:
 	@fuzz/build.sh $(BUILD)/fuzz/fuzz_decode
+	@fuzz/build.sh $(BUILD)/fuzz/fuzz_legacy fuzz_legacy
 
 install: lib $(TOOL_BIN)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -17,33 +17,8 @@
 #include <stdlib.h>
 
 #include "gzip.h"
+#include "fuzz_round_trip.h"
 #include "profile/model.h"
-
-static void round_trip(cp_profile *p)
-{
-    cp_err err;
-    cp_profile *merged = profile_merge(&p, 1, &err);
-    if (!merged)
-        return; /* e.g. incompatible sample types: an error, not a bug */
-    buf b;
-    buf_init(&b);
-    if (profile_encode(merged, 0, &b, &err) != 0) {
-        fprintf(stderr, "encode failed: %s\n", err.msg);
-        abort();
-    }
-    cp_profile *again = profile_parse(b.data, b.len, &err);
-    if (!again) {
-        fprintf(stderr, "cprof cannot read what it wrote: %s\n", err.msg);
-        abort();
-    }
-    if (again->n_samples != merged->n_samples) {
-        fprintf(stderr, "round trip: %zu samples, then %zu\n", merged->n_samples, again->n_samples);
-        abort();
-    }
-    cp_profile_free(again);
-    cp_profile_free(merged);
-    buf_free(&b);
-}
 
 static void parse_one(const uint8_t *data, size_t size)
 {

@@ -11,11 +11,13 @@ set -eu
 # procs_nginx.sh); libdebuginfod1, which libdwfl loads for cprof -debuginfod
 # (symbolize_off.sh); prometheus (with promtool) for metrics_prometheus.sh;
 # python3-yaml for scraping_docs.sh (the documented scrape configurations).
+# libgoogle-perftools-dev (libtcmalloc, libprofiler) and libjemalloc2 write the
+# foreign profiles of cprof_formats*.sh.
 PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev libdebuginfod1
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev libedit-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time
-libgoogle-perftools-dev linux-perf
+libgoogle-perftools-dev libjemalloc2 linux-perf
 chromium xxd bc iproute2 nginx
 postgresql memcached default-jdk-headless apache2-utils
 prometheus python3-yaml"

@@ -6,7 +6,9 @@
  *
  * The steps are pprof's, in the same order because each one changes what
  * the next one sees:
- *   1. every source is read (file or URL; fetched ones are saved), parsed,
+ *   1. every source is read (file or URL; fetched ones are saved), parsed
+ *      (profile.proto or a legacy format: profile/legacy.h), given the
+ *      executable named first on the command line, if any,
  *      symbolized when its mappings have no functions (symbolize/: as
  *      pprof does before merging, so the merge keys on functions), units
  *      harmonized and merged (even a single profile: merging compacts);
@@ -19,8 +21,10 @@
  */
 #include "pipeline.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fetch.h"
@@ -39,9 +43,60 @@ static void error_line(const char *what, const cp_err *err, cp_err *last)
     fprintf(stderr, "cprof: %s\n", last->msg);
 }
 
-/* One source: its bytes (fetched or read), parsed, symbolized; fetched
- * ones saved. The profile (caller frees), or NULL with err. */
-static cp_profile *load_source(const char *source, const cli *c, cp_err *err)
+/* pprof's command line: with two or more arguments, a first one that is an
+ * executable file (ELF) names the program the profiles came from rather
+ * than a source. That argument, or NULL. */
+static const char *exec_argument(const strlist *sources)
+{
+    if (sources->n < 2)
+        return NULL;
+    const char *a = sources->v[0];
+    char *url = source_url(a);
+    free(url);
+    if (url)
+        return NULL;
+    int fd = open(a, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    char magic[4];
+    bool elf = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, magic, 4) == 4 &&
+               !memcmp(magic,
+                       "\x7f"
+                       "ELF",
+                       4);
+    close(fd);
+    return elf ? a : NULL;
+}
+
+/* pprof's locateBinaries override: the executable named on the command
+ * line becomes the file of the profile's first mapping (the main binary:
+ * the legacy parsers put it first), or of a mapping made for every
+ * location when the profile has none (Go's legacy text), so the
+ * symbolizer reads it. */
+static void use_exec(cp_profile *p, const char *exec)
+{
+    if (p->n_mappings == 0) {
+        cp_mapping *m = arena_alloc(&p->mem, 1, sizeof *m);
+        m->id = 1;
+        m->file = m->build_id = STR_EMPTY;
+        p->mappings = arena_alloc(&p->mem, 1, sizeof *p->mappings);
+        p->mappings[0] = m;
+        p->n_mappings = 1;
+        for (size_t i = 0; i < p->n_locations; i++)
+            p->locations[i]->mapping = m;
+        cp_profile_reindex(p);
+    }
+    char *abs = realpath(exec, NULL); /* the symbolizer opens absolute paths */
+    p->mappings[0]->file = intern_cstr(abs ? abs : exec);
+    free(abs);
+}
+
+/* One source: its bytes (fetched or read), parsed (profile.proto or a
+ * legacy format), given the executable named on the command line (exec,
+ * may be NULL), symbolized; fetched ones saved. The profile (caller
+ * frees), or NULL with err. */
+static cp_profile *load_source(const char *source, const char *exec, const cli *c, cp_err *err)
 {
     const fetch_opts *fo = &c->fetch;
     buf data;
@@ -54,6 +109,8 @@ static cp_profile *load_source(const char *source, const cli *c, cp_err *err)
         if (save_fetched(&data, p, &save_err) != 0)
             fprintf(stderr, "Could not save profile: %s\n", save_err.msg);
     }
+    if (p && exec)
+        use_exec(p, exec);
     if (p)
         profile_symbolize(p, &c->symbolize);
     free(url);
@@ -74,13 +131,14 @@ static cp_profile *combine(cp_profile **ps, size_t n, cp_err *err)
 /* Like pprof, a source that fails is reported and skipped; only when every
  * source fails is it an error (and the per-source lines say why). The
  * merged profile (caller frees), or NULL. */
-static cp_profile *load_all(const strlist *sources, const cli *c, const char *kind, cp_err *last)
+static cp_profile *load_all(const strlist *sources, const char *exec, const cli *c,
+                            const char *kind, cp_err *last)
 {
     cp_profile **ps = xcalloc(sources->n, sizeof *ps);
     size_t ok = 0;
     cp_err err;
     for (size_t i = 0; i < sources->n; i++) {
-        ps[ok] = load_source(sources->v[i], c, &err);
+        ps[ok] = load_source(sources->v[i], exec, c, &err);
         if (ps[ok])
             ok++;
         else {
@@ -102,13 +160,18 @@ static cp_profile *load_all(const strlist *sources, const cli *c, const char *ki
     return p;
 }
 
-/* The sources with the bases subtracted (caller frees), or NULL. */
+/* The sources with the bases subtracted (caller frees), or NULL. A first
+ * source that is an executable applies to every profile, bases too. */
 static cp_profile *load_profiles(const cli *c, cp_err *last)
 {
-    cp_profile *p = load_all(&c->sources, c, "source", last);
+    const char *exec = exec_argument(&c->sources);
+    strlist sources = c->sources;
+    if (exec)
+        sources.v++, sources.n--;
+    cp_profile *p = load_all(&sources, exec, c, "source", last);
     if (!p || c->bases.n == 0)
         return p;
-    cp_profile *base = load_all(&c->bases, c, "base", last);
+    cp_profile *base = load_all(&c->bases, exec, c, "base", last);
     if (!base) {
         cp_profile_free(p);
         return NULL;

@@ -16,6 +16,8 @@
  * Semantics follow google/pprof's postDecode: labels without a value are
  * dropped, a label with a string index is a string label, the period type
  * defaults to empty, string_table[0] must be "".
+ * Input that is not profile.proto goes to the legacy formats (legacy.h), as
+ * pprof's ParseData does: this is the one entry point of every reader.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -714,7 +716,8 @@ static int looks_like_text(const uint8_t *data, size_t len)
     return n > 0 && printable * 100 >= n * 95;
 }
 
-static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *err)
+static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, profile_format_fn other,
+                                      cp_err *err)
 {
     if (len == 0) {
         cp_err_set(err, "empty profile");
@@ -736,31 +739,53 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, cp_err *e
         resolve(&d);
     arena_free(&d.tmp);
     if (d.failed) {
+        cp_profile_free(d.p);
         cp_err tmp = *err;
+        /* google/pprof's order: profile.proto, then the other formats */
+        if (other) {
+            cp_profile *p = NULL;
+            switch (other(data, len, &p, err)) {
+            case PROFILE_FORMAT_OK:
+                return p;
+            case PROFILE_FORMAT_BAD:
+                return NULL;
+            case PROFILE_FORMAT_NO:
+                break;
+            }
+        }
         if (looks_like_text(data, len))
-            cp_err_set(err, "not a profile.proto file (it looks like text; legacy text "
-                            "profiles are not supported)");
+            cp_err_set(err, other ? "unrecognized profile format: text, but not a heap, CPU, Go "
+                                    "debug=1, jemalloc or collapsed-stacks profile"
+                                  : "not a profile.proto file (it looks like text)");
         else
             cp_err_set(err, "malformed profile: %s", tmp.msg);
-        cp_profile_free(d.p);
         return NULL;
     }
     cp_profile_reindex(d.p);
     return d.p;
 }
 
-cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err)
+/* gzip or raw profile.proto, else what other (may be NULL) reads, on the
+ * decompressed bytes. The caller frees the profile (cp_profile_free); NULL
+ * with err set on error. */
+cp_profile *profile_parse_any(const uint8_t *data, size_t len, profile_format_fn other, cp_err *err)
 {
     if (!gzip_is_gzip(data, len))
-        return parse_uncompressed(data, len, err);
+        return parse_uncompressed(data, len, other, err);
     buf raw;
     buf_init(&raw);
     cp_profile *p = NULL;
     cp_err why;
     if (gzip_decompress(&raw, data, len, size_limit, &why) == 0)
-        p = parse_uncompressed(raw.data, raw.len, err);
+        p = parse_uncompressed(raw.data, raw.len, other, err);
     else
         cp_err_set(err, "decompressing profile: %s", why.msg);
     buf_free(&raw);
     return p;
+}
+
+/* profile.proto only (gzip or raw): what the library merges. */
+cp_profile *profile_parse_proto(const uint8_t *data, size_t len, cp_err *err)
+{
+    return profile_parse_any(data, len, NULL, err);
 }

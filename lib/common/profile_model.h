@@ -107,8 +107,22 @@ void cp_profile_reindex(cp_profile *p);
  * sample's labels keep (see the invariants above). */
 void profile_sort_labels(cp_label *l, size_t n);
 
-/* profile_decode.c: gzip or raw profile.proto -> model. NULL on error. */
-cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err);
+/* profile_decode.c: gzip or raw profile.proto -> model. NULL on error
+ * (err set); the caller frees with cp_profile_free. */
+cp_profile *profile_parse_proto(const uint8_t *data, size_t len, cp_err *err);
+/* A reader of another format, tried on the (decompressed) bytes when they
+ * are not profile.proto: NO when it does not recognize them (the next is
+ * tried), OK with *out set, BAD with err set (recognized but malformed). */
+typedef enum profile_format_rc {
+    PROFILE_FORMAT_NO = 0,
+    PROFILE_FORMAT_OK = 1,
+    PROFILE_FORMAT_BAD = -1
+} profile_format_rc;
+typedef profile_format_rc (*profile_format_fn)(const uint8_t *data, size_t len, cp_profile **out,
+                                               cp_err *err);
+/* profile.proto first, then other (NULL: none), as google/pprof reads. */
+cp_profile *profile_parse_any(const uint8_t *data, size_t len, profile_format_fn other,
+                              cp_err *err);
 /* The cap on a profile's bytes, each of: read from a file, downloaded, and
  * decompressed (-max_size; default 2 GiB). One setting for the process. */
 size_t profile_size_limit(void);

@@ -191,7 +191,7 @@ static void label_samples(cp_profile *p, long pid, const char *program)
 static void decode_member(member *m, const buf *body)
 {
     cp_err e = {{0}};
-    m->prof = profile_parse(body->data, body->len, &e);
+    m->prof = profile_parse_proto(body->data, body->len, &e);
     if (!m->prof) {
         snprintf(m->skip, sizeof m->skip, "undecodable profile: %.150s", e.msg);
         return;

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "common/gzip.h"
+#include "common/hex.h"
 #include "cprof.h"
 #include "metrics/metrics.h"
 #include "pprof/profile_delta.h"
@@ -109,17 +110,6 @@ static void method_not_allowed(http_response *resp, const char *allow)
 
 /* ------------------------------------------------------------------------ */
 /* Query strings                                                             */
-
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decode one byte of a query component starting at *p (before end) and
  * advance *p. Returns the byte, or -1 for a malformed %XX or a decoded NUL. */

@@ -37,7 +37,7 @@ expect mapping_id.pb 'unknown mapping 4'
 expect huge_length.pb 'length past end'
 expect wire_type.pb 'wire type'
 expect value_count.pb '2 values for 1 sample types'
-expect text.txt 'not a profile.proto file'
+expect text.txt 'unrecognized profile format: text'
 expect empty.pb 'empty profile'
 expect no_string_table.pb 'no string table'
 one_line_error 1 "$CPROF" top "$WORK/no/such/file" | grep -q 'No such file' || fail "missing file"
@@ -56,15 +56,6 @@ export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_s
 # Crafted files one by one (top and traces), then the mutants in batches:
 # cprof reports and skips each source it cannot read, so one run checks
 # many files (and merges the ones that parse).
-asan_run() { # what ARGS...
-    local what=$1 rc=0
-    shift
-    "$asan" "$@" >/dev/null 2>"$WORK/asan.err" || rc=$?
-    case $rc in
-    0 | 1) ;;
-    *) cat "$WORK/asan.err" >&2; fail "$what: exit status $rc under ASan/UBSan" ;;
-    esac
-}
 for f in "$WORK"/bad/*; do
     [ -f "$f" ] || continue
     asan_run "$f" top "$f"

@@ -668,7 +668,7 @@ static void test_pid_all(void **state)
     assert_int_equal(resp.status, 200);
     assert_string_equal(resp.content_disposition, "attachment; filename=\"heap\"");
     cp_err err = {{0}};
-    cp_profile *p = profile_parse(resp.body.data, resp.body.len, &err);
+    cp_profile *p = profile_parse_proto(resp.body.data, resp.body.len, &err);
     assert_non_null(p);
     const char *pid_key = intern_cstr("pid"), *prog_key = intern_cstr("program");
     for (size_t i = 0; i < p->n_samples; i++) {

@@ -8,6 +8,12 @@
 
 #include "profile_model.h"
 
+/* legacy.c: any profile cprof reads — gzip or raw profile.proto, then the
+ * legacy formats in google/pprof's order (gperftools heap and CPU, Go's
+ * debug=1 text), jemalloc heap_v2 and collapsed stacks. NULL on error (err
+ * set); the caller frees with cp_profile_free. */
+cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err);
+
 /* profile_ops.c: in-place operations with pprof's semantics. */
 /* Sample index for -sample_index (name, number, "" = default), or -1. */
 int profile_sample_index(const cp_profile *p, const char *name, cp_err *err);

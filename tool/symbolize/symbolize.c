@@ -353,6 +353,13 @@ static int module_open(module *mm, const char *path, const char *layout_path, bo
  * its page-aligned p_vaddr. false when nothing fits. */
 static bool to_file_address(const module *mm, const cp_mapping *m, uint64_t addr, uint64_t *out)
 {
+    if (m->start == 0 && m->offset == 0 && (m->limit == 0 || m->limit == ~(uint64_t)0)) {
+        /* pprof's GetBase: a fake mapping over the whole address space
+         * (legacy text without maps, a binary named on the command line)
+         * holds addresses that are the file's already */
+        *out = addr;
+        return true;
+    }
     const GElf_Phdr *hit = NULL;
     for (size_t i = 0; i < mm->n_loads; i++) {
         const GElf_Phdr *ph = &mm->loads[i];

@@ -1,5 +1,21 @@
 # Helpers for the cprof tool tests (sourced after common.sh).
 CPROF=$ROOT/build/cprof
+ASAN_CPROF=$ROOT/build/asan/cprof # built by make asan
+
+# asan_run WHAT ARGS...: the ASan+UBSan cprof on ARGS, output discarded; the
+# test fails unless it ends with status 0 or 1 within 120 s (a sanitizer
+# report exits 99; WHAT names the input in the failure).
+asan_run() {
+    local what=$1 rc=0
+    shift
+    [ -x "$ASAN_CPROF" ] || fail "$ASAN_CPROF missing: run make asan"
+    ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1 \
+        timeout 120 "$ASAN_CPROF" "$@" >/dev/null 2>"$WORK/asan.err" || rc=$?
+    case $rc in
+    0 | 1) ;;
+    *) cat "$WORK/asan.err" >&2; fail "$what: exit status $rc under ASan/UBSan" ;;
+    esac
+}
 
 # go_profiles DIR: CPU and heap profiles of a real Go program, made in DIR
 # with a private build cache: the `strings` benchmarks (cpu.out, mem.out)
