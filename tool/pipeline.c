@@ -48,7 +48,7 @@ static cp_profile *load_source(const char *source, const cli *c, cp_err *err)
     buf_init(&data);
     char *url = source_url(source), *final_url = NULL;
     int rc = url ? fetch_url(url, fo, &data, &final_url, err) : read_file(source, &data, err);
-    cp_profile *p = rc == 0 ? profile_parse(data.data, data.len, err) : NULL;
+    cp_profile *p = rc == 0 ? profile_parse_compact(data.data, data.len, err) : NULL;
     if (p && url) {
         cp_err save_err;
         if (save_fetched(&data, p, &save_err) != 0)
@@ -113,11 +113,17 @@ static cp_profile *load_profiles(const cli *c, cp_err *last)
         profile_free(p);
         return NULL;
     }
+    cp_err err;
     if (c->diff_base)
         profile_set_label(base, "pprof::base", "true");
+    if (c->normalize && profile_normalize(p, base, &err) != 0) {
+        error_line(NULL, &err, last);
+        profile_free(p);
+        profile_free(base);
+        return NULL;
+    }
     profile_scale_all(base, -1);
     cp_profile *both[2] = {p, base};
-    cp_err err;
     cp_profile *merged = combine(both, 2, &err);
     if (!merged)
         error_line(NULL, &err, last);
@@ -135,6 +141,13 @@ cp_profile *pipeline_load(const cli *c, cp_err *err)
         profile_free(p);
         p = NULL;
     }
+    if (p && c->comment && *c->comment) {
+        const char **comments = arena_alloc(&p->mem, p->n_comments + 1, sizeof *comments);
+        if (p->n_comments)
+            memcpy(comments, p->comments, p->n_comments * sizeof *comments);
+        comments[p->n_comments++] = intern_cstr(c->comment);
+        p->comments = comments;
+    }
     if (!p)
         *err = last;
     return p;
@@ -145,7 +158,7 @@ cp_profile *pipeline_load(const cli *c, cp_err *err)
 /* driver.applyCommandOverrides */
 static void command_overrides(cli *c)
 {
-    bool trim = true;
+    bool trim = c->trim;
     switch (c->format) {
     case FMT_PEEK:
         trim = false;
@@ -197,14 +210,19 @@ static void add_filter(strlist *l, const char *name, const char *value)
 }
 
 /* driver.reportOptions: o filled from c (o->active_filters is the caller's
- * to free; label units live in mem). 0, or -1 with err (bad sample index). */
-static int report_options(const cp_profile *p, const cli *c, report_opts *o, arena *mem,
-                          cp_err *err)
+ * to free; label_units left to the caller). 0, or -1 with err (bad sample
+ * index, zero -divide_by). */
+static int report_options(const cp_profile *p, const cli *c, report_opts *o, cp_err *err)
 {
     memset(o, 0, sizeof *o);
     int index = profile_sample_index(p, c->sample_index, err);
     if (index < 0)
         return -1;
+    if (c->divide_by == 0) {
+        cp_err_set(err, "zero divisor specified");
+        return -1;
+    }
+    o->ratio = 1 / c->divide_by;
     o->format = c->format;
     o->cum_sort = c->cum;
     o->drop_negative = c->drop_negative;
@@ -228,8 +246,35 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, are
     add_filter(&o->active_filters, "tagignore", c->filters.tagignore);
     add_filter(&o->active_filters, "tagshow", c->filters.tagshow);
     add_filter(&o->active_filters, "taghide", c->filters.taghide);
-    profile_num_label_units(p, &o->label_units, mem);
     return 0;
+}
+
+/* A comma-separated list of label keys, empty words dropped, into l. */
+static void split_keys(const char *s, strlist *l)
+{
+    while (s && *s) {
+        size_t n = strcspn(s, ",");
+        if (n)
+            strlist_pushf(l, "%.*s", (int)n, s);
+        s += n + (s[n] == ',');
+    }
+}
+
+/* driver.generateTagRootsLeaves: -tagroot/-tagleaf frames, and pprof's
+ * warning when a key matched no sample. */
+static void tag_roots_leaves(cp_profile *p, const cli *c)
+{
+    strlist roots = {0}, leaves = {0};
+    split_keys(c->tagroot, &roots);
+    split_keys(c->tagleaf, &leaves);
+    bool root_match, leaf_match;
+    profile_add_label_nodes(p, &roots, &leaves, c->unit, &root_match, &leaf_match);
+    if (c->tagroot && *c->tagroot && !root_match)
+        fprintf(stderr, "TagRoot expression matched no samples\n");
+    if (c->tagleaf && *c->tagleaf && !leaf_match)
+        fprintf(stderr, "TagLeaf expression matched no samples\n");
+    strlist_free(&roots);
+    strlist_free(&leaves);
 }
 
 int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *err)
@@ -241,7 +286,16 @@ int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *
     regex_t symbol;
     int rc = -1;
     command_overrides(c);
-    if (report_options(p, c, &o, &mem, err) != 0)
+    /* Label frames first, so the filters can name them. */
+    tag_roots_leaves(p, c);
+    /* -relative_percentages: the total is taken after the filters. */
+    num_label_units units;
+    profile_num_label_units(p, &units, &mem);
+    if (c->relative_percentages && apply_filters(p, &c->filters, &units, err) != 0) {
+        memset(&o, 0, sizeof o);
+        goto done;
+    }
+    if (report_options(p, c, &o, err) != 0)
         goto done;
     if (c->symbol) {
         if (regex_compile(&symbol, c->symbol, "argument", err) != 0)
@@ -249,8 +303,9 @@ int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *
         o.symbol = &symbol;
         o.symbol_src = c->symbol;
     }
+    o.label_units = units;
     report_init(&r, p, &o);
-    if (apply_filters(p, &c->filters, &o.label_units, err) != 0)
+    if (!c->relative_percentages && apply_filters(p, &c->filters, &units, err) != 0)
         goto done;
     aggregate(p, c);
     rc = emit(&r, ctx, err);
@@ -310,6 +365,12 @@ int pipeline_write(report *r, FILE *out, cp_err *err)
     case FMT_CALLGRAPH_SVG:
         return report_callgraph_svg(r, out, err);
     case FMT_PROTO:
+        /* printProto: -divide_by applied to the samples first. */
+        if (r->o.ratio > 0 && r->o.ratio != 1)
+            for (size_t i = 0; i < r->p->n_samples; i++)
+                for (size_t j = 0; j < r->p->n_sample_types; j++)
+                    r->p->samples[i].values[j] =
+                        (int64_t)((double)r->p->samples[i].values[j] * r->o.ratio);
         return write_proto(r->p, out, err);
     default:
         cp_err_set(err, "report not implemented");

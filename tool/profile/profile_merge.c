@@ -256,6 +256,8 @@ static int value_type_eq(const cp_value_type *a, const cp_value_type *b)
     return a->type == b->type && a->unit == b->unit;
 }
 
+/* profile.compatible: 1 when a and b have the same period and sample
+ * types, else 0 with err. */
 static int compatible(const cp_profile *a, const cp_profile *b, cp_err *err)
 {
     if (!value_type_eq(&a->period_type, &b->period_type)) {
@@ -278,6 +280,27 @@ static int compatible(const cp_profile *a, const cp_profile *b, cp_err *err)
         return 0;
     }
     return 1;
+}
+
+int profile_normalize(cp_profile *p, const cp_profile *base, cp_err *err)
+{
+    if (!compatible(p, base, err))
+        return -1;
+    size_t n = p->n_sample_types;
+    int64_t *sums = xcalloc(2 * n + 1, sizeof *sums), *base_sums = sums + n;
+    double *ratios = xcalloc(n + 1, sizeof *ratios);
+    for (size_t s = 0; s < base->n_samples; s++)
+        for (size_t i = 0; i < n; i++)
+            base_sums[i] += base->samples[s].values[i];
+    for (size_t s = 0; s < p->n_samples; s++)
+        for (size_t i = 0; i < n; i++)
+            sums[i] += p->samples[s].values[i];
+    for (size_t i = 0; i < n; i++)
+        ratios[i] = sums[i] == 0 ? 0.0 : (double)base_sums[i] / (double)sums[i];
+    profile_scale(p, ratios);
+    free(sums);
+    free(ratios);
+    return 0;
 }
 
 static cp_profile *combine_headers(cp_profile **srcs, size_t n, cp_err *err)

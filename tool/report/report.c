@@ -44,6 +44,8 @@ void report_init(report *r, cp_profile *p, const report_opts *o)
 
 char *report_format_value(const report *r, int64_t v, char *out)
 {
+    if (r->o.ratio > 0 && r->o.ratio != 1)
+        v = (int64_t)((double)v * r->o.ratio);
     return measure_scaled_label(out, v, r->o.sample_unit, r->o.output_unit);
 }
 
@@ -187,6 +189,10 @@ void report_select_output_unit(report *r, const graph *g)
     }
     if (min_value == 0)
         min_value = max_value;
+    if (o->ratio > 0 && o->ratio != 1) {
+        min_value = (int64_t)((double)min_value * o->ratio);
+        max_value = (int64_t)((double)max_value * o->ratio);
+    }
     const char *min_unit, *max_unit, *unit;
     measure_scale(min_value, o->sample_unit, "minimum", &min_unit);
     measure_scale(max_value, o->sample_unit, "minimum", &max_unit);
