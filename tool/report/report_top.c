@@ -59,7 +59,8 @@ int report_top(report *r, FILE *out, cp_err *err)
         fprintf(out, "%10s %s %s %10s %s  %s%s\n", report_format_value(r, n->flat, flat),
                 measure_percentage(p1, n->flat, r->total),
                 measure_percentage(p2, flat_sum, r->total), report_format_value(r, n->cum, cum),
-                measure_percentage(p3, n->cum, r->total), n->printable, report_inline_label(n));
+                measure_percentage(p3, n->cum, r->total), n->printable,
+                report_inline_label(n));
     }
     graph_free(g);
     return 0;

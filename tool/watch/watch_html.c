@@ -41,12 +41,11 @@ static void chart(FILE *f, const watch_series *s, const watch_target *w)
     double pw = CHART_W - PAD_L - PAD_R, ph = CHART_H - PAD_T - PAD_B;
 #define X(t) (PAD_L + (t) / tmax * pw)
 #define Y(v) (PAD_T + ph - (v) / vmax * ph)
-    fprintf(f,
-            "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-            "height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+    fprintf(f, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+               "height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             CHART_W, CHART_H, CHART_W, CHART_H);
-    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", PAD_L, PAD_T,
-            PAD_L, CHART_H - PAD_B);
+    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", PAD_L,
+            PAD_T, PAD_L, CHART_H - PAD_B);
     fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", PAD_L,
             CHART_H - PAD_B, CHART_W - PAD_R, CHART_H - PAD_B);
     char top[64];
@@ -65,9 +64,8 @@ static void chart(FILE *f, const watch_series *s, const watch_target *w)
     /* The trend through the median point with the Theil-Sen slope. */
     double mid_t = tmax / 2, mid_v = (s->tr.first + s->tr.last) / 2;
     double y0 = mid_v - s->tr.slope * mid_t, y1 = mid_v + s->tr.slope * (tmax - mid_t);
-    fprintf(f,
-            "<line class=\"trend\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-            "stroke=\"#36c\" stroke-dasharray=\"4 3\"/>\n",
+    fprintf(f, "<line class=\"trend\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+               "stroke=\"#36c\" stroke-dasharray=\"4 3\"/>\n",
             X(0.0), Y(y0 < 0 ? 0 : y0), X(tmax), Y(y1 > vmax ? vmax : y1));
     fprintf(f, "</svg>\n");
 #undef X
@@ -100,8 +98,7 @@ static void suspect(FILE *f, size_t rank, const watch_series *s, const watch_tar
     else
         fprintf(f, "</h2>\n<p>%s &rarr; %s, trend z=%.1f</p>\n", first, last, s->tr.z);
     chart(f, s, w);
-    frames(f,
-           w->kind == WATCH_THREADS ? "Where the threads wait:" : "Where the memory is allocated:",
+    frames(f, w->kind == WATCH_THREADS ? "Where the threads wait:" : "Where the memory is allocated:",
            &s->frames);
     frames(f, "Created by:", &s->creator);
     if (w->kind == WATCH_HEAP && s->old_bytes >= 0 && w->min_age > 0) {
@@ -113,7 +110,8 @@ static void suspect(FILE *f, size_t rank, const watch_series *s, const watch_tar
     fprintf(f, "</section>\n");
 }
 
-int watch_write_html(const char *path, watch_target *ws, size_t n, const watch_opts *o, cp_err *err)
+int watch_write_html(const char *path, watch_target *ws, size_t n, const watch_opts *o,
+                     cp_err *err)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
