@@ -42,22 +42,27 @@ measure() {
         n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' \
         "$work/$name.time")
     KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/$name.time")
+    CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/$name.time")
 }
 
 measure cprof "$root/build/cprof" top "$work/big.pb"
-cprof_s=$SECS cprof_kb=$KB
+cprof_s=$SECS cprof_kb=$KB cprof_cpu=$CPU
 measure pprof go tool pprof -top "$work/big.pb"
-pprof_s=$SECS pprof_kb=$KB
+pprof_s=$SECS pprof_kb=$KB pprof_cpu=$CPU
 cmp -s "$work/cprof.out" "$work/pprof.out" && same=identical || same=DIFFERENT
 
-printf '%-22s %10s %14s\n' "" "wall (s)" "peak RSS (MB)"
-printf '%-22s %10.2f %14d\n' "cprof top" "$cprof_s" $((cprof_kb / 1024))
-printf '%-22s %10.2f %14d\n' "go tool pprof -top" "$pprof_s" $((pprof_kb / 1024))
-awk -v a="$pprof_s" -v b="$cprof_s" -v c="$pprof_kb" -v d="$cprof_kb" \
-    'BEGIN { printf "cprof is %.1fx faster and uses %.1fx less peak memory\n", a / b, c / d }'
-awk -v a="$pprof_s" -v b="$cprof_s" -v c="$pprof_kb" -v d="$cprof_kb" 'BEGIN {
-    printf "targets (>= 10x faster, <= 1/4 of the memory): %s, %s\n",
-        a / b >= 10 ? "speed met" : "speed MISSED", d * 4 <= c ? "memory met" : "memory MISSED" }'
+# CPU time (user + system, every thread) next to wall time: on a shared,
+# loaded machine the wall times swing with the neighbours' load.
+printf '%-22s %10s %10s %14s\n' "" "wall (s)" "cpu (s)" "peak RSS (MB)"
+printf '%-22s %10.2f %10.2f %14d\n' "cprof top" "$cprof_s" "$cprof_cpu" $((cprof_kb / 1024))
+printf '%-22s %10.2f %10.2f %14d\n' "go tool pprof -top" "$pprof_s" "$pprof_cpu" $((pprof_kb / 1024))
+awk -v a="$pprof_s" -v b="$cprof_s" -v c="$pprof_kb" -v d="$cprof_kb" -v e="$pprof_cpu" \
+    -v f="$cprof_cpu" 'BEGIN { printf "cprof is %.1fx faster (wall), %.1fx (cpu), and uses %.1fx less peak memory\n", a / b, e / f, c / d }'
+awk -v a="$pprof_s" -v b="$cprof_s" -v c="$pprof_kb" -v d="$cprof_kb" -v e="$pprof_cpu" \
+    -v f="$cprof_cpu" 'BEGIN {
+    wall = (a / b >= 10) ? "met" : "MISSED"; cpu = (e / f >= 10) ? "met" : "MISSED"
+    mem = (d * 4 <= c) ? "met" : "MISSED"
+    printf "targets: >= 10x faster: wall %s, cpu %s; <= 1/4 of the memory: %s\n", wall, cpu, mem }'
 echo "reports: $same"
 
 # The web UI's first page: from the start of `cprof -http` to /ui/ received.

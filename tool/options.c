@@ -69,6 +69,7 @@ enum id {
     O_ADD_COMMENT,
     O_TAGROOT,
     O_TAGLEAF,
+    O_MEAN,
 };
 
 static const flag_spec specs[] = {
@@ -96,6 +97,7 @@ static const flag_spec specs[] = {
     {"alloc_objects", FLAG_BOOL, O_SI_SHORTCUT},
     {"total_delay", FLAG_BOOL, O_SI_SHORTCUT},
     {"contentions", FLAG_BOOL, O_SI_SHORTCUT},
+    {"mean_delay", FLAG_BOOL, O_SI_SHORTCUT},
     {"focus", FLAG_STRING, O_FOCUS},
     {"ignore", FLAG_STRING, O_IGNORE},
     {"hide", FLAG_STRING, O_HIDE},
@@ -144,6 +146,7 @@ static const flag_spec specs[] = {
     {"add_comment", FLAG_STRING, O_ADD_COMMENT},
     {"tagroot", FLAG_STRING, O_TAGROOT},
     {"tagleaf", FLAG_STRING, O_TAGLEAF},
+    {"mean", FLAG_BOOL, O_MEAN},
 };
 
 static const struct {
@@ -212,6 +215,7 @@ void cli_usage(FILE *out)
           "  -compact_labels        fewer header lines\n"
           "  -add_comment=TEXT      a comment added to the profile\n"
           "  -total_delay -contentions  -sample_index=delay / contentions\n"
+          "  -mean                  values over the first value (count); -mean_delay\n"
           "  -unit=UNIT             ms, s, MB, ... (default: chosen per report)\n"
           "  -output=FILE (-o)      write the report to FILE\n"
           "  -source_path=DIRS -trim_path=PREFIXES   where list finds sources\n"
@@ -349,8 +353,12 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
             return 0;
         if (st->shortcut)
             fprintf(stderr, "Multiple value selections, ignoring -%s\n", s->name);
-        else /* -total_delay is -sample_index=delay */
-            st->shortcut = !strcmp(s->name, "total_delay") ? "delay" : s->name;
+        else /* -total_delay is -sample_index=delay; -mean_delay also -mean */
+            st->shortcut = !strcmp(s->name, "total_delay") || !strcmp(s->name, "mean_delay")
+                               ? "delay"
+                               : s->name;
+        if (!strcmp(s->name, "mean_delay"))
+            c->mean = true;
         return 0;
     case O_FOCUS:
         c->filters.focus = value;
@@ -485,6 +493,9 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         return 0;
     case O_TAGLEAF:
         c->tagleaf = value;
+        return 0;
+    case O_MEAN:
+        c->mean = v->on;
         return 0;
     }
     return 0;

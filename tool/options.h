@@ -29,6 +29,7 @@ typedef struct cli {
     int nodecount; /* -1: the report's default */
     double nodefraction, edgefraction;
     bool trim;                     /* -trim (default): honour the three above */
+    bool mean;                     /* values over the first value (count) */
     bool relative_percentages;     /* percentages of what the filters keep */
     bool normalize;                /* scale the sources to the base's total */
     double divide_by;              /* values shown divided by this (default 1) */

@@ -232,7 +232,13 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, cp_
     o->node_fraction = c->nodefraction;
     o->edge_fraction = c->edgefraction;
     o->value_index = index;
+    o->mean = c->mean;
     o->sample_type = p->sample_types[index].type;
+    if (c->mean) {
+        char mean_type[256];
+        snprintf(mean_type, sizeof mean_type, "mean_%s", o->sample_type);
+        o->sample_type = intern_cstr(mean_type);
+    }
     o->sample_unit = p->sample_types[index].unit;
     o->output_unit = intern_cstr(c->unit);
     o->source_path = c->source_path;

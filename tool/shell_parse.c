@@ -45,6 +45,10 @@ const shell_option shell_options[] = {
     {"compact_labels", SOPT_BOOL, AT(compact_labels), NULL, "Show minimal headers"},
     {"source_path", SOPT_STRING, AT(source_path), NULL, "Search path for source files"},
     {"trim_path", SOPT_STRING, AT(trim_path), NULL, "Path to trim from source paths before search"},
+    {"mean", SOPT_BOOL, AT(mean), NULL,
+     "Average sample value over first value (count)\n"
+     "For memory profiles, report average memory per allocation.\n"
+     "For time-based profiles, report average time per event."},
     {"sample_index", SOPT_SAMPLE_INDEX, AT(sample_index), NULL,
      "Sample value to report (0-based index or name)\n"
      "Profiles contain multiple values per sample.\n"

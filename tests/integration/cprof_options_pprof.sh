@@ -42,6 +42,8 @@ for p in cpu.out cheap1.pb; do
     same_output -top -symbolize=fastlocal:force $p
 done
 for p in mem.out cheap1.pb; do
+    base=mem2.out
+    [ $p = cheap1.pb ] && base=cheap2.pb
     same_output -top -tagroot=bytes $p
     same_output -top -tagleaf=bytes -unit=kb $p
     same_output -tree -tagroot=bytes -tagleaf=bytes -sample_index=alloc_space $p
@@ -49,6 +51,10 @@ for p in mem.out cheap1.pb; do
     same_output -top -tagroot=bytes -focus='^[0-9.]+[kMG]?B$' $p
     same_output -top -tagroot=bytes,nosuchkey $p
     same_output -top -relative_percentages -tagfocus=64kb: $p
+    same_output -top -mean -sample_index=alloc_space $p
+    same_output -top -mean -inuse_space -cum $p
+    same_output -tree -mean -alloc_space $p
+    same_output -top -mean -alloc_space -diff_base=$base $p
 done
 # pprof's warning for a key no sample has, on stderr.
 "$CPROF" -top -tagroot=nosuchkey mem.out 2>"$WORK/warn.err" >/dev/null
