@@ -62,6 +62,8 @@ typedef struct raw_sample {
     raw_label *labels;
     size_t n_labels;
     size_t wire_index; /* position in the file, for messages */
+    const uint8_t *key_bytes; /* compact, fast path: the packed location ids */
+    size_t key_len;
 } raw_sample;
 
 /* A sample being read, before it is kept (compact mode may fold it into
@@ -101,6 +103,7 @@ typedef struct decoder {
     int64_t drop_frames, keep_frames, default_sample_type, doc_url;
     bool compact;      /* fold samples with equal stacks and labels */
     htab sample_index; /* compact: raw_sample by (locations, labels) */
+    htab bytes_index;  /* compact: raw_sample by its packed location bytes */
     sample_scratch scratch;
 } decoder;
 
@@ -281,11 +284,90 @@ static bool foldable(const int64_t *v, size_t n)
     return nonzero;
 }
 
+typedef struct bytes_key {
+    const uint8_t *p;
+    size_t len;
+} bytes_key;
+
+static int bytes_key_eq(const void *key, const void *item)
+{
+    const bytes_key *k = key;
+    const raw_sample *r = item;
+    return r->key_len == k->len && !memcmp(r->key_bytes, k->p, k->len);
+}
+
+/* A table hash of n bytes, a word at a time. */
+static uint64_t hash_words(const uint8_t *p, size_t n)
+{
+    uint64_t h = n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = hash_mix(h, w);
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, p, n);
+        h = hash_mix(h, w);
+    }
+    return h;
+}
+
+/* Compact mode's fast path: a sample whose location ids are one packed
+ * field and that has no labels is looked up by those bytes, before any id
+ * is decoded. When an earlier foldable sample has the same bytes (so the
+ * same ids) and this one's values are foldable, they are added to it:
+ * true. Otherwise false, and *key is what to index the sample by once
+ * kept (key->p NULL: not eligible). */
+static bool fold_by_bytes(decoder *d, proto_reader body, bytes_key *key, uint64_t *h)
+{
+    key->p = NULL;
+    size_t loc_fields = 0;
+    uint32_t f;
+    enum proto_wire_type t;
+    proto_reader r = body, locs = {0};
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == SAMPLE_LABEL)
+            return false;
+        if (f == SAMPLE_LOCATION_ID) {
+            if (t != PROTO_BYTES || ++loc_fields > 1)
+                return false;
+            locs = proto_get_bytes(&r);
+        } else
+            proto_skip(&r, t);
+    }
+    if (r.err || loc_fields != 1)
+        return false;
+    key->p = locs.p;
+    key->len = (size_t)(locs.end - locs.p);
+    *h = hash_words(key->p, key->len);
+    raw_sample *same = htab_find(&d->bytes_index, *h, bytes_key_eq, key);
+    if (!same || same->n_values > 16)
+        return false;
+    int64_t values[16];
+    size_t n = 0;
+    r = body;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == SAMPLE_VALUE && n <= same->n_values)
+            read_repeated(&r, t, (uint64_t *)values, &n, same->n_values);
+        else
+            proto_skip(&r, t);
+    }
+    if (r.err || n != same->n_values || !foldable(values, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        same->values[i] += values[i];
+    return true;
+}
+
 /* The sample at wire position wire, read into the scratch, then kept as
  * d->samples[*n] (and *n incremented), or, in compact mode, added to the
  * earlier sample with the same locations and labels. */
 static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
 {
+    bytes_key bkey = {NULL, 0};
+    uint64_t bhash = 0;
+    if (d->compact && fold_by_bytes(d, body, &bkey, &bhash))
+        return;
     size_t n_locs = 0, n_values = 0, n_labels = 0;
     uint32_t f;
     enum proto_wire_type t;
@@ -348,6 +430,11 @@ static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
     s->labels = got_labels ? arena_dup(&d->tmp, sc->labels, got_labels, sizeof *s->labels) : NULL;
     if (fold)
         htab_insert(&d->sample_index, h, s);
+    if (fold && bkey.p) {
+        s->key_bytes = bkey.p;
+        s->key_len = bkey.len;
+        htab_insert(&d->bytes_index, bhash, s);
+    }
 }
 
 static void decode_mapping(decoder *d, proto_reader r, size_t i)
@@ -815,6 +902,7 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, bool comp
     d.err = err;
     d.compact = compact;
     htab_init(&d.sample_index, &htab_xalloc);
+    htab_init(&d.bytes_index, &htab_xalloc);
     arena_init(&d.tmp);
     proto_reader r;
     proto_reader_init(&r, data, len);
@@ -827,6 +915,7 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, bool comp
         resolve(&d);
     arena_free(&d.tmp);
     htab_free(&d.sample_index);
+    htab_free(&d.bytes_index);
     free(d.scratch.ids);
     free(d.scratch.values);
     free(d.scratch.labels);
