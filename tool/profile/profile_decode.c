@@ -61,7 +61,7 @@ typedef struct raw_sample {
     size_t n_values;
     raw_label *labels;
     size_t n_labels;
-    size_t wire_index; /* position in the file, for messages */
+    size_t wire_index;        /* position in the file, for messages */
     const uint8_t *key_bytes; /* compact, fast path: the packed location ids */
     size_t key_len;
 } raw_sample;
