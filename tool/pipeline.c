@@ -12,10 +12,16 @@
  *      harmonized and merged (even a single profile: merging compacts);
  *   2. bases likewise, then marked (-diff_base), negated and merged in;
  *   3. drop_frames pruning;
- *   4. the report's overrides (list forces lines, peek/list/proto disable
- *      trimming, proto forces addresses);
- *   5. the total is computed, then -focus & co. filter, then the profile is
- *      aggregated to the granularity; then the report is written.
+ *   4. the report's overrides (list forces lines, peek/list/proto and
+ *      -trim=false disable trimming, proto forces addresses);
+ *   5. -tagroot/-tagleaf frames are added (so the filters can name them);
+ *   6. the total is computed, then -focus & co. filter (the other way round
+ *      with -relative_percentages), then the profile is aggregated to the
+ *      granularity; then the report is written.
+ * Sources are decoded compactly (profile_parse_compact: repeated stacks
+ * folded as they are read), since merging follows; -normalize scales the
+ * sources to the bases before the bases are negated; -add_comment is added
+ * to the merged profile.
  */
 #include "pipeline.h"
 
