@@ -77,8 +77,12 @@ while [ -z "$url" ]; do
 done
 curl -sf -o "$work/page.html" "$url/ui/" || { echo "GET /ui/ failed" >&2; exit 1; }
 end=$(date +%s.%N)
+# Its CPU time so far (user + system clock ticks, /proc/PID/stat fields 14-15).
+web_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+    "/proc/$web_pid/stat")
 kill "$web_pid"
 wait "$web_pid" 2>/dev/null || true
 web_pid=""
-awk -v a="$start" -v b="$end" 'BEGIN { printf "web UI first page (start to /ui/ received): %.2f s\n", b - a }'
+awk -v a="$start" -v b="$end" -v c="$web_cpu" \
+    'BEGIN { printf "web UI first page (start to /ui/ received): %.2f s wall, %.2f s cpu\n", b - a, c }'
 [ "$same" = identical ]
