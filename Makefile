@@ -205,6 +205,7 @@ bench-symbolize: deps
 
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:
+	@bench/analyzer.sh 1200000 20000 service
 	@bench/analyzer.sh
 
 # libFuzzer targets for the cprof decoders (clang): build/fuzz/fuzz_decode fuzz/corpus,

@@ -79,6 +79,11 @@ int read_file(const char *path, buf *out, cp_err *err)
         cp_err_set(err, "%s", strerror(errno));
         return -1;
     }
+    struct stat st;
+    /* One allocation for a regular file of sane size (no doubling copies). */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= profile_size_limit())
+        buf_reserve(out, (size_t)st.st_size + 1);
     char chunk[1 << 16];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "flags.h"
 
@@ -61,6 +62,14 @@ enum id {
     O_SYMBOL_DIR,
     O_DEBUGINFOD,
     O_SYMBOLIZE,
+    O_TRIM,
+    O_RELATIVE_PERCENTAGES,
+    O_NORMALIZE,
+    O_DIVIDE_BY,
+    O_ADD_COMMENT,
+    O_TAGROOT,
+    O_TAGLEAF,
+    O_MEAN,
 };
 
 static const flag_spec specs[] = {
@@ -86,6 +95,9 @@ static const flag_spec specs[] = {
     {"inuse_objects", FLAG_BOOL, O_SI_SHORTCUT},
     {"alloc_space", FLAG_BOOL, O_SI_SHORTCUT},
     {"alloc_objects", FLAG_BOOL, O_SI_SHORTCUT},
+    {"total_delay", FLAG_BOOL, O_SI_SHORTCUT},
+    {"contentions", FLAG_BOOL, O_SI_SHORTCUT},
+    {"mean_delay", FLAG_BOOL, O_SI_SHORTCUT},
     {"focus", FLAG_STRING, O_FOCUS},
     {"ignore", FLAG_STRING, O_IGNORE},
     {"hide", FLAG_STRING, O_HIDE},
@@ -127,6 +139,14 @@ static const flag_spec specs[] = {
     {"symbol_dir", FLAG_STRING, O_SYMBOL_DIR},
     {"debuginfod", FLAG_BOOL, O_DEBUGINFOD},
     {"symbolize", FLAG_STRING, O_SYMBOLIZE},
+    {"trim", FLAG_BOOL, O_TRIM},
+    {"relative_percentages", FLAG_BOOL, O_RELATIVE_PERCENTAGES},
+    {"normalize", FLAG_BOOL, O_NORMALIZE},
+    {"divide_by", FLAG_FLOAT, O_DIVIDE_BY},
+    {"add_comment", FLAG_STRING, O_ADD_COMMENT},
+    {"tagroot", FLAG_STRING, O_TAGROOT},
+    {"tagleaf", FLAG_STRING, O_TAGLEAF},
+    {"mean", FLAG_BOOL, O_MEAN},
 };
 
 static const struct {
@@ -187,6 +207,15 @@ void cli_usage(FILE *out)
           "  -functions -filefunctions -files -lines -addresses   granularity; -noinlines\n"
           "  -base=SRC              subtract SRC;  -diff_base=SRC  compare against SRC\n"
           "  -cum  -nodecount=N  -nodefraction=F  -edgefraction=F  -drop_negative\n"
+          "  -trim=false            no trimming (nodecount, nodefraction, edgefraction)\n"
+          "  -relative_percentages  percentages of what -focus & co. keep\n"
+          "  -normalize             scale the sources to the base's total\n"
+          "  -divide_by=X           divide every value by X\n"
+          "  -tagroot=KEYS -tagleaf=KEYS  labels as frames at the root / the leaf\n"
+          "  -compact_labels        fewer header lines\n"
+          "  -add_comment=TEXT      a comment added to the profile\n"
+          "  -total_delay -contentions  -sample_index=delay / contentions\n"
+          "  -mean                  values over the first value (count); -mean_delay\n"
           "  -unit=UNIT             ms, s, MB, ... (default: chosen per report)\n"
           "  -output=FILE (-o)      write the report to FILE\n"
           "  -source_path=DIRS -trim_path=PREFIXES   where list finds sources\n"
@@ -257,6 +286,39 @@ static int set_report(cli *c, const char *name, const char *regex, bool *report_
     return -1;
 }
 
+/* -symbolize=MODE: pprof's colon-separated words. none (or no) leaves
+ * addresses; local, fastlocal and force symbolize what has no functions
+ * from local files (cprof's one way; it never re-symbolizes a mapping that
+ * has functions); remote (pprof asks the profile's server) is refused.
+ * demangle=... is accepted (names are kept as the profile has them). 0, or
+ * -1 with err. */
+static int set_symbolize(cli *c, const char *value, cp_err *err)
+{
+    bool none = false;
+    const char *w = value;
+    while (*w) {
+        size_t n = strcspn(w, ":");
+        if ((n == 4 && !strncasecmp(w, "none", 4)) || (n == 2 && !strncasecmp(w, "no", 2)))
+            none = true;
+        else if (n == 6 && !strncasecmp(w, "remote", 6)) {
+            cp_err_set(err, "-symbolize=remote is not supported: cprof symbolizes from local "
+                            "files (-symbol_dir)");
+            return -1;
+        } else if (!((n == 5 && !strncasecmp(w, "local", 5)) ||
+                     (n == 9 && !strncasecmp(w, "fastlocal", 9)) ||
+                     (n == 5 && !strncasecmp(w, "force", 5)) || !strncasecmp(w, "demangle=", 9) ||
+                     n == 0)) {
+            cp_err_set(err,
+                       "invalid value \"%s\" for symbolize: want none, local, fastlocal or force",
+                       value);
+            return -1;
+        }
+        w += n + (w[n] == ':');
+    }
+    c->symbolize.none = none;
+    return 0;
+}
+
 /* The command line being parsed (flags_parse's ctx). */
 typedef struct parse_state {
     cli *c;
@@ -291,8 +353,12 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
             return 0;
         if (st->shortcut)
             fprintf(stderr, "Multiple value selections, ignoring -%s\n", s->name);
-        else
-            st->shortcut = s->name;
+        else /* -total_delay is -sample_index=delay; -mean_delay also -mean */
+            st->shortcut = !strcmp(s->name, "total_delay") || !strcmp(s->name, "mean_delay")
+                               ? "delay"
+                               : s->name;
+        if (!strcmp(s->name, "mean_delay"))
+            c->mean = true;
         return 0;
     case O_FOCUS:
         c->filters.focus = value;
@@ -406,11 +472,30 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         c->symbolize.debuginfod = v->on;
         return 0;
     case O_SYMBOLIZE:
-        if (strcmp(value, "none") != 0 && strcmp(value, "local") != 0) {
-            cp_err_set(err, "invalid value \"%s\" for symbolize: want none or local", value);
-            return -1;
-        }
-        c->symbolize.none = !strcmp(value, "none");
+        return set_symbolize(c, value, err);
+    case O_TRIM:
+        c->trim = v->on;
+        return 0;
+    case O_RELATIVE_PERCENTAGES:
+        c->relative_percentages = v->on;
+        return 0;
+    case O_NORMALIZE:
+        c->normalize = v->on;
+        return 0;
+    case O_DIVIDE_BY:
+        c->divide_by = v->real;
+        return 0;
+    case O_ADD_COMMENT:
+        c->comment = value;
+        return 0;
+    case O_TAGROOT:
+        c->tagroot = value;
+        return 0;
+    case O_TAGLEAF:
+        c->tagleaf = value;
+        return 0;
+    case O_MEAN:
+        c->mean = v->on;
         return 0;
     }
     return 0;
@@ -426,6 +511,8 @@ static void cli_defaults(cli *c)
     c->nodecount = -1;
     c->nodefraction = 0.005;
     c->edgefraction = 0.001;
+    c->trim = true;
+    c->divide_by = 1;
     c->source_path = c->trim_path = "";
     c->fetch.seconds = c->fetch.timeout = -1;
 }

@@ -28,6 +28,13 @@ typedef struct cli {
     bool cum, drop_negative, compact_labels;
     int nodecount; /* -1: the report's default */
     double nodefraction, edgefraction;
+    bool trim;                     /* -trim (default): honour the three above */
+    bool mean;                     /* values over the first value (count) */
+    bool relative_percentages;     /* percentages of what the filters keep */
+    bool normalize;                /* scale the sources to the base's total */
+    double divide_by;              /* values shown divided by this (default 1) */
+    const char *comment;           /* -add_comment */
+    const char *tagroot, *tagleaf; /* label keys made pseudo frames (comma-separated) */
     const char *source_path, *trim_path;
     fetch_opts fetch;
     symbolize_opts symbolize; /* -symbol_dir, -debuginfod, -symbolize */

@@ -14,10 +14,16 @@
  *      harmonized and merged (even a single profile: merging compacts);
  *   2. bases likewise, then marked (-diff_base), negated and merged in;
  *   3. drop_frames pruning;
- *   4. the report's overrides (list forces lines, peek/list/proto disable
- *      trimming, proto forces addresses);
- *   5. the total is computed, then -focus & co. filter, then the profile is
- *      aggregated to the granularity; then the report is written.
+ *   4. the report's overrides (list forces lines, peek/list/proto and
+ *      -trim=false disable trimming, proto forces addresses);
+ *   5. -tagroot/-tagleaf frames are added (so the filters can name them);
+ *   6. the total is computed, then -focus & co. filter (the other way round
+ *      with -relative_percentages), then the profile is aggregated to the
+ *      granularity; then the report is written.
+ * Sources are decoded compactly (profile_parse_compact: repeated stacks
+ * folded as they are read), since merging follows; -normalize scales the
+ * sources to the bases before the bases are negated; -add_comment is added
+ * to the merged profile.
  */
 #include "pipeline.h"
 
@@ -103,7 +109,7 @@ static cp_profile *load_source(const char *source, const char *exec, const cli *
     buf_init(&data);
     char *url = source_url(source), *final_url = NULL;
     int rc = url ? fetch_url(url, fo, &data, &final_url, err) : read_file(source, &data, err);
-    cp_profile *p = rc == 0 ? profile_parse(data.data, data.len, err) : NULL;
+    cp_profile *p = rc == 0 ? profile_parse_compact(data.data, data.len, err) : NULL;
     if (p && url) {
         cp_err save_err;
         if (save_fetched(&data, p, &save_err) != 0)
@@ -176,11 +182,17 @@ static cp_profile *load_profiles(const cli *c, cp_err *last)
         cp_profile_free(p);
         return NULL;
     }
+    cp_err err;
     if (c->diff_base)
         profile_set_label(base, "pprof::base", "true");
+    if (c->normalize && profile_normalize(p, base, &err) != 0) {
+        error_line(NULL, &err, last);
+        cp_profile_free(p);
+        cp_profile_free(base);
+        return NULL;
+    }
     profile_scale_all(base, -1);
     cp_profile *both[2] = {p, base};
-    cp_err err;
     cp_profile *merged = combine(both, 2, &err);
     if (!merged)
         error_line(NULL, &err, last);
@@ -198,6 +210,13 @@ cp_profile *pipeline_load(const cli *c, cp_err *err)
         cp_profile_free(p);
         p = NULL;
     }
+    if (p && c->comment && *c->comment) {
+        const char **comments = arena_alloc(&p->mem, p->n_comments + 1, sizeof *comments);
+        if (p->n_comments)
+            memcpy(comments, p->comments, p->n_comments * sizeof *comments);
+        comments[p->n_comments++] = intern_cstr(c->comment);
+        p->comments = comments;
+    }
     if (!p)
         *err = last;
     return p;
@@ -208,7 +227,7 @@ cp_profile *pipeline_load(const cli *c, cp_err *err)
 /* driver.applyCommandOverrides */
 static void command_overrides(cli *c)
 {
-    bool trim = true;
+    bool trim = c->trim;
     switch (c->format) {
     case FMT_PEEK:
         trim = false;
@@ -260,14 +279,19 @@ static void add_filter(strlist *l, const char *name, const char *value)
 }
 
 /* driver.reportOptions: o filled from c (o->active_filters is the caller's
- * to free; label units live in mem). 0, or -1 with err (bad sample index). */
-static int report_options(const cp_profile *p, const cli *c, report_opts *o, arena *mem,
-                          cp_err *err)
+ * to free; label_units left to the caller). 0, or -1 with err (bad sample
+ * index, zero -divide_by). */
+static int report_options(const cp_profile *p, const cli *c, report_opts *o, cp_err *err)
 {
     memset(o, 0, sizeof *o);
     int index = profile_sample_index(p, c->sample_index, err);
     if (index < 0)
         return -1;
+    if (c->divide_by == 0) {
+        cp_err_set(err, "zero divisor specified");
+        return -1;
+    }
+    o->ratio = 1 / c->divide_by;
     o->format = c->format;
     o->cum_sort = c->cum;
     o->drop_negative = c->drop_negative;
@@ -277,7 +301,13 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, are
     o->node_fraction = c->nodefraction;
     o->edge_fraction = c->edgefraction;
     o->value_index = index;
+    o->mean = c->mean;
     o->sample_type = p->sample_types[index].type;
+    if (c->mean) {
+        char mean_type[256];
+        snprintf(mean_type, sizeof mean_type, "mean_%s", o->sample_type);
+        o->sample_type = intern_cstr(mean_type);
+    }
     o->sample_unit = p->sample_types[index].unit;
     o->output_unit = intern_cstr(c->unit);
     o->source_path = c->source_path;
@@ -291,8 +321,35 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, are
     add_filter(&o->active_filters, "tagignore", c->filters.tagignore);
     add_filter(&o->active_filters, "tagshow", c->filters.tagshow);
     add_filter(&o->active_filters, "taghide", c->filters.taghide);
-    profile_num_label_units(p, &o->label_units, mem);
     return 0;
+}
+
+/* A comma-separated list of label keys, empty words dropped, into l. */
+static void split_keys(const char *s, strlist *l)
+{
+    while (s && *s) {
+        size_t n = strcspn(s, ",");
+        if (n)
+            strlist_pushf(l, "%.*s", (int)n, s);
+        s += n + (s[n] == ',');
+    }
+}
+
+/* driver.generateTagRootsLeaves: -tagroot/-tagleaf frames, and pprof's
+ * warning when a key matched no sample. */
+static void tag_roots_leaves(cp_profile *p, const cli *c)
+{
+    strlist roots = {0}, leaves = {0};
+    split_keys(c->tagroot, &roots);
+    split_keys(c->tagleaf, &leaves);
+    bool root_match, leaf_match;
+    profile_add_label_nodes(p, &roots, &leaves, c->unit, &root_match, &leaf_match);
+    if (c->tagroot && *c->tagroot && !root_match)
+        fprintf(stderr, "TagRoot expression matched no samples\n");
+    if (c->tagleaf && *c->tagleaf && !leaf_match)
+        fprintf(stderr, "TagLeaf expression matched no samples\n");
+    strlist_free(&roots);
+    strlist_free(&leaves);
 }
 
 int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *err)
@@ -304,7 +361,16 @@ int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *
     regex_t symbol;
     int rc = -1;
     command_overrides(c);
-    if (report_options(p, c, &o, &mem, err) != 0)
+    /* Label frames first, so the filters can name them. */
+    tag_roots_leaves(p, c);
+    /* -relative_percentages: the total is taken after the filters. */
+    num_label_units units;
+    profile_num_label_units(p, &units, &mem);
+    if (c->relative_percentages && apply_filters(p, &c->filters, &units, err) != 0) {
+        memset(&o, 0, sizeof o);
+        goto done;
+    }
+    if (report_options(p, c, &o, err) != 0)
         goto done;
     if (c->symbol) {
         if (regex_compile(&symbol, c->symbol, "argument", err) != 0)
@@ -312,8 +378,9 @@ int pipeline_report(cp_profile *p, cli *c, report_emit emit, void *ctx, cp_err *
         o.symbol = &symbol;
         o.symbol_src = c->symbol;
     }
+    o.label_units = units;
     report_init(&r, p, &o);
-    if (apply_filters(p, &c->filters, &o.label_units, err) != 0)
+    if (!c->relative_percentages && apply_filters(p, &c->filters, &units, err) != 0)
         goto done;
     aggregate(p, c);
     rc = emit(&r, ctx, err);
@@ -373,6 +440,12 @@ int pipeline_write(report *r, FILE *out, cp_err *err)
     case FMT_CALLGRAPH_SVG:
         return report_callgraph_svg(r, out, err);
     case FMT_PROTO:
+        /* printProto: -divide_by applied to the samples first. */
+        if (r->o.ratio > 0 && r->o.ratio != 1)
+            for (size_t i = 0; i < r->p->n_samples; i++)
+                for (size_t j = 0; j < r->p->n_sample_types; j++)
+                    r->p->samples[i].values[j] =
+                        (int64_t)((double)r->p->samples[i].values[j] * r->o.ratio);
         return write_proto(r->p, out, err);
     default:
         cp_err_set(err, "report not implemented");

@@ -34,6 +34,10 @@ static const char *const granularity_choices[] = {"functions", "filefunctions", 
 
 const shell_option shell_options[] = {
     {"output", SOPT_STRING, AT(output), NULL, "Output filename for file-based outputs"},
+    {"relative_percentages", SOPT_BOOL, AT(relative_percentages), NULL,
+     "Show percentages relative to focused subgraph\n"
+     "If unset, percentages are relative to full graph before focusing\n"
+     "to facilitate comparison with original graph."},
     {"unit", SOPT_STRING, AT(unit), NULL,
      "Measurement units to display\nScale the sample values to this unit.\n"
      "For time-based profiles, use seconds, milliseconds, nanoseconds, etc.\n"
@@ -41,11 +45,26 @@ const shell_option shell_options[] = {
     {"compact_labels", SOPT_BOOL, AT(compact_labels), NULL, "Show minimal headers"},
     {"source_path", SOPT_STRING, AT(source_path), NULL, "Search path for source files"},
     {"trim_path", SOPT_STRING, AT(trim_path), NULL, "Path to trim from source paths before search"},
+    {"mean", SOPT_BOOL, AT(mean), NULL,
+     "Average sample value over first value (count)\n"
+     "For memory profiles, report average memory per allocation.\n"
+     "For time-based profiles, report average time per event."},
     {"sample_index", SOPT_SAMPLE_INDEX, AT(sample_index), NULL,
      "Sample value to report (0-based index or name)\n"
      "Profiles contain multiple values per sample.\n"
      "Use sample_index=i to select the ith value (starting at 0)."},
+    {"divide_by", SOPT_FLOAT, AT(divide_by), NULL,
+     "Ratio to divide all samples before visualization\n"
+     "Divide all samples values by a constant, eg the number of processors or jobs."},
     {"sort", SOPT_CHOICE, AT(cum), sort_choices, ""},
+    {"tagroot", SOPT_STRING, AT(tagroot), NULL,
+     "Adds pseudo stack frames for labels key/value pairs at the callstack root.\n"
+     "A comma-separated list of label keys.\n"
+     "The first key creates frames at the new root."},
+    {"tagleaf", SOPT_STRING, AT(tagleaf), NULL,
+     "Adds pseudo stack frames for labels key/value pairs at the callstack leaf.\n"
+     "A comma-separated list of label keys.\n"
+     "The last key creates frames at the new leaf."},
     {"drop_negative", SOPT_BOOL, AT(drop_negative), NULL,
      "Ignore negative differences\nDo not show any locations with values <0."},
     {"nodecount", SOPT_INT, AT(nodecount), NULL,
@@ -54,6 +73,9 @@ const shell_option shell_options[] = {
      "On graphs, dotted edges represent paths through nodes that have been removed."},
     {"nodefraction", SOPT_FLOAT, AT(nodefraction), NULL, "Hide nodes below <f>*total"},
     {"edgefraction", SOPT_FLOAT, AT(edgefraction), NULL, "Hide edges below <f>*total"},
+    {"trim", SOPT_BOOL, AT(trim), NULL,
+     "Honor nodefraction/edgefraction/nodecount defaults\n"
+     "Set to false to get the full profile, without any trimming."},
     {"focus", SOPT_REGEX, AT(filters.focus), NULL,
      "Restricts to samples going through a node matching regexp\n"
      "Discard samples that do not include a node matching this regexp." MATCHING},

@@ -53,6 +53,9 @@ typedef struct raw_value_type {
 typedef struct raw_label {
     int64_t key, str, num, unit;
 } raw_label;
+/* loc_ids and values live in the profile's arena already: the ids become
+ * the sample's location pointers in place (same size), the values are the
+ * sample's. Labels stay raw (tmp) until resolution. */
 typedef struct raw_sample {
     uint64_t *loc_ids;
     size_t n_locs;
@@ -60,7 +63,18 @@ typedef struct raw_sample {
     size_t n_values;
     raw_label *labels;
     size_t n_labels;
+    size_t wire_index;        /* position in the file, for messages */
+    const uint8_t *key_bytes; /* compact, fast path: the packed location ids */
+    size_t key_len;
 } raw_sample;
+
+/* A sample being read, before it is kept (compact mode may fold it into
+ * an earlier one); grown as needed, reused for every sample. */
+typedef struct sample_scratch {
+    uint64_t *ids, *values;
+    raw_label *labels;
+    size_t cap_ids, cap_values, cap_labels;
+} sample_scratch;
 typedef struct raw_mapping {
     int64_t file, build_id;
 } raw_mapping;
@@ -89,6 +103,10 @@ typedef struct decoder {
     raw_function *functions;
     int64_t *comments;
     int64_t drop_frames, keep_frames, default_sample_type, doc_url;
+    bool compact;      /* fold samples with equal stacks and labels */
+    htab sample_index; /* compact: raw_sample by (locations, labels) */
+    htab bytes_index;  /* compact: raw_sample by its packed location bytes */
+    sample_scratch scratch;
 } decoder;
 
 static void decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -231,9 +249,127 @@ static raw_label decode_label(proto_reader r, proto_reader *parent)
     return l;
 }
 
-static void decode_sample(decoder *d, proto_reader body, size_t i)
+static void *grow(void *v, size_t *cap, size_t need, size_t size)
 {
-    raw_sample *s = &d->samples[i];
+    if (need <= *cap)
+        return v;
+    *cap = need * 2;
+    return xrealloc(v, *cap, size);
+}
+
+typedef struct sample_key {
+    const sample_scratch *s;
+    size_t n_locs, n_values, n_labels;
+} sample_key;
+
+static int sample_key_eq(const void *key, const void *item)
+{
+    const sample_key *k = key;
+    const raw_sample *r = item;
+    return r->n_locs == k->n_locs && r->n_values == k->n_values && r->n_labels == k->n_labels &&
+           !memcmp(r->loc_ids, k->s->ids, k->n_locs * sizeof *r->loc_ids) &&
+           (!k->n_labels || !memcmp(r->labels, k->s->labels, k->n_labels * sizeof *r->labels));
+}
+
+/* Whether a sample may be folded into another with the same key without
+ * changing what profile.Merge makes of the profile: its values are all
+ * >= 0 and not all 0 (Merge drops all-zero samples, and a sum of
+ * non-negative non-zero values is never all zero). */
+static bool foldable(const int64_t *v, size_t n)
+{
+    bool nonzero = false;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < 0)
+            return false;
+        nonzero |= v[i] != 0;
+    }
+    return nonzero;
+}
+
+typedef struct bytes_key {
+    const uint8_t *p;
+    size_t len;
+} bytes_key;
+
+static int bytes_key_eq(const void *key, const void *item)
+{
+    const bytes_key *k = key;
+    const raw_sample *r = item;
+    return r->key_len == k->len && !memcmp(r->key_bytes, k->p, k->len);
+}
+
+/* A table hash of n bytes, a word at a time. */
+static uint64_t hash_words(const uint8_t *p, size_t n)
+{
+    uint64_t h = n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = hash_mix(h, w);
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, p, n);
+        h = hash_mix(h, w);
+    }
+    return h;
+}
+
+/* Compact mode's fast path: a sample whose location ids are one packed
+ * field and that has no labels is looked up by those bytes, before any id
+ * is decoded. When an earlier foldable sample has the same bytes (so the
+ * same ids) and this one's values are foldable, they are added to it:
+ * true. Otherwise false, and *key is what to index the sample by once
+ * kept (key->p NULL: not eligible). */
+static bool fold_by_bytes(decoder *d, proto_reader body, bytes_key *key, uint64_t *h)
+{
+    key->p = NULL;
+    size_t loc_fields = 0;
+    uint32_t f;
+    enum proto_wire_type t;
+    proto_reader r = body, locs = {0};
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == SAMPLE_LABEL)
+            return false;
+        if (f == SAMPLE_LOCATION_ID) {
+            if (t != PROTO_BYTES || ++loc_fields > 1)
+                return false;
+            locs = proto_get_bytes(&r);
+        } else
+            proto_skip(&r, t);
+    }
+    if (r.err || loc_fields != 1)
+        return false;
+    key->p = locs.p;
+    key->len = (size_t)(locs.end - locs.p);
+    *h = hash_words(key->p, key->len);
+    raw_sample *same = htab_find(&d->bytes_index, *h, bytes_key_eq, key);
+    if (!same || same->n_values > 16)
+        return false;
+    int64_t values[16];
+    size_t n = 0;
+    r = body;
+    while (proto_get_tag(&r, &f, &t)) {
+        if (f == SAMPLE_VALUE && n <= same->n_values)
+            read_repeated(&r, t, (uint64_t *)values, &n, same->n_values);
+        else
+            proto_skip(&r, t);
+    }
+    if (r.err || n != same->n_values || !foldable(values, n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        same->values[i] += values[i];
+    return true;
+}
+
+/* The sample at wire position wire, read into the scratch, then kept as
+ * d->samples[*n] (and *n incremented), or, in compact mode, added to the
+ * earlier sample with the same locations and labels. */
+static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
+{
+    bytes_key bkey = {NULL, 0};
+    uint64_t bhash = 0;
+    if (d->compact && fold_by_bytes(d, body, &bkey, &bhash))
+        return;
     size_t n_locs = 0, n_values = 0, n_labels = 0;
     uint32_t f;
     enum proto_wire_type t;
@@ -248,23 +384,59 @@ static void decode_sample(decoder *d, proto_reader body, size_t i)
         else
             proto_skip(&r, t);
     }
-    if (reader_failed(d, &r, "sample", i))
+    if (reader_failed(d, &r, "sample", wire))
         return;
-    s->loc_ids = arena_alloc(&d->tmp, n_locs, sizeof *s->loc_ids);
-    s->values = arena_alloc(&d->tmp, n_values, sizeof *s->values);
-    s->labels = arena_alloc(&d->tmp, n_labels, sizeof *s->labels);
+    sample_scratch *sc = &d->scratch;
+    sc->ids = grow(sc->ids, &sc->cap_ids, n_locs + 1, sizeof *sc->ids);
+    sc->values = grow(sc->values, &sc->cap_values, n_values + 1, sizeof *sc->values);
+    sc->labels = grow(sc->labels, &sc->cap_labels, n_labels + 1, sizeof *sc->labels);
+    size_t got_locs = 0, got_values = 0, got_labels = 0;
     r = body;
     while (proto_get_tag(&r, &f, &t)) {
         if (f == SAMPLE_LOCATION_ID)
-            read_repeated(&r, t, s->loc_ids, &s->n_locs, n_locs);
+            read_repeated(&r, t, sc->ids, &got_locs, n_locs);
         else if (f == SAMPLE_VALUE)
-            read_repeated(&r, t, (uint64_t *)s->values, &s->n_values, n_values);
-        else if (f == SAMPLE_LABEL && s->n_labels < n_labels)
-            s->labels[s->n_labels++] = decode_label(get_message(&r, t), &r);
+            read_repeated(&r, t, sc->values, &got_values, n_values);
+        else if (f == SAMPLE_LABEL && got_labels < n_labels)
+            sc->labels[got_labels++] = decode_label(get_message(&r, t), &r);
         else
             proto_skip(&r, t);
     }
-    reader_failed(d, &r, "sample", i);
+    if (reader_failed(d, &r, "sample", wire))
+        return;
+    const int64_t *values = (const int64_t *)sc->values;
+    bool fold = d->compact && foldable(values, got_values);
+    sample_key key = {sc, got_locs, got_values, got_labels};
+    uint64_t h = 0;
+    if (fold) {
+        h = got_locs; /* word by word: a byte-wise hash costs more than the rest */
+        for (size_t i = 0; i < got_locs; i++)
+            h = hash_mix(h, sc->ids[i]);
+        for (size_t i = 0; i < got_labels; i++)
+            h = hash_mix(hash_mix(h, (uint64_t)sc->labels[i].key), (uint64_t)sc->labels[i].str);
+        raw_sample *same = htab_find(&d->sample_index, h, sample_key_eq, &key);
+        if (same) {
+            for (size_t i = 0; i < got_values; i++)
+                same->values[i] += values[i];
+            return;
+        }
+    }
+    raw_sample *s = &d->samples[(*n)++];
+    s->wire_index = wire;
+    s->n_locs = got_locs;
+    s->n_values = got_values;
+    s->n_labels = got_labels;
+    /* Room for a pointer per id: the ids become the sample's locations. */
+    s->loc_ids = arena_dup(&d->p->mem, sc->ids, got_locs, sizeof *s->loc_ids);
+    s->values = arena_dup(&d->p->mem, values, got_values, sizeof *s->values);
+    s->labels = got_labels ? arena_dup(&d->tmp, sc->labels, got_labels, sizeof *s->labels) : NULL;
+    if (fold)
+        htab_insert(&d->sample_index, h, s);
+    if (fold && bkey.p) {
+        s->key_bytes = bkey.p;
+        s->key_len = bkey.len;
+        htab_insert(&d->bytes_index, bhash, s);
+    }
 }
 
 static void decode_mapping(decoder *d, proto_reader r, size_t i)
@@ -471,7 +643,7 @@ static void allocate(decoder *d, const counts *c)
 static void decode_top(decoder *d, proto_reader r, const counts *c)
 {
     cp_profile *p = d->p;
-    size_t n_samples = 0, n_comments = 0;
+    size_t n_samples = 0, wire_samples = 0, n_comments = 0;
     uint32_t f;
     enum proto_wire_type t;
     while (!d->failed && proto_get_tag(&r, &f, &t)) {
@@ -482,7 +654,7 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
             p->n_sample_types++;
             break;
         case PROFILE_SAMPLE:
-            decode_sample(d, get_message(&r, t), n_samples++);
+            decode_sample(d, get_message(&r, t), wire_samples++, &n_samples);
             break;
         case PROFILE_MAPPING:
             decode_mapping(d, get_message(&r, t), p->n_mappings++);
@@ -651,22 +823,26 @@ static void resolve_samples(decoder *d, htab *locs)
     cp_profile *p = d->p;
     if (p->n_samples && !p->n_sample_types)
         decode_fail(d, "missing sample type information");
+    _Static_assert(sizeof(uint64_t) == sizeof(cp_location *), "ids become pointers in place");
     for (size_t i = 0; i < p->n_samples && !d->failed; i++) {
         const raw_sample *raw = &d->samples[i];
+        size_t wire = raw->wire_index;
         cp_sample *s = &p->samples[i];
         if (raw->n_values != p->n_sample_types) {
-            decode_fail(d, "sample %zu has %zu values for %zu sample types", i + 1, raw->n_values,
-                        p->n_sample_types);
+            decode_fail(d, "sample %zu has %zu values for %zu sample types", wire + 1,
+                        raw->n_values, p->n_sample_types);
             break;
         }
-        s->values = arena_dup(&p->mem, raw->values, raw->n_values, sizeof *s->values);
-        s->locs = arena_alloc(&p->mem, raw->n_locs, sizeof *s->locs);
+        s->values = raw->values;
+        s->locs = (cp_location **)(void *)raw->loc_ids;
         s->n_locs = raw->n_locs;
-        for (size_t j = 0; j < raw->n_locs && !d->failed; j++)
-            if (!(s->locs[j] = find_id(locs, raw->loc_ids[j])))
-                decode_fail(d, "sample %zu refers to unknown location %llu", i + 1,
-                            (unsigned long long)raw->loc_ids[j]);
-        resolve_labels(d, s, raw, i);
+        for (size_t j = 0; j < raw->n_locs && !d->failed; j++) {
+            uint64_t id = raw->loc_ids[j];
+            if (!(s->locs[j] = find_id(locs, id)))
+                decode_fail(d, "sample %zu refers to unknown location %llu", wire + 1,
+                            (unsigned long long)id);
+        }
+        resolve_labels(d, s, raw, wire);
     }
 }
 
@@ -716,8 +892,8 @@ static int looks_like_text(const uint8_t *data, size_t len)
     return n > 0 && printable * 100 >= n * 95;
 }
 
-static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, profile_format_fn other,
-                                      cp_err *err)
+static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, bool compact,
+                                      profile_format_fn other, cp_err *err)
 {
     if (len == 0) {
         cp_err_set(err, "empty profile");
@@ -727,6 +903,9 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, profile_f
     memset(&d, 0, sizeof d);
     d.p = cp_profile_new();
     d.err = err;
+    d.compact = compact;
+    htab_init(&d.sample_index, &htab_xalloc);
+    htab_init(&d.bytes_index, &htab_xalloc);
     arena_init(&d.tmp);
     proto_reader r;
     proto_reader_init(&r, data, len);
@@ -738,6 +917,11 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, profile_f
     if (!d.failed)
         resolve(&d);
     arena_free(&d.tmp);
+    htab_free(&d.sample_index);
+    htab_free(&d.bytes_index);
+    free(d.scratch.ids);
+    free(d.scratch.values);
+    free(d.scratch.labels);
     if (d.failed) {
         cp_profile_free(d.p);
         cp_err tmp = *err;
@@ -766,18 +950,19 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, profile_f
 }
 
 /* gzip or raw profile.proto, else what other (may be NULL) reads, on the
- * decompressed bytes. The caller frees the profile (cp_profile_free); NULL
- * with err set on error. */
-cp_profile *profile_parse_any(const uint8_t *data, size_t len, profile_format_fn other, cp_err *err)
+ * decompressed bytes; compact as model.h says. The caller frees the profile
+ * (cp_profile_free); NULL with err set on error. */
+cp_profile *profile_parse_any(const uint8_t *data, size_t len, bool compact,
+                              profile_format_fn other, cp_err *err)
 {
     if (!gzip_is_gzip(data, len))
-        return parse_uncompressed(data, len, other, err);
+        return parse_uncompressed(data, len, compact, other, err);
     buf raw;
     buf_init(&raw);
     cp_profile *p = NULL;
     cp_err why;
     if (gzip_decompress(&raw, data, len, size_limit, &why) == 0)
-        p = parse_uncompressed(raw.data, raw.len, other, err);
+        p = parse_uncompressed(raw.data, raw.len, compact, other, err);
     else
         cp_err_set(err, "decompressing profile: %s", why.msg);
     buf_free(&raw);
@@ -787,5 +972,5 @@ cp_profile *profile_parse_any(const uint8_t *data, size_t len, profile_format_fn
 /* profile.proto only (gzip or raw): what the library merges. */
 cp_profile *profile_parse_proto(const uint8_t *data, size_t len, cp_err *err)
 {
-    return profile_parse_any(data, len, NULL, err);
+    return profile_parse_any(data, len, false, NULL, err);
 }

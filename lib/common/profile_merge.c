@@ -256,7 +256,9 @@ static int value_type_eq(const cp_value_type *a, const cp_value_type *b)
     return a->type == b->type && a->unit == b->unit;
 }
 
-static int compatible(const cp_profile *a, const cp_profile *b, cp_err *err)
+/* profile.compatible: 1 when a and b have the same period and sample
+ * types, else 0 with err. */
+int profile_compatible(const cp_profile *a, const cp_profile *b, cp_err *err)
 {
     if (!value_type_eq(&a->period_type, &b->period_type)) {
         cp_err_set(err, "incompatible period types %s/%s and %s/%s", a->period_type.type,
@@ -283,7 +285,7 @@ static int compatible(const cp_profile *a, const cp_profile *b, cp_err *err)
 static cp_profile *combine_headers(cp_profile **srcs, size_t n, cp_err *err)
 {
     for (size_t i = 1; i < n; i++)
-        if (!compatible(srcs[0], srcs[i], err))
+        if (!profile_compatible(srcs[0], srcs[i], err))
             return NULL;
     cp_profile *p = cp_profile_new();
     size_t n_samples = 0, n_locs = 0, n_fns = 0, n_maps = 0, n_comments = 0;

@@ -120,9 +120,14 @@ typedef enum profile_format_rc {
 } profile_format_rc;
 typedef profile_format_rc (*profile_format_fn)(const uint8_t *data, size_t len, cp_profile **out,
                                                cp_err *err);
-/* profile.proto first, then other (NULL: none), as google/pprof reads. */
-cp_profile *profile_parse_any(const uint8_t *data, size_t len, profile_format_fn other,
-                              cp_err *err);
+/* profile.proto first, then other (NULL: none), as google/pprof reads.
+ * compact: samples with the same location ids and labels whose values are
+ * all >= 0 (and not all 0) are folded into the first one as they are read —
+ * what profile_merge would do with them, so merging the result gives the
+ * same profile, with a fraction of the memory and time on a profile whose
+ * stacks repeat; for a profile that is merged next. */
+cp_profile *profile_parse_any(const uint8_t *data, size_t len, bool compact,
+                              profile_format_fn other, cp_err *err);
 /* The cap on a profile's bytes, each of: read from a file, downloaded, and
  * decompressed (-max_size; default 2 GiB). One setting for the process. */
 size_t profile_size_limit(void);
@@ -135,5 +140,8 @@ int profile_encode(const cp_profile *p, int compress, buf *out, cp_err *err);
 /* Merge (and compact) profiles into a new one: profile.Merge. NULL with the
  * reason in err when they are incompatible (sample or period types). */
 cp_profile *profile_merge(cp_profile **srcs, size_t n, cp_err *err);
+/* profile.compatible: 1 when a and b have the same period and sample types,
+ * else 0 with err set. */
+int profile_compatible(const cp_profile *a, const cp_profile *b, cp_err *err);
 
 #endif

@@ -213,6 +213,84 @@ static void test_encode_roundtrip_and_merge(void **state)
     buf_free(&out);
 }
 
+/* Samples on the stack leaf <- main with these values (labelled k=v where
+ * labelled[i]); the locations, functions and strings of make_profile. */
+static void make_repeats(buf *b, const int64_t *values, const bool *labelled, size_t n)
+{
+    put_vt(b, 1, 2);
+    for (size_t i = 0; i < n; i++) {
+        size_t m = proto_begin_message(b, 2);
+        uint64_t locs[] = {1, 2};
+        proto_put_packed_uint64(b, 1, locs, 2);
+        proto_put_packed_int64(b, 2, &values[i], 1);
+        if (labelled[i]) {
+            size_t l = proto_begin_message(b, 3);
+            proto_put_int64(b, 1, 5);
+            proto_put_int64(b, 2, 6);
+            proto_end_message(b, l);
+        }
+        proto_end_message(b, m);
+    }
+    /* make_profile's locations, functions and strings. */
+    for (uint64_t id = 1; id <= 2; id++) {
+        size_t m = proto_begin_message(b, 4);
+        proto_put_uint64(b, 1, id);
+        proto_put_uint64(b, 3, 0x1000 * id);
+        size_t ln = proto_begin_message(b, 4);
+        proto_put_uint64(b, 1, id);
+        proto_put_int64(b, 2, 10 * (int64_t)id);
+        proto_end_message(b, ln);
+        proto_end_message(b, m);
+    }
+    for (uint64_t id = 1; id <= 2; id++) {
+        size_t m = proto_begin_message(b, 5);
+        proto_put_uint64(b, 1, id);
+        proto_put_int64(b, 2, id == 1 ? 4 : 3);
+        proto_end_message(b, m);
+    }
+    const char *strs[] = {"", "samples", "count", "main", "leaf", "k", "v"};
+    for (size_t i = 0; i < 7; i++)
+        proto_put_string(b, 6, strs[i]);
+}
+
+/* profile_parse_compact folds repeated stacks as it reads, and merging
+ * its result gives what merging profile_parse's gives: same samples in
+ * the same order with the same values, negative and zero samples too
+ * (a group whose values cancel out is gone either way). */
+static void test_compact_parse_merges_alike(void **state)
+{
+    (void)state;
+    const int64_t values[] = {2, 7, 3, -5, 0, 4, 0};
+    const bool labelled[] = {false, true, false, false, false, true, true};
+    buf b;
+    buf_init(&b);
+    make_repeats(&b, values, labelled, 7);
+    cp_err err = {""};
+    cp_profile *plain = profile_parse(b.data, b.len, &err);
+    cp_profile *compact = profile_parse_compact(b.data, b.len, &err);
+    assert_non_null(plain);
+    assert_non_null(compact);
+    assert_int_equal(plain->n_samples, 7);
+    /* 2+3 folded, -5 and the zeros kept apart, 7+4 folded. */
+    assert_int_equal(compact->n_samples, 5);
+    assert_int_equal(compact->samples[0].values[0], 5);
+    assert_int_equal(compact->samples[1].values[0], 11);
+    cp_profile *a = profile_merge(&plain, 1, &err), *c = profile_merge(&compact, 1, &err);
+    assert_int_equal(a->n_samples, c->n_samples);
+    /* The unlabelled group sums to 0: Merge removes it (it re-merges). */
+    assert_int_equal(a->n_samples, 1);
+    for (size_t i = 0; i < a->n_samples; i++) {
+        assert_int_equal(a->samples[i].values[0], c->samples[i].values[0]);
+        assert_int_equal(a->samples[i].n_labels, c->samples[i].n_labels);
+    }
+    assert_int_equal(a->samples[0].values[0], 11);
+    cp_profile_free(a);
+    cp_profile_free(c);
+    cp_profile_free(plain);
+    cp_profile_free(compact);
+    buf_free(&b);
+}
+
 static void test_decode_rejects_truncation_everywhere(void **state)
 {
     (void)state;
@@ -244,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_decode_resolves_everything),
         cmocka_unit_test(test_encode_roundtrip_and_merge),
         cmocka_unit_test(test_decode_rejects_truncation_everywhere),
+        cmocka_unit_test(test_compact_parse_merges_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

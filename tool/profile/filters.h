@@ -12,6 +12,7 @@
 #include <regex.h>
 
 #include "model.h"
+#include "strlist.h"
 
 typedef struct name_filters {
     const char *focus, *ignore, *hide, *show, *show_from, *prune_from;
@@ -31,5 +32,14 @@ int apply_tag_filters(cp_profile *p, const name_filters *f, const num_label_unit
                       cp_err *err);
 /* profile.RemoveUninteresting: prune frames matching drop_frames. */
 int profile_remove_uninteresting(cp_profile *p, cp_err *err);
+
+/* label_nodes.c: -tagroot/-tagleaf (pprof's addLabelNodes): for each
+ * sample, a pseudo frame per key named by its values of that key (numeric
+ * ones scaled to output_unit), file name the key; root keys above the
+ * stack (the first is the new root), leaf keys below it (the last is the
+ * new leaf). *root_match / *leaf_match: whether some sample had a value of
+ * some root / leaf key. New locations and functions live in p's arena. */
+void profile_add_label_nodes(cp_profile *p, const strlist *root_keys, const strlist *leaf_keys,
+                             const char *output_unit, bool *root_match, bool *leaf_match);
 
 #endif

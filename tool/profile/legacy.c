@@ -607,5 +607,11 @@ profile_format_rc legacy_parse(const uint8_t *data, size_t len, cp_profile **out
 /* See model.h: profile.proto first, then legacy_parse's formats. */
 cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err)
 {
-    return profile_parse_any(data, len, legacy_parse, err);
+    return profile_parse_any(data, len, false, legacy_parse, err);
+}
+
+/* See model.h: profile_parse, repeated stacks folded as they are read. */
+cp_profile *profile_parse_compact(const uint8_t *data, size_t len, cp_err *err)
+{
+    return profile_parse_any(data, len, true, legacy_parse, err);
 }

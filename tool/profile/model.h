@@ -13,6 +13,9 @@
  * debug=1 text), jemalloc heap_v2 and collapsed stacks. NULL on error (err
  * set); the caller frees with cp_profile_free. */
 cp_profile *profile_parse(const uint8_t *data, size_t len, cp_err *err);
+/* The same, with repeated stacks folded as they are read
+ * (profile_parse_any's compact): for a profile that is merged next. */
+cp_profile *profile_parse_compact(const uint8_t *data, size_t len, cp_err *err);
 
 /* profile_ops.c: in-place operations with pprof's semantics. */
 /* Sample index for -sample_index (name, number, "" = default), or -1. */
@@ -39,6 +42,12 @@ typedef struct num_label_units {
 } num_label_units;
 void profile_num_label_units(const cp_profile *p, num_label_units *out, arena *mem);
 const char *num_label_unit(const num_label_units *u, const char *key);
+
+/* profile.Normalize (-normalize), profile_ops.c: p's values scaled, per
+ * sample type, so that they sum to base's (a type p sums to 0 for becomes 0;
+ * samples left all zero are dropped). 0, or -1 with err when the types
+ * differ. */
+int profile_normalize(cp_profile *p, const cp_profile *base, cp_err *err);
 
 /* profile_scale.c */
 /* Make units of sample and period types compatible: ScaleProfiles. */

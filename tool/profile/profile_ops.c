@@ -241,3 +241,25 @@ const char *num_label_unit(const num_label_units *u, const char *key)
             return u->units[k];
     return STR_EMPTY;
 }
+
+/* profile.Normalize (-normalize): see model.h. */
+int profile_normalize(cp_profile *p, const cp_profile *base, cp_err *err)
+{
+    if (!profile_compatible(p, base, err))
+        return -1;
+    size_t n = p->n_sample_types;
+    int64_t *sums = xcalloc(2 * n + 1, sizeof *sums), *base_sums = sums + n;
+    double *ratios = xcalloc(n + 1, sizeof *ratios);
+    for (size_t s = 0; s < base->n_samples; s++)
+        for (size_t i = 0; i < n; i++)
+            base_sums[i] += base->samples[s].values[i];
+    for (size_t s = 0; s < p->n_samples; s++)
+        for (size_t i = 0; i < n; i++)
+            sums[i] += p->samples[s].values[i];
+    for (size_t i = 0; i < n; i++)
+        ratios[i] = sums[i] == 0 ? 0.0 : (double)base_sums[i] / (double)sums[i];
+    profile_scale(p, ratios);
+    free(sums);
+    free(ratios);
+    return 0;
+}

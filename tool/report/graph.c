@@ -254,14 +254,15 @@ static gedge *find_or_add_edge(graph *g, gnode *src, gnode *dest, bool is_inline
 }
 
 /* Node.AddToEdgeDiv, counted once per sample. */
-static void add_to_edge(graph *g, gnode *parent, gnode *n, int64_t w, bool residual, bool is_inline,
-                        size_t stamp)
+static void add_to_edge(graph *g, gnode *parent, gnode *n, int64_t w, int64_t dw, bool residual,
+                        bool is_inline, size_t stamp)
 {
     gedge *e = find_or_add_edge(g, parent, n, is_inline);
     if (e->stamp == stamp)
         return;
     e->stamp = stamp;
     e->weight += w;
+    e->weight_div += dw;
     e->residual |= residual;
     if (!is_inline)
         e->is_inline = false;
@@ -269,7 +270,8 @@ static void add_to_edge(graph *g, gnode *parent, gnode *n, int64_t w, bool resid
 
 /* ---- building ----------------------------------------------------------- */
 
-static void add_sample(graph *g, const cp_sample *s, int64_t w, size_t stamp, bool edges)
+static void add_sample(graph *g, const cp_sample *s, int64_t w, int64_t dw, size_t stamp,
+                       bool edges)
 {
     gnode *parent = NULL;
     bool residual = false;
@@ -286,15 +288,18 @@ static void add_sample(graph *g, const cp_sample *s, int64_t w, size_t stamp, bo
             if (n->stamp != stamp) {
                 n->stamp = stamp;
                 n->cum += w;
+                n->cum_div += dw;
             }
             if (edges && parent && n != parent)
-                add_to_edge(g, parent, n, w, residual, ni != nn - 1, stamp);
+                add_to_edge(g, parent, n, w, dw, residual, ni != nn - 1, stamp);
             parent = n;
             residual = false;
         }
     }
-    if (parent && !residual)
+    if (parent && !residual) {
         parent->flat += w;
+        parent->flat_div += dw;
+    }
 }
 
 static bool is_negative(const gnode *n)
@@ -339,8 +344,9 @@ graph *graph_new(const cp_profile *p, const graph_opts *o)
     create_nodes(g, p, o);
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t w = p->samples[i].values[o->value_index];
-        if (w != 0)
-            add_sample(g, &p->samples[i], w, i + 1, !o->no_edges);
+        int64_t dw = o->mean ? p->samples[i].values[0] : 0;
+        if (w != 0 || dw != 0)
+            add_sample(g, &p->samples[i], w, dw, i + 1, !o->no_edges);
     }
     select_nodes(g, o);
     return g;

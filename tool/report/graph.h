@@ -60,8 +60,20 @@ typedef struct node_set {
     arena mem;
 } node_set;
 
+/* Node.FlatValue, CumValue and Edge.WeightValue: the value, or with -mean
+ * (a divisor was summed alongside) the value over the divisor. */
+static inline int64_t gnode_flat_value(const gnode *n)
+{
+    return n->flat_div ? n->flat / n->flat_div : n->flat;
+}
+static inline int64_t gnode_cum_value(const gnode *n)
+{
+    return n->cum_div ? n->cum / n->cum_div : n->cum;
+}
+
 typedef struct graph_opts {
     int value_index;
+    bool mean;            /* -mean: sum value 0 as each value's divisor */
     bool obj_names;       /* keep the binary name in every node */
     bool drop_negative;   /* leave out nodes with negative values */
     const node_set *kept; /* NULL: every node */

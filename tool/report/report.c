@@ -23,27 +23,37 @@ void print_lines(FILE *out, const strlist *l)
 
 /* computeTotal: sum of |value|; if the profile has -diff_base samples, the
  * total is that of the base alone (differences are relative to it). */
-static int64_t compute_total(const cp_profile *p, int index)
+static int64_t compute_total(const cp_profile *p, int index, bool mean)
 {
-    int64_t total = 0, diff_total = 0;
+    int64_t total = 0, diff_total = 0, div = 0, diff_div = 0;
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t v = abs64(p->samples[i].values[index]);
+        int64_t d = mean ? p->samples[i].values[0] : 0;
         total += v;
-        if (sample_has_label(&p->samples[i], "pprof::base", "true"))
+        div += d;
+        if (sample_has_label(&p->samples[i], "pprof::base", "true")) {
             diff_total += v;
+            diff_div += d;
+        }
     }
-    return diff_total > 0 ? diff_total : total;
+    if (diff_total > 0) {
+        total = diff_total;
+        div = diff_div;
+    }
+    return div != 0 ? total / div : total;
 }
 
 void report_init(report *r, cp_profile *p, const report_opts *o)
 {
     r->p = p;
     r->o = *o;
-    r->total = compute_total(p, o->value_index);
+    r->total = compute_total(p, o->value_index, o->mean);
 }
 
 char *report_format_value(const report *r, int64_t v, char *out)
 {
+    if (r->o.ratio > 0 && r->o.ratio != 1)
+        v = (int64_t)((double)v * r->o.ratio);
     return measure_scaled_label(out, v, r->o.sample_unit, r->o.output_unit);
 }
 
@@ -103,6 +113,7 @@ static graph *new_graph(report *r, const node_set *kept, bool obj_names, bool ed
     profile_remove_label(p, "pprof::base");
     graph_opts go = {
         .value_index = r->o.value_index,
+        .mean = r->o.mean,
         .obj_names = obj_names,
         .drop_negative = r->o.drop_negative,
         .kept = kept,
@@ -179,14 +190,18 @@ void report_select_output_unit(report *r, const graph *g)
         return;
     int64_t min_value = 0, max_value = r->total;
     for (size_t i = 0; i < g->n_nodes; i++) {
-        int64_t v = abs64(g->nodes[i]->flat);
+        int64_t v = abs64(gnode_flat_value(g->nodes[i]));
         if (v == 0)
-            v = abs64(g->nodes[i]->cum);
+            v = abs64(gnode_cum_value(g->nodes[i]));
         if (v > 0 && (min_value == 0 || v < min_value))
             min_value = v;
     }
     if (min_value == 0)
         min_value = max_value;
+    if (o->ratio > 0 && o->ratio != 1) {
+        min_value = (int64_t)((double)min_value * o->ratio);
+        max_value = (int64_t)((double)max_value * o->ratio);
+    }
     const char *min_unit, *max_unit, *unit;
     measure_scale(min_value, o->sample_unit, "minimum", &min_unit);
     measure_scale(max_value, o->sample_unit, "minimum", &max_unit);
@@ -259,8 +274,9 @@ void report_labels(const report *r, const graph *g, size_t orig_count, size_t dr
     char a[64], b[64], pct[32];
     if (!r->o.compact_labels)
         report_profile_labels(r, out);
-    int64_t flat_sum;
-    nodes_sum(g->nodes, g->n_nodes, &flat_sum, NULL);
+    int64_t flat_sum = 0; /* of Node.FlatValue (the mean with -mean) */
+    for (size_t i = 0; i < g->n_nodes; i++)
+        flat_sum += gnode_flat_value(g->nodes[i]);
     if (r->o.active_filters.n > 0) {
         strlist_push(out, "Active filters:");
         for (size_t i = 0; i < r->o.active_filters.n; i++) {

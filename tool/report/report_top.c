@@ -55,11 +55,12 @@ int report_top(report *r, FILE *out, cp_err *err)
     for (size_t i = 0; i < g->n_nodes; i++) {
         const gnode *n = g->nodes[i];
         char flat[64], cum[64], p1[32], p2[32], p3[32];
-        flat_sum += n->flat;
-        fprintf(out, "%10s %s %s %10s %s  %s%s\n", report_format_value(r, n->flat, flat),
-                measure_percentage(p1, n->flat, r->total),
-                measure_percentage(p2, flat_sum, r->total), report_format_value(r, n->cum, cum),
-                measure_percentage(p3, n->cum, r->total), n->printable, report_inline_label(n));
+        int64_t fv = gnode_flat_value(n), cv = gnode_cum_value(n);
+        flat_sum += fv;
+        fprintf(out, "%10s %s %s %10s %s  %s%s\n", report_format_value(r, fv, flat),
+                measure_percentage(p1, fv, r->total), measure_percentage(p2, flat_sum, r->total),
+                report_format_value(r, cv, cum), measure_percentage(p3, cv, r->total), n->printable,
+                report_inline_label(n));
     }
     graph_free(g);
     return 0;
@@ -72,8 +73,9 @@ static void print_edges(report *r, FILE *out, const gnode *n, bool incoming)
     for (size_t i = 0; i < count; i++) {
         const gedge *e = edges[i];
         char w[64], pct[32];
+        /* pprof's printTree: the raw weight, a percentage of the cum value */
         fprintf(out, "%50s %s |   %s%s\n", report_format_value(r, e->weight, w),
-                measure_percentage(pct, e->weight, n->cum),
+                measure_percentage(pct, e->weight, gnode_cum_value(n)),
                 (incoming ? e->src : e->dest)->printable, e->is_inline ? " (inline)" : "");
     }
     free(edges);
@@ -97,11 +99,12 @@ int report_tree(report *r, FILE *out, cp_err *err)
         fprintf(out, "%s\n", separator);
         print_edges(r, out, n, true);
         char flat[64], cum[64], p1[32], p2[32], p3[32];
-        flat_sum += n->flat;
-        fprintf(out, "%10s %s %s %10s %s                | %s\n",
-                report_format_value(r, n->flat, flat), measure_percentage(p1, n->flat, r->total),
-                measure_percentage(p2, flat_sum, r->total), report_format_value(r, n->cum, cum),
-                measure_percentage(p3, n->cum, r->total), n->printable);
+        int64_t fv = gnode_flat_value(n), cv = gnode_cum_value(n);
+        flat_sum += fv;
+        fprintf(out, "%10s %s %s %10s %s                | %s\n", report_format_value(r, fv, flat),
+                measure_percentage(p1, fv, r->total), measure_percentage(p2, flat_sum, r->total),
+                report_format_value(r, cv, cum), measure_percentage(p3, cv, r->total),
+                n->printable);
         print_edges(r, out, n, false);
     }
     if (g->n_nodes > 0)
