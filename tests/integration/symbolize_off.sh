@@ -20,12 +20,20 @@ heap_profile() {
     curl -sf -o "$WORK/$1.pb" "$BASE/heap" || fail "GET /heap ($1)"
     finish_app || fail "$1 exited $?"
 }
-# stacks FILE [CPROF OPTIONS]: the program's stacks with file:line, sorted
+# stacks FILE [CPROF OPTIONS]: the program's stacks with file:line — its own
+# frames only, values summed per such stack — sorted. libc's frames are left
+# out: the host names them from libc's symbol table (`_IO_puts`, what go tool
+# pprof shows) and cprof fills only their lines, while an unsymbolized
+# profile gets libc's DWARF names (`__GI__IO_puts`) and inline frames.
 stacks() {
     local f=$1
     shift
     "$CPROF" collapsed -lines -sample_index=alloc_space "$@" "$f" 2>>"$WORK/cprof.err" |
-        grep 'heapsites\.c' | sort
+        grep 'heapsites\.c' |
+        awk '{ v = $NF; sub(/ [^ ]*$/, ""); n = split($0, fr, ";"); out = ""
+               for (i = 1; i <= n; i++) if (fr[i] ~ /heapsites\.c/) out = out (out == "" ? "" : ";") fr[i]
+               sum[out] += v }
+             END { for (k in sum) printf "%s %.0f\n", k, sum[k] }' | sort
 }
 
 heap_profile on on "$SITES"

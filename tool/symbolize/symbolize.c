@@ -514,6 +514,20 @@ static void set_lines(function_set *fs, cp_location *l, const symbol_info *si)
     }
 }
 
+/* Give named location l (one line, the host's name) the file:line of si's
+ * outermost frame, keeping its name and adding no inline frames: the
+ * profile reads as go tool pprof shows it (which keeps the names of a
+ * mapping that has functions), with lines for -lines and list. */
+static void fill_line(function_set *fs, cp_location *l, const symbol_info *si)
+{
+    const symbol_line *outer = &si->lines[si->n_lines - 1];
+    cp_line *one = arena_alloc(&fs->p->mem, 1, sizeof *one);
+    one->function = function_for(fs, l->lines[0].function->name, outer->filename);
+    one->line = outer->line;
+    l->lines = one;
+    l->n_lines = 1;
+}
+
 /* The locations without lines of each mapping: those of mapping index i
  * are loc[first[i]] .. loc[first[i + 1] - 1]. */
 typedef struct pending {
@@ -773,13 +787,17 @@ static size_t symbolize_mapping(function_set *fs, const pending *pd, cp_mapping 
                 symbolize_module_addr(job.mm.mod, file_addr + job.mm.bias, 0, &interned, &si) == 0;
             memo_store(memo, m, l->address, found, found ? &si : NULL);
         }
-        /* A named frame is replaced only by one with file:line. */
-        if (found && (!job.fill || si.n_lines > 1 || si.lines[0].filename)) {
+        if (found && !job.fill) {
             set_lines(fs, l, &si);
+            done++;
+        } else if (found && si.lines[si.n_lines - 1].filename) {
+            fill_line(fs, l, &si);
             done++;
         }
     }
-    if (job.state == MEMO_NAMES || job.state == MEMO_DWARF) {
+    /* A filled mapping keeps its flags, as go tool pprof shows them (-raw);
+     * its filled locations are no longer pending (they have a line). */
+    if (!job.fill && (job.state == MEMO_NAMES || job.state == MEMO_DWARF)) {
         m->has_functions = true;
         m->has_filenames = m->has_line_numbers = m->has_inline_frames = job.state == MEMO_DWARF;
     }
