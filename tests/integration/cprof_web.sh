@@ -2,8 +2,10 @@
 # checked with curl (status codes and one-line reasons for bad requests,
 # clean shutdown on SIGINT) and in Debian's headless Chromium through
 # playwright-core (tests/web/ui.spec.mjs: top sorting, sample type switch,
-# flame graph zoom/search, red/green diff, call graph, source view, Refresh
-# of a URL source whose profile changes). Screenshots are kept in
+# flame graph zoom/search, red/green diff with signed hover text, call graph
+# fitted/pan/zoom/click, the refine menu (focus, ignore, show_from), peek,
+# search highlighting in top/graph/source/peek, source view, Refresh of a
+# URL source whose profile changes). Screenshots are kept in
 # build/test-artifacts/web/.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
@@ -67,7 +69,7 @@ start_web diff -diff_base="$WORK/go/cpu2.out" "$WORK/go/cpu.out"
 DIFF_URL=$WEB_URL
 
 # ---- curl: routes and bad input ---------------------------------------------
-for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source \
+for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source /ui/peek \
     /ui/assets/ui.js /ui/assets/ui.css; do
     expect_status 200 "$MAIN_URL$path"
 done
@@ -83,6 +85,20 @@ expect_status 400 "$MAIN_URL/ui/?h=$(head -c 1100 /dev/zero | tr '\0' a)"
 grep -q 'parameter h is longer than 1024 bytes' "$WORK/body" || fail "long parameter: no reason"
 expect_status 404 "$MAIN_URL/ui/source?f=no_such_function_anywhere"
 grep -q 'no matches found for regexp: no_such_function_anywhere' "$WORK/body" || fail "no match: no reason"
+# Peek: the page shows the command line's peek report, character for character
+# (f is the peek regexp and, as in pprof's /ui/peek, the focus too).
+expect_status 200 "$MAIN_URL/ui/peek?f=%5Estrings%5C.Fields%24&si=alloc_objects"
+python3 - "$WORK/body" >"$WORK/peek.web" <<'PY'
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+pre = re.search(r'<pre id="peek" class="source">(.*?)</pre>', page, re.S).group(1)
+sys.stdout.write(html.unescape(re.sub(r"</?span[^>]*>", "", pre)))
+PY
+"$CPROF" -peek='^strings\.Fields$' -focus='^strings\.Fields$' -sample_index=alloc_objects "$WORK/go/mem.out" >"$WORK/peek.cli"
+diff "$WORK/peek.cli" "$WORK/peek.web" >&2 || fail "/ui/peek differs from cprof -peek"
+grep -q '| strings.Fields$' "$WORK/peek.web" || fail "peek: no strings.Fields line"
+expect_status 200 "$MAIN_URL/ui/peek"
+grep -q 'id="hint">Which function?' "$WORK/body" || fail "peek without f: no hint"
 expect_status 404 "$MAIN_URL/nosuch"
 [ "$(cat "$WORK/body")" = "404 page not found: /nosuch" ] || fail "404: $(cat "$WORK/body")"
 expect_status 404 "$MAIN_URL/ui/assets/../ui.js" --path-as-is
@@ -167,7 +183,8 @@ rm -rf "$ARTIFACTS"
 MAIN_URL=$MAIN_URL DIFF_URL=$DIFF_URL REFRESH_URL=$REFRESH_URL SERVED_FILE=$SERVED \
     NEXT_PROFILE=$WORK/go/mem2.out ARTIFACTS=$ARTIFACTS \
     timeout 300 node "$ROOT/tests/web/ui.spec.mjs" || fail "browser test failed"
-for png in top bad-regexp flame-zoom flame-search graph source flame-diff refreshed; do
+for png in top bad-regexp flame-zoom flame-search graph graph-refine top-refine peek source \
+    flame-diff refreshed; do
     [ -s "$ARTIFACTS/$png.png" ] || fail "no screenshot $png.png"
 done
 # The refresh fetched twice, with the token and header each time.

@@ -68,7 +68,7 @@ void regex_quote(buf *b, const char *s);
 
 /* ---- web_pages.c -------------------------------------------------------- */
 
-enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE };
+enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE, VIEW_PEEK };
 
 /* What a page shows around its report. */
 typedef struct web_page {

@@ -7,7 +7,9 @@
  *          rows carry raw values (data-flat, data-cum) for ui.js to sort
  *   flame  report_flame's SVG, inline; ui.js adds zoom, search, details
  *   graph  report_callgraph_svg (graphviz), inline
- *   source the list report's text, escaped, sampled lines marked
+ *   source the list report's text, escaped, one span per line, sampled
+ *          lines marked
+ *   peek   the peek report's text (callers and callees of f), escaped
  *
  * Everything from the profile or the request is escaped on the way in
  * (buf_append_html); SVGs from our reports are already XML-escaped and only
@@ -28,6 +30,7 @@ static const struct {
     {VIEW_FLAME, "/ui/flamegraph", "flamegraph", "Flame graph"},
     {VIEW_GRAPH, "/ui/graph", "graph", "Graph"},
     {VIEW_SOURCE, "/ui/source", "source", "Source"},
+    {VIEW_PEEK, "/ui/peek", "peek", "Peek"},
 };
 #define N_VIEWS (sizeof views / sizeof views[0])
 
@@ -91,6 +94,16 @@ static void source_link(buf *b, const web_page *pg, const char *name)
     buf_free(&re);
 }
 
+/* The search box of the views without their own (ui.js highlights what
+ * matches: Top rows, Graph nodes, Source and Peek lines), inside a tools bar
+ * the caller closes (it may add buttons first). */
+static void tools_with_search(buf *b)
+{
+    buf_append_str(b, "<div class=\"tools\"><input id=\"search\" type=\"search\" size=\"30\" "
+                      "placeholder=\"Search (JavaScript regexp)\"> <span id=\"search-matched\">"
+                      "</span>");
+}
+
 /* Percentages come padded for text columns; a table aligns them itself. */
 static const char *unpadded(const char *s)
 {
@@ -109,6 +122,8 @@ static int emit_top(report *r, void *ctx, cp_err *err)
     report_labels(r, g, orig, dropped, &labels);
     append_legend(b, &labels);
     strlist_free(&labels);
+    tools_with_search(b);
+    buf_append_str(b, " <span class=\"tip\">Click a row to refine by its function.</span></div>\n");
     buf_printf(b,
                "<table id=\"top\" class=\"top\" data-total=\"%lld\">\n<thead><tr>"
                "<th data-key=\"flat\">flat</th><th data-key=\"flat\">flat%%</th>"
@@ -170,8 +185,13 @@ static int emit_graph(report *r, void *ctx, cp_err *err)
     int rc = report_callgraph_svg(r, c.f, err);
     capture_end(&c);
     if (rc == 0) {
-        buf_append_str(pg->body, "<div class=\"tools\"><button id=\"graph-fit\" type=\"button\">"
-                                 "Fit to width</button></div>\n<div id=\"graph\">");
+        tools_with_search(pg->body);
+        buf_append_str(pg->body,
+                       " <button id=\"graph-fit\" type=\"button\">Fit</button><button "
+                       "id=\"graph-zoom-in\" type=\"button\" title=\"Zoom in\">+</button><button "
+                       "id=\"graph-zoom-out\" type=\"button\" title=\"Zoom out\">&minus;</button> "
+                       "<span class=\"tip\">Drag to pan, wheel to zoom, click a node to refine."
+                       "</span></div>\n<div id=\"graph\">");
         append_svg(pg->body, &c);
         buf_append_str(pg->body, "</div>\n");
     }
@@ -204,17 +224,52 @@ static int emit_source(report *r, void *ctx, cp_err *err)
     if (rc != 0)
         pg->status = 404; /* the one failure: no function matches */
     buf *b = pg->body;
+    if (rc == 0) {
+        tools_with_search(b);
+        buf_append_str(b, "</div>\n");
+    }
     buf_append_str(b, "<pre id=\"source\" class=\"source\">");
     for (size_t at = 0; rc == 0 && at < c.len;) {
         const char *line = c.text + at, *nl = memchr(line, '\n', c.len - at);
         size_t len = nl ? (size_t)(nl - line) : c.len - at;
-        const char *cls = !strncmp(line, "ROUTINE ", 8) ? "routine"
-                          : sampled_line(line, len)     ? "hot"
-                                                        : NULL;
-        if (cls)
-            buf_printf(b, "<span class=\"%s\">", cls);
+        const char *cls = !strncmp(line, "ROUTINE ", 8) ? " routine"
+                          : sampled_line(line, len)     ? " hot"
+                                                        : "";
+        buf_printf(b, "<span class=\"line%s\">", cls);
         buf_append_html(b, line, len);
-        buf_append_str(b, cls ? "</span>\n" : "\n");
+        buf_append_str(b, "</span>\n");
+        at += len + 1;
+    }
+    buf_append_str(b, "</pre>\n");
+    free(c.text);
+    return rc;
+}
+
+/* The peek report (report_tree with the symbol set: callers and callees of
+ * the functions f matches) as preformatted text, one span per line for
+ * ui.js's search highlighting. A failed report is a 404 like source's. */
+static int emit_peek(report *r, void *ctx, cp_err *err)
+{
+    web_page *pg = ctx;
+    captured c;
+    if (capture_begin(&c, err) != 0)
+        return -1;
+    int rc = report_tree(r, c.f, err);
+    capture_end(&c);
+    if (rc != 0)
+        pg->status = 404;
+    buf *b = pg->body;
+    if (rc == 0) {
+        tools_with_search(b);
+        buf_append_str(b, "</div>\n");
+    }
+    buf_append_str(b, "<pre id=\"peek\" class=\"source\">");
+    for (size_t at = 0; rc == 0 && at < c.len;) {
+        const char *line = c.text + at, *nl = memchr(line, '\n', c.len - at);
+        size_t len = nl ? (size_t)(nl - line) : c.len - at;
+        buf_append_str(b, "<span class=\"line\">");
+        buf_append_html(b, line, len);
+        buf_append_str(b, "</span>\n");
         at += len + 1;
     }
     buf_append_str(b, "</pre>\n");
@@ -231,6 +286,8 @@ report_emit web_view_emit(enum web_view_kind kind)
         return emit_graph;
     case VIEW_SOURCE:
         return emit_source;
+    case VIEW_PEEK:
+        return emit_peek;
     default:
         return emit_top;
     }
@@ -283,11 +340,7 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     text_field(b, "i", "ignore", f->ignore);
     text_field(b, "h", "hide", f->hide);
     text_field(b, "s", "show", f->show);
-    if (f->show_from && *f->show_from) {
-        buf_append_str(b, "<input type=\"hidden\" name=\"sf\" value=\"");
-        buf_append_html(b, f->show_from, (size_t)-1);
-        buf_append_str(b, "\">\n");
-    }
+    text_field(b, "sf", "show from", f->show_from);
     buf_append_str(b, "<button type=\"submit\" id=\"apply\">Apply</button></form>\n");
     /* Refresh re-reads every source, then comes back to this very view. */
     buf back;
