@@ -99,6 +99,23 @@ diff "$WORK/peek.cli" "$WORK/peek.web" >&2 || fail "/ui/peek differs from cprof 
 grep -q '| strings.Fields$' "$WORK/peek.web" || fail "peek: no strings.Fields line"
 expect_status 200 "$MAIN_URL/ui/peek"
 grep -q 'id="hint">Which function?' "$WORK/body" || fail "peek without f: no hint"
+# Download: the profile as the page filters it, with Go's download headers;
+# go tool pprof reads it and sees only what the focus kept.
+curl -s -D "$WORK/dl.head" -o "$WORK/dl.pb.gz" \
+    "$MAIN_URL/ui/download?si=alloc_space&f=%5Estrings%5C.FieldsFunc%24&i=%5Estrings%5C.Fields%24"
+grep -qi '^HTTP/1.1 200' "$WORK/dl.head" || fail "download: $(head -n 1 "$WORK/dl.head")"
+grep -qix 'Content-Type: application/vnd.google.protobuf+gzip.' "$WORK/dl.head" || fail "download: content type"
+grep -qix 'Content-Disposition: attachment;filename=profile.pb.gz.' "$WORK/dl.head" || fail "download: disposition"
+go tool pprof -top "$WORK/dl.pb.gz" >"$WORK/dl.top" 2>"$WORK/dl.err" || { cat "$WORK/dl.err" >&2; fail "go tool pprof cannot read the download"; }
+grep -q ' strings\.FieldsFunc$' "$WORK/dl.top" || fail "download lost the focused function"
+! grep -q -e ' strings\.explode$' -e ' strings\.Fields$' "$WORK/dl.top" || fail "download is not filtered"
+"$CPROF" -top -sample_index=alloc_space -focus='^strings\.FieldsFunc$' -ignore='^strings\.Fields$' "$WORK/go/mem.out" |
+    grep -q "^Showing nodes accounting for $(sed -n 's/^Showing nodes accounting for \([^,]*\), .*/\1/p' "$WORK/dl.top"), " ||
+    fail "download total differs from the page's"
+expect_status 400 "$MAIN_URL/ui/download?f=%28"
+grep -qx 'parsing focus regexp (: .*' "$WORK/body" || fail "download bad regexp: $(cat "$WORK/body")"
+grep -q 'id="download" class="button" href="/ui/download?si=alloc_objects' <(curl -s "$MAIN_URL/ui/graph?si=alloc_objects") ||
+    fail "no download link with the page's parameters"
 expect_status 404 "$MAIN_URL/nosuch"
 [ "$(cat "$WORK/body")" = "404 page not found: /nosuch" ] || fail "404: $(cat "$WORK/body")"
 expect_status 404 "$MAIN_URL/ui/assets/../ui.js" --path-as-is

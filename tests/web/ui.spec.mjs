@@ -270,6 +270,14 @@ const tm = await page.$$eval("#top tr.match", (trs) => trs.map((t) => t.dataset.
 assert.ok(tm.length > 0 && tm.every((n) => n.startsWith("strings.")), `top search: ${tm}`);
 assert.equal(tm.length, focused.filter((r) => r.name.startsWith("strings.")).length);
 ok(`top: search highlights ${tm.length} rows`);
+// Download: the filtered profile, as this page's URL filters it.
+const params = (u) => Object.fromEntries(new URL(u).searchParams);
+assert.deepEqual(params(await page.$eval("#download", (a) => a.href)), params(page.url()));
+const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+assert.equal(dl.suggestedFilename(), "profile.pb.gz");
+const dlBytes = fs.readFileSync(await dl.path());
+assert.ok(dlBytes.length > 100 && dlBytes[0] === 0x1f && dlBytes[1] === 0x8b, "a gzipped profile");
+ok(`download: profile.pb.gz, ${dlBytes.length} bytes, with the page's filters`);
 
 // ---- peek: callers and callees --------------------------------------------------
 await open(MAIN + "/ui/?si=alloc_space");

@@ -213,28 +213,33 @@ static bool sampled_line(const char *line, size_t len)
     return i < len && line[i] == ':' && (line[9] != '.' || line[20] != '.');
 }
 
-static int emit_source(report *r, void *ctx, cp_err *err)
+/* A text report (write into a FILE) as <pre id=id>, one span per line
+ * (ui.js's search highlights them); with mark_source, the list report's
+ * ROUTINE and sampled lines get their classes. A failed report is a 404:
+ * its one failure is that no function matches. */
+static int emit_text(web_page *pg, report *r, int (*write)(report *, FILE *, cp_err *),
+                     const char *id, bool mark_source, cp_err *err)
 {
-    web_page *pg = ctx;
     captured c;
     if (capture_begin(&c, err) != 0)
         return -1;
-    int rc = report_list(r, c.f, err);
+    int rc = write(r, c.f, err);
     capture_end(&c);
     if (rc != 0)
-        pg->status = 404; /* the one failure: no function matches */
+        pg->status = 404;
     buf *b = pg->body;
     if (rc == 0) {
         tools_with_search(b);
         buf_append_str(b, "</div>\n");
     }
-    buf_append_str(b, "<pre id=\"source\" class=\"source\">");
+    buf_printf(b, "<pre id=\"%s\" class=\"source\">", id);
     for (size_t at = 0; rc == 0 && at < c.len;) {
         const char *line = c.text + at, *nl = memchr(line, '\n', c.len - at);
         size_t len = nl ? (size_t)(nl - line) : c.len - at;
-        const char *cls = !strncmp(line, "ROUTINE ", 8) ? " routine"
-                          : sampled_line(line, len)     ? " hot"
-                                                        : "";
+        const char *cls = !mark_source                    ? ""
+                          : !strncmp(line, "ROUTINE ", 8) ? " routine"
+                          : sampled_line(line, len)       ? " hot"
+                                                          : "";
         buf_printf(b, "<span class=\"line%s\">", cls);
         buf_append_html(b, line, len);
         buf_append_str(b, "</span>\n");
@@ -245,36 +250,16 @@ static int emit_source(report *r, void *ctx, cp_err *err)
     return rc;
 }
 
+static int emit_source(report *r, void *ctx, cp_err *err)
+{
+    return emit_text(ctx, r, report_list, "source", true, err);
+}
+
 /* The peek report (report_tree with the symbol set: callers and callees of
- * the functions f matches) as preformatted text, one span per line for
- * ui.js's search highlighting. A failed report is a 404 like source's. */
+ * the functions f matches). */
 static int emit_peek(report *r, void *ctx, cp_err *err)
 {
-    web_page *pg = ctx;
-    captured c;
-    if (capture_begin(&c, err) != 0)
-        return -1;
-    int rc = report_tree(r, c.f, err);
-    capture_end(&c);
-    if (rc != 0)
-        pg->status = 404;
-    buf *b = pg->body;
-    if (rc == 0) {
-        tools_with_search(b);
-        buf_append_str(b, "</div>\n");
-    }
-    buf_append_str(b, "<pre id=\"peek\" class=\"source\">");
-    for (size_t at = 0; rc == 0 && at < c.len;) {
-        const char *line = c.text + at, *nl = memchr(line, '\n', c.len - at);
-        size_t len = nl ? (size_t)(nl - line) : c.len - at;
-        buf_append_str(b, "<span class=\"line\">");
-        buf_append_html(b, line, len);
-        buf_append_str(b, "</span>\n");
-        at += len + 1;
-    }
-    buf_append_str(b, "</pre>\n");
-    free(c.text);
-    return rc;
+    return emit_text(ctx, r, report_tree, "peek", false, err);
 }
 
 report_emit web_view_emit(enum web_view_kind kind)
@@ -342,6 +327,10 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     text_field(b, "s", "show", f->show);
     text_field(b, "sf", "show from", f->show_from);
     buf_append_str(b, "<button type=\"submit\" id=\"apply\">Apply</button></form>\n");
+    /* The profile as filtered here, as -proto writes it. */
+    buf_printf(b, "<a id=\"download\" class=\"button\" href=\"/ui/download%s", *qs ? "?" : "");
+    buf_append_html(b, qs, (size_t)-1);
+    buf_append_str(b, "\" download>Download</a>\n");
     /* Refresh re-reads every source, then comes back to this very view. */
     buf back;
     buf_init(&back);

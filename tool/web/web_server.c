@@ -13,7 +13,8 @@
  * Each view renders from a copy of the loaded profile (profile_merge of
  * one profile is a deep copy), because filters and aggregation change a
  * profile in place. Routes are pprof's: /ui/ (top; also /), /ui/flamegraph,
- * /ui/graph, /ui/source?f=RE, /ui/peek?f=RE, plus /ui/assets/NAME and POST /ui/refresh.
+ * /ui/graph, /ui/source?f=RE, /ui/peek?f=RE, /ui/download (the filtered
+ * profile.proto), plus /ui/assets/NAME and POST /ui/refresh.
  * Anything else is a one-line 404; other methods a 405.
  *
  * Who may ask (a page on another site must not drive this server from the
@@ -83,8 +84,10 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
     return rc;
 }
 
+/* body (taken, freed) as the response, with one extra header (hdr: NULL
+ * for none). */
 static enum MHD_Result reply_buf(struct MHD_Connection *conn, unsigned status, const char *type,
-                                 buf *body)
+                                 buf *body, const char *hdr, const char *hdr_value)
 {
     if (body->oom) {
         buf_free(body);
@@ -95,6 +98,8 @@ static enum MHD_Result reply_buf(struct MHD_Connection *conn, unsigned status, c
     struct MHD_Response *resp =
         data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE)
              : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp && hdr)
+        MHD_add_response_header(resp, hdr, hdr_value);
     return queue(conn, status, resp, type);
 }
 
@@ -104,13 +109,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
     buf b;
     buf_init(&b);
     buf_printf(&b, "%s\n", msg);
-    size_t len;
-    uint8_t *data = buf_steal(&b, &len);
-    struct MHD_Response *resp =
-        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (resp)
-        MHD_add_response_header(resp, "X-Go-Pprof", "1");
-    return queue(conn, status, resp, "text/plain; charset=utf-8");
+    return reply_buf(conn, status, "text/plain; charset=utf-8", &b, "X-Go-Pprof", "1");
 }
 
 /* ---- views -------------------------------------------------------------- */
@@ -176,7 +175,57 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     web_page_html(&page, &pg, error);
     st->notice[0] = 0;
     buf_free(&body);
-    return reply_buf(conn, status, "text/html; charset=utf-8", &page);
+    return reply_buf(conn, status, "text/html; charset=utf-8", &page, NULL, NULL);
+}
+
+/* ---- download ----------------------------------------------------------- */
+
+/* pipeline_report's emit for /ui/download: the report's (filtered,
+ * compacted) profile as gzipped profile.proto into ctx, a buf. */
+static int emit_proto(report *r, void *ctx, cp_err *err)
+{
+    buf *out = ctx;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    if (!f) {
+        cp_err_set(err, "open_memstream: %m");
+        return -1;
+    }
+    int rc = pipeline_write(r, f, err);
+    fclose(f);
+    if (rc == 0)
+        buf_append(out, data, len);
+    free(data);
+    return rc;
+}
+
+/* GET /ui/download: the profile with the request's sample type and filters
+ * applied (what the page shows), as -proto writes it, with the headers Go's
+ * pprof web UI sends for its download. A bad parameter is a one-line 400. */
+static enum MHD_Result serve_download(web_state *st, struct MHD_Connection *conn)
+{
+    web_query q;
+    cp_err err;
+    if (web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0)
+        return reply_error(conn, 400, err.msg);
+    cli c = *st->c;
+    c.format = FMT_PROTO;
+    c.sample_index = q.si;
+    c.filters = q.filters;
+    c.symbol = NULL;
+    c.output = NULL;
+    cp_profile *copy = profile_merge(&st->p, 1, &err);
+    buf out;
+    buf_init(&out);
+    int rc = copy ? pipeline_report(copy, &c, emit_proto, &out, &err) : -1;
+    profile_free(copy);
+    if (rc != 0) {
+        buf_free(&out);
+        return reply_error(conn, 500, err.msg);
+    }
+    return reply_buf(conn, 200, "application/vnd.google.protobuf+gzip", &out, "Content-Disposition",
+                     "attachment;filename=profile.pb.gz");
 }
 
 /* ---- refresh ------------------------------------------------------------ */
@@ -277,6 +326,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (view_of(url, &kind))
         return serve_view(st, conn, kind);
+    if (!strcmp(url, "/ui/download"))
+        return serve_download(st, conn);
     if (!strncmp(url, "/ui/assets/", 11)) {
         size_t len;
         const char *type;
