@@ -67,6 +67,11 @@ start_web main "$WORK/go/mem.out"
 MAIN_URL=$WEB_URL
 start_web diff -diff_base="$WORK/go/cpu2.out" "$WORK/go/cpu.out"
 DIFF_URL=$WEB_URL
+# A call graph far taller than the window (a 60-function chain): it opens
+# at a readable scale, centred on its root.
+python3 "$ROOT/tests/integration/lib/cprof_deep_profile.py" 60 "$WORK/deep.pb.gz"
+start_web deep -nodecount=0 "$WORK/deep.pb.gz"
+DEEP_URL=$WEB_URL
 
 # ---- curl: routes and bad input ---------------------------------------------
 for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source /ui/peek \
@@ -197,11 +202,11 @@ REFRESH_URL=$WEB_URL
 
 # ---- the browser ---------------------------------------------------------------
 rm -rf "$ARTIFACTS"
-MAIN_URL=$MAIN_URL DIFF_URL=$DIFF_URL REFRESH_URL=$REFRESH_URL SERVED_FILE=$SERVED \
+MAIN_URL=$MAIN_URL DIFF_URL=$DIFF_URL DEEP_URL=$DEEP_URL REFRESH_URL=$REFRESH_URL SERVED_FILE=$SERVED \
     NEXT_PROFILE=$WORK/go/mem2.out ARTIFACTS=$ARTIFACTS \
     timeout 300 node "$ROOT/tests/web/ui.spec.mjs" || fail "browser test failed"
-for png in top bad-regexp flame-zoom flame-search graph graph-refine top-refine peek source \
-    flame-diff refreshed; do
+for png in top bad-regexp flame-zoom flame-search graph graph-refine graph-tall top-refine peek \
+    source flame-diff refreshed; do
     [ -s "$ARTIFACTS/$png.png" ] || fail "no screenshot $png.png"
 done
 # The refresh fetched twice, with the token and header each time.
@@ -217,7 +222,7 @@ grep -q 'id="notice">Refresh failed: http://127.0.0.1:[0-9]*/debug/pprof/heap: h
 grep -q '<table id="top"' "$WORK/body" || fail "failed refresh lost the profile"
 
 # ---- clean shutdown ---------------------------------------------------------------
-for name in main diff refresh nodot; do
+for name in main diff deep refresh nodot; do
     pid=${WEB_PIDS[$name]}
     kill -INT "$pid"
     rc=0

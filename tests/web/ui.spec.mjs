@@ -2,6 +2,7 @@
 // playwright-core), against servers started by tests/integration/cprof_web.sh:
 //   MAIN_URL     cprof -http on a Go heap profile (four sample types)
 //   DIFF_URL     cprof -http -diff_base on two Go CPU profiles
+//   DEEP_URL     cprof -http -nodecount=0 on a 60-function call chain
 //   REFRESH_URL  cprof -http on a URL whose profile the script replaces:
 //                SERVED_FILE is what the URL serves, NEXT_PROFILE its next content
 //   ARTIFACTS    where screenshots go
@@ -17,6 +18,7 @@ const env = (name) => {
   return v;
 };
 const MAIN = env("MAIN_URL"), DIFF = env("DIFF_URL"), REFRESH = env("REFRESH_URL");
+const DEEP = env("DEEP_URL");
 const ARTIFACTS = env("ARTIFACTS");
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -235,6 +237,24 @@ const gm = await page.$$eval("#graph g.node.match", (gs) => gs.map((g) => g.data
 assert.deepEqual(gm, ["strings.FieldsFunc"]);
 assert.equal(await page.$eval("#graph g.node.match polygon", (p) => getComputedStyle(p).fill), "rgb(230, 0, 230)");
 ok("call graph: search highlights the matching node");
+
+// A graph too tall to read fitted: a readable scale, centred on the root
+// (f0, the chain's top), near the top of the box.
+await open(DEEP + "/ui/graph");
+await page.waitForSelector("#graph[data-ready]");
+const tall = await page.evaluate(() => {
+  const box = document.getElementById("graph").getBoundingClientRect();
+  const root = document.querySelector("#graph g.node[data-name='f0'] polygon").getBoundingClientRect();
+  const drawn = document.querySelector("#graph svg g.graph").getBoundingClientRect();
+  return { box: { left: box.left, top: box.top, width: box.width, height: box.height },
+           root: { x: root.left + root.width / 2, top: root.top, h: root.height }, drawnH: drawn.height };
+});
+assert.ok(tall.drawnH > tall.box.height * 2, `taller than the box: ${tall.drawnH} vs ${tall.box.height}`);
+assert.ok(Math.abs(tall.root.x - (tall.box.left + tall.box.width / 2)) < 3, `root centred: ${JSON.stringify(tall)}`);
+assert.ok(tall.root.top > tall.box.top && tall.root.top < tall.box.top + 60, `root near the top: ${JSON.stringify(tall)}`);
+assert.ok(tall.root.h >= 12, `readable: root ${tall.root.h} px high`);
+ok(`call graph: a ${tall.drawnH.toFixed(0)} px tall graph opens centred on its root`);
+await shot("graph-tall.png");
 
 // ---- refine menu from top: focus, ignore (added), the regexp as the server's --
 await open(MAIN + "/ui/?si=alloc_space&i=%5Enothing%24");
