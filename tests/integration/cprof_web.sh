@@ -146,6 +146,20 @@ expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F" -X POST -H "Origin: $MAIN
 grep -q "refresh without this server's token" "$WORK/body" || fail "tokenless POST: $(cat "$WORK/body")"
 expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=${TOKEN}0" -X POST
 expect_status 303 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=$TOKEN" -X POST -H "Origin: $MAIN_URL"
+# Saved configurations: POSTs with the same checks as refresh; names and
+# parameters validated; kept in $CPROF_HOME/web_configs; listed on every page.
+expect_status 405 "$MAIN_URL/ui/saveconfig?config=x"
+expect_status 403 "$MAIN_URL/ui/saveconfig?config=x" -X POST
+grep -q "saveconfig without this server's token" "$WORK/body" || fail "tokenless saveconfig: $(cat "$WORK/body")"
+expect_status 403 "$MAIN_URL/ui/deleteconfig?config=x&t=$TOKEN" -X POST -H 'Origin: http://evil.example'
+expect_status 400 "$MAIN_URL/ui/saveconfig?config=%3Cx%3E&t=$TOKEN" -X POST
+grep -qx 'config must be 1 to 64 letters, digits, spaces, . _ -' "$WORK/body" || fail "bad config name: $(cat "$WORK/body")"
+expect_status 400 "$MAIN_URL/ui/saveconfig?config=x&t=$TOKEN&f=%28" -X POST
+expect_status 303 "$MAIN_URL/ui/saveconfig?config=curl+one&t=$TOKEN&si=alloc_objects&back=%2Fui%2Fgraph" -X POST
+grep -qx $'curl one\tsi=alloc_objects' "$CPROF_HOME/web_configs" || fail "saveconfig: $(cat "$CPROF_HOME/web_configs")"
+grep -q '<option value="si=alloc_objects">curl one</option>' <(curl -s "$MAIN_URL/ui/") || fail "saved config not listed"
+expect_status 303 "$MAIN_URL/ui/deleteconfig?config=curl+one&t=$TOKEN" -X POST
+! grep -q 'curl one' "$CPROF_HOME/web_configs" || fail "deleteconfig left it"
 # 300 slow connections that never send a request: the server holds a
 # bounded number of descriptors, and serves again once they are gone.
 python3 - "${MAIN_PORT}" "${WEB_PIDS[main]}" <<'PY' || fail "slow connections were not capped"

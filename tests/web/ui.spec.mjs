@@ -351,6 +351,23 @@ for (const f of grew)
 ok(`diff flame graph: ${shrank.length} shrinking titles read -x%, ${grew.length} growing +x% (${shrank[0].title})`);
 await shot("flame-diff.png");
 
+// ---- saved configurations: save, open from another page, delete ------------
+await open(MAIN + "/ui/graph?si=alloc_objects&h=%5Estrings%5C.Split%24");
+page.once("dialog", (d) => d.accept("no split"));
+await Promise.all([page.waitForNavigation(), page.click("#config-save")]);
+assert.match(page.url(), /\/ui\/graph\?si=alloc_objects&h=%5Estrings%5C.Split%24$/, "back on the same view");
+const cfg = () => page.$$eval("#config option", (os) => os.map((o) => [o.textContent, o.value, o.selected]));
+const savedCfg = (await cfg()).find((o) => o[0] === "no split");
+assert.deepEqual(savedCfg, ["no split", "si=alloc_objects&h=%5Estrings%5C.Split%24", true]);
+await open(MAIN + "/ui/");
+await Promise.all([page.waitForNavigation(), page.selectOption("#config", { label: "no split" })]);
+assert.match(page.url(), /\/ui\/\?si=alloc_objects&h=%5Estrings%5C.Split%24$/);
+assert.equal(await page.inputValue("#q-h"), "^strings\\.Split$");
+ok("saved configuration: saved from the graph, opened on top");
+await Promise.all([page.waitForNavigation(), page.click("#config-delete")]);
+assert.ok(!(await cfg()).some((o) => o[0] === "no split"), "deleted");
+ok("saved configuration: deleted");
+
 // ---- refresh re-fetches the URL source -----------------------------------------
 await open(REFRESH + "/ui/flamegraph?si=alloc_space");
 const rootBefore = await page.getAttribute("#flame g[data-value]", "data-value");

@@ -79,6 +79,7 @@ typedef struct web_page {
     time_t loaded_at;
     const char *notice;        /* a message above the view, or NULL */
     const char *refresh_token; /* sent back by the Refresh form (t=), or NULL */
+    const char *configs;       /* saved configurations: "NAME\tQUERY\n" lines, or NULL */
     buf *body;                 /* the view's HTML (the emit functions fill it) */
     int status;                /* HTTP status when emit fails (default 500) */
 } web_page;

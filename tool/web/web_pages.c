@@ -316,6 +316,30 @@ static void text_field(buf *b, const char *name, const char *label, const char *
     buf_append_str(b, "\"></label>\n");
 }
 
+/* Saved configurations (name -> query string): a select that opens the
+ * current view with one (ui.js), Save as / Delete buttons that POST to
+ * /ui/saveconfig and /ui/deleteconfig with the page's token. */
+static void config_select(buf *b, const web_page *pg)
+{
+    buf_append_str(b, "<select id=\"config\" data-token=\"");
+    buf_append_html(b, pg->refresh_token ? pg->refresh_token : "", (size_t)-1);
+    buf_append_str(b, "\"><option value=\"\">Saved configurations</option>");
+    for (const char *s = pg->configs; s && *s;) {
+        const char *nl = strchr(s, '\n'), *tab = strchr(s, '\t');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        if (tab && tab < s + len) {
+            buf_append_str(b, "<option value=\"");
+            buf_append_html(b, tab + 1, len - (size_t)(tab + 1 - s));
+            buf_append_str(b, "\">");
+            buf_append_html(b, s, (size_t)(tab - s));
+            buf_append_str(b, "</option>");
+        }
+        s += len + (nl ? 1 : 0);
+    }
+    buf_append_str(b, "</select><button type=\"button\" id=\"config-save\">Save as</button>"
+                      "<button type=\"button\" id=\"config-delete\">Delete</button>\n");
+}
+
 static void controls(buf *b, const web_page *pg, const char *qs)
 {
     const name_filters *f = &pg->q->filters;
@@ -347,6 +371,7 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     buf_append_byte(&url, 0);
     buf_append_html(b, (const char *)url.data, (size_t)-1);
     buf_append_str(b, "\"><button type=\"submit\" id=\"refresh\">Refresh</button></form>\n");
+    config_select(b, pg);
     buf_free(&url);
     buf_free(&back);
 }

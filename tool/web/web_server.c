@@ -19,11 +19,13 @@
  *
  * Who may ask (a page on another site must not drive this server from the
  * user's browser): a Host header that is not this server's (DNS rebinding)
- * is a 403; POST /ui/refresh needs a same-origin (or no) Origin and the
- * per-server random token every page carries in its Refresh form. The
+ * is a 403; every POST (/ui/refresh, /ui/saveconfig, /ui/deleteconfig)
+ * needs a same-origin (or no) Origin and the per-server random token every
+ * page carries (its Refresh form, the configurations' select). The
  * daemon holds at most MAX_CONNECTIONS connections (MAX_PER_IP from one
  * address), each closed after IDLE_TIMEOUT idle seconds.
  */
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -32,7 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fetch.h"
 #include "pipeline.h"
 #include "web.h"
 
@@ -112,6 +117,44 @@ static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
     return reply_buf(conn, status, "text/plain; charset=utf-8", &b, "X-Go-Pprof", "1");
 }
 
+/* ---- saved configurations ------------------------------------------------ */
+
+/* CONFIG_FILE in the profile directory (profile_save_dir: $CPROF_HOME...):
+ * one "NAME\tQUERY" line per configuration, QUERY a validated
+ * web_query_string. Read for every page, rewritten whole (temp + rename). */
+#define CONFIG_FILE "web_configs"
+#define MAX_CONFIGS_BYTES (256 * 1024)
+
+static void config_path(char *out, size_t cap)
+{
+    char dir[4096];
+    snprintf(out, cap, "%s/" CONFIG_FILE, profile_save_dir(dir, sizeof dir));
+}
+
+/* The file's text into b (empty when absent), NUL-terminated. */
+static void configs_read(buf *b)
+{
+    char path[4200];
+    config_path(path, sizeof path);
+    cp_err err;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || sb.st_size > MAX_CONFIGS_BYTES || read_file(path, b, &err) != 0)
+        b->len = 0;
+    buf_append_byte(b, 0);
+}
+
+/* A name: 1-64 of letters, digits, space, '.', '_', '-'. */
+static bool config_name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr(" ._-", name[i]))
+            return false;
+    return true;
+}
+
 /* ---- views -------------------------------------------------------------- */
 
 static const char *query_arg(void *ctx, const char *key)
@@ -147,9 +190,11 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
 {
     web_query q;
     cp_err err;
-    buf body, page;
+    buf body, page, configs;
     buf_init(&body);
     buf_init(&page);
+    buf_init(&configs);
+    configs_read(&configs);
     web_page pg = {.kind = kind,
                    .q = &q,
                    .c = st->c,
@@ -157,6 +202,7 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
                    .loaded_at = st->loaded_at,
                    .notice = st->notice[0] ? st->notice : NULL,
                    .refresh_token = st->token,
+                   .configs = (const char *)configs.data,
                    .body = &body,
                    .status = 500};
     unsigned status = 200;
@@ -175,6 +221,7 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     web_page_html(&page, &pg, error);
     st->notice[0] = 0;
     buf_free(&body);
+    buf_free(&configs);
     return reply_buf(conn, status, "text/html; charset=utf-8", &page, NULL, NULL);
 }
 
@@ -257,6 +304,67 @@ static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
     return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
 }
 
+/* ---- saved configurations: save and delete ----------------------------- */
+
+/* POST /ui/saveconfig?config=NAME&back=PATH&si=...&f=... (save: the
+ * request's validated parameters under NAME, replacing one of that name)
+ * and /ui/deleteconfig?config=NAME&back=PATH; then back to PATH. */
+static enum MHD_Result serve_config(web_state *st, struct MHD_Connection *conn, bool save)
+{
+    const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "config");
+    const char *back = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "back");
+    if (!back)
+        back = "/ui/";
+    if (!config_name_ok(name))
+        return reply_error(conn, 400, "config must be 1 to 64 letters, digits, spaces, . _ -");
+    if (!web_local_path(back))
+        return reply_error(conn, 400, "back must be a page of this server (/ui/...)");
+    web_query q;
+    cp_err err;
+    if (save && web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0)
+        return reply_error(conn, 400, err.msg);
+    buf old, out;
+    buf_init(&old);
+    buf_init(&out);
+    configs_read(&old);
+    size_t nlen = strlen(name);
+    for (const char *s = (const char *)old.data; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) + 1 : strlen(s);
+        if (!(len > nlen && !strncmp(s, name, nlen) && s[nlen] == '\t'))
+            buf_append(&out, s, len);
+        s += len;
+    }
+    if (save) {
+        buf qs; /* web_query_string separates from what the buffer holds */
+        buf_init(&qs);
+        web_query_string(&qs, &q);
+        buf_printf(&out, "%s\t", name);
+        buf_append(&out, qs.data, qs.len);
+        buf_append_byte(&out, '\n');
+        buf_free(&qs);
+    }
+    buf_free(&old);
+    char path[4200], tmp[4300];
+    config_path(path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && (out.len == 0 || fwrite(out.data, 1, out.len, f) == out.len);
+    if (f && fclose(f) != 0)
+        ok = false;
+    ok = ok && rename(tmp, path) == 0;
+    buf_free(&out);
+    if (!ok) {
+        unlink(tmp);
+        return reply_error(conn, 500, "cannot write the saved configurations");
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, back);
+    return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 static bool view_of(const char *url, enum web_view_kind *kind)
@@ -307,18 +415,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                  host);
         return reply_error(conn, 403, msg);
     }
-    if (!strcmp(url, "/ui/refresh")) {
-        if (strcmp(method, "POST") != 0)
-            return reply_error(conn, 405, "refresh needs POST");
+    const char *post = !strcmp(url, "/ui/refresh")        ? "refresh"
+                       : !strcmp(url, "/ui/saveconfig")   ? "saveconfig"
+                       : !strcmp(url, "/ui/deleteconfig") ? "deleteconfig"
+                                                          : NULL;
+    if (post) {
+        if (strcmp(method, "POST") != 0) {
+            snprintf(msg, sizeof msg, "%s needs POST", post);
+            return reply_error(conn, 405, msg);
+        }
         const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-        if (!web_origin_allowed(origin, host))
-            return reply_error(conn, 403, "403 Forbidden: refresh from another origin");
+        if (!web_origin_allowed(origin, host)) {
+            snprintf(msg, sizeof msg, "403 Forbidden: %s from another origin", post);
+            return reply_error(conn, 403, msg);
+        }
         const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "t");
-        if (!t || strcmp(t, st->token) != 0)
-            return reply_error(conn, 403,
-                               "403 Forbidden: refresh without this server's token "
-                               "(reload the page)");
-        return serve_refresh(st, conn);
+        if (!t || strcmp(t, st->token) != 0) {
+            snprintf(msg, sizeof msg,
+                     "403 Forbidden: %s without this server's token (reload the page)", post);
+            return reply_error(conn, 403, msg);
+        }
+        return post[0] == 'r' ? serve_refresh(st, conn) : serve_config(st, conn, post[0] == 's');
     }
     if (!get) {
         snprintf(msg, sizeof msg, "method %.20s not allowed", method);

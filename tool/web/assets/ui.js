@@ -10,6 +10,41 @@
   if (si) si.addEventListener("change", function () { si.form.submit(); });
 })();
 
+// ---- saved configurations: open one, save the current one, delete one -----
+
+(function configs() {
+  var select = document.getElementById("config");
+  if (!select) return;
+  var view = location.pathname === "/" ? "/ui/" : location.pathname;
+  var current = new URLSearchParams(location.search).toString();
+  Array.prototype.forEach.call(select.options, function (o) {
+    if (o.value && o.value === current) o.selected = true;
+  });
+  select.addEventListener("change", function () {
+    if (select.value) location.href = view + "?" + select.value;
+  });
+  // A POST form (same origin, the page's token) to /ui/<action>.
+  function post(action, name, withQuery) {
+    var q = withQuery ? new URLSearchParams(location.search) : new URLSearchParams();
+    q.set("config", name);
+    q.set("t", select.dataset.token);
+    q.set("back", view + (current ? "?" + current : ""));
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = "/ui/" + action + "?" + q.toString();
+    document.body.appendChild(form);
+    form.submit();
+  }
+  document.getElementById("config-save").addEventListener("click", function () {
+    var name = window.prompt("Save the current settings as:");
+    if (name) post("saveconfig", name, true);
+  });
+  document.getElementById("config-delete").addEventListener("click", function () {
+    var o = select.options[select.selectedIndex];
+    if (o && o.value) post("deleteconfig", o.textContent, false);
+  });
+})();
+
 // ---- top: sort by a column (click again to reverse) ----------------------
 
 // measurement.Percentage: "%5.2f%%" from 1% up, "%5.2g%%" below, "100%".
