@@ -2,8 +2,10 @@
 # checked with curl (status codes and one-line reasons for bad requests,
 # clean shutdown on SIGINT) and in Debian's headless Chromium through
 # playwright-core (tests/web/ui.spec.mjs: top sorting, sample type switch,
-# flame graph zoom/search, red/green diff, call graph, source view, Refresh
-# of a URL source whose profile changes). Screenshots are kept in
+# flame graph zoom/search, red/green diff with signed hover text, call graph
+# fitted/pan/zoom/click, the refine menu (focus, ignore, show_from), peek,
+# search highlighting in top/graph/source/peek, source view, Refresh of a
+# URL source whose profile changes). Screenshots are kept in
 # build/test-artifacts/web/.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
@@ -65,9 +67,14 @@ start_web main "$WORK/go/mem.out"
 MAIN_URL=$WEB_URL
 start_web diff -diff_base="$WORK/go/cpu2.out" "$WORK/go/cpu.out"
 DIFF_URL=$WEB_URL
+# A call graph far taller than the window (a 60-function chain): it opens
+# at a readable scale, centred on its root.
+python3 "$ROOT/tests/integration/lib/cprof_deep_profile.py" 60 "$WORK/deep.pb.gz"
+start_web deep -nodecount=0 "$WORK/deep.pb.gz"
+DEEP_URL=$WEB_URL
 
 # ---- curl: routes and bad input ---------------------------------------------
-for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source \
+for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source /ui/peek \
     /ui/assets/ui.js /ui/assets/ui.css; do
     expect_status 200 "$MAIN_URL$path"
 done
@@ -83,6 +90,37 @@ expect_status 400 "$MAIN_URL/ui/?h=$(head -c 1100 /dev/zero | tr '\0' a)"
 grep -q 'parameter h is longer than 1024 bytes' "$WORK/body" || fail "long parameter: no reason"
 expect_status 404 "$MAIN_URL/ui/source?f=no_such_function_anywhere"
 grep -q 'no matches found for regexp: no_such_function_anywhere' "$WORK/body" || fail "no match: no reason"
+# Peek: the page shows the command line's peek report, character for character
+# (f is the peek regexp and, as in pprof's /ui/peek, the focus too).
+expect_status 200 "$MAIN_URL/ui/peek?f=%5Estrings%5C.Fields%24&si=alloc_objects"
+python3 - "$WORK/body" >"$WORK/peek.web" <<'PY'
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+pre = re.search(r'<pre id="peek" class="source">(.*?)</pre>', page, re.S).group(1)
+sys.stdout.write(html.unescape(re.sub(r"</?span[^>]*>", "", pre)))
+PY
+"$CPROF" -peek='^strings\.Fields$' -focus='^strings\.Fields$' -sample_index=alloc_objects "$WORK/go/mem.out" >"$WORK/peek.cli"
+diff "$WORK/peek.cli" "$WORK/peek.web" >&2 || fail "/ui/peek differs from cprof -peek"
+grep -q '| strings.Fields$' "$WORK/peek.web" || fail "peek: no strings.Fields line"
+expect_status 200 "$MAIN_URL/ui/peek"
+grep -q 'id="hint">Which function?' "$WORK/body" || fail "peek without f: no hint"
+# Download: the profile as the page filters it, with Go's download headers;
+# go tool pprof reads it and sees only what the focus kept.
+curl -s -D "$WORK/dl.head" -o "$WORK/dl.pb.gz" \
+    "$MAIN_URL/ui/download?si=alloc_space&f=%5Estrings%5C.FieldsFunc%24&i=%5Estrings%5C.Fields%24"
+grep -qi '^HTTP/1.1 200' "$WORK/dl.head" || fail "download: $(head -n 1 "$WORK/dl.head")"
+grep -qix 'Content-Type: application/vnd.google.protobuf+gzip.' "$WORK/dl.head" || fail "download: content type"
+grep -qix 'Content-Disposition: attachment;filename=profile.pb.gz.' "$WORK/dl.head" || fail "download: disposition"
+go tool pprof -top "$WORK/dl.pb.gz" >"$WORK/dl.top" 2>"$WORK/dl.err" || { cat "$WORK/dl.err" >&2; fail "go tool pprof cannot read the download"; }
+grep -q ' strings\.FieldsFunc$' "$WORK/dl.top" || fail "download lost the focused function"
+! grep -q -e ' strings\.explode$' -e ' strings\.Fields$' "$WORK/dl.top" || fail "download is not filtered"
+"$CPROF" -top -sample_index=alloc_space -focus='^strings\.FieldsFunc$' -ignore='^strings\.Fields$' "$WORK/go/mem.out" |
+    grep -q "^Showing nodes accounting for $(sed -n 's/^Showing nodes accounting for \([^,]*\), .*/\1/p' "$WORK/dl.top"), " ||
+    fail "download total differs from the page's"
+expect_status 400 "$MAIN_URL/ui/download?f=%28"
+grep -qx 'parsing focus regexp (: .*' "$WORK/body" || fail "download bad regexp: $(cat "$WORK/body")"
+grep -q 'id="download" class="button" href="/ui/download?si=alloc_objects' <(curl -s "$MAIN_URL/ui/graph?si=alloc_objects") ||
+    fail "no download link with the page's parameters"
 expect_status 404 "$MAIN_URL/nosuch"
 [ "$(cat "$WORK/body")" = "404 page not found: /nosuch" ] || fail "404: $(cat "$WORK/body")"
 expect_status 404 "$MAIN_URL/ui/assets/../ui.js" --path-as-is
@@ -108,6 +146,20 @@ expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F" -X POST -H "Origin: $MAIN
 grep -q "refresh without this server's token" "$WORK/body" || fail "tokenless POST: $(cat "$WORK/body")"
 expect_status 403 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=${TOKEN}0" -X POST
 expect_status 303 "$MAIN_URL/ui/refresh?back=%2Fui%2F&t=$TOKEN" -X POST -H "Origin: $MAIN_URL"
+# Saved configurations: POSTs with the same checks as refresh; names and
+# parameters validated; kept in $CPROF_HOME/web_configs; listed on every page.
+expect_status 405 "$MAIN_URL/ui/saveconfig?config=x"
+expect_status 403 "$MAIN_URL/ui/saveconfig?config=x" -X POST
+grep -q "saveconfig without this server's token" "$WORK/body" || fail "tokenless saveconfig: $(cat "$WORK/body")"
+expect_status 403 "$MAIN_URL/ui/deleteconfig?config=x&t=$TOKEN" -X POST -H 'Origin: http://evil.example'
+expect_status 400 "$MAIN_URL/ui/saveconfig?config=%3Cx%3E&t=$TOKEN" -X POST
+grep -qx 'config must be 1 to 64 letters, digits, spaces, . _ -' "$WORK/body" || fail "bad config name: $(cat "$WORK/body")"
+expect_status 400 "$MAIN_URL/ui/saveconfig?config=x&t=$TOKEN&f=%28" -X POST
+expect_status 303 "$MAIN_URL/ui/saveconfig?config=curl+one&t=$TOKEN&si=alloc_objects&back=%2Fui%2Fgraph" -X POST
+grep -qx $'curl one\tsi=alloc_objects' "$CPROF_HOME/web_configs" || fail "saveconfig: $(cat "$CPROF_HOME/web_configs")"
+grep -q '<option value="si=alloc_objects">curl one</option>' <(curl -s "$MAIN_URL/ui/") || fail "saved config not listed"
+expect_status 303 "$MAIN_URL/ui/deleteconfig?config=curl+one&t=$TOKEN" -X POST
+! grep -q 'curl one' "$CPROF_HOME/web_configs" || fail "deleteconfig left it"
 # 300 slow connections that never send a request: the server holds a
 # bounded number of descriptors, and serves again once they are gone.
 python3 - "${MAIN_PORT}" "${WEB_PIDS[main]}" <<'PY' || fail "slow connections were not capped"
@@ -164,10 +216,11 @@ REFRESH_URL=$WEB_URL
 
 # ---- the browser ---------------------------------------------------------------
 rm -rf "$ARTIFACTS"
-MAIN_URL=$MAIN_URL DIFF_URL=$DIFF_URL REFRESH_URL=$REFRESH_URL SERVED_FILE=$SERVED \
+MAIN_URL=$MAIN_URL DIFF_URL=$DIFF_URL DEEP_URL=$DEEP_URL REFRESH_URL=$REFRESH_URL SERVED_FILE=$SERVED \
     NEXT_PROFILE=$WORK/go/mem2.out ARTIFACTS=$ARTIFACTS \
     timeout 300 node "$ROOT/tests/web/ui.spec.mjs" || fail "browser test failed"
-for png in top bad-regexp flame-zoom flame-search graph source flame-diff refreshed; do
+for png in top bad-regexp flame-zoom flame-search graph graph-refine graph-tall top-refine peek \
+    source flame-diff refreshed; do
     [ -s "$ARTIFACTS/$png.png" ] || fail "no screenshot $png.png"
 done
 # The refresh fetched twice, with the token and header each time.
@@ -183,7 +236,7 @@ grep -q 'id="notice">Refresh failed: http://127.0.0.1:[0-9]*/debug/pprof/heap: h
 grep -q '<table id="top"' "$WORK/body" || fail "failed refresh lost the profile"
 
 # ---- clean shutdown ---------------------------------------------------------------
-for name in main diff refresh nodot; do
+for name in main diff deep refresh nodot; do
     pid=${WEB_PIDS[$name]}
     kill -INT "$pid"
     rc=0

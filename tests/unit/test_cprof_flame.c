@@ -115,6 +115,14 @@ static void test_differences_split_into_grown_and_shrunk(void **state)
     assert_non_null(strstr(svg, "fill=\"rgb(255,30,30)\""));
     free(svg);
     cp_profile_free(p);
+    /* Shrinking: value and percentage both carry the minus sign. */
+    p = make_profile(3, -5);
+    svg = render(p, 8, true);
+    assert_non_null(strstr(svg, "<title>all (-2, -25.00%; grew 3, shrank 5)</title>"));
+    assert_non_null(
+        strstr(svg, "<title>std::vector&lt;int&gt;::push_back (-2, -25.00%; grew 3, shrank 5)"));
+    free(svg);
+    cp_profile_free(p);
 }
 
 static void test_empty_profile_is_still_an_svg(void **state)

@@ -2,6 +2,7 @@
 // playwright-core), against servers started by tests/integration/cprof_web.sh:
 //   MAIN_URL     cprof -http on a Go heap profile (four sample types)
 //   DIFF_URL     cprof -http -diff_base on two Go CPU profiles
+//   DEEP_URL     cprof -http -nodecount=0 on a 60-function call chain
 //   REFRESH_URL  cprof -http on a URL whose profile the script replaces:
 //                SERVED_FILE is what the URL serves, NEXT_PROFILE its next content
 //   ARTIFACTS    where screenshots go
@@ -17,6 +18,7 @@ const env = (name) => {
   return v;
 };
 const MAIN = env("MAIN_URL"), DIFF = env("DIFF_URL"), REFRESH = env("REFRESH_URL");
+const DEEP = env("DEEP_URL");
 const ARTIFACTS = env("ARTIFACTS");
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -155,23 +157,161 @@ await page.hover("#flame g.match > rect");
 assert.match(await page.textContent("#flame-detail"), /^strings\.FieldsFunc \(/);
 ok("flame graph: hover shows the frame's details");
 
-// ---- call graph -------------------------------------------------------------
+// ---- call graph: opens fitted and centred, pan, zoom, click ---------------
 await Promise.all([page.waitForNavigation(), page.click("#nav-graph")]);
+await page.waitForSelector("#graph[data-ready]");
 const nodes = await page.$$eval("#graph svg g.node", (ns) => ns.length);
+const allNames = await page.$$eval("#graph g.node[data-name]", (gs) => gs.map((g) => g.dataset.name));
+assert.ok(allNames.includes("strings.Fields"), `the graph has FieldsFunc's callers: ${allNames}`);
 assert.ok(nodes > 3, "graphviz nodes");
 assert.match(await page.textContent("#graph svg"), /FieldsFunc/);
 assert.ok(await page.$("#graph svg g.edge"), "graphviz edges");
-ok(`call graph: ${nodes} nodes`);
+// The whole drawing (legend included) inside the visible box, centred.
+const layout = () => page.evaluate(() => {
+  const box = document.getElementById("graph").getBoundingClientRect();
+  const drawn = document.querySelector("#graph svg g.graph").getBoundingClientRect();
+  const legend = document.querySelector("#graph svg g.cluster").getBoundingClientRect();
+  const node = document.querySelector("#graph svg g.node[data-name]").getBoundingClientRect();
+  const r = (b) => ({ left: b.left, right: b.right, top: b.top, bottom: b.bottom, width: b.width });
+  return { box: r(box), drawn: r(drawn), legend: r(legend), node: r(node),
+           innerHeight: window.innerHeight };
+});
+let g0 = await layout();
+assert.ok(g0.box.bottom <= g0.innerHeight + 1, `graph box within the window: ${JSON.stringify(g0.box)}`);
+for (const k of ["drawn", "legend"]) {
+  assert.ok(g0[k].left >= g0.box.left - 1 && g0[k].right <= g0.box.right + 1 &&
+            g0[k].top >= g0.box.top - 1 && g0[k].bottom <= g0.box.bottom + 1,
+            `${k} inside the box: ${JSON.stringify(g0[k])} in ${JSON.stringify(g0.box)}`);
+}
+const gaps = [g0.drawn.left - g0.box.left, g0.box.right - g0.drawn.right,
+              g0.drawn.top - g0.box.top, g0.box.bottom - g0.drawn.bottom];
+assert.ok(Math.abs(gaps[0] - gaps[1]) < 3 || Math.abs(gaps[2] - gaps[3]) < 3, `centred: ${gaps}`);
+assert.ok(Math.min(gaps[0] + gaps[1], gaps[2] + gaps[3]) < 3, `fitted (touches two sides): ${gaps}`);
+ok(`call graph: ${nodes} nodes, opens fitted and centred (${g0.drawn.width.toFixed(0)} px in ${g0.box.width.toFixed(0)})`);
 await shot("graph.png");
-const graphWidth = () => page.$eval("#graph svg", (s) => s.getBoundingClientRect().width);
-const natural = await graphWidth();
+await page.click("#graph-zoom-in");
+let g1 = await layout();
+assert.ok(Math.abs(g1.node.width / g0.node.width - 1.25) < 0.02, `zoom in: ${g0.node.width} -> ${g1.node.width}`);
+await page.click("#graph-zoom-out");
+g1 = await layout();
+assert.ok(Math.abs(g1.node.width - g0.node.width) < 0.5, "zoom out undoes zoom in");
+// The wheel zooms around the pointer: the point under it stays put.
+const cx = g0.node.left + g0.node.width / 2, cy = g0.node.top + 5;
+await page.mouse.move(cx, cy);
+await page.mouse.wheel(0, -300);
+await page.waitForFunction((w) => document.querySelector("#graph svg g.node[data-name]")
+  .getBoundingClientRect().width > w * 1.2, g0.node.width);
+g1 = await layout();
+assert.ok(Math.abs(g1.node.left + g1.node.width / 2 - cx) < 3, "wheel zoom keeps the node under the pointer");
+ok(`call graph: buttons and wheel zoom (${g0.node.width.toFixed(0)} -> ${g1.node.width.toFixed(0)} px)`);
+// A drag pans by what the pointer moved.
+await page.mouse.move(g0.box.left + 50, g0.box.top + 50);
+await page.mouse.down();
+await page.mouse.move(g0.box.left + 150, g0.box.top + 90, { steps: 5 });
+await page.mouse.up();
+const g2 = await layout();
+assert.ok(Math.abs(g2.node.left - g1.node.left - 100) < 2 && Math.abs(g2.node.top - g1.node.top - 40) < 2,
+  `drag pans: ${g1.node.left},${g1.node.top} -> ${g2.node.left},${g2.node.top}`);
+assert.equal(await page.$("#refine"), null, "a drag is not a click");
+ok("call graph: drag pans");
 await page.click("#graph-fit");
-const fitted = await graphWidth();
-const box = await page.$eval("#graph", (d) => d.clientWidth);
-assert.ok(Math.abs(fitted - box) < 2, `fitted graph: ${fitted} px in a ${box} px box`);
-await page.click("#graph-fit");
-assert.equal(await graphWidth(), natural, "natural size again");
-ok(`call graph: fit to width (${natural.toFixed(0)} -> ${fitted.toFixed(0)} px)`);
+const g3 = await layout();
+assert.ok(Math.abs(g3.drawn.left - g0.drawn.left) < 1 && Math.abs(g3.drawn.width - g0.drawn.width) < 1, "Fit again");
+// A click on a node: selected, and the refine menu for its function.
+const fieldsNode = page.locator("#graph g.node[data-name='strings.FieldsFunc']");
+await fieldsNode.locator("polygon").first().click();
+assert.ok(await fieldsNode.evaluate((g) => g.classList.contains("selected")));
+assert.equal(await page.textContent("#refine .refine-name"), "strings.FieldsFunc");
+await shot("graph-refine.png");
+await Promise.all([page.waitForNavigation(), page.click("#refine-show_from")]);
+assert.match(page.url(), /\/ui\/graph\?si=alloc_space&sf=%5Estrings%5C.FieldsFunc%24$/);
+assert.equal(await page.inputValue("#q-sf"), "^strings\\.FieldsFunc$", "show_from in the page");
+await page.waitForSelector("#graph[data-ready]");
+const sfNames = await page.$$eval("#graph g.node[data-name]", (gs) => gs.map((g) => g.dataset.name));
+assert.ok(!sfNames.includes("strings.Fields"), `show_from drops the callers: ${sfNames}`);
+assert.ok(sfNames.includes("strings.FieldsFunc"));
+ok(`call graph: click opens the refine menu; show_from leaves ${sfNames.length} nodes`);
+// Search highlights graph nodes.
+await page.fill("#search", "FieldsFunc");
+const gm = await page.$$eval("#graph g.node.match", (gs) => gs.map((g) => g.dataset.name));
+assert.deepEqual(gm, ["strings.FieldsFunc"]);
+assert.equal(await page.$eval("#graph g.node.match polygon", (p) => getComputedStyle(p).fill), "rgb(230, 0, 230)");
+ok("call graph: search highlights the matching node");
+
+// A graph too tall to read fitted: a readable scale, centred on the root
+// (f0, the chain's top), near the top of the box.
+await open(DEEP + "/ui/graph");
+await page.waitForSelector("#graph[data-ready]");
+const tall = await page.evaluate(() => {
+  const box = document.getElementById("graph").getBoundingClientRect();
+  const root = document.querySelector("#graph g.node[data-name='f0'] polygon").getBoundingClientRect();
+  const drawn = document.querySelector("#graph svg g.graph").getBoundingClientRect();
+  return { box: { left: box.left, top: box.top, width: box.width, height: box.height },
+           root: { x: root.left + root.width / 2, top: root.top, h: root.height }, drawnH: drawn.height };
+});
+assert.ok(tall.drawnH > tall.box.height * 2, `taller than the box: ${tall.drawnH} vs ${tall.box.height}`);
+assert.ok(Math.abs(tall.root.x - (tall.box.left + tall.box.width / 2)) < 3, `root centred: ${JSON.stringify(tall)}`);
+assert.ok(tall.root.top > tall.box.top && tall.root.top < tall.box.top + 60, `root near the top: ${JSON.stringify(tall)}`);
+assert.ok(tall.root.h >= 12, `readable: root ${tall.root.h} px high`);
+ok(`call graph: a ${tall.drawnH.toFixed(0)} px tall graph opens centred on its root`);
+await shot("graph-tall.png");
+
+// ---- refine menu from top: focus, ignore (added), the regexp as the server's --
+await open(MAIN + "/ui/?si=alloc_space&i=%5Enothing%24");
+// The menu's regexp is the server's regex_quote for every function (the
+// source link's f).
+const mismatch = await page.$$eval("#top tbody tr", (trs) => trs.map((tr) => {
+  const href = new URL(tr.querySelector("a").href);
+  return [href.searchParams.get("f"), exactRegexp(tr.dataset.name)];
+}).filter((p) => p[0] !== p[1]));
+assert.deepEqual(mismatch, [], "refine regexps equal the server's");
+const victim = (await rows()).find((r) => r.name !== "strings.FieldsFunc" && r.name !== "strings.Fields");
+await page.click(`#top tbody tr[data-name='${victim.name}'] td:first-child`);
+assert.equal(await page.textContent("#refine .refine-name"), victim.name);
+await shot("top-refine.png");
+await Promise.all([page.waitForNavigation(), page.click("#refine-ignore")]);
+const ign = new URL(page.url()).searchParams;
+assert.equal(ign.get("i"), "^nothing$|" + (await page.evaluate((n) => exactRegexp(n), victim.name)));
+assert.equal(ign.get("si"), "alloc_space");
+assert.ok(!(await rows()).some((r) => r.name === victim.name), `${victim.name} ignored`);
+await page.click("#top tbody tr[data-name='strings.FieldsFunc'] td:nth-child(2)");
+await Promise.all([page.waitForNavigation(), page.click("#refine-focus")]);
+assert.equal(new URL(page.url()).searchParams.get("f"), "^strings\\.FieldsFunc$");
+assert.equal(await page.inputValue("#q-f"), "^strings\\.FieldsFunc$");
+assert.equal(await page.inputValue("#q-i"), ign.get("i"), "earlier refinements stay");
+const focused = await rows();
+assert.match(await page.textContent("#legend"), /focus=\^strings\\\.FieldsFunc\$/, "the legend names the focus");
+const ffCum = focused.find((r) => r.name === "strings.FieldsFunc").cum;
+assert.ok(focused.every((r) => r.flat <= ffCum), "focused: every sample goes through strings.FieldsFunc");
+ok(`refine from top: ignore ${victim.name} (added to i), focus strings.FieldsFunc`);
+// Search highlights top rows.
+await page.fill("#search", "^strings\\.");
+const tm = await page.$$eval("#top tr.match", (trs) => trs.map((t) => t.dataset.name));
+assert.ok(tm.length > 0 && tm.every((n) => n.startsWith("strings.")), `top search: ${tm}`);
+assert.equal(tm.length, focused.filter((r) => r.name.startsWith("strings.")).length);
+ok(`top: search highlights ${tm.length} rows`);
+// Download: the filtered profile, as this page's URL filters it.
+const params = (u) => Object.fromEntries(new URL(u).searchParams);
+assert.deepEqual(params(await page.$eval("#download", (a) => a.href)), params(page.url()));
+const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+assert.equal(dl.suggestedFilename(), "profile.pb.gz");
+const dlBytes = fs.readFileSync(await dl.path());
+assert.ok(dlBytes.length > 100 && dlBytes[0] === 0x1f && dlBytes[1] === 0x8b, "a gzipped profile");
+ok(`download: profile.pb.gz, ${dlBytes.length} bytes, with the page's filters`);
+
+// ---- peek: callers and callees --------------------------------------------------
+await open(MAIN + "/ui/?si=alloc_space");
+await page.click("#top tbody tr[data-name='strings.Fields'] td:first-child");
+await Promise.all([page.waitForNavigation(), page.click("#refine-peek")]);
+assert.match(page.url(), /\/ui\/peek\?si=alloc_space&f=%5Estrings%5C.Fields%24$/);
+const peek = await page.textContent("#peek");
+assert.match(peek, /flat%\s+sum%\s+cum\s+cum%\s+calls calls% \+ context/);
+assert.match(peek, /\|\s+strings\.Fields\n/);
+assert.match(peek, /strings\.FieldsFunc/);
+await page.fill("#search", "FieldsFunc");
+assert.ok((await page.$$eval("#peek span.match", (s) => s.length)) > 0, "peek: search highlights lines");
+ok("peek view: callers and callees of strings.Fields");
+await shot("peek.png");
 
 // ---- source view, from a function in top ------------------------------------
 await Promise.all([page.waitForNavigation(), page.click("#nav-top")]);
@@ -184,6 +324,10 @@ const hot = await page.$$eval("#source .hot", (s) => s.length);
 assert.ok(hot > 0, "sampled lines are marked");
 ok(`source view: strings.Fields, ${hot} sampled lines`);
 await shot("source.png");
+await page.fill("#search", "FieldsFunc");
+const sm = await page.$$eval("#source span.match", (s) => s.map((x) => x.textContent));
+assert.ok(sm.length > 0 && sm.every((t) => /FieldsFunc/.test(t)), `source search: ${sm}`);
+ok(`source view: search highlights ${sm.length} lines`);
 
 // ---- diff flame graph: red and green ------------------------------------------
 await open(DIFF + "/ui/flamegraph");
@@ -194,7 +338,35 @@ const green = colours.filter((c) => /^rgb\((\d+),255,\1\)$/.test(c) && c !== "rg
 assert.ok(red.length > 0 && green.length > 0, `diff colours: ${red.length} red, ${green.length} green`);
 assert.match(await page.textContent("#flame svg"), /red: grew, green: shrank/);
 ok(`diff flame graph: ${red.length} red, ${green.length} green frames`);
+// Hover text: a signed value and a signed percentage, both ways.
+const diffFrames = await page.$$eval("#flame g[data-grown]", (gs) => gs.map((g) => ({
+  net: Number(g.dataset.grown) - Number(g.dataset.shrunk),
+  title: g.querySelector(":scope > title").textContent })));
+const shrank = diffFrames.filter((f) => f.net < 0), grew = diffFrames.filter((f) => f.net > 0);
+assert.ok(shrank.length > 0 && grew.length > 0, "frames that shrank and grew");
+for (const f of shrank)
+  assert.match(f.title, / \(-[^,(]+, -[0-9.]+%; grew /, "shrinking frame's title");
+for (const f of grew)
+  assert.match(f.title, / \(\+[^,(]+, \+[0-9.]+%; grew /, "growing frame's title");
+ok(`diff flame graph: ${shrank.length} shrinking titles read -x%, ${grew.length} growing +x% (${shrank[0].title})`);
 await shot("flame-diff.png");
+
+// ---- saved configurations: save, open from another page, delete ------------
+await open(MAIN + "/ui/graph?si=alloc_objects&h=%5Estrings%5C.Split%24");
+page.once("dialog", (d) => d.accept("no split"));
+await Promise.all([page.waitForNavigation(), page.click("#config-save")]);
+assert.match(page.url(), /\/ui\/graph\?si=alloc_objects&h=%5Estrings%5C.Split%24$/, "back on the same view");
+const cfg = () => page.$$eval("#config option", (os) => os.map((o) => [o.textContent, o.value, o.selected]));
+const savedCfg = (await cfg()).find((o) => o[0] === "no split");
+assert.deepEqual(savedCfg, ["no split", "si=alloc_objects&h=%5Estrings%5C.Split%24", true]);
+await open(MAIN + "/ui/");
+await Promise.all([page.waitForNavigation(), page.selectOption("#config", { label: "no split" })]);
+assert.match(page.url(), /\/ui\/\?si=alloc_objects&h=%5Estrings%5C.Split%24$/);
+assert.equal(await page.inputValue("#q-h"), "^strings\\.Split$");
+ok("saved configuration: saved from the graph, opened on top");
+await Promise.all([page.waitForNavigation(), page.click("#config-delete")]);
+assert.ok(!(await cfg()).some((o) => o[0] === "no split"), "deleted");
+ok("saved configuration: deleted");
 
 // ---- refresh re-fetches the URL source -----------------------------------------
 await open(REFRESH + "/ui/flamegraph?si=alloc_space");

@@ -173,8 +173,11 @@ static void write_title(const flame *fl, FILE *out, const frame *f)
         return;
     }
     fprintf(out, " (%s%s, %s%s; grew %s, shrank %s)</title>", net > 0 ? "+" : "",
-            measure_label(v, net, r->o.sample_unit), net > 0 ? "+" : "", pc,
-            measure_label(a, f->grown, r->o.sample_unit),
+            measure_label(v, net, r->o.sample_unit),
+            net > 0   ? "+"
+            : net < 0 ? "-"
+                      : "",
+            pc, measure_label(a, f->grown, r->o.sample_unit),
             measure_label(b, -f->shrunk, r->o.sample_unit));
 }
 

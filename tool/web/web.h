@@ -68,7 +68,7 @@ void regex_quote(buf *b, const char *s);
 
 /* ---- web_pages.c -------------------------------------------------------- */
 
-enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE };
+enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE, VIEW_PEEK };
 
 /* What a page shows around its report. */
 typedef struct web_page {
@@ -79,6 +79,7 @@ typedef struct web_page {
     time_t loaded_at;
     const char *notice;        /* a message above the view, or NULL */
     const char *refresh_token; /* sent back by the Refresh form (t=), or NULL */
+    const char *configs;       /* saved configurations: "NAME\tQUERY\n" lines, or NULL */
     buf *body;                 /* the view's HTML (the emit functions fill it) */
     int status;                /* HTTP status when emit fails (default 500) */
 } web_page;

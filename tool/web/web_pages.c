@@ -7,7 +7,9 @@
  *          rows carry raw values (data-flat, data-cum) for ui.js to sort
  *   flame  report_flame's SVG, inline; ui.js adds zoom, search, details
  *   graph  report_callgraph_svg (graphviz), inline
- *   source the list report's text, escaped, sampled lines marked
+ *   source the list report's text, escaped, one span per line, sampled
+ *          lines marked
+ *   peek   the peek report's text (callers and callees of f), escaped
  *
  * Everything from the profile or the request is escaped on the way in
  * (buf_append_html); SVGs from our reports are already XML-escaped and only
@@ -28,6 +30,7 @@ static const struct {
     {VIEW_FLAME, "/ui/flamegraph", "flamegraph", "Flame graph"},
     {VIEW_GRAPH, "/ui/graph", "graph", "Graph"},
     {VIEW_SOURCE, "/ui/source", "source", "Source"},
+    {VIEW_PEEK, "/ui/peek", "peek", "Peek"},
 };
 #define N_VIEWS (sizeof views / sizeof views[0])
 
@@ -91,6 +94,16 @@ static void source_link(buf *b, const web_page *pg, const char *name)
     buf_free(&re);
 }
 
+/* The search box of the views without their own (ui.js highlights what
+ * matches: Top rows, Graph nodes, Source and Peek lines), inside a tools bar
+ * the caller closes (it may add buttons first). */
+static void tools_with_search(buf *b)
+{
+    buf_append_str(b, "<div class=\"tools\"><input id=\"search\" type=\"search\" size=\"30\" "
+                      "placeholder=\"Search (JavaScript regexp)\"> <span id=\"search-matched\">"
+                      "</span>");
+}
+
 /* Percentages come padded for text columns; a table aligns them itself. */
 static const char *unpadded(const char *s)
 {
@@ -109,6 +122,8 @@ static int emit_top(report *r, void *ctx, cp_err *err)
     report_labels(r, g, orig, dropped, &labels);
     append_legend(b, &labels);
     strlist_free(&labels);
+    tools_with_search(b);
+    buf_append_str(b, " <span class=\"tip\">Click a row to refine by its function.</span></div>\n");
     buf_printf(b,
                "<table id=\"top\" class=\"top\" data-total=\"%lld\">\n<thead><tr>"
                "<th data-key=\"flat\">flat</th><th data-key=\"flat\">flat%%</th>"
@@ -170,8 +185,13 @@ static int emit_graph(report *r, void *ctx, cp_err *err)
     int rc = report_callgraph_svg(r, c.f, err);
     capture_end(&c);
     if (rc == 0) {
-        buf_append_str(pg->body, "<div class=\"tools\"><button id=\"graph-fit\" type=\"button\">"
-                                 "Fit to width</button></div>\n<div id=\"graph\">");
+        tools_with_search(pg->body);
+        buf_append_str(pg->body,
+                       " <button id=\"graph-fit\" type=\"button\">Fit</button><button "
+                       "id=\"graph-zoom-in\" type=\"button\" title=\"Zoom in\">+</button><button "
+                       "id=\"graph-zoom-out\" type=\"button\" title=\"Zoom out\">&minus;</button> "
+                       "<span class=\"tip\">Drag to pan, wheel to zoom, click a node to refine."
+                       "</span></div>\n<div id=\"graph\">");
         append_svg(pg->body, &c);
         buf_append_str(pg->body, "</div>\n");
     }
@@ -193,33 +213,53 @@ static bool sampled_line(const char *line, size_t len)
     return i < len && line[i] == ':' && (line[9] != '.' || line[20] != '.');
 }
 
-static int emit_source(report *r, void *ctx, cp_err *err)
+/* A text report (write into a FILE) as <pre id=id>, one span per line
+ * (ui.js's search highlights them); with mark_source, the list report's
+ * ROUTINE and sampled lines get their classes. A failed report is a 404:
+ * its one failure is that no function matches. */
+static int emit_text(web_page *pg, report *r, int (*write)(report *, FILE *, cp_err *),
+                     const char *id, bool mark_source, cp_err *err)
 {
-    web_page *pg = ctx;
     captured c;
     if (capture_begin(&c, err) != 0)
         return -1;
-    int rc = report_list(r, c.f, err);
+    int rc = write(r, c.f, err);
     capture_end(&c);
     if (rc != 0)
-        pg->status = 404; /* the one failure: no function matches */
+        pg->status = 404;
     buf *b = pg->body;
-    buf_append_str(b, "<pre id=\"source\" class=\"source\">");
+    if (rc == 0) {
+        tools_with_search(b);
+        buf_append_str(b, "</div>\n");
+    }
+    buf_printf(b, "<pre id=\"%s\" class=\"source\">", id);
     for (size_t at = 0; rc == 0 && at < c.len;) {
         const char *line = c.text + at, *nl = memchr(line, '\n', c.len - at);
         size_t len = nl ? (size_t)(nl - line) : c.len - at;
-        const char *cls = !strncmp(line, "ROUTINE ", 8) ? "routine"
-                          : sampled_line(line, len)     ? "hot"
-                                                        : NULL;
-        if (cls)
-            buf_printf(b, "<span class=\"%s\">", cls);
+        const char *cls = !mark_source                    ? ""
+                          : !strncmp(line, "ROUTINE ", 8) ? " routine"
+                          : sampled_line(line, len)       ? " hot"
+                                                          : "";
+        buf_printf(b, "<span class=\"line%s\">", cls);
         buf_append_html(b, line, len);
-        buf_append_str(b, cls ? "</span>\n" : "\n");
+        buf_append_str(b, "</span>\n");
         at += len + 1;
     }
     buf_append_str(b, "</pre>\n");
     free(c.text);
     return rc;
+}
+
+static int emit_source(report *r, void *ctx, cp_err *err)
+{
+    return emit_text(ctx, r, report_list, "source", true, err);
+}
+
+/* The peek report (report_tree with the symbol set: callers and callees of
+ * the functions f matches). */
+static int emit_peek(report *r, void *ctx, cp_err *err)
+{
+    return emit_text(ctx, r, report_tree, "peek", false, err);
 }
 
 report_emit web_view_emit(enum web_view_kind kind)
@@ -231,6 +271,8 @@ report_emit web_view_emit(enum web_view_kind kind)
         return emit_graph;
     case VIEW_SOURCE:
         return emit_source;
+    case VIEW_PEEK:
+        return emit_peek;
     default:
         return emit_top;
     }
@@ -274,6 +316,30 @@ static void text_field(buf *b, const char *name, const char *label, const char *
     buf_append_str(b, "\"></label>\n");
 }
 
+/* Saved configurations (name -> query string): a select that opens the
+ * current view with one (ui.js), Save as / Delete buttons that POST to
+ * /ui/saveconfig and /ui/deleteconfig with the page's token. */
+static void config_select(buf *b, const web_page *pg)
+{
+    buf_append_str(b, "<select id=\"config\" data-token=\"");
+    buf_append_html(b, pg->refresh_token ? pg->refresh_token : "", (size_t)-1);
+    buf_append_str(b, "\"><option value=\"\">Saved configurations</option>");
+    for (const char *s = pg->configs; s && *s;) {
+        const char *nl = strchr(s, '\n'), *tab = strchr(s, '\t');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        if (tab && tab < s + len) {
+            buf_append_str(b, "<option value=\"");
+            buf_append_html(b, tab + 1, len - (size_t)(tab + 1 - s));
+            buf_append_str(b, "\">");
+            buf_append_html(b, s, (size_t)(tab - s));
+            buf_append_str(b, "</option>");
+        }
+        s += len + (nl ? 1 : 0);
+    }
+    buf_append_str(b, "</select><button type=\"button\" id=\"config-save\">Save as</button>"
+                      "<button type=\"button\" id=\"config-delete\">Delete</button>\n");
+}
+
 static void controls(buf *b, const web_page *pg, const char *qs)
 {
     const name_filters *f = &pg->q->filters;
@@ -283,12 +349,12 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     text_field(b, "i", "ignore", f->ignore);
     text_field(b, "h", "hide", f->hide);
     text_field(b, "s", "show", f->show);
-    if (f->show_from && *f->show_from) {
-        buf_append_str(b, "<input type=\"hidden\" name=\"sf\" value=\"");
-        buf_append_html(b, f->show_from, (size_t)-1);
-        buf_append_str(b, "\">\n");
-    }
+    text_field(b, "sf", "show from", f->show_from);
     buf_append_str(b, "<button type=\"submit\" id=\"apply\">Apply</button></form>\n");
+    /* The profile as filtered here, as -proto writes it. */
+    buf_printf(b, "<a id=\"download\" class=\"button\" href=\"/ui/download%s", *qs ? "?" : "");
+    buf_append_html(b, qs, (size_t)-1);
+    buf_append_str(b, "\" download>Download</a>\n");
     /* Refresh re-reads every source, then comes back to this very view. */
     buf back;
     buf_init(&back);
@@ -305,6 +371,7 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     buf_append_byte(&url, 0);
     buf_append_html(b, (const char *)url.data, (size_t)-1);
     buf_append_str(b, "\"><button type=\"submit\" id=\"refresh\">Refresh</button></form>\n");
+    config_select(b, pg);
     buf_free(&url);
     buf_free(&back);
 }

@@ -13,16 +13,19 @@
  * Each view renders from a copy of the loaded profile (profile_merge of
  * one profile is a deep copy), because filters and aggregation change a
  * profile in place. Routes are pprof's: /ui/ (top; also /), /ui/flamegraph,
- * /ui/graph, /ui/source?f=RE, plus /ui/assets/NAME and POST /ui/refresh.
+ * /ui/graph, /ui/source?f=RE, /ui/peek?f=RE, /ui/download (the filtered
+ * profile.proto), plus /ui/assets/NAME and POST /ui/refresh.
  * Anything else is a one-line 404; other methods a 405.
  *
  * Who may ask (a page on another site must not drive this server from the
  * user's browser): a Host header that is not this server's (DNS rebinding)
- * is a 403; POST /ui/refresh needs a same-origin (or no) Origin and the
- * per-server random token every page carries in its Refresh form. The
+ * is a 403; every POST (/ui/refresh, /ui/saveconfig, /ui/deleteconfig)
+ * needs a same-origin (or no) Origin and the per-server random token every
+ * page carries (its Refresh form, the configurations' select). The
  * daemon holds at most MAX_CONNECTIONS connections (MAX_PER_IP from one
  * address), each closed after IDLE_TIMEOUT idle seconds.
  */
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -31,7 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fetch.h"
 #include "pipeline.h"
 #include "web.h"
 
@@ -83,8 +89,10 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
     return rc;
 }
 
+/* body (taken, freed) as the response, with one extra header (hdr: NULL
+ * for none). */
 static enum MHD_Result reply_buf(struct MHD_Connection *conn, unsigned status, const char *type,
-                                 buf *body)
+                                 buf *body, const char *hdr, const char *hdr_value)
 {
     if (body->oom) {
         buf_free(body);
@@ -95,6 +103,8 @@ static enum MHD_Result reply_buf(struct MHD_Connection *conn, unsigned status, c
     struct MHD_Response *resp =
         data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE)
              : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp && hdr)
+        MHD_add_response_header(resp, hdr, hdr_value);
     return queue(conn, status, resp, type);
 }
 
@@ -104,13 +114,45 @@ static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
     buf b;
     buf_init(&b);
     buf_printf(&b, "%s\n", msg);
-    size_t len;
-    uint8_t *data = buf_steal(&b, &len);
-    struct MHD_Response *resp =
-        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (resp)
-        MHD_add_response_header(resp, "X-Go-Pprof", "1");
-    return queue(conn, status, resp, "text/plain; charset=utf-8");
+    return reply_buf(conn, status, "text/plain; charset=utf-8", &b, "X-Go-Pprof", "1");
+}
+
+/* ---- saved configurations ------------------------------------------------ */
+
+/* CONFIG_FILE in the profile directory (profile_save_dir: $CPROF_HOME...):
+ * one "NAME\tQUERY" line per configuration, QUERY a validated
+ * web_query_string. Read for every page, rewritten whole (temp + rename). */
+#define CONFIG_FILE "web_configs"
+#define MAX_CONFIGS_BYTES (256 * 1024)
+
+static void config_path(char *out, size_t cap)
+{
+    char dir[4096];
+    snprintf(out, cap, "%s/" CONFIG_FILE, profile_save_dir(dir, sizeof dir));
+}
+
+/* The file's text into b (empty when absent), NUL-terminated. */
+static void configs_read(buf *b)
+{
+    char path[4200];
+    config_path(path, sizeof path);
+    cp_err err;
+    struct stat sb;
+    if (stat(path, &sb) != 0 || sb.st_size > MAX_CONFIGS_BYTES || read_file(path, b, &err) != 0)
+        b->len = 0;
+    buf_append_byte(b, 0);
+}
+
+/* A name: 1-64 of letters, digits, space, '.', '_', '-'. */
+static bool config_name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr(" ._-", name[i]))
+            return false;
+    return true;
 }
 
 /* ---- views -------------------------------------------------------------- */
@@ -121,10 +163,8 @@ static const char *query_arg(void *ctx, const char *key)
 }
 
 static const enum report_format view_format[] = {
-    [VIEW_TOP] = FMT_TOP,
-    [VIEW_FLAME] = FMT_SVG,
-    [VIEW_GRAPH] = FMT_CALLGRAPH_SVG,
-    [VIEW_SOURCE] = FMT_LIST,
+    [VIEW_TOP] = FMT_TOP,     [VIEW_FLAME] = FMT_SVG, [VIEW_GRAPH] = FMT_CALLGRAPH_SVG,
+    [VIEW_SOURCE] = FMT_LIST, [VIEW_PEEK] = FMT_PEEK,
 };
 
 /* The view's report on a copy of the loaded profile, into pg->body. */
@@ -134,7 +174,8 @@ static int render_view(web_state *st, web_page *pg, cp_err *err)
     c.format = view_format[pg->kind];
     c.sample_index = pg->q->si;
     c.filters = pg->q->filters;
-    c.symbol = pg->kind == VIEW_SOURCE ? pg->q->filters.focus : NULL;
+    bool by_symbol = pg->kind == VIEW_SOURCE || pg->kind == VIEW_PEEK;
+    c.symbol = by_symbol ? pg->q->filters.focus : NULL;
     c.output = NULL;
     cp_profile *copy = profile_merge(&st->p, 1, err);
     if (!copy)
@@ -149,9 +190,11 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
 {
     web_query q;
     cp_err err;
-    buf body, page;
+    buf body, page, configs;
     buf_init(&body);
     buf_init(&page);
+    buf_init(&configs);
+    configs_read(&configs);
     web_page pg = {.kind = kind,
                    .q = &q,
                    .c = st->c,
@@ -159,6 +202,7 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
                    .loaded_at = st->loaded_at,
                    .notice = st->notice[0] ? st->notice : NULL,
                    .refresh_token = st->token,
+                   .configs = (const char *)configs.data,
                    .body = &body,
                    .status = 500};
     unsigned status = 200;
@@ -166,7 +210,8 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     if (web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0) {
         status = 400;
         error = err.msg;
-    } else if (kind == VIEW_SOURCE && !(q.filters.focus && *q.filters.focus)) {
+    } else if ((kind == VIEW_SOURCE || kind == VIEW_PEEK) &&
+               !(q.filters.focus && *q.filters.focus)) {
         buf_append_str(&body, "<p class=\"hint\" id=\"hint\">Which function? Click a name in "
                               "Top, or give a regexp in focus (f=).</p>\n");
     } else if (render_view(st, &pg, &err) != 0) {
@@ -176,7 +221,58 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     web_page_html(&page, &pg, error);
     st->notice[0] = 0;
     buf_free(&body);
-    return reply_buf(conn, status, "text/html; charset=utf-8", &page);
+    buf_free(&configs);
+    return reply_buf(conn, status, "text/html; charset=utf-8", &page, NULL, NULL);
+}
+
+/* ---- download ----------------------------------------------------------- */
+
+/* pipeline_report's emit for /ui/download: the report's (filtered,
+ * compacted) profile as gzipped profile.proto into ctx, a buf. */
+static int emit_proto(report *r, void *ctx, cp_err *err)
+{
+    buf *out = ctx;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    if (!f) {
+        cp_err_set(err, "open_memstream: %m");
+        return -1;
+    }
+    int rc = pipeline_write(r, f, err);
+    fclose(f);
+    if (rc == 0)
+        buf_append(out, data, len);
+    free(data);
+    return rc;
+}
+
+/* GET /ui/download: the profile with the request's sample type and filters
+ * applied (what the page shows), as -proto writes it, with the headers Go's
+ * pprof web UI sends for its download. A bad parameter is a one-line 400. */
+static enum MHD_Result serve_download(web_state *st, struct MHD_Connection *conn)
+{
+    web_query q;
+    cp_err err;
+    if (web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0)
+        return reply_error(conn, 400, err.msg);
+    cli c = *st->c;
+    c.format = FMT_PROTO;
+    c.sample_index = q.si;
+    c.filters = q.filters;
+    c.symbol = NULL;
+    c.output = NULL;
+    cp_profile *copy = profile_merge(&st->p, 1, &err);
+    buf out;
+    buf_init(&out);
+    int rc = copy ? pipeline_report(copy, &c, emit_proto, &out, &err) : -1;
+    cp_profile_free(copy);
+    if (rc != 0) {
+        buf_free(&out);
+        return reply_error(conn, 500, err.msg);
+    }
+    return reply_buf(conn, 200, "application/vnd.google.protobuf+gzip", &out, "Content-Disposition",
+                     "attachment;filename=profile.pb.gz");
 }
 
 /* ---- refresh ------------------------------------------------------------ */
@@ -208,6 +304,67 @@ static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
     return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
 }
 
+/* ---- saved configurations: save and delete ----------------------------- */
+
+/* POST /ui/saveconfig?config=NAME&back=PATH&si=...&f=... (save: the
+ * request's validated parameters under NAME, replacing one of that name)
+ * and /ui/deleteconfig?config=NAME&back=PATH; then back to PATH. */
+static enum MHD_Result serve_config(web_state *st, struct MHD_Connection *conn, bool save)
+{
+    const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "config");
+    const char *back = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "back");
+    if (!back)
+        back = "/ui/";
+    if (!config_name_ok(name))
+        return reply_error(conn, 400, "config must be 1 to 64 letters, digits, spaces, . _ -");
+    if (!web_local_path(back))
+        return reply_error(conn, 400, "back must be a page of this server (/ui/...)");
+    web_query q;
+    cp_err err;
+    if (save && web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0)
+        return reply_error(conn, 400, err.msg);
+    buf old, out;
+    buf_init(&old);
+    buf_init(&out);
+    configs_read(&old);
+    size_t nlen = strlen(name);
+    for (const char *s = (const char *)old.data; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) + 1 : strlen(s);
+        if (!(len > nlen && !strncmp(s, name, nlen) && s[nlen] == '\t'))
+            buf_append(&out, s, len);
+        s += len;
+    }
+    if (save) {
+        buf qs; /* web_query_string separates from what the buffer holds */
+        buf_init(&qs);
+        web_query_string(&qs, &q);
+        buf_printf(&out, "%s\t", name);
+        buf_append(&out, qs.data, qs.len);
+        buf_append_byte(&out, '\n');
+        buf_free(&qs);
+    }
+    buf_free(&old);
+    char path[4200], tmp[4300];
+    config_path(path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && (out.len == 0 || fwrite(out.data, 1, out.len, f) == out.len);
+    if (f && fclose(f) != 0)
+        ok = false;
+    ok = ok && rename(tmp, path) == 0;
+    buf_free(&out);
+    if (!ok) {
+        unlink(tmp);
+        return reply_error(conn, 500, "cannot write the saved configurations");
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, back);
+    return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 static bool view_of(const char *url, enum web_view_kind *kind)
@@ -223,6 +380,7 @@ static bool view_of(const char *url, enum web_view_kind *kind)
         {"/ui/flamegraph", VIEW_FLAME},
         {"/ui/graph", VIEW_GRAPH},
         {"/ui/source", VIEW_SOURCE},
+        {"/ui/peek", VIEW_PEEK},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(url, routes[i].path)) {
@@ -257,18 +415,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                  host);
         return reply_error(conn, 403, msg);
     }
-    if (!strcmp(url, "/ui/refresh")) {
-        if (strcmp(method, "POST") != 0)
-            return reply_error(conn, 405, "refresh needs POST");
+    const char *post = !strcmp(url, "/ui/refresh")        ? "refresh"
+                       : !strcmp(url, "/ui/saveconfig")   ? "saveconfig"
+                       : !strcmp(url, "/ui/deleteconfig") ? "deleteconfig"
+                                                          : NULL;
+    if (post) {
+        if (strcmp(method, "POST") != 0) {
+            snprintf(msg, sizeof msg, "%s needs POST", post);
+            return reply_error(conn, 405, msg);
+        }
         const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-        if (!web_origin_allowed(origin, host))
-            return reply_error(conn, 403, "403 Forbidden: refresh from another origin");
+        if (!web_origin_allowed(origin, host)) {
+            snprintf(msg, sizeof msg, "403 Forbidden: %s from another origin", post);
+            return reply_error(conn, 403, msg);
+        }
         const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "t");
-        if (!t || strcmp(t, st->token) != 0)
-            return reply_error(conn, 403,
-                               "403 Forbidden: refresh without this server's token "
-                               "(reload the page)");
-        return serve_refresh(st, conn);
+        if (!t || strcmp(t, st->token) != 0) {
+            snprintf(msg, sizeof msg,
+                     "403 Forbidden: %s without this server's token (reload the page)", post);
+            return reply_error(conn, 403, msg);
+        }
+        return post[0] == 'r' ? serve_refresh(st, conn) : serve_config(st, conn, post[0] == 's');
     }
     if (!get) {
         snprintf(msg, sizeof msg, "method %.20s not allowed", method);
@@ -276,6 +443,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (view_of(url, &kind))
         return serve_view(st, conn, kind);
+    if (!strcmp(url, "/ui/download"))
+        return serve_download(st, conn);
     if (!strncmp(url, "/ui/assets/", 11)) {
         size_t len;
         const char *type;
