@@ -379,10 +379,16 @@ typedef struct consumer {
     int active;
     cpu_sample_fn fn; /* where a drained record goes */
     void *ctx;
-    cpu_stacks *acc;    /* a stack-table consumer's table (lost samples go in it), or NULL */
-    uint64_t lost;      /* lost samples settled so far, for a consumer without acc */
+    uint64_t lost;      /* lost samples settled so far, for a consumer without a table */
     uint64_t lost_base; /* ring->lost when it joined or was last settled */
 } consumer;
+
+/* c's stack table when it is a stack-table consumer (its sink is
+ * cpu_stacks_sink: lost samples go into the table), else NULL. */
+static cpu_stacks *consumer_table(const consumer *c)
+{
+    return c->fn == cpu_stacks_sink ? c->ctx : NULL;
+}
 
 static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
 static int session_running; /* timers armed (session_lock) */
@@ -464,7 +470,7 @@ static profile_status start_locked(int hz, char *err, size_t err_len)
 /* Join consumer c (session_lock held): start the timers, or share them
  * when the other consumer runs them at the same rate. */
 static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_sample_fn fn, void *ctx,
-                                  cpu_stacks *acc, char *err, size_t err_len)
+                                  char *err, size_t err_len)
 {
     if (c->active) {
         snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
@@ -488,7 +494,6 @@ static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_samp
     c->active = 1;
     c->fn = fn;
     c->ctx = ctx;
-    c->acc = acc;
     c->lost = 0;
     c->lost_base = ring ? atomic_load(&ring->lost) : 0;
     atomic_fetch_add_explicit(&sessions_begun, 1, memory_order_relaxed);
@@ -519,37 +524,31 @@ static void settle_lost_locked(consumer *c)
     if (!ring)
         return;
     uint64_t lost = atomic_load(&ring->lost);
-    if (c->acc && lost > c->lost_base)
-        cpu_stacks_add_lost(c->acc, lost - c->lost_base);
+    cpu_stacks *table = consumer_table(c);
+    if (table && lost > c->lost_base)
+        cpu_stacks_add_lost(table, lost - c->lost_base);
     else if (lost > c->lost_base)
         c->lost += lost - c->lost_base;
     c->lost_base = lost;
 }
 
-/* Joins the foreground consumer with its sink (session_lock taken here). */
-static profile_status foreground_begin(int hz, cpu_sample_fn fn, void *ctx, cpu_stacks *acc,
-                                       char *err, size_t err_len)
+/* The foreground consumer as a stack table (HTTP /profile, file, API). */
+profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
+{
+    return cpu_session_begin_to(hz, cpu_stacks_sink, acc, err, err_len);
+}
+
+/* The foreground consumer with any sink (the trace: records with tid, time). */
+profile_status cpu_session_begin_to(int hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
-    profile_status st = join_locked(&fg, &bg, hz, fn, ctx, acc, err, err_len);
+    profile_status st = join_locked(&fg, &bg, hz, fn, ctx, err, err_len);
     if (st == PROFILE_OK) {
         own_cpu_at_begin = threads_internal_cpu_ns(NULL);
         own_cpu_in_session = 0;
     }
     pthread_mutex_unlock(&session_lock);
     return st;
-}
-
-/* The foreground consumer as a stack table (HTTP /profile, file, API). */
-profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
-{
-    return foreground_begin(hz, cpu_stacks_sink, acc, acc, err, err_len);
-}
-
-/* The foreground consumer as any sink (the trace: records with tid, time). */
-profile_status cpu_session_begin_to(int hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len)
-{
-    return foreground_begin(hz, fn, ctx, NULL, err, err_len);
 }
 
 void cpu_session_drain(void)
@@ -659,7 +658,7 @@ void cpu_session_end_to(uint64_t *lost)
 profile_status cpu_background_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
-    profile_status st = join_locked(&bg, &fg, hz, cpu_stacks_sink, acc, acc, err, err_len);
+    profile_status st = join_locked(&bg, &fg, hz, cpu_stacks_sink, acc, err, err_len);
     pthread_mutex_unlock(&session_lock);
     return st;
 }
@@ -671,8 +670,7 @@ cpu_stacks *cpu_background_swap(cpu_stacks *fresh)
     if (bg.active) {
         drain_locked();
         settle_lost_locked(&bg);
-        old = bg.acc;
-        bg.acc = fresh;
+        old = consumer_table(&bg);
         bg.ctx = fresh;
     }
     pthread_mutex_unlock(&session_lock);
@@ -684,7 +682,7 @@ cpu_stacks *cpu_background_end(void)
     pthread_mutex_lock(&session_lock);
     cpu_stacks *acc = NULL;
     if (bg.active) {
-        acc = bg.acc;
+        acc = consumer_table(&bg);
         if (fg.active) {
             drain_locked();
             settle_lost_locked(&bg);
