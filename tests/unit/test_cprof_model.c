@@ -108,19 +108,18 @@ static void put_vt(buf *b, int64_t type, int64_t unit)
     proto_end_message(b, m);
 }
 
-/* Two samples on the same stack (main -> leaf, leaf inlined into a
- * location with two lines), one with a label; strings: "", samples, count,
- * main, leaf, k, v. */
-static void make_profile(buf *b, int64_t value2)
+/* Samples on the same stack (main -> leaf, leaf inlined into a location
+ * with two lines) with these values, labelled k=v where labelled[i];
+ * strings: "", samples, count, main, leaf, k, v. */
+static void make_repeats(buf *b, const int64_t *values, const bool *labelled, size_t n)
 {
     put_vt(b, 1, 2);
-    for (int i = 0; i < 2; i++) {
+    for (size_t i = 0; i < n; i++) {
         size_t m = proto_begin_message(b, 2);
         uint64_t locs[] = {1, 2};
         proto_put_packed_uint64(b, 1, locs, 2);
-        int64_t v = i ? value2 : 5;
-        proto_put_packed_int64(b, 2, &v, 1);
-        if (i) {
+        proto_put_packed_int64(b, 2, &values[i], 1);
+        if (labelled[i]) {
             size_t l = proto_begin_message(b, 3);
             proto_put_int64(b, 1, 5);
             proto_put_int64(b, 2, 6);
@@ -147,6 +146,14 @@ static void make_profile(buf *b, int64_t value2)
     const char *strs[] = {"", "samples", "count", "main", "leaf", "k", "v"};
     for (size_t i = 0; i < 7; i++)
         proto_put_string(b, 6, strs[i]);
+}
+
+/* Two samples on that stack: 5, and value2 with the label. */
+static void make_profile(buf *b, int64_t value2)
+{
+    const int64_t values[] = {5, value2};
+    const bool labelled[] = {false, true};
+    make_repeats(b, values, labelled, 2);
 }
 
 static cp_profile *parse_buf(const buf *b)
@@ -211,46 +218,6 @@ static void test_encode_roundtrip_and_merge(void **state)
     cp_profile_free(p);
     buf_free(&b);
     buf_free(&out);
-}
-
-/* Samples on the stack leaf <- main with these values (labelled k=v where
- * labelled[i]); the locations, functions and strings of make_profile. */
-static void make_repeats(buf *b, const int64_t *values, const bool *labelled, size_t n)
-{
-    put_vt(b, 1, 2);
-    for (size_t i = 0; i < n; i++) {
-        size_t m = proto_begin_message(b, 2);
-        uint64_t locs[] = {1, 2};
-        proto_put_packed_uint64(b, 1, locs, 2);
-        proto_put_packed_int64(b, 2, &values[i], 1);
-        if (labelled[i]) {
-            size_t l = proto_begin_message(b, 3);
-            proto_put_int64(b, 1, 5);
-            proto_put_int64(b, 2, 6);
-            proto_end_message(b, l);
-        }
-        proto_end_message(b, m);
-    }
-    /* make_profile's locations, functions and strings. */
-    for (uint64_t id = 1; id <= 2; id++) {
-        size_t m = proto_begin_message(b, 4);
-        proto_put_uint64(b, 1, id);
-        proto_put_uint64(b, 3, 0x1000 * id);
-        size_t ln = proto_begin_message(b, 4);
-        proto_put_uint64(b, 1, id);
-        proto_put_int64(b, 2, 10 * (int64_t)id);
-        proto_end_message(b, ln);
-        proto_end_message(b, m);
-    }
-    for (uint64_t id = 1; id <= 2; id++) {
-        size_t m = proto_begin_message(b, 5);
-        proto_put_uint64(b, 1, id);
-        proto_put_int64(b, 2, id == 1 ? 4 : 3);
-        proto_end_message(b, m);
-    }
-    const char *strs[] = {"", "samples", "count", "main", "leaf", "k", "v"};
-    for (size_t i = 0; i < 7; i++)
-        proto_put_string(b, 6, strs[i]);
 }
 
 /* profile_parse_compact folds repeated stacks as it reads, and merging
