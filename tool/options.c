@@ -90,6 +90,8 @@ static const flag_spec specs[] = {
     {"callgraph_svg", FLAG_BOOL, O_REPORT},
     {"peek", FLAG_STRING, O_REPORT},
     {"list", FLAG_STRING, O_REPORT},
+    {"disasm", FLAG_STRING, O_REPORT},
+    {"weblist", FLAG_STRING, O_REPORT},
     {"sample_index", FLAG_STRING, O_SAMPLE_INDEX},
     {"inuse_space", FLAG_BOOL, O_SI_SHORTCUT},
     {"inuse_objects", FLAG_BOOL, O_SI_SHORTCUT},
@@ -160,6 +162,8 @@ static const struct {
     {"tree", FMT_TREE, false},
     {"peek", FMT_PEEK, true},
     {"list", FMT_LIST, true},
+    {"disasm", FMT_DISASM, true},
+    {"weblist", FMT_WEBLIST, true},
     {"tags", FMT_TAGS, false},
     {"proto", FMT_PROTO, false},
     {"collapsed", FMT_COLLAPSED, false},
@@ -187,6 +191,8 @@ void cli_usage(FILE *out)
           "  peek REGEX       callers and callees of matching functions\n"
           "  tree             callers and callees of every function\n"
           "  list REGEX       annotated source of matching functions\n"
+          "  disasm REGEX     annotated disassembly of matching functions (objdump)\n"
+          "  weblist REGEX    annotated source with its disassembly, as HTML\n"
           "  tags             label values and their weights\n"
           "  collapsed        folded stacks for flamegraph.pl\n"
           "  proto            the merged, filtered profile (gzip profile.proto)\n"
@@ -218,7 +224,7 @@ void cli_usage(FILE *out)
           "  -mean                  values over the first value (count); -mean_delay\n"
           "  -unit=UNIT             ms, s, MB, ... (default: chosen per report)\n"
           "  -output=FILE (-o)      write the report to FILE\n"
-          "  -source_path=DIRS -trim_path=PREFIXES   where list finds sources\n"
+          "  -source_path=DIRS -trim_path=PREFIXES   where list, weblist find sources\n"
           "Fetching:\n"
           "  -seconds=N             CPU or delta profile duration\n"
           "  -timeout=N             seconds (default: 1.5 x duration, or 60)\n"

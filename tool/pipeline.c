@@ -236,6 +236,17 @@ static void command_overrides(cli *c)
         trim = false;
         c->granularity = "lines";
         break;
+    case FMT_DISASM:
+        /* one node per address: inlined frames would count twice */
+        trim = false;
+        c->granularity = "addresses";
+        c->noinlines = true;
+        break;
+    case FMT_WEBLIST:
+        trim = false;
+        c->granularity = "addresses";
+        c->noinlines = false; /* the inlined calls are shown */
+        break;
     case FMT_TOP:
         if (c->nodecount == -1)
             c->nodecount = 0;
@@ -312,6 +323,7 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, cp_
     o->output_unit = intern_cstr(c->unit);
     o->source_path = c->source_path;
     o->trim_path = c->trim_path;
+    o->symbolize = &c->symbolize;
     add_filter(&o->active_filters, "focus", c->filters.focus);
     add_filter(&o->active_filters, "ignore", c->filters.ignore);
     add_filter(&o->active_filters, "hide", c->filters.hide);
@@ -427,6 +439,10 @@ int pipeline_write(report *r, FILE *out, cp_err *err)
         return report_tags(r, out, err);
     case FMT_LIST:
         return report_list(r, out, err);
+    case FMT_DISASM:
+        return report_disasm(r, out, err);
+    case FMT_WEBLIST:
+        return report_weblist(r, out, err);
     case FMT_COLLAPSED:
         return report_collapsed(r, out, err);
     case FMT_COMMENTS:

@@ -13,6 +13,7 @@
 #include "graph.h"
 #include "profile/model.h"
 #include "profile/strlist.h"
+#include "symbolize/symbolize.h"
 
 enum report_format {
     FMT_TOP,
@@ -28,6 +29,8 @@ enum report_format {
     FMT_SVG,           /* flame graph */
     FMT_DOT,           /* call graph, graphviz text */
     FMT_CALLGRAPH_SVG, /* call graph through dot -Tsvg */
+    FMT_DISASM,        /* annotated disassembly (objdump) */
+    FMT_WEBLIST,       /* annotated source and disassembly, HTML */
 };
 
 typedef struct report_opts {
@@ -46,6 +49,7 @@ typedef struct report_opts {
     const char *source_path, *trim_path;
     double ratio; /* 1 / -divide_by: values are shown multiplied by it (0: 1) */
     bool mean;    /* -mean: values over the first value (count) */
+    const symbolize_opts *symbolize; /* where disasm/weblist find binaries */
 } report_opts;
 
 typedef struct report {
@@ -88,6 +92,30 @@ int report_dot(report *r, FILE *out, cp_err *err);
 int report_callgraph_svg(report *r, FILE *out, cp_err *err);
 /* report_list.c */
 int report_list(report *r, FILE *out, cp_err *err);
+/* report_disasm.c: -disasm (objdump through symbolize/objtool.h) */
+int report_disasm(report *r, FILE *out, cp_err *err);
+/* The address the disasm/weblist argument names when it parses as a number
+ * (strconv.ParseUint(s, 0, 64)): true with *out. */
+bool report_symbol_address(const char *s, uint64_t *out);
+/* report_weblist.c: -weblist, a whole self-contained HTML page; and the
+ * listing alone (no <html>, no script: the web UI's Source view). */
+int report_weblist(report *r, FILE *out, cp_err *err);
+int report_weblist_body(report *r, FILE *out, cp_err *err);
+
+/* report_list.c: one source file, read once (pprof's sourceReader), found
+ * as list finds it: absolute paths as they are, relative ones under each
+ * directory of search_path and its parents, after trim_source_path. On
+ * failure lines is NULL and error says why. free_source frees the lines. */
+typedef struct source_file {
+    char **lines; /* lines[0] is line 1 */
+    size_t n;
+    char error[600]; /* non-empty when the file could not be read */
+} source_file;
+void read_source(source_file *sf, const char *path, const char *search_path, const char *trim);
+void free_source(source_file *sf);
+/* -source_path, or the current directory (written into cwd) when it is
+ * empty; NULL with err when that cannot be read. */
+const char *report_search_path(const report *r, char *cwd, size_t cap, cp_err *err);
 
 /* report.go trimPath and the source search of source.go. */
 const char *trim_source_path(const char *path, const char *trim_path, const char *search_path);

@@ -23,13 +23,6 @@
 
 #define LIST_MARGIN 5
 
-/* One source file, read once (sourceReader). */
-typedef struct source_file {
-    char **lines; /* lines[0] is line 1 */
-    size_t n;
-    char error[600]; /* non-empty when the file could not be read */
-} source_file;
-
 static FILE *open_source(const char *path, const char *search_path, const char *trim, char *error,
                          size_t cap)
 {
@@ -63,8 +56,7 @@ static FILE *open_source(const char *path, const char *search_path, const char *
     return NULL;
 }
 
-static void read_source(source_file *sf, const char *path, const char *search_path,
-                        const char *trim)
+void read_source(source_file *sf, const char *path, const char *search_path, const char *trim)
 {
     memset(sf, 0, sizeof *sf);
     FILE *f = open_source(path, search_path, trim, sf->error, sizeof sf->error);
@@ -88,7 +80,7 @@ static void read_source(source_file *sf, const char *path, const char *search_pa
     fclose(f);
 }
 
-static void free_source(source_file *sf)
+void free_source(source_file *sf)
 {
     for (size_t i = 0; i < sf->n; i++)
         free(sf->lines[i]);
@@ -183,19 +175,25 @@ static void print_function(report *r, FILE *out, const char *search_path, const 
     free(with_file);
 }
 
+const char *report_search_path(const report *r, char *cwd, size_t cap, cp_err *err)
+{
+    if (*r->o.source_path)
+        return r->o.source_path;
+    if (!getcwd(cwd, cap)) {
+        cp_err_set(err, "could not stat current dir: %s", strerror(errno));
+        return NULL;
+    }
+    return cwd;
+}
+
 int report_list(report *r, FILE *out, cp_err *err)
 {
     /* Sources are searched from the current directory by default; the
      * graph itself trims paths with the configured source path only. */
     char cwd[PATH_MAX];
-    const char *search_path = r->o.source_path;
-    if (!*search_path) {
-        if (!getcwd(cwd, sizeof cwd)) {
-            cp_err_set(err, "could not stat current dir: %s", strerror(errno));
-            return -1;
-        }
-        search_path = cwd;
-    }
+    const char *search_path = report_search_path(r, cwd, sizeof cwd, err);
+    if (!search_path)
+        return -1;
     graph *g = report_new_graph(r, NULL, true);
     gnode **matching = xcalloc(g->n_nodes, sizeof *matching);
     size_t n = 0;

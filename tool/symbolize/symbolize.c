@@ -839,3 +839,72 @@ void symbolize_opts_free(symbolize_opts *o)
 {
     strlist_free(&o->dirs);
 }
+
+/* ---- a mapping's binary, for the disassembly reports ------------------ */
+
+struct objfile {
+    module mm;            /* the file's DWARF (or symbols) and its PT_LOADs */
+    cp_mapping m;         /* the mapping's start, limit, offset */
+    char path[PATH_MAX];  /* the file with the code: objdump's and nm's input */
+};
+
+objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err)
+{
+    elf_version(EV_CURRENT);
+    char id_buf[MAX_BUILD_ID_HEX + 1], name[PATH_MAX + 160];
+    size_t files_tried = 0;
+    search s = {.m = m, .build_id = valid_build_id(m->build_id, id_buf), .files_tried = &files_tried};
+    mapping_name(m, name, sizeof name);
+    if (m->build_id[0] && !s.build_id) {
+        cp_err_set(err, "%s: the build id is not hex", name);
+        return NULL;
+    }
+    find_file(&s, o);
+    if (!s.layout[0]) {
+        if (s.mismatch[0])
+            cp_err_set(err, "%s: %s has another build id; use -symbol_dir", name, s.mismatch);
+        else
+            cp_err_set(err,
+                       "%s: no binary found (the mapped file, -symbol_dir, $CPROF_SYMBOL_PATH; "
+                       "a separate .debug file has no code)",
+                       name);
+        return NULL;
+    }
+    objfile *f = xcalloc(1, sizeof *f);
+    if (module_open(&f->mm, s.found ? s.best.path : s.layout, s.layout, false) != 0) {
+        cp_err_set(err, "%s: %s cannot be read: %s", name, s.layout, dwfl_errmsg(-1));
+        free(f);
+        return NULL;
+    }
+    f->m = *m;
+    snprintf(f->path, sizeof f->path, "%s", s.layout);
+    return f;
+}
+
+const char *objfile_path(const objfile *f)
+{
+    return f->path;
+}
+
+bool objfile_addr(const objfile *f, uint64_t addr, uint64_t *file_addr)
+{
+    return to_file_address(&f->mm, &f->m, addr, file_addr);
+}
+
+int objfile_frames(objfile *f, uint64_t addr, symbol_info *out)
+{
+    uint64_t file_addr;
+    if (!objfile_addr(f, addr, &file_addr))
+        return -1;
+    return symbolize_module_addr(f->mm.mod, file_addr + f->mm.bias, f->mm.dwarf ? 0 : SYMBOLIZE_NAMES_ONLY,
+                                 &interned, out);
+}
+
+void objfile_close(objfile *f)
+{
+    if (!f)
+        return;
+    symbol_index_clear(); /* keyed by this Dwfl's pointers */
+    module_close(&f->mm);
+    free(f);
+}

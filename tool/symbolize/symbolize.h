@@ -14,6 +14,7 @@
 
 #include "profile/model.h"
 #include "profile/strlist.h"
+#include "symbolize_dwarf.h"
 
 typedef struct symbol_memo symbol_memo;
 
@@ -60,5 +61,25 @@ void symbolize_opts_free(symbolize_opts *o);
  */
 symbol_memo *symbol_memo_new(void);
 void symbol_memo_free(symbol_memo *memo);
+
+/*
+ * The binary of a mapping, for the disassembly reports (-disasm, -weblist):
+ * google/pprof's ObjTool.Open. Located as profile_symbolize locates a
+ * mapping's file (build ID checked), but it must be a file with the code
+ * (a separate .debug file may still supply the DWARF). NULL with err (one
+ * line naming the mapping) when none is found.
+ */
+typedef struct objfile objfile;
+objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err);
+/* The file nm and objdump read (the objfile's). */
+const char *objfile_path(const objfile *f);
+/* ObjAddr: a profile address of the mapping as an address of the file;
+ * false when the mapping's layout does not place it. */
+bool objfile_addr(const objfile *f, uint64_t addr, uint64_t *file_addr);
+/* SourceLine: the frames at a profile address, innermost first (names
+ * interned). 0, or -1 when nothing is known. */
+int objfile_frames(objfile *f, uint64_t addr, symbol_info *out);
+/* Closes f (NULL is fine). Frames handed out stay valid (interned). */
+void objfile_close(objfile *f);
 
 #endif
