@@ -12,8 +12,9 @@ set -eu
 # (symbolize_off.sh); prometheus (with promtool) for metrics_prometheus.sh;
 # python3-yaml for scraping_docs.sh (the documented scrape configurations).
 # libgoogle-perftools-dev (libtcmalloc, libprofiler) and libjemalloc2 write the
-# foreign profiles of cprof_formats*.sh.
-PACKAGES="build-essential pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev libdebuginfod1
+# foreign profiles of cprof_formats*.sh. binutils (objdump, nm): cprof -disasm
+# and -weblist (cprof_disasm.sh; build-essential pulls it in, named anyway).
+PACKAGES="build-essential binutils pkg-config libmicrohttpd-dev zlib1g-dev libdw-dev libelf-dev libdebuginfod1
 libunwind-dev libcmocka-dev golang-go curl libcurl4-openssl-dev python3 git clang openssl
 libevent-dev libedit-dev
 libclang-rt-14-dev libhiredis-dev redis-server graphviz time

@@ -214,8 +214,6 @@ int report_disasm(report *r, FILE *out, cp_err *err)
     graph *g = report_new_graph(r, NULL, true);
     uint64_t address = 0;
     bool has_address = report_symbol_address(r->o.symbol_src, &address);
-    char total[64];
-    fprintf(out, "Total: %s\n", report_format_value(r, r->total, total));
     disasm_sym *syms;
     objfile **files;
     size_t n_files;
@@ -224,6 +222,9 @@ int report_disasm(report *r, FILE *out, cp_err *err)
     if (n == 0) {
         cp_err_set(err, "no matches found for regexp: %s", r->o.symbol_src);
         rc = -1;
+    } else {
+        char total[64];
+        fprintf(out, "Total: %s\n", report_format_value(r, r->total, total));
     }
     if (n > 1)
         qsort(syms, n, sizeof *syms, cmp_sym);
