@@ -318,10 +318,13 @@ await Promise.all([page.waitForNavigation(), page.click("#nav-top")]);
 await Promise.all([page.waitForNavigation(),
   page.click("#top a:text-is('strings.Fields')")]);
 assert.match(page.url(), /\/ui\/source\?f=%5Estrings%5C\.Fields%24/);
-const src = await page.textContent("#source");
-assert.match(src, /ROUTINE =+ strings\.Fields in \S+strings\.go/);
-const hot = await page.$$eval("#source .hot", (s) => s.length);
-assert.ok(hot > 0, "sampled lines are marked");
+// the weblist: the function, its file, its lines with weights (the Go
+// test binary is gone: lines from the profile, no instructions)
+assert.equal(await page.textContent("#source h2"), "strings.Fields");
+assert.match(await page.textContent("#source p.filename"), /strings\.go$/);
+const hot = await page.$$eval("#source .livesrc, #source .deadsrc", (s) =>
+  s.filter((x) => !/^\s+\.\s+\.\s/.test(x.textContent)).length);
+assert.ok(hot > 0, "lines with weights");
 ok(`source view: strings.Fields, ${hot} sampled lines`);
 await shot("source.png");
 await page.fill("#search", "FieldsFunc");

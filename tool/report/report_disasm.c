@@ -64,7 +64,11 @@ static size_t find_symbols(report *r, graph *g, const uint64_t *address, disasm_
     size_t n_wanted = 0;
     for (size_t i = 0; i < g->n_nodes; i++) {
         const gnode *n = g->nodes[i];
-        if (*n->info.objfile && regex_match(r->o.symbol, n->printable))
+        /* pprof matches the printable name only, which at address
+         * granularity starts with the address, so "^name$" (what the web
+         * UI's refine menu builds) found nothing; the name alone counts too */
+        if (*n->info.objfile &&
+            (regex_match(r->o.symbol, n->printable) || regex_match(r->o.symbol, n->info.name)))
             wanted[n_wanted++] = n->info.objfile; /* interned: compared by pointer */
     }
     size_t count = 0, room = 0;

@@ -11,7 +11,7 @@
  * Every view runs the command line's pipeline (pipeline.h) on a copy of
  * the loaded profile and formats what the existing reports compute: top's
  * trimmed graph, the flame graph SVG of report_flame.c, the call graph SVG
- * of report_dot.c, the list report.
+ * of report_dot.c, the weblist (source) and disasm reports, peek.
  */
 #ifndef CPROF_TOOL_WEB_H
 #define CPROF_TOOL_WEB_H
@@ -68,7 +68,7 @@ void regex_quote(buf *b, const char *s);
 
 /* ---- web_pages.c -------------------------------------------------------- */
 
-enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE, VIEW_PEEK };
+enum web_view_kind { VIEW_TOP, VIEW_FLAME, VIEW_GRAPH, VIEW_SOURCE, VIEW_PEEK, VIEW_DISASM };
 
 /* What a page shows around its report. */
 typedef struct web_page {

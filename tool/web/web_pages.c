@@ -7,8 +7,11 @@
  *          rows carry raw values (data-flat, data-cum) for ui.js to sort
  *   flame  report_flame's SVG, inline; ui.js adds zoom, search, details
  *   graph  report_callgraph_svg (graphviz), inline
- *   source the list report's text, escaped, one span per line, sampled
- *          lines marked
+ *   source the weblist report's listing (report_weblist_body: source lines
+ *          with flat and cum, each expandable to its instructions; ui.js
+ *          toggles them), escaped by the report
+ *   disasm the disasm report's text (objdump), escaped, one span per line,
+ *          sampled instructions marked
  *   peek   the peek report's text (callers and callees of f), escaped
  *
  * Everything from the profile or the request is escaped on the way in
@@ -31,6 +34,7 @@ static const struct {
     {VIEW_GRAPH, "/ui/graph", "graph", "Graph"},
     {VIEW_SOURCE, "/ui/source", "source", "Source"},
     {VIEW_PEEK, "/ui/peek", "peek", "Peek"},
+    {VIEW_DISASM, "/ui/disasm", "disasm", "Disassemble"},
 };
 #define N_VIEWS (sizeof views / sizeof views[0])
 
@@ -199,8 +203,9 @@ static int emit_graph(report *r, void *ctx, cp_err *err)
     return rc;
 }
 
-/* A line of the list report with a sample: "  flat  cum  LINE:text" where
- * flat or cum is not "." (the report's zero). */
+/* A line of the list or disasm report with a sample: "  flat  cum
+ * LINE:text" or "  flat  cum  ADDRESS: instruction" where flat or cum is not
+ * "." (the report's zero). */
 static bool sampled_line(const char *line, size_t len)
 {
     if (len < 23 || line[9] == ' ' || line[20] == ' ')
@@ -208,7 +213,7 @@ static bool sampled_line(const char *line, size_t len)
     size_t i = 21;
     while (i < len && line[i] == ' ')
         i++;
-    while (i < len && line[i] >= '0' && line[i] <= '9')
+    while (i < len && ((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f')))
         i++;
     return i < len && line[i] == ':' && (line[9] != '.' || line[20] != '.');
 }
@@ -250,9 +255,33 @@ static int emit_text(web_page *pg, report *r, int (*write)(report *, FILE *, cp_
     return rc;
 }
 
+/* The weblist listing (its HTML is the report's, escaped there), under the
+ * search box. A failed report is a 404 (no function matches). */
 static int emit_source(report *r, void *ctx, cp_err *err)
 {
-    return emit_text(ctx, r, report_list, "source", true, err);
+    web_page *pg = ctx;
+    captured c;
+    if (capture_begin(&c, err) != 0)
+        return -1;
+    int rc = report_weblist_body(r, c.f, err);
+    capture_end(&c);
+    if (rc != 0) {
+        pg->status = 404;
+    } else {
+        tools_with_search(pg->body);
+        buf_append_str(pg->body, " <span class=\"tip\">Click a line to show its instructions."
+                                 "</span></div>\n<div id=\"source\" class=\"weblist\">");
+        buf_append(pg->body, c.text, c.len);
+        buf_append_str(pg->body, "</div>\n");
+    }
+    free(c.text);
+    return rc;
+}
+
+/* The disasm report: the instructions of the functions f matches. */
+static int emit_disasm(report *r, void *ctx, cp_err *err)
+{
+    return emit_text(ctx, r, report_disasm, "disasm", true, err);
 }
 
 /* The peek report (report_tree with the symbol set: callers and callees of
@@ -273,6 +302,8 @@ report_emit web_view_emit(enum web_view_kind kind)
         return emit_source;
     case VIEW_PEEK:
         return emit_peek;
+    case VIEW_DISASM:
+        return emit_disasm;
     default:
         return emit_top;
     }

@@ -13,7 +13,8 @@
  * Each view renders from a copy of the loaded profile (profile_merge of
  * one profile is a deep copy), because filters and aggregation change a
  * profile in place. Routes are pprof's: /ui/ (top; also /), /ui/flamegraph,
- * /ui/graph, /ui/source?f=RE, /ui/peek?f=RE, /ui/download (the filtered
+ * /ui/graph, /ui/source?f=RE (weblist), /ui/disasm?f=RE, /ui/peek?f=RE,
+ * /ui/download (the filtered
  * profile.proto), plus /ui/assets/NAME and POST /ui/refresh.
  * Anything else is a one-line 404; other methods a 405.
  *
@@ -164,7 +165,7 @@ static const char *query_arg(void *ctx, const char *key)
 
 static const enum report_format view_format[] = {
     [VIEW_TOP] = FMT_TOP,     [VIEW_FLAME] = FMT_SVG, [VIEW_GRAPH] = FMT_CALLGRAPH_SVG,
-    [VIEW_SOURCE] = FMT_LIST, [VIEW_PEEK] = FMT_PEEK,
+    [VIEW_SOURCE] = FMT_WEBLIST, [VIEW_PEEK] = FMT_PEEK, [VIEW_DISASM] = FMT_DISASM,
 };
 
 /* The view's report on a copy of the loaded profile, into pg->body. */
@@ -174,7 +175,7 @@ static int render_view(web_state *st, web_page *pg, cp_err *err)
     c.format = view_format[pg->kind];
     c.sample_index = pg->q->si;
     c.filters = pg->q->filters;
-    bool by_symbol = pg->kind == VIEW_SOURCE || pg->kind == VIEW_PEEK;
+    bool by_symbol = pg->kind == VIEW_SOURCE || pg->kind == VIEW_PEEK || pg->kind == VIEW_DISASM;
     c.symbol = by_symbol ? pg->q->filters.focus : NULL;
     c.output = NULL;
     cp_profile *copy = profile_merge(&st->p, 1, err);
@@ -210,7 +211,7 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     if (web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0) {
         status = 400;
         error = err.msg;
-    } else if ((kind == VIEW_SOURCE || kind == VIEW_PEEK) &&
+    } else if ((kind == VIEW_SOURCE || kind == VIEW_PEEK || kind == VIEW_DISASM) &&
                !(q.filters.focus && *q.filters.focus)) {
         buf_append_str(&body, "<p class=\"hint\" id=\"hint\">Which function? Click a name in "
                               "Top, or give a regexp in focus (f=).</p>\n");
@@ -381,6 +382,7 @@ static bool view_of(const char *url, enum web_view_kind *kind)
         {"/ui/graph", VIEW_GRAPH},
         {"/ui/source", VIEW_SOURCE},
         {"/ui/peek", VIEW_PEEK},
+        {"/ui/disasm", VIEW_DISASM},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(url, routes[i].path)) {

@@ -136,7 +136,8 @@ var refineMenu = (function () {
     menu.appendChild(head);
     [["focus", "f", "Focus", view], ["ignore", "i", "Ignore", view], ["hide", "h", "Hide", view],
      ["show", "s", "Show", view], ["show_from", "sf", "Show from", view],
-     ["peek", "f", "Peek", "/ui/peek"], ["list", "f", "Source", "/ui/source"]]
+     ["peek", "f", "Peek", "/ui/peek"], ["list", "f", "Source", "/ui/source"],
+     ["disasm", "f", "Disassemble", "/ui/disasm"]]
       .forEach(function (a) {
         var link = document.createElement("a");
         link.id = "refine-" + a[0];
@@ -171,6 +172,8 @@ var refineMenu = (function () {
     document.querySelectorAll("pre.source span.line").forEach(function (s) {
       out.push([s, s.textContent]);
     });
+    document.querySelectorAll("#source .livesrc, #source .deadsrc, #source .nop")
+      .forEach(function (s) { out.push([s, s.textContent]); });
     return out;
   }
   function highlight() {
@@ -435,4 +438,19 @@ var refineMenu = (function () {
     matched.textContent = "Matched: " + percentage(sum, root.v);
   }
   search.addEventListener("input", highlight);
+})();
+
+// ---- source (weblist): a click on a line shows or hides its instructions --
+
+(function weblist() {
+  var source = document.getElementById("source");
+  if (!source) return;
+  source.addEventListener("click", function (e) {
+    var line = e.target.closest(".livesrc");
+    var asm = line && line.nextElementSibling;
+    if (asm && asm.classList.contains("asm")) {
+      asm.classList.toggle("open");
+      line.classList.toggle("expanded");
+    }
+  });
 })();
