@@ -13,8 +13,8 @@
  * Binary and image reports (svg, callgraph_svg, proto) never reach the
  * terminal: without an output file they go to a new file in the current
  * directory ("Generating report in ./profile.svg"), like pprof's
- * awayFromTTY. `web` writes the call graph SVG to a new file in the temp
- * directory (or to its ">file", then no browser) and starts the first
+ * awayFromTTY. `web` writes the call graph SVG (`weblist` its HTML page)
+ * to a new file in the temp directory (or to its ">file", then no browser) and starts the first
  * browser that starts ($BROWSER, then pprof's list), detached; without one
  * it says where the file is.
  *
@@ -262,6 +262,8 @@ static const char *file_extension(enum report_format f)
         return ".svg";
     case FMT_PROTO:
         return ".pb.gz";
+    case FMT_WEBLIST:
+        return ".html";
     default:
         return NULL;
     }
@@ -340,7 +342,7 @@ static int run_report(shell *sh, const shell_cmd *cmd, cp_err *err)
     const shell_command *sc = shell_command_named(cmd->name);
     cli c = *sh->c;
     char path[4800];
-    bool web = !strcmp(sc->name, "web");
+    bool web = !strcmp(sc->name, "web") || !strcmp(sc->name, "weblist"); /* to a browser */
     if (command_config(cmd, sc, &c, err) != 0)
         return -1;
     const char *ext = file_extension(c.format);

@@ -121,6 +121,7 @@ const shell_command shell_commands[] = {
      REPORT_USAGE("callgraph_svg", " >f") "\nOptionally save the report on the file f"},
     {"collapsed", "collapsed", "Outputs folded stacks for flamegraph.pl", ""},
     {"comments", "comments", "Output all profile comments", ""},
+    {"disasm", "disasm", "Output assembly listings annotated with samples", LIST_USAGE("disasm")},
     {"dot", "dot", "Outputs a graph in DOT format",
      REPORT_USAGE("dot", " >f") "\nOptionally save the report on the file f"},
     {"list", "list", "Output annotated source for functions matching regexp", LIST_USAGE("list")},
@@ -144,6 +145,7 @@ const shell_command shell_commands[] = {
      REPORT_USAGE("tree", " [-cum] >f") "\n-cum sorts the output by cumulative weight\n"
                                         "Optionally save the report on the file f"},
     {"web", "callgraph_svg", "Visualize graph through web browser", REPORT_USAGE("web", "")},
+    {"weblist", "weblist", "Display annotated source in a web browser", LIST_USAGE("weblist")},
 };
 const size_t n_shell_commands = sizeof shell_commands / sizeof shell_commands[0];
 

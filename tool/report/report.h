@@ -47,8 +47,8 @@ typedef struct report_opts {
     regex_t *symbol;         /* peek/list argument, or NULL */
     const char *symbol_src;
     const char *source_path, *trim_path;
-    double ratio; /* 1 / -divide_by: values are shown multiplied by it (0: 1) */
-    bool mean;    /* -mean: values over the first value (count) */
+    double ratio;                    /* 1 / -divide_by: values are shown multiplied by it (0: 1) */
+    bool mean;                       /* -mean: values over the first value (count) */
     const symbolize_opts *symbolize; /* where disasm/weblist find binaries */
 } report_opts;
 

@@ -145,8 +145,7 @@ static const char *value_or_dot(const report *r, int64_t v, char *out)
 }
 
 /* annotateAssembly and the printing loop of PrintAssembly for one symbol. */
-static void print_symbol(report *r, FILE *out, disasm_sym *d, const obj_inst *insts,
-                         size_t n_insts)
+static void print_symbol(report *r, FILE *out, disasm_sym *d, const obj_inst *insts, size_t n_insts)
 {
     char a[64], b[64], pct[32];
     int64_t flat_sum, cum_sum;
@@ -200,15 +199,15 @@ static void print_symbol(report *r, FILE *out, disasm_sym *d, const obj_inst *in
         }
         const char *text = insts[i].text;
         if (!*loc)
-            fprintf(out, "%10s %10s %10llx: %s\n", value_or_dot(r, flat, a), value_or_dot(r, cum, b),
-                    (unsigned long long)insts[i].addr, text);
+            fprintf(out, "%10s %10s %10llx: %s\n", value_or_dot(r, flat, a),
+                    value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text);
         else if (strlen(text) < 40)
             fprintf(out, "%10s %10s %10llx: %-40s;%s\n", value_or_dot(r, flat, a),
                     value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text, loc);
         else {
             fprintf(out, "%74s;%s\n", "", loc);
-            fprintf(out, "%10s %10s %10llx: %s\n", value_or_dot(r, flat, a), value_or_dot(r, cum, b),
-                    (unsigned long long)insts[i].addr, text);
+            fprintf(out, "%10s %10s %10llx: %s\n", value_or_dot(r, flat, a),
+                    value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text);
         }
     }
 }

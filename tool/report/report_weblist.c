@@ -114,7 +114,7 @@ typedef struct weblist {
 #define GROW(arr, n, cap)                                                                          \
     do {                                                                                           \
         if ((n) == (cap)) {                                                                        \
-            (cap) = (cap) ? (cap) * 2 : 64;                                                        \
+            (cap) = (cap) ? (cap)*2 : 64;                                                          \
             (arr) = xrealloc((arr), (cap), sizeof *(arr));                                         \
         }                                                                                          \
     } while (0)
@@ -183,8 +183,7 @@ static inst_info *find_inst(const weblist *w, uint64_t addr)
 
 static bool interesting(const weblist *w, const char *name)
 {
-    return name &&
-           bsearch(&name, w->interest, w->n_interest, sizeof *w->interest, cmp_ptr) != NULL;
+    return name && bsearch(&name, w->interest, w->n_interest, sizeof *w->interest, cmp_ptr) != NULL;
 }
 
 static const char *pretty_name(const weblist *w, const char *name)
@@ -442,8 +441,9 @@ static void expand_addresses(weblist *w)
         const cp_mapping *m = w->addrs[i].loc->mapping;
         objfile *obj = w->addrs[i].obj;
         i++;
-        while (i < w->n_addrs && (!w->addrs[i].obj || (w->addrs[i].addr <= end + 2 * WL_EXPAND_RANGE &&
-                                                       w->addrs[i].addr < m->limit))) {
+        while (i < w->n_addrs &&
+               (!w->addrs[i].obj ||
+                (w->addrs[i].addr <= end + 2 * WL_EXPAND_RANGE && w->addrs[i].addr < m->limit))) {
             if (w->addrs[i].obj) {
                 end = w->addrs[i].addr;
                 sum += flat_at(w, end);
@@ -841,7 +841,8 @@ static const char page_tail[] =
     "document.addEventListener('click', function (e) {\n"
     "  var src = e.target.closest ? e.target.closest('.livesrc') : null;\n"
     "  var asm = src && src.nextElementSibling;\n"
-    "  if (asm && asm.classList.contains('asm')) { asm.classList.toggle('open'); e.preventDefault(); }\n"
+    "  if (asm && asm.classList.contains('asm')) { asm.classList.toggle('open'); "
+    "e.preventDefault(); }\n"
     "});\n"
     "</script>\n</body>\n</html>\n";
 

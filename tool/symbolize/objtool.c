@@ -191,9 +191,9 @@ static bool parse_hex(const char *s, const regmatch_t *m, uint64_t *v)
 /* pprof's regular expressions (disasm.go), in POSIX extended syntax. */
 static const char *const disasm_patterns[] = {
     "^[[:space:]]*([[:xdigit:]]+):[[:space:]]+(.*)", /* objdumpAsmOutputRE */
-    "^;?[[:space:]]?(.*):([0-9]+)",                   /* objdumpOutputFileLine */
-    "^;?[[:space:]]?([^[:space:]].*)\\(\\):",         /* objdumpOutputFunction */
-    "^([[:xdigit:]]+)?[[:space:]]?(.*):",             /* objdumpOutputFunctionLLVM */
+    "^;?[[:space:]]?(.*):([0-9]+)",                  /* objdumpOutputFileLine */
+    "^;?[[:space:]]?([^[:space:]].*)\\(\\):",        /* objdumpOutputFunction */
+    "^([[:xdigit:]]+)?[[:space:]]?(.*):",            /* objdumpOutputFunctionLLVM */
 };
 
 int objtool_parse_disasm(const char *text, size_t len, obj_inst **out, size_t *n)
@@ -235,7 +235,9 @@ int objtool_parse_disasm(const char *text, size_t len, obj_inst **out, size_t *n
             free(digits);
             continue;
         }
-        int fn = regexec(&re[2], line, 2, m, 0) == 0 ? 1 : regexec(&re[3], line, 3, m, 0) == 0 ? 2 : 0;
+        int fn = regexec(&re[2], line, 2, m, 0) == 0   ? 1
+                 : regexec(&re[3], line, 3, m, 0) == 0 ? 2
+                                                       : 0;
         if (fn) {
             free(function);
             function = group(line, &m[fn]);
@@ -272,8 +274,9 @@ int objtool_disasm(const char *file, uint64_t start, uint64_t end, obj_inst **ou
     char from[40], to[40];
     snprintf(from, sizeof from, "--start-address=%#llx", (unsigned long long)start);
     snprintf(to, sizeof to, "--stop-address=%#llx", (unsigned long long)end);
-    char *argv[] = {"objdump", "--disassemble", "--demangle", "--no-show-raw-insn",
-                    "--line-numbers", from, to, "--", (char *)file, NULL};
+    char *argv[] = {
+        "objdump", "--disassemble", "--demangle", "--no-show-raw-insn", "--line-numbers", from, to,
+        "--",      (char *)file,    NULL};
     buf b;
     buf_init(&b);
     int rc = run_tool(argv, "cannot disasm", &b, err);
@@ -337,11 +340,13 @@ static bool nm_line(char *line, uint64_t *addr, uint64_t *size, const char **nam
     if (n < 3)
         return false;
     m.rm_eo = (regoff_t)strlen(fields[0]);
-    if (!parse_hex(fields[0], &m, addr) || strspn(fields[0], "0123456789abcdefABCDEF") != strlen(fields[0]))
+    if (!parse_hex(fields[0], &m, addr) ||
+        strspn(fields[0], "0123456789abcdefABCDEF") != strlen(fields[0]))
         return false;
     m.rm_eo = (regoff_t)strlen(fields[1]);
     *size = 0;
-    if (strlen(fields[2]) == 1 && *s && strspn(fields[1], "0123456789abcdefABCDEF") == strlen(fields[1]) &&
+    if (strlen(fields[2]) == 1 && *s &&
+        strspn(fields[1], "0123456789abcdefABCDEF") == strlen(fields[1]) &&
         parse_hex(fields[1], &m, size)) {
         *name = s; /* ADDR SIZE TYPE NAME */
         return true;
@@ -371,8 +376,8 @@ int objtool_parse_symbols(const char *text, size_t len, const char *file, const 
             continue;
         if (addr != start || count == 0) {
             if (count)
-                add_group(out, n, &room, names, count, start,
-                          size ? start + size - 1 : addr - 1, re, address);
+                add_group(out, n, &room, names, count, start, size ? start + size - 1 : addr - 1,
+                          re, address);
             for (size_t i = 0; i < count; i++)
                 free(names[i]);
             count = 0;
@@ -408,8 +413,8 @@ void objtool_syms_free(obj_sym *v, size_t n)
     free(v);
 }
 
-int objtool_symbols(const char *file, const regex_t *re, uint64_t address, obj_sym **out,
-                    size_t *n, cp_err *err)
+int objtool_symbols(const char *file, const regex_t *re, uint64_t address, obj_sym **out, size_t *n,
+                    cp_err *err)
 {
     char *argv[] = {"nm", "-n", "-S", "--", (char *)file, NULL};
     buf b;

@@ -52,8 +52,8 @@ void objtool_insts_free(obj_inst *v, size_t n);
 /* file.Symbols: the symbols of file (nm -n -S) whose name matches re, or whose
  * range holds address (when address is not 0). 0 with *out (caller frees
  * with objtool_syms_free), or -1 with err. */
-int objtool_symbols(const char *file, const regex_t *re, uint64_t address, obj_sym **out,
-                    size_t *n, cp_err *err);
+int objtool_symbols(const char *file, const regex_t *re, uint64_t address, obj_sym **out, size_t *n,
+                    cp_err *err);
 void objtool_syms_free(obj_sym *v, size_t n);
 
 /* Parsers of the tools' output (pure; the tests feed them text). */

@@ -843,9 +843,9 @@ void symbolize_opts_free(symbolize_opts *o)
 /* ---- a mapping's binary, for the disassembly reports ------------------ */
 
 struct objfile {
-    module mm;            /* the file's DWARF (or symbols) and its PT_LOADs */
-    cp_mapping m;         /* the mapping's start, limit, offset */
-    char path[PATH_MAX];  /* the file with the code: objdump's and nm's input */
+    module mm;           /* the file's DWARF (or symbols) and its PT_LOADs */
+    cp_mapping m;        /* the mapping's start, limit, offset */
+    char path[PATH_MAX]; /* the file with the code: objdump's and nm's input */
 };
 
 objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err)
@@ -853,7 +853,8 @@ objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err)
     elf_version(EV_CURRENT);
     char id_buf[MAX_BUILD_ID_HEX + 1], name[PATH_MAX + 160];
     size_t files_tried = 0;
-    search s = {.m = m, .build_id = valid_build_id(m->build_id, id_buf), .files_tried = &files_tried};
+    search s = {
+        .m = m, .build_id = valid_build_id(m->build_id, id_buf), .files_tried = &files_tried};
     mapping_name(m, name, sizeof name);
     if (m->build_id[0] && !s.build_id) {
         cp_err_set(err, "%s: the build id is not hex", name);
@@ -896,8 +897,8 @@ int objfile_frames(objfile *f, uint64_t addr, symbol_info *out)
     uint64_t file_addr;
     if (!objfile_addr(f, addr, &file_addr))
         return -1;
-    return symbolize_module_addr(f->mm.mod, file_addr + f->mm.bias, f->mm.dwarf ? 0 : SYMBOLIZE_NAMES_ONLY,
-                                 &interned, out);
+    return symbolize_module_addr(f->mm.mod, file_addr + f->mm.bias,
+                                 f->mm.dwarf ? 0 : SYMBOLIZE_NAMES_ONLY, &interned, out);
 }
 
 void objfile_close(objfile *f)

@@ -164,7 +164,7 @@ static const char *query_arg(void *ctx, const char *key)
 }
 
 static const enum report_format view_format[] = {
-    [VIEW_TOP] = FMT_TOP,     [VIEW_FLAME] = FMT_SVG, [VIEW_GRAPH] = FMT_CALLGRAPH_SVG,
+    [VIEW_TOP] = FMT_TOP,        [VIEW_FLAME] = FMT_SVG, [VIEW_GRAPH] = FMT_CALLGRAPH_SVG,
     [VIEW_SOURCE] = FMT_WEBLIST, [VIEW_PEEK] = FMT_PEEK, [VIEW_DISASM] = FMT_DISASM,
 };
 
