@@ -10,19 +10,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 ARTIFACTS=$ROOT/build/test-artifacts/web
-command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh installs it)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
-
-# playwright-core, pinned by tests/web/package-lock.json; `npm ci` only when
-# node_modules is missing or older than the lock file. Never a browser
-# download: the test uses Debian's chromium.
-(
-    cd "$ROOT/tests/web"
-    if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-            { cat "$WORK/npm.log" >&2; exit 1; }
-    fi
-) || fail "npm ci in tests/web failed"
+web_test_deps
 
 go_profiles "$WORK/go"
 export CPROF_HOME=$WORK/saved

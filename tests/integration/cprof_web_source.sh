@@ -9,17 +9,9 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 ARTIFACTS=$ROOT/build/test-artifacts/web
-command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh installs it)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
+web_test_deps
 PROFILER=$(gcc -print-file-name=libprofiler.so.0)
 [ -f "$PROFILER" ] || fail "libprofiler is not installed (scripts/install-deps.sh)"
-(
-    cd "$ROOT/tests/web"
-    if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-            { cat "$WORK/npm.log" >&2; exit 1; }
-    fi
-) || fail "npm ci in tests/web failed"
 
 cd "$WORK"
 cp "$ROOT/tests/integration/lib/disasm_prog.c" prog.c

@@ -5,33 +5,14 @@
 //   EVIL_URL   cprof -http on collapsed stacks whose function names are HTML
 //   ARTIFACTS  where screenshots go
 // Prints one "ok ..." line per check; any failure throws (exit status 1).
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
+import { env, launch } from "./browser.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
-const SRC = env("SRC_URL"), EVIL = env("EVIL_URL"), ARTIFACTS = env("ARTIFACTS");
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--headless=new", "--disable-gpu"],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-const jsErrors = [];
-page.on("pageerror", (e) => jsErrors.push(e.message));
-page.on("console", (m) => {
-  if (m.type() === "error" && !/status of 404 \(Not Found\)/.test(m.text())) jsErrors.push(m.text());
-});
+const SRC = env("SRC_URL"), EVIL = env("EVIL_URL");
+// The one console error expected: the 404 of a disasm without a binary.
+const { browser, page, jsErrors, ok, shot } = await launch(env("ARTIFACTS"), /status of 404 \(Not Found\)/);
+// A script run by a name in the page would likely open a dialog: a failure.
 page.on("dialog", (d) => { jsErrors.push("dialog: " + d.message()); d.dismiss(); });
-page.setDefaultTimeout(30000);
-const ok = (what) => console.log("ok " + what);
-const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 const navigate = (click) => Promise.all([page.waitForNavigation(), click()]);
 
 // ---- Source from the view menu: lines with weights ---------------------------

@@ -7,37 +7,15 @@
 //                SERVED_FILE is what the URL serves, NEXT_PROFILE its next content
 //   ARTIFACTS    where screenshots go
 // Prints one "ok ..." line per check; any failure throws (exit status 1).
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
+import { env, launch } from "./browser.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const MAIN = env("MAIN_URL"), DIFF = env("DIFF_URL"), REFRESH = env("REFRESH_URL");
 const DEEP = env("DEEP_URL");
 const ARTIFACTS = env("ARTIFACTS");
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--headless=new", "--disable-gpu"],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-const jsErrors = [];
-page.on("pageerror", (e) => jsErrors.push(e.message));
-// Console errors too, but for the one 400 the test asks for (a bad regexp).
-page.on("console", (m) => {
-  if (m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text()))
-    jsErrors.push(m.text());
-});
-page.setDefaultTimeout(30000);
-
-const ok = (what) => console.log("ok " + what);
-const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+// Console errors are failures too, but for the one 400 the test asks for (a bad regexp).
+const { browser, page, jsErrors, ok, shot } = await launch(ARTIFACTS, /status of 400 \(Bad Request\)/);
 
 async function open(url, status = 200) {
   const resp = await page.goto(url);

@@ -28,6 +28,7 @@
  * alone and its ui.js does the toggling.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,18 +149,30 @@ static int cmp_inst(const void *a, const void *b)
     return (x->flat > y->flat) - (x->flat < y->flat);
 }
 
-/* The first value entry at or after addr (values sorted and merged). */
-static size_t value_lower_bound(const weblist *w, uint64_t addr)
+_Static_assert(offsetof(addr_value, addr) == 0 && offsetof(inst_info, addr) == 0,
+               "lower_bound reads the address at the start of an element");
+
+/* The first of n elements (each size bytes, sorted by the address they
+ * start with: addr_value and inst_info) whose address is >= addr. */
+static size_t lower_bound(const void *v, size_t n, size_t size, uint64_t addr)
 {
-    size_t lo = 0, hi = w->n_values;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (w->values[mid].addr < addr)
+        uint64_t at;
+        memcpy(&at, (const char *)v + mid * size, sizeof at);
+        if (at < addr)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* The first value entry at or after addr (values sorted and merged). */
+static size_t value_lower_bound(const weblist *w, uint64_t addr)
+{
+    return lower_bound(w->values, w->n_values, sizeof *w->values, addr);
 }
 
 static int64_t flat_at(const weblist *w, uint64_t addr)
@@ -170,15 +183,8 @@ static int64_t flat_at(const weblist *w, uint64_t addr)
 
 static inst_info *find_inst(const weblist *w, uint64_t addr)
 {
-    size_t lo = 0, hi = w->n_insts;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (w->insts[mid].addr < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < w->n_insts && w->insts[lo].addr == addr ? &w->insts[lo] : NULL;
+    size_t i = lower_bound(w->insts, w->n_insts, sizeof *w->insts, addr);
+    return i < w->n_insts && w->insts[i].addr == addr ? &w->insts[i] : NULL;
 }
 
 static bool interesting(const weblist *w, const char *name)
