@@ -102,6 +102,8 @@ bool report_symbol_address(const char *s, uint64_t *out);
 int report_weblist(report *r, FILE *out, cp_err *err);
 int report_weblist_body(report *r, FILE *out, cp_err *err);
 
+/* valueOrDot: "." for 0, else the value formatted (out: 64 bytes). */
+const char *report_value_or_dot(const report *r, int64_t v, char *out);
 /* report_list.c: one source file, read once (pprof's sourceReader), found
  * as list finds it: absolute paths as they are, relative ones under each
  * directory of search_path and its parents, after trim_source_path. On

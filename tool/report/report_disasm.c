@@ -31,6 +31,7 @@ typedef struct disasm_sym {
     size_t n_nodes;
 } disasm_sym;
 
+/* strconv.ParseUint(s, 0, 64) (report.h). */
 bool report_symbol_address(const char *s, uint64_t *out)
 {
     if (!*s || *s == '-' || *s == '+' || *s == ' ')
@@ -125,6 +126,7 @@ static size_t find_symbols(report *r, graph *g, const uint64_t *address, disasm_
     return count;
 }
 
+/* Frees the symbols, their node lists and names, and closes the binaries. */
 static void free_syms(disasm_sym *v, size_t n, objfile **files, size_t n_files)
 {
     for (size_t i = 0; i < n; i++) {
@@ -137,11 +139,6 @@ static void free_syms(disasm_sym *v, size_t n, objfile **files, size_t n_files)
     for (size_t i = 0; i < n_files; i++)
         objfile_close(files[i]);
     free(files);
-}
-
-static const char *value_or_dot(const report *r, int64_t v, char *out)
-{
-    return v == 0 ? "." : report_format_value(r, v, out);
 }
 
 /* annotateAssembly and the printing loop of PrintAssembly for one symbol. */
@@ -199,19 +196,20 @@ static void print_symbol(report *r, FILE *out, disasm_sym *d, const obj_inst *in
         }
         const char *text = insts[i].text;
         if (!*loc)
-            fprintf(out, "%10s %10s %10llx: %s\n", value_or_dot(r, flat, a),
-                    value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text);
+            fprintf(out, "%10s %10s %10llx: %s\n", report_value_or_dot(r, flat, a),
+                    report_value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text);
         else if (strlen(text) < 40)
-            fprintf(out, "%10s %10s %10llx: %-40s;%s\n", value_or_dot(r, flat, a),
-                    value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text, loc);
+            fprintf(out, "%10s %10s %10llx: %-40s;%s\n", report_value_or_dot(r, flat, a),
+                    report_value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text, loc);
         else {
             fprintf(out, "%74s;%s\n", "", loc);
-            fprintf(out, "%10s %10s %10llx: %s\n", value_or_dot(r, flat, a),
-                    value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text);
+            fprintf(out, "%10s %10s %10llx: %s\n", report_value_or_dot(r, flat, a),
+                    report_value_or_dot(r, cum, b), (unsigned long long)insts[i].addr, text);
         }
     }
 }
 
+/* PrintAssembly (report.h): Total, then each matching symbol with samples. */
 int report_disasm(report *r, FILE *out, cp_err *err)
 {
     graph *g = report_new_graph(r, NULL, true);

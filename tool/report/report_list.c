@@ -87,7 +87,8 @@ void free_source(source_file *sf)
     free(sf->lines);
 }
 
-static const char *value_or_dot(const report *r, int64_t v, char *out)
+/* valueOrDot (report.h). */
+const char *report_value_or_dot(const report *r, int64_t v, char *out)
 {
     return v == 0 ? "." : report_format_value(r, v, out);
 }
@@ -144,8 +145,8 @@ static void print_file(report *r, FILE *out, const char *search_path, const char
             flat += fns[j]->flat;
             cum += fns[j]->cum;
         }
-        fprintf(out, "%10s %10s %6lld:%s\n", value_or_dot(r, flat, a), value_or_dot(r, cum, b),
-                (long long)line, sf.lines[line - 1]);
+        fprintf(out, "%10s %10s %6lld:%s\n", report_value_or_dot(r, flat, a),
+                report_value_or_dot(r, cum, b), (long long)line, sf.lines[line - 1]);
     }
     free_source(&sf);
 }

@@ -120,12 +120,14 @@ typedef struct weblist {
         }                                                                                          \
     } while (0)
 
+/* qsort: by address. */
 static int cmp_value(const void *a, const void *b)
 {
     const addr_value *x = a, *y = b;
     return (x->addr > y->addr) - (x->addr < y->addr);
 }
 
+/* qsort: by address, then first seen first. */
 static int cmp_info(const void *a, const void *b)
 {
     const addr_info *x = a, *y = b;
@@ -134,6 +136,7 @@ static int cmp_info(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* qsort/bsearch over interned strings: by pointer. */
 static int cmp_ptr(const void *a, const void *b)
 {
     const char *x = *(const char *const *)a, *y = *(const char *const *)b;
@@ -175,23 +178,27 @@ static size_t value_lower_bound(const weblist *w, uint64_t addr)
     return lower_bound(w->values, w->n_values, sizeof *w->values, addr);
 }
 
+/* The flat value sampled at exactly addr (0 when none). */
 static int64_t flat_at(const weblist *w, uint64_t addr)
 {
     size_t i = value_lower_bound(w, addr);
     return i < w->n_values && w->values[i].addr == addr ? w->values[i].flat : 0;
 }
 
+/* The instruction recorded at addr, or NULL. */
 static inst_info *find_inst(const weblist *w, uint64_t addr)
 {
     size_t i = lower_bound(w->insts, w->n_insts, sizeof *w->insts, addr);
     return i < w->n_insts && w->insts[i].addr == addr ? &w->insts[i] : NULL;
 }
 
+/* Whether a function name (interned) is one the listing shows. */
 static bool interesting(const weblist *w, const char *name)
 {
     return name && bsearch(&name, w->interest, w->n_interest, sizeof *w->interest, cmp_ptr) != NULL;
 }
 
+/* A system name's printable name (pprof's prettyNames), else itself. */
 static const char *pretty_name(const weblist *w, const char *name)
 {
     for (size_t i = 0; i < w->n_pretty; i++)
@@ -236,6 +243,7 @@ static void mark_interest(weblist *w, uint64_t addr, const cp_location *loc, siz
     w->n_addrs++;
 }
 
+/* Whether REGEX matches a line's function name, system name or file. */
 static bool line_matches(const regex_t *re, const cp_line *l)
 {
     const cp_function *f = l->function;
@@ -243,12 +251,27 @@ static bool line_matches(const regex_t *re, const cp_line *l)
                  regex_match(re, f->filename));
 }
 
+/* A location's address; one without (pprof's synthCode) gets a synthetic
+ * one per location, past every mapping. */
+static uint64_t location_address(const cp_location *loc)
+{
+    return loc->address ? loc->address : UINT64_MAX - loc->index;
+}
+
+/* Per-address flat and cum from every sample (mean divisor applied), and
+ * the interesting functions and addresses; then sorted and merged. */
 static void collect_samples(weblist *w)
 {
     const report *r = w->r;
     const regex_t *re = r->o.symbol;
     uint64_t address = 0;
     bool has_address = report_symbol_address(r->o.symbol_src, &address);
+    /* Values per location first (a profile has far fewer locations than
+     * sample frames); each location's names and interest looked at once,
+     * the first time a sample reaches it (pprof's map order: first seen). */
+    size_t n_locs = r->p->n_locations;
+    int64_t *flat = xcalloc(n_locs + 1, sizeof *flat), *cum = xcalloc(n_locs + 1, sizeof *cum);
+    bool *seen = xcalloc(n_locs + 1, sizeof *seen);
     for (size_t s = 0; s < r->p->n_samples; s++) {
         const cp_sample *sm = &r->p->samples[s];
         int64_t value = sm->values[r->o.value_index];
@@ -256,6 +279,12 @@ static void collect_samples(weblist *w)
             value /= sm->values[0];
         for (size_t i = sm->n_locs; i-- > 0;) {
             const cp_location *loc = sm->locs[i];
+            cum[loc->index] += value;
+            if (i == 0)
+                flat[loc->index] += value;
+            if (seen[loc->index])
+                continue;
+            seen[loc->index] = true;
             for (size_t k = 0; k < loc->n_lines; k++) {
                 const cp_function *f = loc->lines[k].function;
                 if (!f || f->system_name == f->name)
@@ -271,11 +300,7 @@ static void collect_samples(weblist *w)
                     w->pretty_values[w->n_pretty++] = f->name;
                 }
             }
-            /* Locations without an address: a synthetic one per location,
-             * past every mapping (pprof's synthCode). */
-            uint64_t addr = loc->address ? loc->address : (UINT64_MAX - loc->index);
-            GROW(w->values, w->n_values, w->cap_values);
-            w->values[w->n_values++] = (addr_value){addr, i == 0 ? value : 0, value};
+            uint64_t addr = location_address(loc);
             if (has_address && addr == address) {
                 if (loc->n_lines)
                     mark_interest(w, addr, loc, loc->n_lines - 1);
@@ -287,6 +312,15 @@ static void collect_samples(weblist *w)
                     mark_interest(w, addr, loc, k);
         }
     }
+    for (size_t i = 0; i < n_locs; i++)
+        if (seen[i]) {
+            GROW(w->values, w->n_values, w->cap_values);
+            w->values[w->n_values++] =
+                (addr_value){location_address(r->p->locations[i]), flat[i], cum[i]};
+        }
+    free(flat);
+    free(cum);
+    free(seen);
     /* Merge the per-address values and the interest sets. */
     if (w->n_values)
         qsort(w->values, w->n_values, sizeof *w->values, cmp_value);
@@ -348,6 +382,7 @@ static void add_stack(weblist *w, uint64_t addr, const frame *frames, size_t n)
     }
 }
 
+/* One instruction recorded (sorted and deduplicated later). */
 static void add_inst(weblist *w, inst_info x)
 {
     GROW(w->insts, w->n_insts, w->cap_insts);
@@ -360,6 +395,7 @@ typedef struct addr_range {
     int64_t score;
 } addr_range;
 
+/* qsort: the heaviest range (flat) first. */
 static int cmp_range(const void *a, const void *b)
 {
     const addr_range *x = a, *y = b;
@@ -436,7 +472,7 @@ static void expand_addresses(weblist *w)
     addr_range *ranges = NULL;
     size_t n_ranges = 0, cap_ranges = 0;
     for (size_t i = 0; i < w->n_addrs; i++)
-        w->addrs[i].obj = object_for(w, w->addrs[i].loc->mapping);
+        w->addrs[i].obj = w->addrs[i].loc->address ? object_for(w, w->addrs[i].loc->mapping) : NULL;
     for (size_t i = 0; i < w->n_addrs;) {
         if (!w->addrs[i].obj) {
             i++;
@@ -542,11 +578,6 @@ static const char *source_line(weblist *w, const char *path, int64_t line)
     return sf->lines[line - 1];
 }
 
-static const char *value_or_dot(const report *r, int64_t v, char *out)
-{
-    return v == 0 ? "." : report_format_value(r, v, out);
-}
-
 /* The text escaped into b, then padded to width characters (rightPad
  * counts runes; bytes here, the same for ASCII source). */
 static void append_padded(buf *b, const char *s, size_t width)
@@ -568,12 +599,6 @@ static size_t indentation(const char *line)
             break;
     }
     return column;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
 }
 
 /* printNested: a line's instructions, hidden until the line is clicked. */
@@ -613,7 +638,7 @@ static void print_nested(weblist *w, buf *b, size_t indent, const line_inst *li,
             buf_printf(b, " %8s %10s %10s %8s  <span class=inlinesrc>", "", "", "", "");
             append_padded(b, (const char *)line.data, 80);
             buf_append_str(b, "</span> <span class=unimportant>");
-            buf_append_html(b, base_name(c->file), (size_t)-1);
+            buf_append_html(b, path_base(c->file), (size_t)-1);
             buf_printf(b, ":%lld</span>\n", (long long)c->line);
             buf_free(&line);
         }
@@ -627,12 +652,12 @@ static void print_nested(weblist *w, buf *b, size_t indent, const line_inst *li,
             buf_append_byte(&text, ' ');
         buf_append_str(&text, x->disasm);
         buf_append_byte(&text, 0);
-        buf_printf(b, " %8s %10s %10s %8llx: ", "", value_or_dot(r, x->flat, fa),
-                   value_or_dot(r, x->cum, ca), (unsigned long long)x->obj_addr);
+        buf_printf(b, " %8s %10s %10s %8llx: ", "", report_value_or_dot(r, x->flat, fa),
+                   report_value_or_dot(r, x->cum, ca), (unsigned long long)x->obj_addr);
         append_padded(b, (const char *)text.data, 80);
         buf_append_str(b, " <span class=unimportant>");
         if (*x->file) {
-            buf_append_html(b, base_name(x->file), (size_t)-1);
+            buf_append_html(b, path_base(x->file), (size_t)-1);
             buf_printf(b, ":%lld", (long long)x->line);
         }
         buf_append_str(b, "</span>\n");
@@ -728,7 +753,8 @@ static void print_file(weblist *w, buf *b, const line_inst *li, size_t n)
             }
             const char *cls = k1 == k0 ? "nop" : nested ? "livesrc" : "deadsrc";
             buf_printf(b, "<span class=line> %6lld</span> <span class=%s>  %10s %10s %8s  ",
-                       (long long)l, cls, value_or_dot(r, flat, fa), value_or_dot(r, cum, ca), "");
+                       (long long)l, cls, report_value_or_dot(r, flat, fa),
+                       report_value_or_dot(r, cum, ca), "");
             buf_append_html(b, text, (size_t)-1);
             buf_append_str(b, " </span>");
             if (nested)
@@ -741,6 +767,7 @@ static void print_file(weblist *w, buf *b, const line_inst *li, size_t n)
     free(fns);
 }
 
+/* Frees everything w holds: tables, binaries, sources, its arena. */
 static void weblist_free(weblist *w)
 {
     free(w->values);
@@ -807,6 +834,7 @@ static void legend(report *r, buf *b)
     strlist_free(&labels);
 }
 
+/* b written to out: 0, or -1 with err. */
 static int write_buf(const buf *b, FILE *out, cp_err *err)
 {
     if (b->len && fwrite(b->data, 1, b->len, out) != b->len) {
@@ -816,6 +844,7 @@ static int write_buf(const buf *b, FILE *out, cp_err *err)
     return 0;
 }
 
+/* The legend and the listing alone, for a page of the caller's (report.h). */
 int report_weblist_body(report *r, FILE *out, cp_err *err)
 {
     buf b;
@@ -852,6 +881,7 @@ static const char page_tail[] =
     "});\n"
     "</script>\n</body>\n</html>\n";
 
+/* The whole self-contained page (report.h): head, legend, listing, script. */
 int report_weblist(report *r, FILE *out, cp_err *err)
 {
     buf b;

@@ -166,6 +166,7 @@ static bool next_line(const char *text, size_t len, size_t *at, char **scratch, 
     return true;
 }
 
+/* The text of a regexp group, NUL-terminated (caller frees). */
 static char *group(const char *s, const regmatch_t *m)
 {
     char *out = xcalloc((size_t)(m->rm_eo - m->rm_so) + 1, 1);
@@ -196,6 +197,8 @@ static const char *const disasm_patterns[] = {
     "^([[:xdigit:]]+)?[[:space:]]?(.*):",            /* objdumpOutputFunctionLLVM */
 };
 
+/* disassemble() of disasm.go: objdump's lines into instructions (objtool.h).
+ * Always 0; *out is the caller's (objtool_insts_free). */
 int objtool_parse_disasm(const char *text, size_t len, obj_inst **out, size_t *n)
 {
     regex_t re[4];
@@ -258,6 +261,7 @@ int objtool_parse_disasm(const char *text, size_t len, obj_inst **out, size_t *n
     return 0;
 }
 
+/* Frees the instructions and their strings (NULL, 0 is fine). */
 void objtool_insts_free(obj_inst *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -268,6 +272,7 @@ void objtool_insts_free(obj_inst *v, size_t n)
     free(v);
 }
 
+/* Binutils.Disasm: objdump over [start, end] of file, parsed (objtool.h). */
 int objtool_disasm(const char *file, uint64_t start, uint64_t end, obj_inst **out, size_t *n,
                    cp_err *err)
 {
@@ -302,6 +307,8 @@ static size_t match_symbol(char **names, size_t n, uint64_t start, uint64_t end,
     return 0;
 }
 
+/* The group of names at [start, end] appended to *out (grown) when it
+ * matches (match_symbol); names stay the caller's (copied). */
 static void add_group(obj_sym **out, size_t *n, size_t *room, char **names, size_t count,
                       uint64_t start, uint64_t end, const regex_t *re, uint64_t address)
 {
@@ -360,6 +367,8 @@ static bool nm_line(char *line, uint64_t *addr, uint64_t *size, const char **nam
     return true;
 }
 
+/* findSymbols of disasm.go over `nm -n -S` text (objtool.h). Always 0;
+ * *out is the caller's (objtool_syms_free). */
 int objtool_parse_symbols(const char *text, size_t len, const char *file, const regex_t *re,
                           uint64_t address, obj_sym **out, size_t *n)
 {
@@ -403,6 +412,7 @@ int objtool_parse_symbols(const char *text, size_t len, const char *file, const 
     return 0;
 }
 
+/* Frees the symbols and their names (NULL, 0 is fine). */
 void objtool_syms_free(obj_sym *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -413,6 +423,7 @@ void objtool_syms_free(obj_sym *v, size_t n)
     free(v);
 }
 
+/* file.Symbols: nm -n -S on file, parsed (objtool.h). */
 int objtool_symbols(const char *file, const regex_t *re, uint64_t address, obj_sym **out, size_t *n,
                     cp_err *err)
 {

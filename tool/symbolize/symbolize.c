@@ -848,6 +848,9 @@ struct objfile {
     char path[PATH_MAX]; /* the file with the code: objdump's and nm's input */
 };
 
+/* ObjTool.Open (symbolize.h): the search of find_file, kept only when it
+ * found a file with the code (s.layout); that file's DWARF, or the best
+ * candidate's (a .debug file), opened as a module. NULL with err. */
 objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err)
 {
     elf_version(EV_CURRENT);
@@ -882,16 +885,20 @@ objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err)
     return f;
 }
 
+/* The binary nm and objdump read (symbolize.h). */
 const char *objfile_path(const objfile *f)
 {
     return f->path;
 }
 
+/* ObjAddr (symbolize.h): to_file_address with the mapping's layout. */
 bool objfile_addr(const objfile *f, uint64_t addr, uint64_t *file_addr)
 {
     return to_file_address(&f->mm, &f->m, addr, file_addr);
 }
 
+/* SourceLine (symbolize.h): the inline chain at addr, from DWARF (or the
+ * symbol table's name alone); strings interned. 0, or -1. */
 int objfile_frames(objfile *f, uint64_t addr, symbol_info *out)
 {
     uint64_t file_addr;
@@ -901,6 +908,7 @@ int objfile_frames(objfile *f, uint64_t addr, symbol_info *out)
                                  f->mm.dwarf ? 0 : SYMBOLIZE_NAMES_ONLY, &interned, out);
 }
 
+/* Closes f (symbolize.h); the symbol indexes keyed by its Dwfl go too. */
 void objfile_close(objfile *f)
 {
     if (!f)
