@@ -115,6 +115,23 @@ mv prog.hidden prog
 grep -q "cprof: prog: no binary found" err || { cat err >&2; fail "no clear error without the binary"; }
 echo "errors: no match, no objdump, no binary"
 
+# Source files named by a profile are read only when regular: a FIFO or a
+# device under -source_path neither blocks nor floods (list and weblist).
+python3 "$ROOT/tests/integration/lib/cprof_deep_profile.py" 3 deep.pb.gz
+mkdir fifo zero
+mkfifo fifo/deep.c
+ln -s /dev/zero zero/deep.c
+for dir in fifo zero; do
+    timeout 20 "$CPROF" -weblist=f1 -source_path="$WORK/$dir" deep.pb.gz >deep.html 2>deep.err ||
+        { cat deep.err >&2; fail "weblist with deep.c a $dir: failed or hung"; }
+    grep -aq '^<span class=line>  *11</span> <span class=deadsrc> .*??? </span>' deep.html ||
+        fail "weblist with deep.c a $dir: line 11 is not ??? (the file was read)"
+    timeout 20 "$CPROF" -list=f1 -source_path="$WORK/$dir" deep.pb.gz >deep.list 2>&1 ||
+        { cat deep.list >&2; fail "list with deep.c a $dir: failed or hung"; }
+    grep -q ' Error: could not find file deep.c' deep.list || fail "list with deep.c a $dir: no error line"
+done
+echo "sources: a FIFO or a device is not read"
+
 # Under ASan/UBSan: both reports, and a profile whose mapping names a file
 # that is not ELF.
 asan_run "disasm" -disasm=spin ./prog_pie pie.prof

@@ -12,9 +12,11 @@
  * trimming a recognisable prefix (trim_source_path).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "profile/filters.h"
@@ -23,12 +25,34 @@
 
 #define LIST_MARGIN 5
 
+/* fopen(path, "r") for a regular file only: the path comes from a profile,
+ * so a FIFO (whose open would block), a device (/dev/zero: endless) or a
+ * directory is refused (NULL, errno EINVAL). */
+static FILE *open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fcntl(fd, F_SETFL, 0) == 0)
+        f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        errno = EINVAL;
+    }
+    return f;
+}
+
+/* pprof's openSourceFile: path (trimmed) as it is when absolute, else
+ * under each directory of search_path and its parents. The file, or NULL
+ * with error set. */
 static FILE *open_source(const char *path, const char *search_path, const char *trim, char *error,
                          size_t cap)
 {
     path = trim_source_path(path, trim, search_path);
     if (path[0] == '/') {
-        FILE *f = fopen(path, "r");
+        FILE *f = open_regular(path);
         if (!f)
             snprintf(error, cap, "open %.400s: %s", path, strerror(errno));
         return f;
@@ -43,7 +67,7 @@ static FILE *open_source(const char *path, const char *search_path, const char *
         /* Search up: the directory and each of its parents. */
         for (;;) {
             snprintf(candidate, sizeof candidate, "%s/%s", dir, path);
-            FILE *f = fopen(candidate, "r");
+            FILE *f = open_regular(candidate);
             if (f)
                 return f;
             char *slash = strrchr(dir, '/');
