@@ -33,6 +33,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hash.h"
+#include "hash_table.h"
 #include "intern.h"
 #include "profile/filters.h"
 #include "profile/measure.h"
@@ -100,8 +102,7 @@ typedef struct weblist {
     size_t n_insts, cap_insts;
     line_inst *lines;
     size_t n_lines, cap_lines;
-    const char **pretty_keys, **pretty_values; /* system name -> name */
-    size_t n_pretty, cap_pretty;
+    htab pretty; /* cp_function * by system name (those with another name) */
     /* opened binaries, one per mapping file */
     const char **obj_files;
     objfile **objs;
@@ -199,12 +200,16 @@ static bool interesting(const weblist *w, const char *name)
 }
 
 /* A system name's printable name (pprof's prettyNames), else itself. */
+/* htab_eq_fn: the function's system name is the key (interned). */
+static int system_name_eq(const void *key, const void *item)
+{
+    return ((const cp_function *)item)->system_name == key;
+}
+
 static const char *pretty_name(const weblist *w, const char *name)
 {
-    for (size_t i = 0; i < w->n_pretty; i++)
-        if (w->pretty_keys[i] == name)
-            return w->pretty_values[i];
-    return name;
+    const cp_function *f = htab_find(&w->pretty, hash_ptr(0, name), system_name_eq, name);
+    return f ? f->name : name;
 }
 
 /* sourcePrinter.objectFile: the mapping's binary, opened once (NULL: not
@@ -289,16 +294,10 @@ static void collect_samples(weblist *w)
                 const cp_function *f = loc->lines[k].function;
                 if (!f || f->system_name == f->name)
                     continue;
-                bool known = false;
-                for (size_t j = 0; j < w->n_pretty && !known; j++)
-                    known = w->pretty_keys[j] == f->system_name;
-                if (!known) {
-                    GROW(w->pretty_keys, w->n_pretty, w->cap_pretty);
-                    w->pretty_values =
-                        xrealloc(w->pretty_values, w->cap_pretty, sizeof *w->pretty_values);
-                    w->pretty_keys[w->n_pretty] = f->system_name;
-                    w->pretty_values[w->n_pretty++] = f->name;
-                }
+                uint64_t h = hash_ptr(0, f->system_name);
+                if (!htab_find(&w->pretty, h, system_name_eq, f->system_name) &&
+                    htab_insert(&w->pretty, h, (void *)f) != 0)
+                    die_oom();
             }
             uint64_t addr = location_address(loc);
             if (has_address && addr == address) {
@@ -775,8 +774,7 @@ static void weblist_free(weblist *w)
     free(w->interest);
     free(w->insts);
     free(w->lines);
-    free(w->pretty_keys);
-    free(w->pretty_values);
+    htab_free(&w->pretty);
     for (size_t i = 0; i < w->n_objs; i++)
         objfile_close(w->objs[i]);
     free(w->objs);
@@ -794,6 +792,7 @@ static int weblist_listing(report *r, buf *b, cp_err *err)
     char cwd[PATH_MAX];
     weblist w = {.r = r};
     arena_init(&w.mem);
+    htab_init(&w.pretty, NULL);
     w.search_path = report_search_path(r, cwd, sizeof cwd, err);
     if (!w.search_path) {
         arena_free(&w.mem);
