@@ -14,8 +14,9 @@
  *      harmonized and merged (even a single profile: merging compacts);
  *   2. bases likewise, then marked (-diff_base), negated and merged in;
  *   3. drop_frames pruning;
- *   4. the report's overrides (list forces lines, peek/list/proto and
- *      -trim=false disable trimming, proto forces addresses);
+ *   4. the report's overrides (list forces lines, disasm and weblist
+ *      addresses (disasm without inlines), peek/list/disasm/weblist/proto
+ *      and -trim=false disable trimming, proto forces addresses);
  *   5. -tagroot/-tagleaf frames are added (so the filters can name them);
  *   6. the total is computed, then -focus & co. filter (the other way round
  *      with -relative_percentages), then the profile is aggregated to the
