@@ -37,6 +37,7 @@
 #include "own_threads.h"
 #include "proc_socket.h"
 #include "threads/threads.h"
+#include "threads/threads_blocking.h"
 #include "common/rundir.h"
 
 #include <pthread.h>
@@ -405,11 +406,14 @@ static void say_child_has_no_listener(void)
 }
 
 /* The forked child's first allocation (heap_sampler_call_soon), its
- * first wait for work (epoll_wait, semop, sigwait...: threads_blocking.c)
- * or its next fork (the fork interposer), whichever comes first, in ordinary
- * context: its own Unix socket, then the daemon watcher or the "no
- * listener" line. A child that execs before any of them does neither: the
- * constructor starts it afresh. */
+ * first wait for work (epoll_wait, semop, sigwait...: threads_blocking.c),
+ * its first async-signal-safe wait (poll, accept, pause, nanosleep...) made
+ * in the signal context it forked in (never in a handler:
+ * blocking_child_start_armed), or its next fork (the fork interposer),
+ * whichever comes first, in ordinary context: its own Unix socket, then the
+ * daemon watcher or the "no listener" line. A child that execs or unshares
+ * before any of them does neither (it stays single-threaded): the
+ * constructor starts an exec'd one afresh. */
 static void child_first_allocation(void)
 {
     pthread_mutex_lock(&start_lock);
@@ -447,8 +451,10 @@ static void atfork_child(void)
         else
             child_says_no = 1;
     }
-    if (fork_follow_pending() || child_says_no || (started && unix_socket_on))
+    if (fork_follow_pending() || child_says_no || (started && unix_socket_on)) {
         heap_sampler_call_soon(child_first_allocation);
+        blocking_child_start_armed();
+    }
 }
 
 static int loaded_by_preload(void)

@@ -339,15 +339,106 @@ PROFILER_TEXT __attribute__((cold)) static void *resolve(blocking_site *site)
 
 /* The calls where a forked child that never allocates runs what preload.c
  * left for its first allocation (its Unix socket, the daemon watcher:
- * heap_sampler_call_soon): a server's wait for work (epoll_wait, a
- * semaphore, a message queue, sigwait). Only calls that are not
- * async-signal-safe, so never one a signal handler may make. A constant
- * per site: the check folds away in the others. */
+ * heap_sampler_call_soon) unconditionally: a server's wait for work
+ * (epoll_wait, a semaphore, a message queue, sigwait). Only calls that are
+ * not async-signal-safe, so never one a signal handler may make. A
+ * constant per site: the check folds away in the others. */
 static inline int runs_pending(long nr)
 {
     return nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait ||
            nr == SYS_semop || nr == SYS_semtimedop || nr == SYS_msgrcv || nr == SYS_msgsnd;
 }
+
+/*
+ * The other sites (poll, select, accept, pause, sigsuspend, the sleeps...)
+ * are async-signal-safe: a signal handler may call them, and the pending
+ * start-up (thread creation, malloc, locks) must never run inside one. A
+ * pre-fork worker that sleeps in poll() or accept() right after fork,
+ * without allocating, still needs its socket, so there they run it only
+ * where the thread is provably in the context it forked in:
+ *
+ *   - at fork, in the child (blocking_child_start_armed, from preload.c's
+ *     atfork child handler, async-signal-safe), the forking thread records
+ *     its signal mask and that it is not on the alternate signal stack;
+ *     a fork made on the alternate stack records nothing;
+ *   - at such a wait, with work pending (child_start_armed: the only thing
+ *     the fast path reads, one relaxed load, so every other process and
+ *     every call once the work ran pays a constant check), the same thread
+ *     runs it only if its mask now equals the recorded one and sigaltstack
+ *     does not say SS_ONSTACK. The kernel adds the handled signal to the
+ *     mask while a handler runs (unless SA_NODEFER), so a wait inside a
+ *     handler sees another mask and leaves the work pending. Two system
+ *     calls (rt_sigprocmask, sigaltstack), only while work is pending.
+ *
+ * Residual cases, documented rather than guarded: a handler installed with
+ * SA_NODEFER and an empty sa_mask, not on the alternate stack, looks like
+ * ordinary context; and a fork made from inside a signal handler records
+ * the handler's mask (a child that then waits inside that handler would
+ * run the work there; after fork it is the only thread, and our locks were
+ * consistent across the fork). A child whose mask differs from the one it
+ * forked with (it unblocked signals blocked around fork) never runs the
+ * work at these calls: it gets its socket at its first allocation, fork,
+ * or epoll_wait/semop/msgrcv/sigtimedwait, as before, and pays the two
+ * system calls at each of these waits until then. Neither the return
+ * value nor errno of the call changes, and no signal is sent.
+ */
+static _Atomic int child_start_armed; /* work may be pending (forked child) */
+static uint64_t child_start_mask;     /* the kernel's mask at fork, 64 signals */
+static __thread int tls_forked_here __attribute__((tls_model("initial-exec")));
+
+/* This thread's kernel signal mask in *mask and whether it runs on the
+ * alternate signal stack (1), or -1 when either cannot be read. Raw system
+ * calls: async-signal-safe, errno untouched. */
+static int current_context(uint64_t *mask)
+{
+    int saved_errno = errno;
+    stack_t ss;
+    int rc = -1;
+    *mask = 0;
+    if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, mask, sizeof *mask) == 0 &&
+        syscall(SYS_sigaltstack, NULL, &ss) == 0)
+        rc = (ss.ss_flags & SS_ONSTACK) != 0;
+    errno = saved_errno;
+    return rc;
+}
+
+void blocking_child_start_armed(void)
+{
+    uint64_t mask;
+    if (current_context(&mask) != 0)
+        return; /* on the alternate stack: left to allocation, epoll_wait, fork */
+    child_start_mask = mask;
+    tls_forked_here = 1;
+    atomic_store_explicit(&child_start_armed, 1, memory_order_release);
+}
+
+/* heap_sampler_run_pending with errno as it was. */
+PROFILER_TEXT __attribute__((cold)) static void run_pending_quietly(void)
+{
+    int saved_errno = errno;
+    heap_sampler_run_pending();
+    errno = saved_errno;
+}
+
+/* At an async-signal-safe wait of a forked child with work pending: run it
+ * when this is the thread that forked, in the context it forked in (see
+ * above); disarm once nothing is pending any more. */
+PROFILER_TEXT __attribute__((cold)) static void child_start_at_wait(void)
+{
+    if (!heap_sampler_call_pending()) {
+        atomic_store_explicit(&child_start_armed, 0, memory_order_relaxed);
+        return;
+    }
+    uint64_t mask;
+    if (tls_forked_here && current_context(&mask) == 0 && mask == child_start_mask)
+        run_pending_quietly();
+}
+
+/* The fast path's test for pending start-up work at site nr: always looked
+ * for at a wait for work (runs_pending), only when armed at the others. */
+#define PENDING_AT(nr)                                                                             \
+    (runs_pending(nr) ? heap_sampler_call_pending()                                                \
+                      : atomic_load_explicit(&child_start_armed, memory_order_relaxed))
 
 /*
  * Each interposer is two functions. The exported one is the fast path: the
@@ -369,8 +460,10 @@ static inline int runs_pending(long nr)
             errno = ENOSYS;                                                                        \
             return (type)-1;                                                                       \
         }                                                                                          \
-        if (runs_pending(nr_))                                                                     \
-            heap_sampler_run_pending();                                                            \
+        if (runs_pending(nr_) && heap_sampler_call_pending())                                      \
+            run_pending_quietly();                                                                 \
+        else if (!runs_pending(nr_) && atomic_load(&child_start_armed))                            \
+            child_start_at_wait();                                                                 \
         blocking_record *r_ = tls_record ? tls_record : record_register();                         \
         if (r_) {                                                                                  \
             blocking_publish(r_, &site_##fname, __builtin_return_address(0),                       \
@@ -387,7 +480,7 @@ static inline int runs_pending(long nr)
         blocking_record *r_ = tls_record;                                                          \
         type(*real_) params =                                                                      \
             (type(*) params)atomic_load_explicit(&site_##fname.real, memory_order_relaxed);        \
-        if (UNLIKELY(!r_ || !real_ || (runs_pending(nr_) && heap_sampler_call_pending())))         \
+        if (UNLIKELY(!r_ || !real_ || PENDING_AT(nr_)))                                            \
             return slow_##fname args;                                                              \
         blocking_publish(r_, &site_##fname, __builtin_return_address(0),                           \
                          __builtin_frame_address(0));                                              \
@@ -451,6 +544,9 @@ BLOCKING_CALL(ssize_t, __recvfrom_chk, SYS_recvfrom,
               (int fd, void *b, size_t n, size_t len, int flags, struct sockaddr *a, socklen_t *al),
               (fd, b, n, len, flags, a, al))
 BLOCKING_CALL(ssize_t, recvmsg, SYS_recvmsg, (int fd, struct msghdr *m, int flags), (fd, m, flags))
+BLOCKING_CALL(int, accept, SYS_accept, (int fd, struct sockaddr *a, socklen_t *al), (fd, a, al))
+BLOCKING_CALL(int, accept4, SYS_accept4, (int fd, struct sockaddr *a, socklen_t *al, int flags),
+              (fd, a, al, flags))
 
 /* Every site, so blocking_init can find the real functions in ordinary
  * context: a signal handler that makes a thread's first call to one of
@@ -462,7 +558,7 @@ static blocking_site *const all_sites[] = {
     &site___ppoll_chk,    &site_select,     &site_pselect,      &site_epoll_wait,
     &site_epoll_pwait,    &site_semop,      &site_semtimedop,   &site_msgrcv,
     &site_msgsnd,         &site_recv,       &site___recv_chk,   &site_recvfrom,
-    &site___recvfrom_chk, &site_recvmsg,
+    &site___recvfrom_chk, &site_recvmsg,    &site_accept,       &site_accept4,
 };
 
 /* ---- the collector's side (dump lock held) --------------------------------------- */
