@@ -58,7 +58,7 @@ static void child(const char *kind, int listen_fd)
         raise(SIGUSR1);
     } else if (strcmp(kind, "userns") == 0) {
         int rc = unshare(CLONE_NEWUSER);
-        say(rc == 0 ? "userns ok\n"
+        say(rc == 0           ? "userns ok\n"
             : errno == EINVAL ? "userns EINVAL\n"
             : errno == EPERM  ? "userns EPERM\n"
                               : "userns errno\n");
@@ -87,9 +87,8 @@ static void child(const char *kind, int listen_fd)
 
 int main(void)
 {
-    static const char *kinds[] = {"poll",       "ppoll",     "select",  "accept",
-                                  "pause",      "sigsuspend", "nanosleep", "sleep",
-                                  "handler",    "userns"};
+    static const char *kinds[] = {"poll",       "ppoll",     "select", "accept",  "pause",
+                                  "sigsuspend", "nanosleep", "sleep",  "handler", "userns"};
     enum { N = sizeof kinds / sizeof *kinds };
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
