@@ -103,6 +103,22 @@ static void symbol_cache_from_env(cprof_settings *s)
     s->symbol_cache_mb = mb;
 }
 
+/* CPROF_MERGE_MAX_KB: the ?pid=all merge's cap (http_merge.c), in KiB. */
+static void merge_max_from_env(cprof_settings *s)
+{
+    const char *v = getenv("CPROF_MERGE_MAX_KB");
+    s->merge_max_kb = CPROF_DEFAULT_MERGE_MAX_KB;
+    if (!v)
+        return;
+    int64_t kb;
+    if (parse_int64(v, 1, CPROF_MAX_MERGE_MAX_KB, &kb) != 0) {
+        cprof_log("CPROF_MERGE_MAX_KB=\"%.40s\" is not an integer from 1 to %d; using %d", v,
+                  CPROF_MAX_MERGE_MAX_KB, CPROF_DEFAULT_MERGE_MAX_KB);
+        return;
+    }
+    s->merge_max_kb = kb;
+}
+
 static void addr_from_env(cprof_settings *s)
 {
     const char *v = getenv("CPROF_ADDR");
@@ -538,6 +554,7 @@ static void both_modes_from_env(cprof_settings *s)
 {
     push_from_env(s);
     metrics_path_from_env(s);
+    merge_max_from_env(s);
     mutex_rate_from_env(s);
     block_rate_from_env(s);
     follow_fork_from_env(s);

@@ -228,6 +228,7 @@ static int start_with(const cprof_settings *s)
     cpu_set_signal(s->cpu_signal);
     threads_capture_set_signal(s->dump_signal);
     symbolize_set_cache_budget((size_t)s->symbol_cache_mb << 20);
+    http_merge_set_budget((size_t)s->merge_max_kb << 10);
     symbolize_set_mode(s->symbolize);
     threads_capture_start();
     if (s->cpu_profile[0])
