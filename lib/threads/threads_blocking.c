@@ -370,17 +370,27 @@ static inline int runs_pending(long nr)
  *     handler sees another mask and leaves the work pending. Two system
  *     calls (rt_sigprocmask, sigaltstack), only while work is pending.
  *
+ *   - the program's own mask changes are followed: sigprocmask and
+ *     pthread_sigmask, interposed, cost one relaxed load when nothing is
+ *     pending; while work is pending, a change made by the forking thread
+ *     in the recorded context (its mask equal to the recorded one, not on
+ *     the alternate stack) records the mask it leaves, so a worker that
+ *     restores the mask its master blocked around fork still qualifies. A
+ *     change made inside a handler starts from another mask and is not
+ *     followed.
+ *
  * Residual cases, documented rather than guarded: a handler installed with
  * SA_NODEFER and an empty sa_mask, not on the alternate stack, looks like
  * ordinary context; and a fork made from inside a signal handler records
  * the handler's mask (a child that then waits inside that handler would
  * run the work there; after fork it is the only thread, and our locks were
- * consistent across the fork). A child whose mask differs from the one it
- * forked with (it unblocked signals blocked around fork) never runs the
- * work at these calls: it gets its socket at its first allocation, fork,
- * or epoll_wait/semop/msgrcv/sigtimedwait, as before, and pays the two
- * system calls at each of these waits until then. Neither the return
- * value nor errno of the call changes, and no signal is sent.
+ * consistent across the fork). A mask changed some other way (the legacy
+ * sigsetmask/sigblock/sighold, a raw system call, a sigsuspend/ppoll
+ * mask is only for its call) is not followed: such a child gets its
+ * socket at its first allocation, fork, or epoll_wait/semop/msgrcv/
+ * sigtimedwait, as before, and pays the two system calls at each of these
+ * waits until then. Neither the return value nor errno of any call
+ * changes, and no signal is sent.
  */
 static _Atomic int child_start_armed; /* work may be pending (forked child) */
 static uint64_t child_start_mask;     /* the kernel's mask at fork, 64 signals */
@@ -432,6 +442,26 @@ PROFILER_TEXT __attribute__((cold)) static void child_start_at_wait(void)
     uint64_t mask;
     if (tls_forked_here && current_context(&mask) == 0 && mask == child_start_mask)
         run_pending_quietly();
+}
+
+/* sigprocmask and pthread_sigmask (real: the one of the two called), made
+ * while start-up work is pending: when the forking thread changes its mask
+ * in the recorded context, the new mask becomes that context (see above).
+ * The real call's return value; errno as it leaves it. */
+PROFILER_TEXT __attribute__((cold)) static int
+mask_change(int (*real)(int, const sigset_t *, sigset_t *), int how, const sigset_t *set,
+            sigset_t *old)
+{
+    if (!heap_sampler_call_pending()) {
+        atomic_store_explicit(&child_start_armed, 0, memory_order_relaxed);
+        return real(how, set, old);
+    }
+    uint64_t before, after;
+    int follow = tls_forked_here && current_context(&before) == 0 && before == child_start_mask;
+    int rc = real(how, set, old);
+    if (follow && rc == 0 && current_context(&after) == 0)
+        child_start_mask = after;
+    return rc;
 }
 
 /* The fast path's test for pending start-up work at site nr: always looked
@@ -548,17 +578,65 @@ BLOCKING_CALL(int, accept, SYS_accept, (int fd, struct sockaddr *a, socklen_t *a
 BLOCKING_CALL(int, accept4, SYS_accept4, (int fd, struct sockaddr *a, socklen_t *al, int flags),
               (fd, a, al, flags))
 
+/* The mask functions: not waits (no record, nothing for a dump), only
+ * followed while a forked child's start-up work is pending. */
+typedef int (*mask_fn)(int, const sigset_t *, sigset_t *);
+static blocking_site site_sigprocmask = {"sigprocmask", SYS_rt_sigprocmask, NULL};
+static blocking_site site_pthread_sigmask = {"pthread_sigmask", SYS_rt_sigprocmask, NULL};
+
+/* The mask functions' real ones, found while the library loads: a handler
+ * may make a process's first sigprocmask call, and must not reach dlsym. */
+__attribute__((constructor(102))) static void mask_sites_init(void)
+{
+    resolve(&site_sigprocmask);
+    resolve(&site_pthread_sigmask);
+}
+
+/* sigprocmask(2), followed for blocking_child_start_armed: the real one's
+ * result (-1 with ENOSYS if it cannot be found). */
+EXPORT PROFILER_TEXT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    mask_fn real = (mask_fn)atomic_load_explicit(&site_sigprocmask.real, memory_order_relaxed);
+    if (UNLIKELY(!real) && !(real = (mask_fn)resolve(&site_sigprocmask))) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (UNLIKELY(atomic_load_explicit(&child_start_armed, memory_order_relaxed)))
+        return mask_change(real, how, set, old);
+    return real(how, set, old);
+}
+
+/* pthread_sigmask(3), followed likewise: the real one's result (ENOSYS if
+ * it cannot be found). */
+EXPORT PROFILER_TEXT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    mask_fn real = (mask_fn)atomic_load_explicit(&site_pthread_sigmask.real, memory_order_relaxed);
+    if (UNLIKELY(!real) && !(real = (mask_fn)resolve(&site_pthread_sigmask)))
+        return ENOSYS;
+    if (UNLIKELY(atomic_load_explicit(&child_start_armed, memory_order_relaxed)))
+        return mask_change(real, how, set, old);
+    return real(how, set, old);
+}
+
 /* Every site, so blocking_init can find the real functions in ordinary
  * context: a signal handler that makes a thread's first call to one of
  * them then never reaches dlsym. */
 static blocking_site *const all_sites[] = {
-    &site_sleep,          &site_usleep,     &site_nanosleep,    &site_clock_nanosleep,
-    &site_pause,          &site_sigsuspend, &site_sigtimedwait, &site_sigwaitinfo,
-    &site_sigwait,        &site_poll,       &site___poll_chk,   &site_ppoll,
-    &site___ppoll_chk,    &site_select,     &site_pselect,      &site_epoll_wait,
-    &site_epoll_pwait,    &site_semop,      &site_semtimedop,   &site_msgrcv,
-    &site_msgsnd,         &site_recv,       &site___recv_chk,   &site_recvfrom,
-    &site___recvfrom_chk, &site_recvmsg,    &site_accept,       &site_accept4,
+    &site_sleep,          &site_usleep,
+    &site_nanosleep,      &site_clock_nanosleep,
+    &site_pause,          &site_sigsuspend,
+    &site_sigtimedwait,   &site_sigwaitinfo,
+    &site_sigwait,        &site_poll,
+    &site___poll_chk,     &site_ppoll,
+    &site___ppoll_chk,    &site_select,
+    &site_pselect,        &site_epoll_wait,
+    &site_epoll_pwait,    &site_semop,
+    &site_semtimedop,     &site_msgrcv,
+    &site_msgsnd,         &site_recv,
+    &site___recv_chk,     &site_recvfrom,
+    &site___recvfrom_chk, &site_recvmsg,
+    &site_accept,         &site_accept4,
+    &site_sigprocmask,    &site_pthread_sigmask,
 };
 
 /* ---- the collector's side (dump lock held) --------------------------------------- */

@@ -10,6 +10,9 @@
  *   handler: it raises SIGUSR1, whose handler (no SA_NODEFER) writes
  *       "handler waiting", sleeps HANDLER_POLL_MS in poll(), writes
  *       "handler done" and returns; then the child polls forever;
+ *   unmask: the master blocks every signal around this fork (as servers
+ *       do, so no handler runs in the child before it is set up); the
+ *       child restores the master's mask with sigprocmask, then polls;
  *   userns: it calls unshare(CLONE_NEWUSER) at once (which fails with
  *       EINVAL in a multithreaded process), writes "userns ok",
  *       "userns EINVAL", "userns EPERM" or "userns errno", then polls.
@@ -17,6 +20,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +39,8 @@ static void say(const char *line)
     ssize_t ignored = write(STDOUT_FILENO, line, strlen(line));
     (void)ignored;
 }
+
+static sigset_t master_mask; /* the master's mask, blocked around unmask's fork */
 
 static void on_usr1(int sig)
 {
@@ -56,6 +62,8 @@ static void child(const char *kind, int listen_fd)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGUSR1, &sa, NULL);
         raise(SIGUSR1);
+    } else if (strcmp(kind, "unmask") == 0) {
+        sigprocmask(SIG_SETMASK, &master_mask, NULL);
     } else if (strcmp(kind, "userns") == 0) {
         int rc = unshare(CLONE_NEWUSER);
         say(rc == 0           ? "userns ok\n"
@@ -87,8 +95,8 @@ static void child(const char *kind, int listen_fd)
 
 int main(void)
 {
-    static const char *kinds[] = {"poll",       "ppoll",     "select", "accept",  "pause",
-                                  "sigsuspend", "nanosleep", "sleep",  "handler", "userns"};
+    static const char *kinds[] = {"poll",      "ppoll", "select",  "accept", "pause", "sigsuspend",
+                                  "nanosleep", "sleep", "handler", "unmask", "userns"};
     enum { N = sizeof kinds / sizeof *kinds };
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -98,11 +106,18 @@ int main(void)
     pid_t kids[N];
     for (int k = 0; k < N; k++) {
         fflush(NULL);
+        sigset_t all;
+        sigfillset(&all);
+        int unmask = strcmp(kinds[k], "unmask") == 0;
+        if (unmask)
+            pthread_sigmask(SIG_BLOCK, &all, &master_mask);
         kids[k] = fork();
         if (kids[k] < 0)
             return 1;
         if (kids[k] == 0)
             child(kinds[k], fd);
+        if (unmask)
+            pthread_sigmask(SIG_SETMASK, &master_mask, NULL);
         printf("%s %d\n", kinds[k], (int)kids[k]);
     }
     printf("ready\n");

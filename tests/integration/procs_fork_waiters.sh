@@ -6,13 +6,15 @@
 # /threads (the child's thread waiting in its call). A child that waits in
 # poll inside a SIGUSR1 handler gets no socket while in the handler (the
 # start-up work never runs there), and gets it once back in its own code.
+# A child forked with every signal blocked that restores its master's mask
+# (sigprocmask) before it polls gets its socket too (its mask is followed).
 # A child that calls unshare(CLONE_NEWUSER) right after fork is still
 # single-threaded (no EINVAL), when the machine permits user namespaces.
 source "$(dirname "$0")/lib/common.sh"
 
 CPROF=$ROOT/build/cprof
 DIR=$XDG_RUNTIME_DIR/cprof
-KINDS="poll ppoll select accept pause sigsuspend nanosleep sleep"
+KINDS="poll ppoll select accept pause sigsuspend nanosleep sleep unmask"
 
 start_preloaded waiters "$HELPERS/fork_waiters"
 wait_for_line waiters ready 60
