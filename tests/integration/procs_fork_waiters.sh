@@ -11,6 +11,7 @@
 # A child that calls unshare(CLONE_NEWUSER) right after fork is still
 # single-threaded (no EINVAL), when the machine permits user namespaces.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/procs.sh"
 
 CPROF=$ROOT/build/cprof
 DIR=$XDG_RUNTIME_DIR/cprof
@@ -19,13 +20,6 @@ KINDS="poll ppoll select accept pause sigsuspend nanosleep sleep unmask"
 start_preloaded waiters "$HELPERS/fork_waiters"
 wait_for_line waiters ready 60
 pid_of() { sed -n "s/^$1 \([0-9]*\)\$/\1/p" "$WORK/waiters.out"; }
-wait_socket() { # PID SECONDS: 0 once PID's socket exists
-    for _ in $(seq 1 $(($2 * 20))); do
-        [ -S "$DIR/$1.sock" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # The handler child: no socket while it polls inside its handler.
 h=$(pid_of handler)

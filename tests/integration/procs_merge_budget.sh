@@ -7,20 +7,7 @@
 # being served" (the first one let go of the merge). The default cap
 # (64 MiB) merges the same tree.
 source "$(dirname "$0")/lib/common.sh"
-
-start_tree() { # NAME, environment in front
-    local name=$1
-    CPROF_HEAP_RATE=1 start_preloaded "$name" "$HELPERS/prefork" idle
-    wait_for_line "$name" ready 60
-    WORKERS=$(sed -n 's/^worker \([0-9]*\)$/\1/p' "$WORK/$name.out")
-    for w in $WORKERS; do
-        for _ in $(seq 1 100); do
-            [ -S "$XDG_RUNTIME_DIR/cprof/$w.sock" ] && break
-            sleep 0.05
-        done
-    done
-    sleep 0.3 # the workers' fixed blocks are allocated before they pause
-}
+source "$(dirname "$0")/lib/procs.sh"
 
 LINE="the processes' profiles together exceed 4 KiB: ask each with ?pid=N"
 CPROF_MERGE_MAX_KB=4 start_tree small
