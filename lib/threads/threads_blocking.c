@@ -390,9 +390,9 @@ static inline int runs_pending(long nr)
  * mask is only for its call) is not followed: such a child gets its
  * socket at its first allocation, fork, or epoll_wait/semop/msgrcv/
  * sigtimedwait, as before, and pays the one system call at each of these
- * waits until then (bench/blocking_calls -p: ~3-8 us a call at load 14
- * on this 2 vCPU VM, whose system calls cost microseconds). Neither the return value nor errno of
- * any call changes, and no signal is sent.
+ * waits until then (bench/blocking_calls -p: 2.5-4.7 us a call at load 14
+ * on this 2 vCPU VM, whose system calls cost microseconds). Neither the
+ * return value nor errno of any call changes, and no signal is sent.
  */
 static _Atomic int child_start_armed; /* work may be pending (forked child) */
 static uint64_t child_start_mask;     /* the kernel's mask at fork, 64 signals */
