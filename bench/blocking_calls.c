@@ -10,13 +10,22 @@
  * alternating rounds and compares the best of each.
  *
  *   blocking_calls [-n CALLS]     prints "CALL NS" lines (ns a call)
+ *   blocking_calls -p [-n CALLS]  the first of them in a forked child whose
+ *     start-up work stays pending (it blocks SIGUSR2 with a raw system call,
+ *     a mask change cprof does not follow): what each async-signal-safe
+ *     wait costs while a forked child has not run its start-up, against
+ *     the same loop in the parent ("clock_nanosleep_einval_pending NS",
+ *     "clock_nanosleep_einval NS")
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,14 +36,54 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* ns a call of clock_nanosleep(CLOCK_THREAD_CPUTIME_ID) over n calls, or
+ * -1 when one does not fail with EINVAL. */
+static double einval_ns(long n)
+{
+    struct timespec zero = {0, 0};
+    int64_t t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        if (clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &zero, NULL) != EINVAL)
+            return -1;
+    }
+    return (double)(now_ns() - t0) / (double)n;
+}
+
+/* -p: the pending child's loop, then the parent's. 0, or 1 on a failure. */
+static int pending_child(long n)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        uint64_t block = 1ull << (SIGUSR2 - 1);
+        syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, NULL, sizeof block);
+        double ns = einval_ns(n);
+        printf("clock_nanosleep_einval_pending %.2f\n", ns);
+        fflush(stdout);
+        _exit(ns < 0);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return 1;
+    double ns = einval_ns(n);
+    printf("clock_nanosleep_einval %.2f\n", ns);
+    return ns < 0;
+}
+
 int main(int argc, char **argv)
 {
     long n = 10000000;
-    int c;
-    while ((c = getopt(argc, argv, "n:")) != -1) {
+    int c, pending = 0;
+    while ((c = getopt(argc, argv, "n:p")) != -1) {
         if (c == 'n')
             n = atol(optarg);
+        else if (c == 'p')
+            pending = 1;
     }
+    if (pending)
+        return n > 0 ? pending_child(n) : 2;
     int sv[2];
     if (n <= 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0)
         return 2;

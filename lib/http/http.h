@@ -114,6 +114,9 @@ int http_forward_parse(buf *raw, http_response *resp);
 void http_merge_all(const char *path, const http_request *sub, int window_s,
                     void (*self)(const http_request *sub, http_response *resp, void *ctx),
                     void *self_ctx, http_response *resp);
+/* The ?pid=all memory cap in bytes (CPROF_MERGE_MAX_KB; 0 = the default,
+ * 64 MiB): the replies together, each one decoded, the merged profile. */
+void http_merge_set_budget(size_t bytes);
 /* In a forked child (async-signal-safe): a merge the parent was running is
  * not this process's. */
 void http_merge_forget_in_child(void);

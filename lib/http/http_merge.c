@@ -21,9 +21,14 @@
  *    is process-wide and not thread-safe, and two listener threads (TCP,
  *    Unix) can each receive a pid=all. The interner is emptied after each
  *    merge, so nothing stays allocated between requests;
- *  - memory: the replies together are capped at MERGE_MAX_BYTES, and so is
- *    each one decompressed and the merged profile encoded; beyond, a 503
- *    with one line. The decoder's model is a small multiple of that;
+ *  - memory: the replies together are capped at the budget (64 MiB, or
+ *    CPROF_MERGE_MAX_KB: http_merge_set_budget), and so is each one
+ *    decompressed and the merged profile encoded; replies together beyond
+ *    it, or a merged profile beyond it, answer a 503 with one line (no
+ *    partial profile: a merge missing processes for lack of room would
+ *    read as the whole tree); one reply that decodes beyond it alone is
+ *    skipped and named in a comment, like an unreachable process. The
+ *    decoder's model is a small multiple of that;
  *  - out of memory inside the kit (its allocators have no error return)
  *    longjmps back here through the arena's handler: the request answers
  *    503 and what was fully built is freed (a half-built structure leaks,
@@ -52,12 +57,14 @@
 #include "process/own_fds.h"
 #include "process/proc_tree.h"
 
-#define MERGE_MAX_BYTES (64u << 20) /* replies together, each decoded, the result */
-#define MERGE_MAX_PROCS 256         /* descendants asked; more are named as skipped */
-#define MERGE_GRACE_S 10            /* beyond the window, for a descendant to answer */
+#define MERGE_DEFAULT_BYTES ((size_t)64 << 20)
+#define MERGE_MAX_PROCS 256 /* descendants asked; more are named as skipped */
+#define MERGE_GRACE_S 10    /* beyond the window, for a descendant to answer */
 #define POLL_STEP_MS 100
 
 static atomic_flag merge_busy = ATOMIC_FLAG_INIT;
+/* The replies together, each decoded, the result: at most this many bytes. */
+static _Atomic size_t merge_max_bytes = MERGE_DEFAULT_BYTES;
 static __thread sigjmp_buf *oom_jump;
 
 /* The arena's out-of-memory handler in the library: back to the merge that
@@ -67,6 +74,21 @@ static void merge_oom(void)
     if (oom_jump)
         siglongjmp(*oom_jump, 1);
     abort();
+}
+
+void http_merge_set_budget(size_t bytes)
+{
+    atomic_store(&merge_max_bytes, bytes ? bytes : MERGE_DEFAULT_BYTES);
+}
+
+/* The budget for messages: "64 MiB", "48 KiB" (into out, len bytes). */
+static const char *budget_text(size_t max, char *out, size_t len)
+{
+    if (max % ((size_t)1 << 20) == 0)
+        snprintf(out, len, "%zu MiB", max >> 20);
+    else
+        snprintf(out, len, "%zu KiB", max >> 10);
+    return out;
 }
 
 void http_merge_forget_in_child(void)
@@ -93,9 +115,9 @@ typedef struct merge_state {
 
 /* Read whatever is ready on the open members until all are done or the
  * deadline; members still open then are skipped. 0, or 1 when the client
- * went away, or -1 with the reason in err when the replies exceed the cap. */
-static int collect(merge_state *st, const http_request *req, int64_t deadline, char *err,
-                   size_t err_len)
+ * went away, or -1 with the reason in err when the replies exceed max. */
+static int collect(merge_state *st, const http_request *req, int64_t deadline, size_t max,
+                   char *err, size_t err_len)
 {
     struct pollfd *p = calloc(st->n, sizeof *p);
     size_t *who = calloc(st->n, sizeof *who);
@@ -145,10 +167,11 @@ static int collect(merge_state *st, const http_request *req, int64_t deadline, c
                 continue;
             }
             st->raw_total += (size_t)got;
-            if (st->raw_total > MERGE_MAX_BYTES) {
+            if (st->raw_total > max) {
+                char cap[32];
                 snprintf(err, err_len,
-                         "the processes' profiles together exceed %u MiB: ask each with ?pid=N",
-                         MERGE_MAX_BYTES >> 20);
+                         "the processes' profiles together exceed %s: ask each with ?pid=N",
+                         budget_text(max, cap, sizeof cap));
                 rc = -1;
                 break;
             }
@@ -225,9 +248,9 @@ static void add_comments(merge_state *st)
 /* Decode, label, merge and encode into resp->body. 0, or an HTTP status
  * with the reason in err. Every allocation of the kit is in here, under
  * the out-of-memory jump of the caller. */
-static int merge_into(merge_state *st, http_response *resp, char *err, size_t err_len)
+static int merge_into(merge_state *st, http_response *resp, size_t max, char *err, size_t err_len)
 {
-    profile_set_size_limit(MERGE_MAX_BYTES);
+    profile_set_size_limit(max);
     cp_profile **ps = calloc(st->n, sizeof *ps);
     if (!ps) {
         snprintf(err, err_len, "out of memory");
@@ -259,7 +282,7 @@ static int merge_into(merge_state *st, http_response *resp, char *err, size_t er
     add_comments(st);
     buf_reset(&resp->body);
     int rc = profile_encode(st->merged, 1, &resp->body, &e);
-    if (rc != 0 || resp->body.oom || resp->body.len > MERGE_MAX_BYTES) {
+    if (rc != 0 || resp->body.oom || resp->body.len > max) {
         snprintf(err, err_len, "cannot encode the merged profile: %.200s",
                  rc != 0          ? e.msg
                  : resp->body.oom ? "out of memory"
@@ -351,6 +374,7 @@ void http_merge_all(const char *path, const http_request *sub, int window_s,
         return;
     }
     arena_set_oom_handler(merge_oom);
+    size_t max = atomic_load(&merge_max_bytes);
     merge_state *st = calloc(1, sizeof *st);
     if (!st || ask_descendants(st, path, sub->query) != 0) {
         free(st);
@@ -368,7 +392,7 @@ void http_merge_all(const char *path, const http_request *sub, int window_s,
     } else {
         st->m[0].raw = resp->body; /* this process's profile, to decode with the rest */
         buf_init(&resp->body);
-        int rc = collect(st, sub, deadline, err, sizeof err);
+        int rc = collect(st, sub, deadline, max, err, sizeof err);
         if (rc == 1) {
             status = 500;
             snprintf(err, sizeof err, "the client went away");
@@ -381,7 +405,7 @@ void http_merge_all(const char *path, const http_request *sub, int window_s,
         sigjmp_buf jump;
         if (sigsetjmp(jump, 0) == 0) {
             oom_jump = &jump;
-            status = merge_into(st, resp, err, sizeof err);
+            status = merge_into(st, resp, max, err, sizeof err);
         } else {
             status = 503;
             snprintf(err, sizeof err, "out of memory while merging the processes' profiles");

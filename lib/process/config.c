@@ -88,19 +88,33 @@ static void seed_from_env(cprof_settings *s)
     s->seed = (uint64_t)seed;
 }
 
+/* The integer in variable var, from lo to hi; def when it is unset, or
+ * when it is malformed (then one line says so). */
+static int64_t bounded_from_env(const char *var, int64_t lo, int64_t hi, int64_t def)
+{
+    const char *v = getenv(var);
+    int64_t n;
+    if (!v)
+        return def;
+    if (parse_int64(v, lo, hi, &n) != 0) {
+        cprof_log("%s=\"%.40s\" is not an integer from %lld to %lld; using %lld", var, v,
+                  (long long)lo, (long long)hi, (long long)def);
+        return def;
+    }
+    return n;
+}
+
 static void symbol_cache_from_env(cprof_settings *s)
 {
-    const char *v = getenv("CPROF_SYMBOL_CACHE_MB");
-    s->symbol_cache_mb = CPROF_DEFAULT_SYMBOL_CACHE_MB;
-    if (!v)
-        return;
-    int64_t mb;
-    if (parse_int64(v, 0, CPROF_MAX_SYMBOL_CACHE_MB, &mb) != 0) {
-        cprof_log("CPROF_SYMBOL_CACHE_MB=\"%.40s\" is not an integer from 0 to %d; using %d", v,
-                  CPROF_MAX_SYMBOL_CACHE_MB, CPROF_DEFAULT_SYMBOL_CACHE_MB);
-        return;
-    }
-    s->symbol_cache_mb = mb;
+    s->symbol_cache_mb = bounded_from_env("CPROF_SYMBOL_CACHE_MB", 0, CPROF_MAX_SYMBOL_CACHE_MB,
+                                          CPROF_DEFAULT_SYMBOL_CACHE_MB);
+}
+
+/* CPROF_MERGE_MAX_KB: the ?pid=all merge's cap (http_merge.c), in KiB. */
+static void merge_max_from_env(cprof_settings *s)
+{
+    s->merge_max_kb = bounded_from_env("CPROF_MERGE_MAX_KB", 1, CPROF_MAX_MERGE_MAX_KB,
+                                       CPROF_DEFAULT_MERGE_MAX_KB);
 }
 
 static void addr_from_env(cprof_settings *s)
@@ -538,6 +552,7 @@ static void both_modes_from_env(cprof_settings *s)
 {
     push_from_env(s);
     metrics_path_from_env(s);
+    merge_max_from_env(s);
     mutex_rate_from_env(s);
     block_rate_from_env(s);
     follow_fork_from_env(s);

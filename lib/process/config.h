@@ -22,6 +22,9 @@
 /* The symbolizer's index budget unless CPROF_SYMBOL_CACHE_MB says. */
 #define CPROF_DEFAULT_SYMBOL_CACHE_MB 64
 #define CPROF_MAX_SYMBOL_CACHE_MB (1 << 20)
+/* What a ?pid=all merge may hold unless CPROF_MERGE_MAX_KB says (KiB). */
+#define CPROF_DEFAULT_MERGE_MAX_KB (64 << 10)
+#define CPROF_MAX_MERGE_MAX_KB (16 << 20)
 
 /* What CPROF_PROGRAM says of this process. */
 typedef enum program_role {
@@ -51,6 +54,7 @@ typedef struct cprof_settings {
     int cpu_signal;                   /* CPROF_CPU_SIGNAL, default SIGPROF */
     int dump_signal;                  /* CPROF_SIGNAL, default SIGRTMIN+3; 0 = off */
     int64_t symbol_cache_mb;          /* MiB the symbolizer's indexes may hold */
+    int64_t merge_max_kb;             /* CPROF_MERGE_MAX_KB: ?pid=all's memory cap */
     char metrics_path[128];           /* CPROF_METRICS_PATH: "/metrics"; "" = off */
     int64_t mutex_rate;               /* CPROF_MUTEX_RATE: 1 in N contentions; 0 = off */
     int64_t block_rate;               /* CPROF_BLOCK_RATE: ns, as SetBlockProfileRate; 0 = off */
@@ -73,8 +77,9 @@ void settings_from_env(cprof_settings *s);
 /* Linked mode: the cprof_config, plus the variables of both modes:
  * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_SYMBOLIZE, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
  * CPROF_MUTEX_RATE, CPROF_BLOCK_RATE, CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL,
- * CPROF_SIGNAL, CPROF_METRICS_PATH, and the push agent's CPROF_PUSH_URL, CPROF_SERVICE_NAME,
- * CPROF_PUSH_LABELS, CPROF_PUSH_INTERVAL, CPROF_PUSH_TOKEN, CPROF_PUSH_TENANT. */
+ * CPROF_SIGNAL, CPROF_METRICS_PATH, CPROF_MERGE_MAX_KB, and the push agent's CPROF_PUSH_URL,
+ * CPROF_SERVICE_NAME, CPROF_PUSH_LABELS, CPROF_PUSH_INTERVAL, CPROF_PUSH_TOKEN, CPROF_PUSH_TENANT.
+ */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);

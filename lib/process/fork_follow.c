@@ -20,9 +20,12 @@
  *     records the parent; preload.c has the heap sampler call
  *     fork_follow_start at this process's next allocation (after opening
  *     the child's own Unix socket; heap_sampler_call_soon) — or its first
- *     epoll_wait/semop/msgrcv/sigwait (threads_blocking.c), or its next
- *     fork() (fork_hook.c), whichever comes first — i.e. in ordinary
- *     context, outside any lock of ours (the pending call runs
+ *     epoll_wait/semop/msgrcv/sigwait, or its first poll/select/accept/
+ *     pause/sigsuspend/sleep made with the signal mask it forked with and
+ *     off the alternate stack, i.e. not in a signal handler
+ *     (threads_blocking.c), or its next fork() (fork_hook.c), whichever
+ *     comes first — i.e. in ordinary context, outside any lock of ours
+ *     (the pending call runs
  *     before the sampler's recursion guard is looked at, and pthread_create
  *     re-enters malloc only through the hooks' normal path). A child that
  *     execs straight away never allocates before exec: it stays quiet and
@@ -53,9 +56,12 @@
  *     grandchild). After the window the duty is dropped: a master that
  *     dies late does not make its workers race for the port.
  *
- * Limits: a child that never allocates, waits for work or forks after
- * fork never starts its watcher; a daemon whose parent lingers longer than WATCH_WINDOW_MS after
- * the fork is treated as a worker.
+ * Limits: a child that never allocates, forks or makes an interposed wait
+ * (or waits only inside signal handlers, or changed its signal mask other
+ * than with sigprocmask/pthread_sigmask before waiting in poll and the
+ * like: threads_blocking.c) never starts its watcher; a daemon whose
+ * parent lingers longer than WATCH_WINDOW_MS after the fork is treated as
+ * a worker.
  */
 #include "fork_follow.h"
 

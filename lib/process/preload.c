@@ -37,6 +37,7 @@
 #include "own_threads.h"
 #include "proc_socket.h"
 #include "threads/threads.h"
+#include "threads/threads_blocking.h"
 #include "common/rundir.h"
 
 #include <pthread.h>
@@ -227,6 +228,7 @@ static int start_with(const cprof_settings *s)
     cpu_set_signal(s->cpu_signal);
     threads_capture_set_signal(s->dump_signal);
     symbolize_set_cache_budget((size_t)s->symbol_cache_mb << 20);
+    http_merge_set_budget((size_t)s->merge_max_kb << 10);
     symbolize_set_mode(s->symbolize);
     threads_capture_start();
     if (s->cpu_profile[0])
@@ -405,11 +407,14 @@ static void say_child_has_no_listener(void)
 }
 
 /* The forked child's first allocation (heap_sampler_call_soon), its
- * first wait for work (epoll_wait, semop, sigwait...: threads_blocking.c)
- * or its next fork (the fork interposer), whichever comes first, in ordinary
- * context: its own Unix socket, then the daemon watcher or the "no
- * listener" line. A child that execs before any of them does neither: the
- * constructor starts it afresh. */
+ * first wait for work (epoll_wait, semop, sigwait...: threads_blocking.c),
+ * its first async-signal-safe wait (poll, accept, pause, nanosleep...) made
+ * in the signal context it forked in (never in a handler:
+ * blocking_child_start_armed), or its next fork (the fork interposer),
+ * whichever comes first, in ordinary context: its own Unix socket, then the
+ * daemon watcher or the "no listener" line. A child that execs or unshares
+ * before any of them does neither (it stays single-threaded): the
+ * constructor starts an exec'd one afresh. */
 static void child_first_allocation(void)
 {
     pthread_mutex_lock(&start_lock);
@@ -447,8 +452,10 @@ static void atfork_child(void)
         else
             child_says_no = 1;
     }
-    if (fork_follow_pending() || child_says_no || (started && unix_socket_on))
+    if (fork_follow_pending() || child_says_no || (started && unix_socket_on)) {
         heap_sampler_call_soon(child_first_allocation);
+        blocking_child_start_armed();
+    }
 }
 
 static int loaded_by_preload(void)

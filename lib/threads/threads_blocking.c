@@ -339,15 +339,153 @@ PROFILER_TEXT __attribute__((cold)) static void *resolve(blocking_site *site)
 
 /* The calls where a forked child that never allocates runs what preload.c
  * left for its first allocation (its Unix socket, the daemon watcher:
- * heap_sampler_call_soon): a server's wait for work (epoll_wait, a
- * semaphore, a message queue, sigwait). Only calls that are not
- * async-signal-safe, so never one a signal handler may make. A constant
- * per site: the check folds away in the others. */
+ * heap_sampler_call_soon) unconditionally: a server's wait for work
+ * (epoll_wait, a semaphore, a message queue, sigwait). Only calls that are
+ * not async-signal-safe, so never one a signal handler may make. A
+ * constant per site: the check folds away in the others. */
 static inline int runs_pending(long nr)
 {
     return nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait ||
            nr == SYS_semop || nr == SYS_semtimedop || nr == SYS_msgrcv || nr == SYS_msgsnd;
 }
+
+/*
+ * The other sites (poll, select, accept, pause, sigsuspend, the sleeps...)
+ * are async-signal-safe: a signal handler may call them, and the pending
+ * start-up (thread creation, malloc, locks) must never run inside one. A
+ * pre-fork worker that sleeps in poll() or accept() right after fork,
+ * without allocating, still needs its socket, so there they run it only
+ * where the thread is provably in the context it forked in:
+ *
+ *   - at fork, in the child (blocking_child_start_armed, from preload.c's
+ *     atfork child handler, async-signal-safe), the forking thread records
+ *     its signal mask and that it is not on the alternate signal stack;
+ *     a fork made on the alternate stack records nothing;
+ *   - at such a wait, with work pending (child_start_armed: the only thing
+ *     the fast path reads, one relaxed load, so every other process and
+ *     every call once the work ran pays a constant check), the same thread
+ *     runs it only if its mask now equals the recorded one and sigaltstack
+ *     does not say SS_ONSTACK. The kernel adds the handled signal to the
+ *     mask while a handler runs (unless SA_NODEFER), so a wait inside a
+ *     handler sees another mask and leaves the work pending. Only while
+ *     work is pending: one system call (rt_sigprocmask) a wait where the
+ *     mask differs, two (and sigaltstack) where it matches.
+ *
+ *   - the program's own mask changes are followed: sigprocmask and
+ *     pthread_sigmask, interposed, cost one relaxed load when nothing is
+ *     pending; while work is pending, a change made by the forking thread
+ *     in the recorded context (its mask equal to the recorded one, not on
+ *     the alternate stack) records the mask it leaves, so a worker that
+ *     restores the mask its master blocked around fork still qualifies. A
+ *     change made inside a handler starts from another mask and is not
+ *     followed.
+ *
+ * Residual cases, documented rather than guarded: a handler installed with
+ * SA_NODEFER and an empty sa_mask, not on the alternate stack, looks like
+ * ordinary context; and a fork made from inside a signal handler records
+ * the handler's mask (a child that then waits inside that handler would
+ * run the work there; after fork it is the only thread, and our locks were
+ * consistent across the fork). A mask changed some other way (the legacy
+ * sigsetmask/sigblock/sighold, a raw system call, a sigsuspend/ppoll
+ * mask is only for its call) is not followed: such a child gets its
+ * socket at its first allocation, fork, or epoll_wait/semop/msgrcv/
+ * sigtimedwait, as before, and pays the one system call at each of these
+ * waits until then (bench/blocking_calls -p: 2.5-4.7 us a call at load 14
+ * on this 2 vCPU VM, whose system calls cost microseconds). Neither the
+ * return value nor errno of any call changes, and no signal is sent.
+ */
+static _Atomic int child_start_armed; /* work may be pending (forked child) */
+static uint64_t child_start_mask;     /* the kernel's mask at fork, 64 signals */
+static __thread int tls_forked_here __attribute__((tls_model("initial-exec")));
+
+/* This thread's kernel signal mask into *mask: 0, or -1. A raw system
+ * call: async-signal-safe, errno untouched. */
+static int current_mask(uint64_t *mask)
+{
+    int saved_errno = errno;
+    *mask = 0;
+    int rc = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, mask, sizeof *mask) == 0 ? 0 : -1;
+    errno = saved_errno;
+    return rc;
+}
+
+/* Whether this thread runs on its alternate signal stack: 1, 0, or -1 when
+ * it cannot be told. A raw system call, errno untouched. */
+static int on_alt_stack(void)
+{
+    int saved_errno = errno;
+    stack_t ss;
+    int rc = syscall(SYS_sigaltstack, NULL, &ss) == 0 ? (ss.ss_flags & SS_ONSTACK) != 0 : -1;
+    errno = saved_errno;
+    return rc;
+}
+
+/* Whether the calling thread is the one that forked, in the context it
+ * forked in (its mask as recorded, then the alternate stack: a mismatch,
+ * the usual answer inside a handler, costs one system call). */
+static int in_recorded_context(void)
+{
+    uint64_t mask;
+    return tls_forked_here && current_mask(&mask) == 0 && mask == child_start_mask &&
+           on_alt_stack() == 0;
+}
+
+void blocking_child_start_armed(void)
+{
+    uint64_t mask;
+    if (current_mask(&mask) != 0 || on_alt_stack() != 0)
+        return; /* on the alternate stack: left to allocation, epoll_wait, fork */
+    child_start_mask = mask;
+    tls_forked_here = 1;
+    atomic_store_explicit(&child_start_armed, 1, memory_order_release);
+}
+
+/* heap_sampler_run_pending with errno as it was. */
+PROFILER_TEXT __attribute__((cold)) static void run_pending_quietly(void)
+{
+    int saved_errno = errno;
+    heap_sampler_run_pending();
+    errno = saved_errno;
+}
+
+/* At an async-signal-safe wait of a forked child with work pending: run it
+ * when this is the thread that forked, in the context it forked in (see
+ * above); disarm once nothing is pending any more. */
+PROFILER_TEXT __attribute__((cold)) static void child_start_at_wait(void)
+{
+    if (!heap_sampler_call_pending()) {
+        atomic_store_explicit(&child_start_armed, 0, memory_order_relaxed);
+        return;
+    }
+    if (in_recorded_context())
+        run_pending_quietly();
+}
+
+/* sigprocmask and pthread_sigmask (real: the one of the two called), made
+ * while start-up work is pending: when the forking thread changes its mask
+ * in the recorded context, the new mask becomes that context (see above).
+ * The real call's return value; errno as it leaves it. */
+PROFILER_TEXT __attribute__((cold)) static int
+mask_change(int (*real)(int, const sigset_t *, sigset_t *), int how, const sigset_t *set,
+            sigset_t *old)
+{
+    if (!heap_sampler_call_pending()) {
+        atomic_store_explicit(&child_start_armed, 0, memory_order_relaxed);
+        return real(how, set, old);
+    }
+    uint64_t after;
+    int follow = in_recorded_context();
+    int rc = real(how, set, old);
+    if (follow && rc == 0 && current_mask(&after) == 0)
+        child_start_mask = after;
+    return rc;
+}
+
+/* The fast path's test for pending start-up work at site nr: always looked
+ * for at a wait for work (runs_pending), only when armed at the others. */
+#define PENDING_AT(nr)                                                                             \
+    (runs_pending(nr) ? heap_sampler_call_pending()                                                \
+                      : atomic_load_explicit(&child_start_armed, memory_order_relaxed))
 
 /*
  * Each interposer is two functions. The exported one is the fast path: the
@@ -369,8 +507,10 @@ static inline int runs_pending(long nr)
             errno = ENOSYS;                                                                        \
             return (type)-1;                                                                       \
         }                                                                                          \
-        if (runs_pending(nr_))                                                                     \
-            heap_sampler_run_pending();                                                            \
+        if (runs_pending(nr_) && heap_sampler_call_pending())                                      \
+            run_pending_quietly();                                                                 \
+        else if (!runs_pending(nr_) && atomic_load(&child_start_armed))                            \
+            child_start_at_wait();                                                                 \
         blocking_record *r_ = tls_record ? tls_record : record_register();                         \
         if (r_) {                                                                                  \
             blocking_publish(r_, &site_##fname, __builtin_return_address(0),                       \
@@ -387,7 +527,7 @@ static inline int runs_pending(long nr)
         blocking_record *r_ = tls_record;                                                          \
         type(*real_) params =                                                                      \
             (type(*) params)atomic_load_explicit(&site_##fname.real, memory_order_relaxed);        \
-        if (UNLIKELY(!r_ || !real_ || (runs_pending(nr_) && heap_sampler_call_pending())))         \
+        if (UNLIKELY(!r_ || !real_ || PENDING_AT(nr_)))                                            \
             return slow_##fname args;                                                              \
         blocking_publish(r_, &site_##fname, __builtin_return_address(0),                           \
                          __builtin_frame_address(0));                                              \
@@ -451,18 +591,69 @@ BLOCKING_CALL(ssize_t, __recvfrom_chk, SYS_recvfrom,
               (int fd, void *b, size_t n, size_t len, int flags, struct sockaddr *a, socklen_t *al),
               (fd, b, n, len, flags, a, al))
 BLOCKING_CALL(ssize_t, recvmsg, SYS_recvmsg, (int fd, struct msghdr *m, int flags), (fd, m, flags))
+BLOCKING_CALL(int, accept, SYS_accept, (int fd, struct sockaddr *a, socklen_t *al), (fd, a, al))
+BLOCKING_CALL(int, accept4, SYS_accept4, (int fd, struct sockaddr *a, socklen_t *al, int flags),
+              (fd, a, al, flags))
+
+/* The mask functions: not waits (no record, nothing for a dump), only
+ * followed while a forked child's start-up work is pending. */
+typedef int (*mask_fn)(int, const sigset_t *, sigset_t *);
+static blocking_site site_sigprocmask = {"sigprocmask", SYS_rt_sigprocmask, NULL};
+static blocking_site site_pthread_sigmask = {"pthread_sigmask", SYS_rt_sigprocmask, NULL};
+
+/* The mask functions' real ones, found while the library loads: a handler
+ * may make a process's first sigprocmask call, and must not reach dlsym. */
+__attribute__((constructor(102))) static void mask_sites_init(void)
+{
+    resolve(&site_sigprocmask);
+    resolve(&site_pthread_sigmask);
+}
+
+/* sigprocmask(2), followed for blocking_child_start_armed: the real one's
+ * result (-1 with ENOSYS if it cannot be found). */
+EXPORT PROFILER_TEXT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    mask_fn real = (mask_fn)atomic_load_explicit(&site_sigprocmask.real, memory_order_relaxed);
+    if (UNLIKELY(!real) && !(real = (mask_fn)resolve(&site_sigprocmask))) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (UNLIKELY(atomic_load_explicit(&child_start_armed, memory_order_relaxed)))
+        return mask_change(real, how, set, old);
+    return real(how, set, old);
+}
+
+/* pthread_sigmask(3), followed likewise: the real one's result (ENOSYS if
+ * it cannot be found). */
+EXPORT PROFILER_TEXT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    mask_fn real = (mask_fn)atomic_load_explicit(&site_pthread_sigmask.real, memory_order_relaxed);
+    if (UNLIKELY(!real) && !(real = (mask_fn)resolve(&site_pthread_sigmask)))
+        return ENOSYS;
+    if (UNLIKELY(atomic_load_explicit(&child_start_armed, memory_order_relaxed)))
+        return mask_change(real, how, set, old);
+    return real(how, set, old);
+}
 
 /* Every site, so blocking_init can find the real functions in ordinary
  * context: a signal handler that makes a thread's first call to one of
  * them then never reaches dlsym. */
 static blocking_site *const all_sites[] = {
-    &site_sleep,          &site_usleep,     &site_nanosleep,    &site_clock_nanosleep,
-    &site_pause,          &site_sigsuspend, &site_sigtimedwait, &site_sigwaitinfo,
-    &site_sigwait,        &site_poll,       &site___poll_chk,   &site_ppoll,
-    &site___ppoll_chk,    &site_select,     &site_pselect,      &site_epoll_wait,
-    &site_epoll_pwait,    &site_semop,      &site_semtimedop,   &site_msgrcv,
-    &site_msgsnd,         &site_recv,       &site___recv_chk,   &site_recvfrom,
+    &site_sleep,          &site_usleep,
+    &site_nanosleep,      &site_clock_nanosleep,
+    &site_pause,          &site_sigsuspend,
+    &site_sigtimedwait,   &site_sigwaitinfo,
+    &site_sigwait,        &site_poll,
+    &site___poll_chk,     &site_ppoll,
+    &site___ppoll_chk,    &site_select,
+    &site_pselect,        &site_epoll_wait,
+    &site_epoll_pwait,    &site_semop,
+    &site_semtimedop,     &site_msgrcv,
+    &site_msgsnd,         &site_recv,
+    &site___recv_chk,     &site_recvfrom,
     &site___recvfrom_chk, &site_recvmsg,
+    &site_accept,         &site_accept4,
+    &site_sigprocmask,    &site_pthread_sigmask,
 };
 
 /* ---- the collector's side (dump lock held) --------------------------------------- */

@@ -54,5 +54,12 @@ size_t blocking_list_waiting(blocking_now *out, size_t cap);
 /* The calling thread ends: its record goes back to the pool (threads_hooks.c's
  * thread-exit destructor). */
 void blocking_thread_exit(void);
+/* In a forked child's atfork handler, right after heap_sampler_call_soon
+ * (async-signal-safe: two raw system calls, no lock): record the forking
+ * thread's signal mask so that its async-signal-safe waits (poll, accept,
+ * pause, nanosleep...) run the pending start-up when, and only when, the
+ * thread is back in that context, never inside a signal handler. Does
+ * nothing on the alternate signal stack. */
+void blocking_child_start_armed(void);
 
 #endif

@@ -10,24 +10,9 @@
 # index and /procs link pid=all; with CPROF_SYMBOLIZE=off the merged
 # profile still symbolizes in the tools.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/procs.sh"
 CPROF=$ROOT/build/cprof
 FIXED=2129920
-
-# start_tree NAME: prefork idle under the preload (extra environment in
-# front: CPROF_SYMBOLIZE=off start_tree ...); sets WORKERS.
-start_tree() {
-    local name=$1
-    CPROF_HEAP_RATE=1 start_preloaded "$name" "$HELPERS/prefork" idle
-    wait_for_line "$name" ready 60
-    WORKERS=$(sed -n 's/^worker \([0-9]*\)$/\1/p' "$WORK/$name.out")
-    for w in $WORKERS; do
-        for _ in $(seq 1 100); do
-            [ -S "$XDG_RUNTIME_DIR/cprof/$w.sock" ] && break
-            sleep 0.05
-        done
-    done
-    sleep 0.3 # the workers' fixed blocks are allocated before they pause
-}
 
 # inuse FILE ARGS...: the inuse_space in bytes of FILE's samples that ARGS
 # keep (go tool pprof -top's "accounting for N", every node shown).

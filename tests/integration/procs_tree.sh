@@ -8,16 +8,14 @@
 # the worker's profile too (the next one is not "already in use"); the
 # token still guards the TCP side.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/procs.sh"
 
 CPROF_HEAP_RATE=1024 start_preloaded prefork "$HELPERS/prefork"
 wait_for_line prefork ready 60
 workers=$(sed -n 's/^worker \([0-9]*\)$/\1/p' "$WORK/prefork.out")
 w1=$(echo "$workers" | head -n1)
 for w in $workers; do
-    for _ in $(seq 1 100); do
-        [ -S "$XDG_RUNTIME_DIR/cprof/$w.sock" ] && break
-        sleep 0.05
-    done
+    wait_socket "$w" || true
 done
 
 # The tree.

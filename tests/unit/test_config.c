@@ -55,7 +55,7 @@ static void clear_env(void)
                           "CPROF_SOCKET",          "CPROF_VERBOSE",      "CPROF_PROGRAM",
                           "CPROF_SYMBOLIZE",       "CPROF_METRICS_PATH", "CPROF_PUSH_URL",
                           "CPROF_SERVICE_NAME",    "CPROF_PUSH_LABELS",  "CPROF_PUSH_INTERVAL",
-                          "CPROF_PUSH_TOKEN",      "CPROF_PUSH_TENANT"};
+                          "CPROF_PUSH_TOKEN",      "CPROF_PUSH_TENANT",  "CPROF_MERGE_MAX_KB"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -430,14 +430,17 @@ static void test_subsystem_defaults(void **state)
     assert_int_equal(s.cpu_hz, CPU_DEFAULT_HZ);
     assert_int_equal(s.cpu_signal, SIGPROF);
     assert_int_equal(s.dump_signal, SIGRTMIN + 3);
+    assert_int_equal(s.merge_max_kb, CPROF_DEFAULT_MERGE_MAX_KB);
     settings_free(&s);
     /* The same in linked mode: cprof_config has no field for them. */
     setenv("CPROF_CPU_MAX_SECONDS", "60", 1);
     setenv("CPROF_SIGNAL", "off", 1);
+    setenv("CPROF_MERGE_MAX_KB", "8", 1);
     cprof_config c = {0};
     settings_from_config(&c, &s);
     assert_int_equal(s.max_seconds, 60);
     assert_int_equal(s.dump_signal, 0);
+    assert_int_equal(s.merge_max_kb, 8);
     settings_free(&s);
     clear_env();
 }
@@ -454,8 +457,10 @@ static void test_subsystem_good_values(void **state)
     setenv("CPROF_SIGNAL", "SIGRTMIN+6", 1);
     setenv("CPROF_SOCKET", "off", 1);
     setenv("CPROF_VERBOSE", "1", 1);
+    setenv("CPROF_MERGE_MAX_KB", "1", 1);
     cprof_settings s;
     assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_int_equal(s.merge_max_kb, 1);
     assert_int_equal(s.follow_fork, 0);
     assert_int_equal(s.unix_socket, 0);
     assert_int_equal(s.verbose, 1);
@@ -487,6 +492,10 @@ static void test_subsystem_bad_values(void **state)
         {"CPROF_FOLLOW_FORK", "sometimes",
          "cprof: CPROF_FOLLOW_FORK=\"sometimes\" is not auto or off; using auto\n"},
         {"CPROF_SOCKET", "no", "cprof: CPROF_SOCKET=\"no\" is not on or off; using on\n"},
+        {"CPROF_MERGE_MAX_KB", "0",
+         "cprof: CPROF_MERGE_MAX_KB=\"0\" is not an integer from 1 to 16777216; using 65536\n"},
+        {"CPROF_MERGE_MAX_KB", "64M",
+         "cprof: CPROF_MERGE_MAX_KB=\"64M\" is not an integer from 1 to 16777216; using 65536\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         clear_env();
@@ -502,6 +511,7 @@ static void test_subsystem_bad_values(void **state)
         assert_int_equal(s.follow_fork, 1);
         assert_int_equal(s.unix_socket, 1);
         assert_int_equal(s.verbose, 0);
+        assert_int_equal(s.merge_max_kb, CPROF_DEFAULT_MERGE_MAX_KB);
         assert_true(s.http_addr[0] != 0); /* nothing else disabled */
         settings_free(&s);
     }

@@ -20,3 +20,26 @@ cpu_naming() {
     done
     [ -n "$NAMED" ] || { cat "$WORK/cpu.$p.top"; fail "no CPU profile of $* names $re"; }
 }
+
+# wait_socket PID [SECONDS]: wait (5 s by default) for PID's Unix socket in
+# the test's runtime directory; 0 once it exists, 1 if it never came.
+wait_socket() {
+    for _ in $(seq 1 $((${2:-5} * 20))); do
+        [ -S "$XDG_RUNTIME_DIR/cprof/$1.sock" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# start_tree NAME: prefork idle under the preload (extra environment in
+# front: CPROF_SYMBOLIZE=off start_tree ...); sets WORKERS.
+start_tree() {
+    local name=$1
+    CPROF_HEAP_RATE=1 start_preloaded "$name" "$HELPERS/prefork" idle
+    wait_for_line "$name" ready 60
+    WORKERS=$(sed -n 's/^worker \([0-9]*\)$/\1/p' "$WORK/$name.out")
+    for w in $WORKERS; do
+        wait_socket "$w" || true
+    done
+    sleep 0.3 # the workers' fixed blocks are allocated before they pause
+}
