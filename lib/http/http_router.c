@@ -623,8 +623,7 @@ static int parse_lenient_float(const char *v, int64_t *ns)
     char *end = NULL;
     errno = 0;
     double secs = strtod(v, &end);
-    if (!end || *end || (errno == ERANGE && isinf(secs)) || isnan(secs) ||
-        secs <= 0)
+    if (!end || *end || (errno == ERANGE && isinf(secs)) || isnan(secs) || secs <= 0)
         return -1;
     *ns = secs * 1e9 >= 9.2e18 ? INT64_MAX : (int64_t)(secs * 1e9);
     return 0;
@@ -658,8 +657,8 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
             if (r < 0 || parse_lenient_float(text, &ns) != 0)
                 continue; /* Go's fallback: v[id] keeps the default */
             if (spec->limited && ns > (int64_t)max_seconds * 1000000000LL) {
-                snprintf(err, err_len,
-                         "profile duration exceeds the server's limit of %d seconds", max_seconds);
+                snprintf(err, err_len, "profile duration exceeds the server's limit of %d seconds",
+                         max_seconds);
                 return 400;
             }
             window_ns = ns;
@@ -682,15 +681,15 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
         if (spec->needs_debug_0_text && v[PARAM_DEBUG] != 0)
             return refuse(err, err_len, spec->needs_debug_0_text);
     }
-    *req = (profile_request){.name = src->name,
-                             .variant = src->variant,
-                             .debug = (int)v[PARAM_DEBUG],
-                             .seconds = (int)v[PARAM_SECONDS],
-                             .window_ns = window_ns >= 0 ? window_ns
-                                                        : v[PARAM_SECONDS] * 1000000000LL,
-                             .hz = (int)v[PARAM_HZ],
-                             .min_age_ns = v[PARAM_MIN_AGE],
-                             .pid = (long)v[PARAM_PID]};
+    *req =
+        (profile_request){.name = src->name,
+                          .variant = src->variant,
+                          .debug = (int)v[PARAM_DEBUG],
+                          .seconds = (int)v[PARAM_SECONDS],
+                          .window_ns = window_ns >= 0 ? window_ns : v[PARAM_SECONDS] * 1000000000LL,
+                          .hz = (int)v[PARAM_HZ],
+                          .min_age_ns = v[PARAM_MIN_AGE],
+                          .pid = (long)v[PARAM_PID]};
     return 0;
 }
 

@@ -61,13 +61,13 @@ typedef struct profile_param_spec {
 
 /* How one profile takes one parameter. */
 typedef enum profile_param_use {
-    PARAM_UNUSED = 0, /* not read, whatever its value (Go ignores parameters a
-                       * handler does not know) */
-    PARAM_STRICT,     /* a malformed or out-of-range value is a 400 */
-    PARAM_LENIENT,    /* Go's strconv.ParseInt: a malformed value, or one
-                       * below the minimum, means the default (Go's
-                       * /profile?seconds) */
-    PARAM_REFUSED,    /* checked like STRICT, then refused when present */
+    PARAM_UNUSED = 0,    /* not read, whatever its value (Go ignores parameters a
+                          * handler does not know) */
+    PARAM_STRICT,        /* a malformed or out-of-range value is a 400 */
+    PARAM_LENIENT,       /* Go's strconv.ParseInt: a malformed value, or one
+                          * below the minimum, means the default (Go's
+                          * /profile?seconds) */
+    PARAM_REFUSED,       /* checked like STRICT, then refused when present */
     PARAM_LENIENT_FLOAT, /* Go's strconv.ParseFloat (Go's /trace?seconds): a
                           * fraction allowed (0.5); malformed, out of range,
                           * NaN or <= 0 means the default; the window in
