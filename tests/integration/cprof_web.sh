@@ -10,19 +10,8 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 ARTIFACTS=$ROOT/build/test-artifacts/web
-command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh installs it)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
 
-# playwright-core, pinned by tests/web/package-lock.json; `npm ci` only when
-# node_modules is missing or older than the lock file. Never a browser
-# download: the test uses Debian's chromium.
-(
-    cd "$ROOT/tests/web"
-    if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-            { cat "$WORK/npm.log" >&2; exit 1; }
-    fi
-) || fail "npm ci in tests/web failed"
+need_web_deps playwright-core
 
 go_profiles "$WORK/go"
 export CPROF_HOME=$WORK/saved
@@ -41,21 +30,6 @@ start_web() {
     shift
     start_cprof_web "$name" "$WEB_CPROF" "$@"
     WEB_PIDS[$name]=$WEB_PID
-}
-
-# status URL [CURL ARGS...]: the HTTP status; the body is in $WORK/body.
-status() {
-    local url=$1
-    shift
-    curl -s -o "$WORK/body" -w '%{http_code}' "$@" "$url"
-}
-
-# expect_status WANT URL [CURL ARGS...]
-expect_status() {
-    local want=$1 got
-    shift
-    got=$(status "$@")
-    [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
 }
 
 # page_token URL: the token of the server's Refresh form (t=), from its top page.

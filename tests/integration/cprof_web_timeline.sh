@@ -10,15 +10,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 source "$(dirname "$0")/lib/redis.sh"
 ARTIFACTS=$ROOT/build/test-artifacts/web
-command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh installs it)"
-[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
-(
-    cd "$ROOT/tests/web"
-    if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-            { cat "$WORK/npm.log" >&2; exit 1; }
-    fi
-) || fail "npm ci in tests/web failed"
+need_web_deps playwright-core
 WEB_CPROF=$ROOT/build/asan/cprof # built by make asan
 [ -x "$WEB_CPROF" ] || fail "$WEB_CPROF missing: run make asan"
 export ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1
@@ -43,18 +35,6 @@ PY
 TIDS=$(paste -sd, "$WORK/tids.txt")
 n_threads=$(wc -l <"$WORK/tids.txt")
 [ "$n_threads" -ge 12 ] || fail "only $n_threads threads in the trace"
-
-status() {
-    local url=$1
-    shift
-    curl -s -o "$WORK/body" -w '%{http_code}' "$@" "$url"
-}
-expect_status() {
-    local want=$1 got
-    shift
-    got=$(status "$@")
-    [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
-}
 
 WEB_LIST=()
 start_cprof_web file "$WEB_CPROF" "$WORK/t.json.gz"

@@ -86,6 +86,20 @@ long trace_thread_of(const trace_layout *l, long tid, int *kind);
 /* The track (pid, tid) of d, or NULL. */
 const trace_track *trace_find_track(const trace_doc *d, long pid, long tid);
 
+/* A table of distinct strings (frame and slice names), each with its index
+ * in order of first use: speedscope's frames, the Timeline's names. */
+typedef struct trace_strtab {
+    void *index;    /* htab: string -> index into v */
+    const char **v; /* the strings (not copied: the caller keeps them alive) */
+    size_t n, cap;
+    int oom; /* an insertion failed (its index read as 0) */
+} trace_strtab;
+
+void trace_strtab_init(trace_strtab *t);
+/* The index of s in t, added when new. */
+size_t trace_strtab_id(trace_strtab *t, const char *s);
+void trace_strtab_free(trace_strtab *t);
+
 /* What trace_timeline_json sends at most (the page says what was left out). */
 typedef struct trace_timeline_limits {
     size_t max_slices, max_instants, max_threads, max_counter_points, max_args_bytes;

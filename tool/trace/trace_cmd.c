@@ -218,49 +218,12 @@ void trace_summary(const trace_doc *d, int top, buf *out)
 
 /* ---- speedscope ------------------------------------------------------------------------ */
 
-typedef struct frame_key {
-    const char *name;
-    const char *const *names;
-} frame_key;
-
-static int eq_frame(const void *key, const void *item)
-{
-    const frame_key *k = key;
-    return strcmp(k->name, k->names[htab_item_index(item)]) == 0;
-}
-
-/* The frame index of name, added when new. */
-static size_t frame_id(htab *index, const char ***names, size_t *n, size_t *cap, const char *name)
-{
-    frame_key key = {name, *names};
-    uint64_t h = hash_str(name);
-    void **slot = htab_find_slot(index, h, eq_frame, &key);
-    if (slot)
-        return htab_item_index(*slot);
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 256;
-        *names = realloc(*names, *cap * sizeof **names);
-        if (!*names) {
-            fprintf(stderr, "cprof: out of memory\n");
-            exit(1);
-        }
-    }
-    (*names)[*n] = name;
-    if (htab_insert(index, h, htab_index_item(*n)) != 0) {
-        fprintf(stderr, "cprof: out of memory\n");
-        exit(1);
-    }
-    return (*n)++;
-}
-
 /* See trace.h. */
 void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
 {
     trace_layout l = trace_layout_of(d);
-    htab index;
-    htab_init(&index, NULL);
-    const char **names = NULL;
-    size_t n_names = 0, cap_names = 0;
+    trace_strtab frames;
+    trace_strtab_init(&frames);
     buf profiles;
     buf_init(&profiles);
     int n_profiles = 0;
@@ -297,7 +260,7 @@ void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
             double end = s->ts + s->dur;
             if (n && end > ends[n - 1])
                 end = ends[n - 1]; /* rounding: a child never outlives its parent */
-            stack[n] = (int)frame_id(&index, &names, &n_names, &cap_names, s->name);
+            stack[n] = (int)trace_strtab_id(&frames, s->name);
             ends[n] = end;
             buf_printf(&profiles, "%s{\"type\":\"O\",\"frame\":%d,\"at\":%.3f}", first ? "" : ",",
                        stack[n], s->ts);
@@ -310,17 +273,18 @@ void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
                         "\"exporter\":\"cprof trace\",\"name\":");
     json_write_str(out, name, strlen(name));
     buf_append_str(out, ",\"activeProfileIndex\":0,\"shared\":{\"frames\":[");
-    for (size_t i = 0; i < n_names; i++) {
+    for (size_t i = 0; i < frames.n; i++) {
         buf_append_str(out, i ? ",{\"name\":" : "{\"name\":");
-        json_write_str(out, names[i], strlen(names[i]));
+        json_write_str(out, frames.v[i], strlen(frames.v[i]));
         buf_append_byte(out, '}');
     }
     buf_append_str(out, "]},\"profiles\":[\n");
     buf_append(out, profiles.data, profiles.len);
     buf_append_str(out, "\n]}\n");
+    if (frames.oom)
+        out->oom = 1; /* the caller reports it (cannot write) */
     buf_free(&profiles);
-    free(names);
-    htab_free(&index);
+    trace_strtab_free(&frames);
 }
 
 /* ---- the command ------------------------------------------------------------------------ */

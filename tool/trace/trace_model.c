@@ -364,3 +364,56 @@ const trace_track *trace_find_track(const trace_doc *d, long pid, long tid)
     return lo < d->n_tracks && d->tracks[lo].pid == pid && d->tracks[lo].tid == tid ? &d->tracks[lo]
                                                                                     : NULL;
 }
+
+/* ---- the string table --------------------------------------------------- */
+
+typedef struct strtab_key {
+    const char *s;
+    const char *const *v;
+} strtab_key;
+
+static int eq_str(const void *key, const void *item)
+{
+    const strtab_key *k = key;
+    return strcmp(k->s, k->v[htab_item_index(item)]) == 0;
+}
+
+/* See trace.h. */
+void trace_strtab_init(trace_strtab *t)
+{
+    memset(t, 0, sizeof *t);
+    t->index = malloc(sizeof(htab));
+    if (t->index)
+        htab_init(t->index, NULL);
+    else
+        t->oom = 1;
+}
+
+/* See trace.h. 0 with t->oom set when out of memory. */
+size_t trace_strtab_id(trace_strtab *t, const char *s)
+{
+    if (!t->index)
+        return 0;
+    strtab_key key = {s, t->v};
+    uint64_t h = hash_str(s);
+    void **slot = htab_find_slot(t->index, h, eq_str, &key);
+    if (slot)
+        return htab_item_index(*slot);
+    if (array_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v) != 0 ||
+        htab_insert(t->index, h, htab_index_item(t->n)) != 0) {
+        t->oom = 1;
+        return 0;
+    }
+    t->v[t->n] = s;
+    return t->n++;
+}
+
+/* See trace.h. */
+void trace_strtab_free(trace_strtab *t)
+{
+    if (t->index)
+        htab_free(t->index);
+    free(t->index);
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}

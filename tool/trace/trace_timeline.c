@@ -27,49 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
-#include "hash_table.h"
 #include "trace.h"
 #include "trace/json.h"
 
 #define MAX_DEPTH 257 /* trace_model.c nests at most 256 open slices */
-
-/* ---- the name table ------------------------------------------------------- */
-
-typedef struct names {
-    htab index;
-    const char **v;
-    size_t n, cap;
-    int oom;
-} names;
-
-typedef struct name_key {
-    const char *s;
-    const char *const *v;
-} name_key;
-
-static int eq_name(const void *key, const void *item)
-{
-    const name_key *k = key;
-    return strcmp(k->s, k->v[htab_item_index(item)]) == 0;
-}
-
-/* The index of s in the table, added when new (0 when out of memory). */
-static size_t name_id(names *t, const char *s)
-{
-    name_key key = {s, t->v};
-    uint64_t h = hash_str(s);
-    void **slot = htab_find_slot(&t->index, h, eq_name, &key);
-    if (slot)
-        return htab_item_index(*slot);
-    if (array_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v) != 0 ||
-        htab_insert(&t->index, h, htab_index_item(t->n)) != 0) {
-        t->oom = 1;
-        return 0;
-    }
-    t->v[t->n] = s;
-    return t->n++;
-}
 
 /* ---- threads -------------------------------------------------------------- */
 
@@ -171,7 +132,7 @@ static void choose_cut(const thread_ref *th, size_t n_th, size_t max, int *depth
 typedef struct writer {
     const trace_doc *d;
     const trace_timeline_limits *lim;
-    names names;
+    trace_strtab names;
     buf args;
     size_t n_args, args_dropped;
     size_t instants_total, instants_sent, slices_sent;
@@ -206,7 +167,7 @@ static void write_slices(writer *w, buf *b, const trace_track *t, int depth_cut,
         if (!(s->ts <= time_cut) || w->slices_sent >= w->lim->max_slices)
             continue;
         buf_printf(b, "%s%.3f,%.3f,%d,%zu,%ld", first ? "" : ",", s->ts - t0, s->dur, s->depth,
-                   name_id(&w->names, s->name), args_id(w, s->args));
+                   trace_strtab_id(&w->names, s->name), args_id(w, s->args));
         first = false;
         w->slices_sent++;
     }
@@ -220,7 +181,7 @@ static void write_instants(writer *w, buf *b, const trace_track *t, bool *first)
             continue;
         const trace_instant *in = &t->instants[j];
         buf_printf(b, "%s%.3f,%zu,%ld", *first ? "" : ",", in->ts - w->d->t_min,
-                   name_id(&w->names, in->name), args_id(w, in->args));
+                   trace_strtab_id(&w->names, in->name), args_id(w, in->args));
         *first = false;
         w->instants_sent++;
     }
@@ -310,7 +271,7 @@ void trace_timeline_json(const trace_doc *d, const trace_timeline_limits *lim, b
     size_t total;
     choose_cut(th, n_sent, lim->max_slices, &depth_cut, &time_cut, &total);
     writer w = {.d = d, .lim = lim};
-    htab_init(&w.names.index, NULL);
+    trace_strtab_init(&w.names);
     buf_init(&w.args);
     buf threads;
     buf_init(&threads);
@@ -353,7 +314,6 @@ void trace_timeline_json(const trace_doc *d, const trace_timeline_limits *lim, b
         out->oom = 1;
     buf_free(&threads);
     buf_free(&w.args);
-    free(w.names.v);
-    htab_free(&w.names.index);
+    trace_strtab_free(&w.names);
     free(th);
 }

@@ -91,8 +91,11 @@ report_emit web_view_emit(enum web_view_kind kind);
 /* A whole page: header, controls, notice, then body (or the error). */
 void web_page_html(buf *out, const web_page *pg, const char *error);
 
-/* "Source: ...; loaded at HH:MM:SS", the line under every page's header. */
-void web_sources_line(buf *b, const cli *c, time_t loaded_at);
+/* What every page has under its header: the sources line ("Source: ...;
+ * loaded at HH:MM:SS"), the notice (or
+ * NULL), "<main>" and the error (or NULL) instead of the view. */
+void web_page_start(buf *out, const cli *c, time_t loaded_at, const char *notice,
+                    const char *error);
 
 /* ---- web_trace.c -------------------------------------------------------- */
 

@@ -376,8 +376,8 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     buf_free(&back);
 }
 
-/* See web.h. */
-void web_sources_line(buf *b, const cli *c, time_t loaded_at)
+/* "Source: ...; loaded at HH:MM:SS", the line under every page's header. */
+static void web_sources_line(buf *b, const cli *c, time_t loaded_at)
 {
     buf_append_str(b, "<div class=\"info\" id=\"info\">");
     for (size_t i = 0; i < c->sources.n; i++) {
@@ -393,6 +393,23 @@ void web_sources_line(buf *b, const cli *c, time_t loaded_at)
     localtime_r(&loaded_at, &tm);
     strftime(when, sizeof when, "%H:%M:%S", &tm);
     buf_printf(b, "; loaded at <span id=\"loaded-at\">%s</span></div>\n", when);
+}
+
+/* See web.h. */
+void web_page_start(buf *out, const cli *c, time_t loaded_at, const char *notice, const char *error)
+{
+    web_sources_line(out, c, loaded_at);
+    if (notice) {
+        buf_append_str(out, "<div class=\"notice\" id=\"notice\">");
+        buf_append_html(out, notice, (size_t)-1);
+        buf_append_str(out, "</div>\n");
+    }
+    buf_append_str(out, "<main>\n");
+    if (error) {
+        buf_append_str(out, "<div class=\"error\" id=\"error\">");
+        buf_append_html(out, error, (size_t)-1);
+        buf_append_str(out, "</div>\n");
+    }
 }
 
 void web_page_html(buf *out, const web_page *pg, const char *error)
@@ -411,18 +428,8 @@ void web_page_html(buf *out, const web_page *pg, const char *error)
     nav(out, pg, q);
     controls(out, pg, q);
     buf_append_str(out, "</header>\n");
-    web_sources_line(out, pg->c, pg->loaded_at);
-    if (pg->notice) {
-        buf_append_str(out, "<div class=\"notice\" id=\"notice\">");
-        buf_append_html(out, pg->notice, (size_t)-1);
-        buf_append_str(out, "</div>\n");
-    }
-    buf_append_str(out, "<main>\n");
-    if (error) {
-        buf_append_str(out, "<div class=\"error\" id=\"error\">");
-        buf_append_html(out, error, (size_t)-1);
-        buf_append_str(out, "</div>\n");
-    } else if (pg->body) {
+    web_page_start(out, pg->c, pg->loaded_at, pg->notice, error);
+    if (!error && pg->body) {
         buf_append(out, pg->body->data, pg->body->len);
     }
     buf_append_str(out, "</main>\n<script src=\"/ui/assets/ui.js\"></script>\n</body></html>\n");

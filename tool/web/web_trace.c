@@ -119,17 +119,9 @@ void web_timeline_html(buf *out, const web_timeline_page *tp, const char *error)
     buf_append_str(out, "\"><button type=\"submit\" id=\"refresh\">Refresh</button></form>\n"
                         "</header>\n");
     buf_free(&url);
-    web_sources_line(out, tp->c, tp->loaded_at);
-    if (tp->notice) {
-        buf_append_str(out, "<div class=\"notice\" id=\"notice\">");
-        buf_append_html(out, tp->notice, (size_t)-1);
-        buf_append_str(out, "</div>\n");
-    }
-    buf_append_str(out, "<main>\n");
+    web_page_start(out, tp->c, tp->loaded_at, tp->notice, error);
     if (error) {
-        buf_append_str(out, "<div class=\"error\" id=\"error\">");
-        buf_append_html(out, error, (size_t)-1);
-        buf_append_str(out, "</div>\n</main>\n</body></html>\n");
+        buf_append_str(out, "</main>\n</body></html>\n");
         return;
     }
     buf_append_str(

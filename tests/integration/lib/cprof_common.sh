@@ -121,3 +121,18 @@ top_agrees() {
 helper_value() {
     sed -n "s/.*\<$1=\([0-9][0-9]*\).*/\1/p" "$2" | head -n1
 }
+
+# status URL [CURL ARGS...]: the HTTP status; the body is in $WORK/body.
+status() {
+    local url=$1
+    shift
+    curl -s -o "$WORK/body" -w '%{http_code}' "$@" "$url"
+}
+
+# expect_status WANT URL [CURL ARGS...]
+expect_status() {
+    local want=$1 got
+    shift
+    got=$(status "$@")
+    [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
+}
