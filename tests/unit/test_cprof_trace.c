@@ -210,12 +210,42 @@ static void test_many_tracks(void **state)
     buf_free(&b);
 }
 
+/* Odd but well-formed values (ids beyond a long, strings for numbers,
+ * negative durations, huge times, an E without a B): loaded, and the
+ * Timeline JSON of it parses back. */
+static void test_odd_values(void **state)
+{
+    (void)state;
+    const char *t =
+        "{\"otherData\":{\"state_track_offset\":1e300,\"span_track_offset\":-1},"
+        "\"traceEvents\":["
+        "{\"ph\":\"X\",\"name\":5,\"ts\":\"a\",\"dur\":-1,\"pid\":1e300,\"tid\":-1e300},"
+        "{\"ph\":\"X\",\"name\":\"\\u0000x\\n\",\"ts\":1e308,\"dur\":1e308,\"pid\":1,\"tid\":2},"
+        "{\"ph\":\"E\",\"pid\":3,\"tid\":3,\"ts\":1},"
+        "{\"ph\":\"C\",\"name\":\"c\",\"ts\":1,\"args\":{\"v\":1e308,\"s\":\"x\"}},"
+        "{\"ph\":\"i\",\"name\":\"i\",\"pid\":1,\"tid\":2,\"ts\":-1e308,\"args\":[1,[2,{}]]},"
+        "{\"ph\":\"\"},{}]}";
+    trace_doc d;
+    cp_err err;
+    assert_int_equal(trace_doc_load(&d, (const uint8_t *)t, strlen(t), &err), 0);
+    trace_timeline_limits lim = {10, 10, 10, 10, 1000};
+    buf out;
+    buf_init(&out);
+    trace_timeline_json(&d, &lim, &out);
+    json_value *v = json_parse((const char *)out.data, out.len, &err);
+    assert_non_null(v);
+    assert_int_equal(json_get(v, "threads")->len, 2);
+    json_free(v);
+    buf_free(&out);
+    trace_doc_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_values), cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_document),    cmocka_unit_test(test_timeline_json),
-        cmocka_unit_test(test_many_tracks),
+        cmocka_unit_test(test_many_tracks), cmocka_unit_test(test_odd_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,10 +169,17 @@ static void nest(trace_track *t)
     }
 }
 
+/* A JSON number as an id: NaN and what a long cannot hold (a hostile
+ * 1e300) as 0, so the conversion is always defined. */
+static long as_id(double v)
+{
+    return v > -2147483648.0 && v < 2147483648.0 ? (long)v : 0;
+}
+
 static long id_of(const json_value *e, const char *key)
 {
     const json_value *v = json_get(e, key);
-    return v && v->type == JSON_NUMBER ? (long)v->num : 0;
+    return v && v->type == JSON_NUMBER ? as_id(v->num) : 0;
 }
 
 /* One event into ld's document. 0, or -1 when out of memory. */
@@ -327,8 +334,8 @@ void trace_doc_free(trace_doc *d)
 /* See trace.h. */
 trace_layout trace_layout_of(const trace_doc *d)
 {
-    trace_layout l = {(long)json_get_num(d->other, "state_track_offset", 0),
-                      (long)json_get_num(d->other, "span_track_offset", 0)};
+    trace_layout l = {as_id(json_get_num(d->other, "state_track_offset", 0)),
+                      as_id(json_get_num(d->other, "span_track_offset", 0))};
     if (l.state_off <= 0 || l.span_off <= l.state_off)
         l.state_off = l.span_off = 0;
     return l;

@@ -32,6 +32,17 @@
 
 #define MAX_DEPTH 257 /* trace_model.c nests at most 256 open slices */
 
+/* A time or duration (microseconds) as a JSON number into b, after sep:
+ * three decimals (nanoseconds); a hostile file's huge values in exponent
+ * form (short: readers limit a number's length) and what is not finite
+ * (1e308 + 1e308) as 0, since JSON has no spelling for it. */
+static void put_us(buf *b, const char *sep, double x)
+{
+    if (!isfinite(x))
+        x = 0;
+    buf_printf(b, fabs(x) < 1e12 ? "%s%.3f" : "%s%.6e", sep, x);
+}
+
 /* ---- threads -------------------------------------------------------------- */
 
 typedef struct thread_ref {
@@ -166,8 +177,10 @@ static void write_slices(writer *w, buf *b, const trace_track *t, int depth_cut,
             continue;
         if (!(s->ts <= time_cut) || w->slices_sent >= w->lim->max_slices)
             continue;
-        buf_printf(b, "%s%.3f,%.3f,%d,%zu,%ld", first ? "" : ",", s->ts - t0, s->dur, s->depth,
-                   trace_strtab_id(&w->names, s->name), args_id(w, s->args));
+        put_us(b, first ? "" : ",", s->ts - t0);
+        put_us(b, ",", s->dur);
+        buf_printf(b, ",%d,%zu,%ld", s->depth, trace_strtab_id(&w->names, s->name),
+                   args_id(w, s->args));
         first = false;
         w->slices_sent++;
     }
@@ -180,8 +193,8 @@ static void write_instants(writer *w, buf *b, const trace_track *t, bool *first)
         if (w->instants_sent >= w->lim->max_instants)
             continue;
         const trace_instant *in = &t->instants[j];
-        buf_printf(b, "%s%.3f,%zu,%ld", *first ? "" : ",", in->ts - w->d->t_min,
-                   trace_strtab_id(&w->names, in->name), args_id(w, in->args));
+        put_us(b, *first ? "" : ",", in->ts - w->d->t_min);
+        buf_printf(b, ",%zu,%ld", trace_strtab_id(&w->names, in->name), args_id(w, in->args));
         *first = false;
         w->instants_sent++;
     }
@@ -192,7 +205,7 @@ static void instant_time(buf *b, const trace_doc *d, const trace_track *t, const
 {
     for (size_t j = 0; t && j < t->n_instants; j++)
         if (!strcmp(t->instants[j].name, name)) {
-            buf_printf(b, "%.3f", t->instants[j].ts - d->t_min);
+            put_us(b, "", t->instants[j].ts - d->t_min);
             return;
         }
     buf_append_str(b, "null");
@@ -247,9 +260,10 @@ static void write_counters(writer *w, buf *b)
         buf_append_str(b, ",\"key\":");
         json_write_str(b, c->key, strlen(c->key));
         buf_append_str(b, ",\"points\":[");
-        for (size_t j = 0; j < c->n; j += stride ? stride : 1)
-            buf_printf(b, "%s%.3f,%.17g", j ? "," : "", c->ts[j] - w->d->t_min,
-                       isfinite(c->val[j]) ? c->val[j] : 0.0);
+        for (size_t j = 0; j < c->n; j += stride ? stride : 1) {
+            put_us(b, j ? "," : "", c->ts[j] - w->d->t_min);
+            buf_printf(b, ",%.17g", isfinite(c->val[j]) ? c->val[j] : 0.0);
+        }
         buf_append_str(b, "]}");
     }
 }
@@ -285,14 +299,15 @@ void trace_timeline_json(const trace_doc *d, const trace_timeline_limits *lim, b
     json_write_str(out, process, strlen(process));
     buf_append_str(out, ",\"comment\":");
     json_write_str(out, comment, strlen(comment));
-    buf_printf(out, ",\"cprof\":%s,\"duration\":%.3f,\"events\":%zu,", cprof ? "true" : "false",
-               d->t_max - d->t_min, d->n_events);
+    buf_printf(out, ",\"cprof\":%s,\"duration\":", cprof ? "true" : "false");
+    put_us(out, "", d->t_max - d->t_min);
+    buf_printf(out, ",\"events\":%zu,", d->n_events);
     buf_printf(out,
                "\"limits\":{\"slices_total\":%zu,\"slices_sent\":%zu,\"depth_cut\":%d,"
                "\"time_cut\":",
                total, w.slices_sent, depth_cut);
     if (isfinite(time_cut))
-        buf_printf(out, "%.3f", time_cut - d->t_min);
+        put_us(out, "", time_cut - d->t_min);
     else
         buf_append_str(out, "null");
     buf_printf(out,
