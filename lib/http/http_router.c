@@ -43,6 +43,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,6 +611,24 @@ static int parse_lenient(const profile_param_spec *spec, const char *v, int64_t 
     return 0;
 }
 
+/* Go's strconv.ParseFloat(v, 64) > 0 (decimal or hex, an exponent, a
+ * sign, "inf"), for PARAM_LENIENT_FLOAT: 0 with *ns set (the value in
+ * nanoseconds, truncated as Go's time.Duration(sec * 1e9); +Inf and what
+ * overflows int64 as INT64_MAX, which any limit refuses), -1 when Go would
+ * fall back (malformed, out of float64's range, NaN, <= 0). */
+static int parse_lenient_float(const char *v, int64_t *ns)
+{
+    if (!v[0] || isspace((unsigned char)v[0]) || strchr(v, '_'))
+        return -1; /* strtod skips leading space; Go takes underscores only with a base prefix */
+    char *end = NULL;
+    errno = 0;
+    double secs = strtod(v, &end);
+    if (!end || *end || (errno == ERANGE && isinf(secs)) || isnan(secs) || secs <= 0)
+        return -1;
+    *ns = secs * 1e9 >= 9.2e18 ? INT64_MAX : (int64_t)(secs * 1e9);
+    return 0;
+}
+
 static int refuse(char *err, size_t err_len, const char *msg)
 {
     snprintf(err, err_len, "%s", msg);
@@ -620,6 +639,7 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
                        profile_request *req, char *err, size_t err_len)
 {
     int64_t v[PROFILE_N_PARAMS];
+    int64_t window_ns = -1; /* set by a PARAM_LENIENT_FLOAT seconds */
     for (int id = 0; id < PROFILE_N_PARAMS; id++) {
         const profile_param_spec *spec = profile_param((profile_param_id)id);
         const profile_param_rule *rule = &src->params[id];
@@ -632,6 +652,19 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
         int r = http_query_get(query, spec->name, text, sizeof text);
         if (r == 0 || (r > 0 && text[0] == '\0' && spec->empty_is_absent))
             continue;
+        if (rule->use == PARAM_LENIENT_FLOAT) {
+            int64_t ns;
+            if (r < 0 || parse_lenient_float(text, &ns) != 0)
+                continue; /* Go's fallback: v[id] keeps the default */
+            if (spec->limited && ns > (int64_t)max_seconds * 1000000000LL) {
+                snprintf(err, err_len, "profile duration exceeds the server's limit of %d seconds",
+                         max_seconds);
+                return 400;
+            }
+            window_ns = ns;
+            v[id] = (ns + 999999999) / 1000000000;
+            continue;
+        }
         if (rule->use == PARAM_LENIENT) {
             if (r < 0 || parse_lenient(spec, text, &v[id]) != 0)
                 continue; /* Go's fallback: v[id] keeps the default */
@@ -648,13 +681,15 @@ int http_profile_query(const profile_source *src, const char *query, int max_sec
         if (spec->needs_debug_0_text && v[PARAM_DEBUG] != 0)
             return refuse(err, err_len, spec->needs_debug_0_text);
     }
-    *req = (profile_request){.name = src->name,
-                             .variant = src->variant,
-                             .debug = (int)v[PARAM_DEBUG],
-                             .seconds = (int)v[PARAM_SECONDS],
-                             .hz = (int)v[PARAM_HZ],
-                             .min_age_ns = v[PARAM_MIN_AGE],
-                             .pid = (long)v[PARAM_PID]};
+    *req =
+        (profile_request){.name = src->name,
+                          .variant = src->variant,
+                          .debug = (int)v[PARAM_DEBUG],
+                          .seconds = (int)v[PARAM_SECONDS],
+                          .window_ns = window_ns >= 0 ? window_ns : v[PARAM_SECONDS] * 1000000000LL,
+                          .hz = (int)v[PARAM_HZ],
+                          .min_age_ns = v[PARAM_MIN_AGE],
+                          .pid = (long)v[PARAM_PID]};
     return 0;
 }
 

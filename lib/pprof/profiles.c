@@ -197,8 +197,9 @@ static const profile_source sources[] = {
         .params = SNAPSHOT_PARAMS,
     },
     {
-        /* Go's /trace: seconds missing, malformed or <= 0 means 1 s; above
-         * the server's limit a 400. Not Go's trace format: JSON. */
+        /* Go's /trace: seconds parsed as Go's strconv.ParseFloat (0.5 is
+         * half a second); missing, malformed or <= 0 means 1 s; above the
+         * server's limit a 400. Not Go's trace format: JSON. */
         .name = "trace",
         .description =
             "A timeline of every thread in the Chrome Trace Event JSON format (Perfetto UI, "
@@ -209,7 +210,7 @@ static const profile_source sources[] = {
         .write = trace_profile_write,
         .params =
             {
-                [PARAM_SECONDS] = {PARAM_LENIENT, TRACE_DEFAULT_SECONDS},
+                [PARAM_SECONDS] = {PARAM_LENIENT_FLOAT, TRACE_DEFAULT_SECONDS},
                 [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
                 [PARAM_PID] = {PARAM_STRICT, 0},
             },

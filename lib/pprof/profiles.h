@@ -61,13 +61,17 @@ typedef struct profile_param_spec {
 
 /* How one profile takes one parameter. */
 typedef enum profile_param_use {
-    PARAM_UNUSED = 0, /* not read, whatever its value (Go ignores parameters a
-                       * handler does not know) */
-    PARAM_STRICT,     /* a malformed or out-of-range value is a 400 */
-    PARAM_LENIENT,    /* Go's strconv.ParseInt: a malformed value, or one
-                       * below the minimum, means the default (Go's
-                       * /profile?seconds) */
-    PARAM_REFUSED,    /* checked like STRICT, then refused when present */
+    PARAM_UNUSED = 0,    /* not read, whatever its value (Go ignores parameters a
+                          * handler does not know) */
+    PARAM_STRICT,        /* a malformed or out-of-range value is a 400 */
+    PARAM_LENIENT,       /* Go's strconv.ParseInt: a malformed value, or one
+                          * below the minimum, means the default (Go's
+                          * /profile?seconds) */
+    PARAM_REFUSED,       /* checked like STRICT, then refused when present */
+    PARAM_LENIENT_FLOAT, /* Go's strconv.ParseFloat (Go's /trace?seconds): a
+                          * fraction allowed (0.5); malformed, out of range,
+                          * NaN or <= 0 means the default; the window in
+                          * profile_request.window_ns */
 } profile_param_use;
 
 typedef struct profile_param_rule {
@@ -87,6 +91,9 @@ typedef struct profile_request {
     /* The collection window of a source that collects over time (the CPU
      * profile); a delta's window is the router's, not the source's. */
     int seconds;
+    /* The same window in nanoseconds: seconds * 1e9, or the fraction a
+     * PARAM_LENIENT_FLOAT seconds gave (then seconds is it rounded up). */
+    int64_t window_ns;
     int hz; /* sampling rate of the CPU profile */
     /* heap: in use only if allocated at least this long ago; 0 = all */
     int64_t min_age_ns;

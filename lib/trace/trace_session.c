@@ -284,7 +284,7 @@ profile_status trace_profile_write(const profile_request *req, buf *out, char *e
     list_live(&d);
     read_counters(&d);
     int64_t period = 1000000000LL / req->hz;
-    int64_t deadline = d.start_ns + (int64_t)req->seconds * 1000000000LL;
+    int64_t deadline = d.start_ns + req->window_ns;
     int64_t next_drain = d.start_ns + DRAIN_EVERY_NS;
     int gone = 0;
     for (;;) {

@@ -10,7 +10,8 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 ARTIFACTS=$ROOT/build/test-artifacts/web
-web_test_deps
+
+need_web_deps playwright-core
 
 go_profiles "$WORK/go"
 export CPROF_HOME=$WORK/saved
@@ -29,21 +30,6 @@ start_web() {
     shift
     start_cprof_web "$name" "$WEB_CPROF" "$@"
     WEB_PIDS[$name]=$WEB_PID
-}
-
-# status URL [CURL ARGS...]: the HTTP status; the body is in $WORK/body.
-status() {
-    local url=$1
-    shift
-    curl -s -o "$WORK/body" -w '%{http_code}' "$@" "$url"
-}
-
-# expect_status WANT URL [CURL ARGS...]
-expect_status() {
-    local want=$1 got
-    shift
-    got=$(status "$@")
-    [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
 }
 
 # page_token URL: the token of the server's Refresh form (t=), from its top page.

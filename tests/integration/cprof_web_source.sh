@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 ARTIFACTS=$ROOT/build/test-artifacts/web
-web_test_deps
+need_web_deps playwright-core
 PROFILER=$(gcc -print-file-name=libprofiler.so.0)
 [ -f "$PROFILER" ] || fail "libprofiler is not installed (scripts/install-deps.sh)"
 

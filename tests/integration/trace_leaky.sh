@@ -93,6 +93,23 @@ start=$(date +%s%N)
 [ "$(code 'seconds=abc')" = 200 ] || fail "seconds=abc (Go: 1 s)"
 ms=$((($(date +%s%N) - start) / 1000000))
 [ "$ms" -ge 900 ] || fail "seconds=abc took $ms ms, not Go's default 1 s"
+# Fractions, as Go's strconv.ParseFloat reads them: 0.5 is half a second
+# (the document's window says so), 300.5 is over the limit (a 400 with
+# X-Go-Pprof), a negative one is Go's default.
+window_ns() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["otherData"]["duration_ns"])' "$1"; }
+[ "$(code 'seconds=0.5')" = 200 ] || fail "seconds=0.5: $(head -c 300 "$WORK/body.txt")"
+w=$(window_ns "$WORK/body.txt")
+[ "$w" -ge 490000000 ] && [ "$w" -le 800000000 ] || fail "seconds=0.5: a window of $w ns"
+[ "$(code 'seconds=1e-1')" = 200 ] || fail "seconds=1e-1"
+w=$(window_ns "$WORK/body.txt")
+[ "$w" -ge 90000000 ] && [ "$w" -le 400000000 ] || fail "seconds=1e-1: a window of $w ns"
+[ "$(code 'seconds=-0.5')" = 200 ] || fail "seconds=-0.5 (Go: 1 s)"
+w=$(window_ns "$WORK/body.txt")
+[ "$w" -ge 990000000 ] || fail "seconds=-0.5: a window of $w ns, not Go's default 1 s"
+curl -s -D "$WORK/h400.txt" -o "$WORK/body.txt" "$BASE/trace?seconds=300.5"
+tr -d '\r' <"$WORK/h400.txt" | head -n1 | grep -q ' 400 ' && tr -d '\r' <"$WORK/h400.txt" | grep -qx 'X-Go-Pprof: 1' &&
+    grep -q "exceeds the server's limit of 300 seconds" "$WORK/body.txt" || fail "seconds=300.5: $(cat "$WORK/h400.txt" "$WORK/body.txt")"
+echo "ok fractional seconds: 0.5, 1e-1, -0.5 (1 s), 300.5 (400)"
 
 # One at a time, and the CPU sampler is shared with /profile.
 curl -s -o "$WORK/long.json" "$BASE/trace?seconds=3" &

@@ -6,16 +6,7 @@
 # states), and a subscriber's profile shows its "subscribe" span frame.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/redis.sh"
-command -v node >/dev/null && command -v npm >/dev/null || fail "node/npm missing (scripts/install-deps.sh)"
-[ -x /usr/bin/chromium ] || fail "chromium missing (scripts/install-deps.sh)"
-(
-    cd "$ROOT/tests/web"
-    if [ ! -d node_modules/speedscope ] || [ ! -d node_modules/playwright-core ] ||
-        [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-            { cat "$WORK/npm.log" >&2; exit 1; }
-    fi
-) || fail "npm ci in tests/web failed"
+need_web_deps playwright-core speedscope
 EX=$ROOT/build/examples/leaky-subscriber
 start_redis
 start_preloaded leaky "$EX/leaky" -p "$REDIS_PORT" -t 100

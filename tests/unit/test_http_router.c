@@ -393,12 +393,64 @@ static void test_param_tables(void **state)
                 assert_non_null(spec->refused_text);
             if (rule->use == PARAM_LENIENT)
                 assert_int_equal(spec->type, PARAM_TYPE_INT);
+            if (rule->use == PARAM_LENIENT_FLOAT) /* a window: the seconds */
+                assert_int_equal(id, PARAM_SECONDS);
             if (id == PARAM_SECONDS && rule->use == PARAM_STRICT)
                 assert_non_null(src[i].build);
             assert_int_equal(profile_takes(&src[i], (profile_param_id)id),
                              rule->use != PARAM_UNUSED);
         }
     }
+}
+
+/* The trace's seconds as Go's Trace handler reads them (strconv.ParseFloat;
+ * malformed, out of range or <= 0 is 1 s; above the limit a 400). */
+static void test_trace_seconds(void **state)
+{
+    (void)state;
+    const profile_source *trace = profile_source_find("trace");
+    assert_non_null(trace);
+    static const struct {
+        const char *q;
+        int64_t ns;
+        int seconds;
+    } cases[] = {
+        {NULL, 1000000000, 1},
+        {"seconds=0.5", 500000000, 1},
+        {"seconds=1.5", 1500000000, 2},
+        {"seconds=2", 2000000000, 2},
+        {"seconds=%2B2", 2000000000, 2},
+        {"seconds=.25", 250000000, 1},
+        {"seconds=1e-1", 100000000, 1},
+        {"seconds=0x1p-1", 500000000, 1},
+        {"seconds=300", 300000000000, 300},
+        {"seconds=abc", 1000000000, 1},
+        {"seconds=0", 1000000000, 1},
+        {"seconds=-0.5", 1000000000, 1},
+        {"seconds=NaN", 1000000000, 1},
+        {"seconds=1e400", 1000000000, 1},
+        {"seconds=1e-400", 1000000000, 1}, /* 0: Go falls back too */
+        {"seconds=%201", 1000000000, 1},
+        {"seconds=1_0", 1000000000, 1},
+        {"seconds=0.5s", 1000000000, 1},
+        {"seconds=", 1000000000, 1},
+    };
+    profile_request r;
+    char err[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(query(trace, cases[i].q, 300, &r, err), 0);
+        assert_int_equal(r.window_ns, cases[i].ns);
+        assert_int_equal(r.seconds, cases[i].seconds);
+    }
+    const char *too_long[] = {"seconds=300.5", "seconds=301", "seconds=inf", "seconds=1e300"};
+    for (size_t i = 0; i < sizeof too_long / sizeof too_long[0]; i++) {
+        assert_int_equal(query(trace, too_long[i], 300, &r, err), 400);
+        assert_string_equal(err, "profile duration exceeds the server's limit of 300 seconds");
+    }
+    /* The CPU profile stays Go's integer seconds: 0.5 is malformed, 30 s. */
+    assert_int_equal(query(profile_source_find("profile"), "seconds=0.5", 300, &r, err), 0);
+    assert_int_equal(r.seconds, 30);
+    assert_int_equal(r.window_ns, 30000000000);
 }
 
 /* Parsed values and defaults reach the source; what a profile does not
@@ -763,6 +815,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_min_age),
         cmocka_unit_test(test_param_tables),
         cmocka_unit_test(test_query_values),
+        cmocka_unit_test(test_trace_seconds),
         cmocka_unit_test(test_query_order),
         cmocka_unit_test(test_query_from_table_only),
         cmocka_unit_test(test_query_without),

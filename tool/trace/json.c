@@ -6,6 +6,7 @@
  */
 #include "json.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +357,56 @@ double json_get_num(const json_value *o, const char *key, double def)
 {
     const json_value *v = json_get(o, key);
     return v && v->type == JSON_NUMBER ? v->num : def;
+}
+
+/* See json.h. */
+void json_write_str(buf *b, const char *s, size_t len)
+{
+    buf_append_byte(b, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            buf_printf(b, "\\%c", c);
+        else if (c < 0x20)
+            buf_printf(b, "\\u%04x", c);
+        else
+            buf_append_byte(b, c);
+    }
+    buf_append_byte(b, '"');
+}
+
+/* See json.h. Recursion is bounded by the parser's JSON_MAX_DEPTH. */
+void json_write(buf *b, const json_value *v)
+{
+    switch (v->type) {
+    case JSON_NULL:
+        buf_append_str(b, "null");
+        break;
+    case JSON_BOOL:
+        buf_append_str(b, v->num ? "true" : "false");
+        break;
+    case JSON_NUMBER:
+        if (isfinite(v->num))
+            buf_printf(b, "%.17g", v->num);
+        else
+            buf_append_str(b, "null");
+        break;
+    case JSON_STRING:
+        json_write_str(b, v->str, v->len);
+        break;
+    case JSON_ARRAY:
+    case JSON_OBJECT:
+        buf_append_byte(b, v->type == JSON_ARRAY ? '[' : '{');
+        for (size_t i = 0; i < v->len; i++) {
+            if (i)
+                buf_append_byte(b, ',');
+            if (v->type == JSON_OBJECT) {
+                json_write_str(b, v->keys[i], strlen(v->keys[i]));
+                buf_append_byte(b, ':');
+            }
+            json_write(b, &v->items[i]);
+        }
+        buf_append_byte(b, v->type == JSON_ARRAY ? ']' : '}');
+        break;
+    }
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "cp_err.h"
 
 #define JSON_MAX_DEPTH 64
@@ -41,5 +42,11 @@ const json_value *json_get(const json_value *o, const char *key);
 /* The member as a string / number, or def when missing or of another type. */
 const char *json_get_str(const json_value *o, const char *key, const char *def);
 double json_get_num(const json_value *o, const char *key, double def);
+
+/* s[0..len) as a JSON string literal appended to b: quotes, backslashes and
+ * control bytes escaped, other bytes as they are. */
+void json_write_str(buf *b, const char *s, size_t len);
+/* v as JSON text appended to b (numbers that are not finite as null). */
+void json_write(buf *b, const json_value *v);
 
 #endif

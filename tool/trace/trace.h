@@ -7,6 +7,8 @@
  *   json.c         the JSON reader
  *   trace_model.c  the document -> tracks of slices (X events, and B/E pairs)
  *   trace_cmd.c    the command: options, loading, the summary, speedscope
+ *   trace_timeline.c  the web UI's Timeline data: a compact, bounded JSON
+ *                  of threads, lanes of slices, instants and counters
  */
 #ifndef CPROF_TOOL_TRACE_H
 #define CPROF_TOOL_TRACE_H
@@ -24,6 +26,7 @@ typedef struct trace_slice {
     const char *cat;  /* "" when none */
     int depth;        /* nesting level on its track, 0 = outermost */
     int parent;       /* index into the track's slices, -1 = none */
+    const void *args; /* the event's args (json_value), or NULL */
 } trace_slice;
 
 typedef struct trace_instant {
@@ -41,12 +44,23 @@ typedef struct trace_track {
     size_t n_instants, cap_instants;
 } trace_track;
 
+/* A counter series: one numeric member (key) of the args of a 'C' event
+ * name on process pid, in the order of the document. */
+typedef struct trace_counter {
+    long pid;
+    const char *name, *key;
+    double *ts, *val;
+    size_t n, cap;
+} trace_counter;
+
 typedef struct trace_doc {
     void *root;        /* the parsed json_value */
     const void *other; /* otherData, or NULL */
     const char *process_name;
     trace_track *tracks;
     size_t n_tracks, cap_tracks;
+    trace_counter *counters;
+    size_t n_counters, cap_counters;
     size_t n_events;
     double t_min, t_max; /* over every timed event */
 } trace_doc;
@@ -56,6 +70,47 @@ typedef struct trace_doc {
  * with a one-line reason in err. */
 int trace_doc_load(trace_doc *d, const uint8_t *data, size_t len, cp_err *err);
 void trace_doc_free(trace_doc *d);
+
+/* cprof's track layout (otherData's state_track_offset and
+ * span_track_offset, docs/TRACE.md): thread T's CPU track is T, its state
+ * track T + state_off, its spans T + span_off. Both 0: not a cprof trace,
+ * every track stands for itself. */
+typedef struct trace_layout {
+    long state_off, span_off;
+} trace_layout;
+enum trace_track_kind { TRACK_CPU, TRACK_STATE, TRACK_SPANS };
+
+trace_layout trace_layout_of(const trace_doc *d);
+/* The thread track tid belongs to, and its kind (TRACK_*). */
+long trace_thread_of(const trace_layout *l, long tid, int *kind);
+/* The track (pid, tid) of d, or NULL. */
+const trace_track *trace_find_track(const trace_doc *d, long pid, long tid);
+
+/* A table of distinct strings (frame and slice names), each with its index
+ * in order of first use: speedscope's frames, the Timeline's names. */
+typedef struct trace_strtab {
+    void *index;    /* htab: string -> index into v */
+    const char **v; /* the strings (not copied: the caller keeps them alive) */
+    size_t n, cap;
+    int oom; /* an insertion failed (its index read as 0) */
+} trace_strtab;
+
+void trace_strtab_init(trace_strtab *t);
+/* The index of s in t, added when new. */
+size_t trace_strtab_id(trace_strtab *t, const char *s);
+void trace_strtab_free(trace_strtab *t);
+
+/* What trace_timeline_json sends at most (the page says what was left out). */
+typedef struct trace_timeline_limits {
+    size_t max_slices, max_instants, max_threads, max_counter_points, max_args_bytes;
+} trace_timeline_limits;
+
+/* The Timeline view's data (docs/TRACE.md, "The web UI's Timeline"): d as
+ * a compact JSON object appended to out — threads with their lanes (CPU,
+ * state, spans), instants, counters, a string table — within lim. When
+ * slices must be left out, the deepest levels go first (the picture stays
+ * whole, frames deeper than a level are cut), then slices past a time. */
+void trace_timeline_json(const trace_doc *d, const trace_timeline_limits *lim, buf *out);
 
 /* The speedscope file (https://www.speedscope.app/file-format-schema.json)
  * of d: one evented profile per track with slices, frames shared. */

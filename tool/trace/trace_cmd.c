@@ -30,44 +30,6 @@
 #define DEFAULT_TOP 5
 #define PATH_MAX_LEN 4096
 
-/* ---- the layout ----------------------------------------------------------- */
-
-typedef struct layout {
-    long state_off, span_off; /* 0: not a cprof trace */
-} layout;
-
-static layout layout_of(const trace_doc *d)
-{
-    layout l = {(long)json_get_num(d->other, "state_track_offset", 0),
-                (long)json_get_num(d->other, "span_track_offset", 0)};
-    if (l.state_off <= 0 || l.span_off <= l.state_off)
-        l.state_off = l.span_off = 0;
-    return l;
-}
-
-/* The thread a track belongs to, and its kind: 0 CPU, 1 state, 2 spans. */
-static long thread_of(const layout *l, long tid, int *kind)
-{
-    *kind = 0;
-    if (l->span_off && tid >= l->span_off) {
-        *kind = 2;
-        return tid - l->span_off;
-    }
-    if (l->state_off && tid >= l->state_off) {
-        *kind = 1;
-        return tid - l->state_off;
-    }
-    return tid;
-}
-
-static const trace_track *find_track(const trace_doc *d, long pid, long tid)
-{
-    for (size_t i = 0; i < d->n_tracks; i++)
-        if (d->tracks[i].pid == pid && d->tracks[i].tid == tid)
-            return &d->tracks[i];
-    return NULL;
-}
-
 /* ---- stacks by self time ------------------------------------------------------- */
 
 typedef struct stack_row {
@@ -137,7 +99,8 @@ static void top_stacks(const trace_track *t, int top, double total, buf *out)
             break;
         n_rows++;
     }
-    qsort(rows, n_rows, sizeof *rows, cmp_row);
+    if (n_rows > 1)
+        qsort(rows, n_rows, sizeof *rows, cmp_row);
     for (size_t i = 0; i < n_rows && (int)i < top; i++)
         if (rows[i].self > 0)
             buf_printf(out, "      %6.1f%%  %9.3f ms  %s\n",
@@ -197,7 +160,7 @@ static double instant_at(const trace_track *t, const char *name)
 /* See trace.h. */
 void trace_summary(const trace_doc *d, int top, buf *out)
 {
-    layout l = layout_of(d);
+    trace_layout l = trace_layout_of(d);
     double span = d->t_max - d->t_min;
     buf_printf(out, "Trace: %s, %.3f s, %zu events\n",
                d->process_name ? d->process_name : "(process unnamed)", span / 1e6, d->n_events);
@@ -207,7 +170,7 @@ void trace_summary(const trace_doc *d, int top, buf *out)
     size_t n_threads = 0, created = 0, exited = 0;
     for (size_t i = 0; i < d->n_tracks; i++) {
         int kind;
-        thread_of(&l, d->tracks[i].tid, &kind);
+        trace_thread_of(&l, d->tracks[i].tid, &kind);
         if (kind != 0)
             continue;
         n_threads++;
@@ -219,7 +182,7 @@ void trace_summary(const trace_doc *d, int top, buf *out)
     for (size_t i = 0; i < d->n_tracks; i++) {
         const trace_track *t = &d->tracks[i];
         int kind;
-        long tid = thread_of(&l, t->tid, &kind);
+        long tid = trace_thread_of(&l, t->tid, &kind);
         if (kind != 0)
             continue;
         double born = instant_at(t, "thread created"), died = instant_at(t, "thread exited");
@@ -235,13 +198,15 @@ void trace_summary(const trace_doc *d, int top, buf *out)
             buf_printf(out, ", exited at %.3f s", (died - d->t_min) / 1e6);
         buf_printf(out, "; on CPU %.3f s (%.1f%%)\n", cpu / 1e6,
                    span > 0 ? 100.0 * cpu / span : 0.0);
-        const trace_track *st = l.state_off ? find_track(d, t->pid, t->tid + l.state_off) : NULL;
+        const trace_track *st =
+            l.state_off ? trace_find_track(d, t->pid, t->tid + l.state_off) : NULL;
         if (st && st->n_slices) {
             buf_append_str(out, "    states: ");
             states_line(st, out);
             buf_append_byte(out, '\n');
         }
-        const trace_track *sp = l.span_off ? find_track(d, t->pid, t->tid + l.span_off) : NULL;
+        const trace_track *sp =
+            l.span_off ? trace_find_track(d, t->pid, t->tid + l.span_off) : NULL;
         if (sp && (sp->n_slices || sp->n_instants))
             buf_printf(out, "    spans: %zu, events: %zu\n", sp->n_slices, sp->n_instants);
         if (t->n_slices && top > 0) {
@@ -253,70 +218,19 @@ void trace_summary(const trace_doc *d, int top, buf *out)
 
 /* ---- speedscope ------------------------------------------------------------------------ */
 
-typedef struct frame_key {
-    const char *name;
-    const char *const *names;
-} frame_key;
-
-static int eq_frame(const void *key, const void *item)
-{
-    const frame_key *k = key;
-    return strcmp(k->name, k->names[htab_item_index(item)]) == 0;
-}
-
-/* The frame index of name, added when new. */
-static size_t frame_id(htab *index, const char ***names, size_t *n, size_t *cap, const char *name)
-{
-    frame_key key = {name, *names};
-    uint64_t h = hash_str(name);
-    void **slot = htab_find_slot(index, h, eq_frame, &key);
-    if (slot)
-        return htab_item_index(*slot);
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 256;
-        *names = realloc(*names, *cap * sizeof **names);
-        if (!*names) {
-            fprintf(stderr, "cprof: out of memory\n");
-            exit(1);
-        }
-    }
-    (*names)[*n] = name;
-    if (htab_insert(index, h, htab_index_item(*n)) != 0) {
-        fprintf(stderr, "cprof: out of memory\n");
-        exit(1);
-    }
-    return (*n)++;
-}
-
-static void json_str(buf *b, const char *s)
-{
-    buf_append_byte(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            buf_printf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            buf_printf(b, "\\u%04x", *p);
-        else
-            buf_append_byte(b, *p);
-    }
-    buf_append_byte(b, '"');
-}
-
 /* See trace.h. */
 void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
 {
-    layout l = layout_of(d);
-    htab index;
-    htab_init(&index, NULL);
-    const char **names = NULL;
-    size_t n_names = 0, cap_names = 0;
+    trace_layout l = trace_layout_of(d);
+    trace_strtab frames;
+    trace_strtab_init(&frames);
     buf profiles;
     buf_init(&profiles);
     int n_profiles = 0;
     for (size_t i = 0; i < d->n_tracks; i++) {
         const trace_track *t = &d->tracks[i];
         int kind;
-        thread_of(&l, t->tid, &kind);
+        trace_thread_of(&l, t->tid, &kind);
         if (kind == 1 || t->n_slices == 0)
             continue;
         char label[128];
@@ -325,7 +239,7 @@ void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
             snprintf(label, sizeof label, "pid %ld tid %ld", t->pid, t->tid);
         buf_append_str(&profiles, n_profiles++ ? ",\n" : "");
         buf_append_str(&profiles, "{\"type\":\"evented\",\"name\":");
-        json_str(&profiles, label);
+        json_write_str(&profiles, label, strlen(label));
         buf_printf(&profiles,
                    ",\"unit\":\"microseconds\",\"startValue\":%.3f,\"endValue\":%.3f,\"events\":[",
                    d->t_min, d->t_max);
@@ -346,7 +260,7 @@ void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
             double end = s->ts + s->dur;
             if (n && end > ends[n - 1])
                 end = ends[n - 1]; /* rounding: a child never outlives its parent */
-            stack[n] = (int)frame_id(&index, &names, &n_names, &cap_names, s->name);
+            stack[n] = (int)trace_strtab_id(&frames, s->name);
             ends[n] = end;
             buf_printf(&profiles, "%s{\"type\":\"O\",\"frame\":%d,\"at\":%.3f}", first ? "" : ",",
                        stack[n], s->ts);
@@ -357,19 +271,20 @@ void trace_to_speedscope(const trace_doc *d, const char *name, buf *out)
     }
     buf_append_str(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                         "\"exporter\":\"cprof trace\",\"name\":");
-    json_str(out, name);
+    json_write_str(out, name, strlen(name));
     buf_append_str(out, ",\"activeProfileIndex\":0,\"shared\":{\"frames\":[");
-    for (size_t i = 0; i < n_names; i++) {
+    for (size_t i = 0; i < frames.n; i++) {
         buf_append_str(out, i ? ",{\"name\":" : "{\"name\":");
-        json_str(out, names[i]);
+        json_write_str(out, frames.v[i], strlen(frames.v[i]));
         buf_append_byte(out, '}');
     }
     buf_append_str(out, "]},\"profiles\":[\n");
     buf_append(out, profiles.data, profiles.len);
     buf_append_str(out, "\n]}\n");
+    if (frames.oom)
+        out->oom = 1; /* the caller reports it (cannot write) */
     buf_free(&profiles);
-    free(names);
-    htab_free(&index);
+    trace_strtab_free(&frames);
 }
 
 /* ---- the command ------------------------------------------------------------------------ */

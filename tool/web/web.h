@@ -6,6 +6,8 @@
  *   web_request.c  what comes from outside: the -http address, the query
  *                  parameters (validated: one-line reasons), and escaping
  *   web_pages.c    the HTML around the reports: header, controls, views
+ *   web_trace.c    a trace instead of a profile: the Timeline view's page
+ *                  and data (tool/trace/'s reader, trace_timeline_json)
  *   web/           JS and CSS, compiled in (xxd -i; web_assets_data.c)
  *
  * Every view runs the command line's pipeline (pipeline.h) on a copy of
@@ -88,6 +90,30 @@ typedef struct web_page {
 report_emit web_view_emit(enum web_view_kind kind);
 /* A whole page: header, controls, notice, then body (or the error). */
 void web_page_html(buf *out, const web_page *pg, const char *error);
+
+/* What every page has under its header: the sources line ("Source: ...;
+ * loaded at HH:MM:SS"), the notice (or
+ * NULL), "<main>" and the error (or NULL) instead of the view. */
+void web_page_start(buf *out, const cli *c, time_t loaded_at, const char *notice,
+                    const char *error);
+
+/* ---- web_trace.c -------------------------------------------------------- */
+
+/* Whether c's sources are one trace (web_trace.c says how it tells): 1,
+ * with the Timeline's JSON in json (replaced); 0, not a trace (a profile);
+ * -1, a trace that cannot be fetched or read, with a one-line reason. */
+int web_trace_load(const cli *c, buf *json, cp_err *err);
+
+/* What the Timeline page shows around the view timeline.js draws. */
+typedef struct web_timeline_page {
+    const cli *c;
+    time_t loaded_at;
+    const char *notice;        /* a message above the view, or NULL */
+    const char *refresh_token; /* sent back by the Refresh form (t=) */
+} web_timeline_page;
+
+/* The Timeline page (error: instead of the view, or NULL) into out. */
+void web_timeline_html(buf *out, const web_timeline_page *tp, const char *error);
 
 /* ---- web_assets_data.c (generated) -------------------------------------- */
 

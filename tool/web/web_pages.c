@@ -407,22 +407,40 @@ static void controls(buf *b, const web_page *pg, const char *qs)
     buf_free(&back);
 }
 
-static void sources_line(buf *b, const web_page *pg)
+/* "Source: ...; loaded at HH:MM:SS", the line under every page's header. */
+static void web_sources_line(buf *b, const cli *c, time_t loaded_at)
 {
     buf_append_str(b, "<div class=\"info\" id=\"info\">");
-    for (size_t i = 0; i < pg->c->sources.n; i++) {
+    for (size_t i = 0; i < c->sources.n; i++) {
         buf_append_str(b, i ? ", " : "Source: ");
-        buf_append_html(b, pg->c->sources.v[i], (size_t)-1);
+        buf_append_html(b, c->sources.v[i], (size_t)-1);
     }
-    for (size_t i = 0; i < pg->c->bases.n; i++) {
-        buf_append_str(b, i ? ", " : pg->c->diff_base ? "; diff_base: " : "; base: ");
-        buf_append_html(b, pg->c->bases.v[i], (size_t)-1);
+    for (size_t i = 0; i < c->bases.n; i++) {
+        buf_append_str(b, i ? ", " : c->diff_base ? "; diff_base: " : "; base: ");
+        buf_append_html(b, c->bases.v[i], (size_t)-1);
     }
     char when[32];
     struct tm tm;
-    localtime_r(&pg->loaded_at, &tm);
+    localtime_r(&loaded_at, &tm);
     strftime(when, sizeof when, "%H:%M:%S", &tm);
     buf_printf(b, "; loaded at <span id=\"loaded-at\">%s</span></div>\n", when);
+}
+
+/* See web.h. */
+void web_page_start(buf *out, const cli *c, time_t loaded_at, const char *notice, const char *error)
+{
+    web_sources_line(out, c, loaded_at);
+    if (notice) {
+        buf_append_str(out, "<div class=\"notice\" id=\"notice\">");
+        buf_append_html(out, notice, (size_t)-1);
+        buf_append_str(out, "</div>\n");
+    }
+    buf_append_str(out, "<main>\n");
+    if (error) {
+        buf_append_str(out, "<div class=\"error\" id=\"error\">");
+        buf_append_html(out, error, (size_t)-1);
+        buf_append_str(out, "</div>\n");
+    }
 }
 
 void web_page_html(buf *out, const web_page *pg, const char *error)
@@ -441,18 +459,8 @@ void web_page_html(buf *out, const web_page *pg, const char *error)
     nav(out, pg, q);
     controls(out, pg, q);
     buf_append_str(out, "</header>\n");
-    sources_line(out, pg);
-    if (pg->notice) {
-        buf_append_str(out, "<div class=\"notice\" id=\"notice\">");
-        buf_append_html(out, pg->notice, (size_t)-1);
-        buf_append_str(out, "</div>\n");
-    }
-    buf_append_str(out, "<main>\n");
-    if (error) {
-        buf_append_str(out, "<div class=\"error\" id=\"error\">");
-        buf_append_html(out, error, (size_t)-1);
-        buf_append_str(out, "</div>\n");
-    } else if (pg->body) {
+    web_page_start(out, pg->c, pg->loaded_at, pg->notice, error);
+    if (!error && pg->body) {
         buf_append(out, pg->body->data, pg->body->len);
     }
     buf_append_str(out, "</main>\n<script src=\"/ui/assets/ui.js\"></script>\n</body></html>\n");

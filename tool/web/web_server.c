@@ -18,6 +18,12 @@
  * profile.proto), plus /ui/assets/NAME and POST /ui/refresh.
  * Anything else is a one-line 404; other methods a 405.
  *
+ * A trace instead of a profile (web_trace.c decides, before the profile is
+ * loaded): the server holds the Timeline's JSON instead of a profile and
+ * serves /ui/timeline (also / and /ui/), /ui/timeline.json and Refresh;
+ * the profile views answer a page saying why they do not apply. With a
+ * profile, /ui/timeline is such a page (and the views' menu has no Timeline).
+ *
  * Who may ask (a page on another site must not drive this server from the
  * user's browser): a Host header that is not this server's (DNS rebinding)
  * is a 403; every POST (/ui/refresh, /ui/saveconfig, /ui/deleteconfig)
@@ -50,15 +56,17 @@ typedef struct web_state {
     cli *c;
     const char *host; /* the -http host: a name requests may use */
     char token[33];   /* random, hex: POST /ui/refresh must carry it */
-    cp_profile *p;    /* as loaded: never filtered, views copy it */
+    cp_profile *p;    /* as loaded: never filtered, views copy it; NULL for a trace */
+    bool trace;       /* the source is a trace: timeline holds its Timeline JSON */
+    buf timeline;
     time_t loaded_at;
     char notice[700]; /* shown once, on the next page (refresh failures) */
 } web_state;
 
 /* ---- compiled-in assets (tool/web/, xxd -i) ----------------------------- */
 
-extern unsigned char ui_js[], ui_css[];
-extern unsigned int ui_js_len, ui_css_len;
+extern unsigned char ui_js[], ui_css[], timeline_js[];
+extern unsigned int ui_js_len, ui_css_len, timeline_js_len;
 
 const unsigned char *web_asset(const char *name, size_t *len, const char **content_type)
 {
@@ -66,6 +74,11 @@ const unsigned char *web_asset(const char *name, size_t *len, const char **conte
         *len = ui_js_len;
         *content_type = "text/javascript; charset=utf-8";
         return ui_js;
+    }
+    if (!strcmp(name, "timeline.js")) {
+        *len = timeline_js_len;
+        *content_type = "text/javascript; charset=utf-8";
+        return timeline_js;
     }
     if (!strcmp(name, "ui.css")) {
         *len = ui_css_len;
@@ -186,8 +199,10 @@ static int render_view(web_state *st, web_page *pg, cp_err *err)
     return rc;
 }
 
+/* A view of the loaded profile; with why (not NULL), that one-line reason
+ * instead of the view, a 404 (the Timeline asked of a profile). */
 static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
-                                  enum web_view_kind kind)
+                                  enum web_view_kind kind, const char *why)
 {
     web_query q;
     cp_err err;
@@ -211,6 +226,9 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     if (web_query_parse(&q, query_arg, conn, st->c, st->p, &err) != 0) {
         status = 400;
         error = err.msg;
+    } else if (why) {
+        status = 404;
+        error = why;
     } else if ((kind == VIEW_SOURCE || kind == VIEW_PEEK || kind == VIEW_DISASM) &&
                !(q.filters.focus && *q.filters.focus)) {
         buf_append_str(&body, "<p class=\"hint\" id=\"hint\">Which function? Click a name in "
@@ -224,6 +242,39 @@ static enum MHD_Result serve_view(web_state *st, struct MHD_Connection *conn,
     buf_free(&body);
     buf_free(&configs);
     return reply_buf(conn, status, "text/html; charset=utf-8", &page, NULL, NULL);
+}
+
+/* ---- the Timeline (a trace) -------------------------------------------------- */
+
+static const char not_a_trace[] =
+    "The Timeline view shows a trace (Chrome Trace Event JSON from /debug/pprof/trace: cprof "
+    "-http=:0 trace.json, or a HOST:PORT/debug/pprof/trace URL); the source loaded here is a "
+    "profile.";
+static const char not_a_profile[] =
+    "The source loaded here is a trace (Chrome Trace Event JSON), not a profile: its view is the "
+    "Timeline (/ui/timeline).";
+
+/* The Timeline page; with error (not NULL), that reason instead, a 404. */
+static enum MHD_Result serve_timeline(web_state *st, struct MHD_Connection *conn, const char *error)
+{
+    buf page;
+    buf_init(&page);
+    web_timeline_page tp = {.c = st->c,
+                            .loaded_at = st->loaded_at,
+                            .notice = st->notice[0] ? st->notice : NULL,
+                            .refresh_token = st->token};
+    web_timeline_html(&page, &tp, error);
+    st->notice[0] = 0;
+    return reply_buf(conn, error ? 404 : 200, "text/html; charset=utf-8", &page, NULL, NULL);
+}
+
+/* GET /ui/timeline.json: the Timeline's data, as made at load or Refresh. */
+static enum MHD_Result serve_timeline_json(web_state *st, struct MHD_Connection *conn)
+{
+    return queue(
+        conn, 200,
+        MHD_create_response_from_buffer(st->timeline.len, st->timeline.data, MHD_RESPMEM_MUST_COPY),
+        "application/json");
 }
 
 /* ---- download ----------------------------------------------------------- */
@@ -278,6 +329,16 @@ static enum MHD_Result serve_download(web_state *st, struct MHD_Connection *conn
 
 /* ---- refresh ------------------------------------------------------------ */
 
+/* A 303 to path (a page of ours). */
+static enum MHD_Result see_other(struct MHD_Connection *conn, const char *path)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, path);
+    return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
+}
+
 /* Every source (and base) read again; on failure the old profile stays
  * and the next page says why. Then back to the page it came from. */
 static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
@@ -288,6 +349,23 @@ static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
     if (!web_local_path(back))
         return reply_error(conn, 400, "back must be a page of this server (/ui/...)");
     cp_err err;
+    if (st->trace) {
+        buf json;
+        buf_init(&json);
+        int rc = web_trace_load(st->c, &json, &err);
+        if (rc == 1) {
+            buf_free(&st->timeline);
+            st->timeline = json;
+            st->loaded_at = time(NULL);
+            st->notice[0] = 0;
+        } else {
+            buf_free(&json);
+            snprintf(st->notice, sizeof st->notice,
+                     "Refresh failed: %.600s (still showing the trace loaded before)",
+                     rc == 0 ? "the source is no longer a trace" : err.msg);
+        }
+        return see_other(conn, back);
+    }
     cp_profile *p = pipeline_load(st->c, &err);
     if (p) {
         cp_profile_free(st->p);
@@ -298,11 +376,7 @@ static enum MHD_Result serve_refresh(web_state *st, struct MHD_Connection *conn)
         snprintf(st->notice, sizeof st->notice,
                  "Refresh failed: %.600s (still showing the profile loaded before)", err.msg);
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (resp)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, back);
-    return queue(conn, MHD_HTTP_SEE_OTHER, resp, "text/plain; charset=utf-8");
+    return see_other(conn, back);
 }
 
 /* ---- saved configurations: save and delete ----------------------------- */
@@ -437,14 +511,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                      "403 Forbidden: %s without this server's token (reload the page)", post);
             return reply_error(conn, 403, msg);
         }
+        if (post[0] != 'r' && st->trace)
+            return reply_error(conn, 404, "saved configurations are for profiles, not a trace");
         return post[0] == 'r' ? serve_refresh(st, conn) : serve_config(st, conn, post[0] == 's');
     }
     if (!get) {
         snprintf(msg, sizeof msg, "method %.20s not allowed", method);
         return reply_error(conn, 405, msg);
     }
+    bool timeline = !strcmp(url, "/ui/timeline");
+    if (st->trace) {
+        if (timeline || !strcmp(url, "/") || !strcmp(url, "/ui") || !strcmp(url, "/ui/"))
+            return serve_timeline(st, conn, NULL);
+        if (!strcmp(url, "/ui/timeline.json"))
+            return serve_timeline_json(st, conn);
+        if (view_of(url, &kind) || !strcmp(url, "/ui/download"))
+            return serve_timeline(st, conn, not_a_profile);
+    } else {
+        if (timeline)
+            return serve_view(st, conn, VIEW_TOP, not_a_trace);
+        if (!strcmp(url, "/ui/timeline.json"))
+            return reply_error(conn, 404, not_a_trace);
+    }
     if (view_of(url, &kind))
-        return serve_view(st, conn, kind);
+        return serve_view(st, conn, kind, NULL);
     if (!strcmp(url, "/ui/download"))
         return serve_download(st, conn);
     if (!strncmp(url, "/ui/assets/", 11)) {
@@ -519,8 +609,19 @@ int web_serve(cli *c)
         fprintf(stderr, "cprof: -http: no random bytes for the page token\n");
         return 1;
     }
-    st.p = pipeline_load(c, &err);
-    if (!st.p)
+    buf_init(&st.timeline);
+    int is_trace = web_trace_load(c, &st.timeline, &err);
+    if (is_trace < 0) {
+        char *url = source_url(c->sources.v[0]);
+        char *shown = url ? url_redacted(c->sources.v[0]) : NULL; /* no token in messages */
+        fprintf(stderr, "cprof: %s: %s\n", shown ? shown : c->sources.v[0], err.msg);
+        free(shown);
+        free(url);
+        buf_free(&st.timeline);
+        return 1;
+    }
+    st.trace = is_trace == 1;
+    if (!st.trace && !(st.p = pipeline_load(c, &err)))
         return 1;
     st.loaded_at = time(NULL);
     /* Blocked before the daemon's thread starts, so only sigwait sees them. */
@@ -534,6 +635,7 @@ int web_serve(cli *c)
     struct MHD_Daemon *d = start(&st, c->http, host, port, shown, sizeof shown);
     if (!d) {
         cp_profile_free(st.p);
+        buf_free(&st.timeline);
         return 1;
     }
     fprintf(stderr, "Serving web UI on %s\n", shown);
@@ -541,6 +643,7 @@ int web_serve(cli *c)
     sigwait(&stop, &sig);
     MHD_stop_daemon(d);
     cp_profile_free(st.p);
+    buf_free(&st.timeline);
     fprintf(stderr, "cprof: %s: web UI stopped\n", sig == SIGINT ? "interrupt" : "terminated");
     return 0;
 }

@@ -181,3 +181,18 @@ start_receiver() {
     RECV_PORT=$(wait_printed "$dir.out" "ready ")
     [ -n "$RECV_PORT" ] || { cat "$dir.out"; fail "the Pyroscope receiver did not start"; }
 }
+
+# need_web_deps MODULE...: node and Debian's chromium, and tests/web's npm
+# packages (pinned by its package-lock.json) installed: `npm ci` only when a
+# MODULE is missing or node_modules is older than the lock file; never a
+# browser download (the tests use /usr/bin/chromium).
+need_web_deps() {
+    command -v node >/dev/null && command -v npm >/dev/null || fail "node/npm missing (scripts/install-deps.sh)"
+    [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
+    local m missing=0
+    for m in "$@"; do [ -d "$ROOT/tests/web/node_modules/$m" ] || missing=1; done
+    [ "$ROOT/tests/web/package-lock.json" -nt "$ROOT/tests/web/node_modules/.package-lock.json" ] && missing=1
+    [ "$missing" = 0 ] && return 0
+    (cd "$ROOT/tests/web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+        >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; fail "npm ci in tests/web failed"; }
+}

@@ -122,18 +122,17 @@ helper_value() {
     sed -n "s/.*\<$1=\([0-9][0-9]*\).*/\1/p" "$2" | head -n1
 }
 
-# web_test_deps: what the browser tests need (tests/web/*.spec.mjs): node,
-# Debian's chromium, and playwright-core pinned by tests/web/package-lock.json
-# (`npm ci` only when node_modules is missing or older than the lock file;
-# never a browser download). Fails the test when one is missing.
-web_test_deps() {
-    command -v node >/dev/null || fail "node is missing (scripts/install-deps.sh installs it)"
-    [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (scripts/install-deps.sh installs it)"
-    (
-        cd "$ROOT/tests/web"
-        if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-            PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1 ||
-                { cat "$WORK/npm.log" >&2; exit 1; }
-        fi
-    ) || fail "npm ci in tests/web failed"
+# status URL [CURL ARGS...]: the HTTP status; the body is in $WORK/body.
+status() {
+    local url=$1
+    shift
+    curl -s -o "$WORK/body" -w '%{http_code}' "$@" "$url"
+}
+
+# expect_status WANT URL [CURL ARGS...]
+expect_status() {
+    local want=$1 got
+    shift
+    got=$(status "$@")
+    [ "$got" = "$want" ] || { head -c 600 "$WORK/body" >&2; fail "$* answered $got, want $want"; }
 }
