@@ -63,10 +63,21 @@ typedef struct raw_sample {
     size_t n_values;
     raw_label *labels;
     size_t n_labels;
-    size_t wire_index;        /* position in the file, for messages */
-    const uint8_t *key_bytes; /* compact, fast path: the packed location ids */
-    size_t key_len;
+    size_t wire_index; /* position in the file, for messages */
 } raw_sample;
+
+/* Compact mode's fast path indexes a kept sample by its packed location
+ * bytes: this entry holds the sample's values (they are the sample's: it
+ * lives in the profile's arena) followed by those bytes, so a lookup
+ * touches the table's slot and one entry, not the sample, its values and
+ * the input besides (on a large profile, each of those was a cache miss). */
+typedef struct fold_entry {
+    uint32_t key_len, n_values;
+    int64_t values[]; /* n_values, then key_len bytes */
+} fold_entry;
+
+/* The most values a fast-path sample may have (Go's profiles: 1 to 4). */
+#define FOLD_MAX_VALUES 16
 
 /* A sample being read, before it is kept (compact mode may fold it into
  * an earlier one); grown as needed, reused for every sample. */
@@ -105,7 +116,7 @@ typedef struct decoder {
     int64_t drop_frames, keep_frames, default_sample_type, doc_url;
     bool compact;      /* fold samples with equal stacks and labels */
     htab sample_index; /* compact: raw_sample by (locations, labels) */
-    htab bytes_index;  /* compact: raw_sample by its packed location bytes */
+    htab bytes_index;  /* compact: fold_entry by its packed location bytes */
     sample_scratch scratch;
 } decoder;
 
@@ -291,11 +302,17 @@ typedef struct bytes_key {
     size_t len;
 } bytes_key;
 
+/* The packed location bytes of a fold_entry. */
+static const uint8_t *entry_key(const fold_entry *e)
+{
+    return (const uint8_t *)(e->values + e->n_values);
+}
+
 static int bytes_key_eq(const void *key, const void *item)
 {
     const bytes_key *k = key;
-    const raw_sample *r = item;
-    return r->key_len == k->len && !memcmp(r->key_bytes, k->p, k->len);
+    const fold_entry *e = item;
+    return e->key_len == k->len && !memcmp(entry_key(e), k->p, k->len);
 }
 
 /* A table hash of n bytes, a word at a time. */
@@ -314,47 +331,70 @@ static uint64_t hash_words(const uint8_t *p, size_t n)
     return h;
 }
 
+/* Reads a repeated int64 field's values into v[*n] (room FOLD_MAX_VALUES).
+ * false when the field is malformed or holds more: the slow path decides. */
+static bool read_fold_values(proto_reader *r, enum proto_wire_type t, int64_t *v, size_t *n)
+{
+    if (t == PROTO_VARINT) {
+        uint64_t x = proto_get_varint(r);
+        if (r->err || *n == FOLD_MAX_VALUES)
+            return false;
+        v[(*n)++] = (int64_t)x;
+        return true;
+    }
+    if (t != PROTO_BYTES)
+        return false;
+    proto_reader packed = proto_get_bytes(r);
+    while (!r->err && proto_reader_more(&packed)) {
+        uint64_t x = proto_get_varint(&packed);
+        if (packed.err || *n == FOLD_MAX_VALUES)
+            return false;
+        v[(*n)++] = (int64_t)x;
+    }
+    return !r->err;
+}
+
 /* Compact mode's fast path: a sample whose location ids are one packed
  * field and that has no labels is looked up by those bytes, before any id
- * is decoded. When an earlier foldable sample has the same bytes (so the
- * same ids) and this one's values are foldable, they are added to it:
- * true. Otherwise false, and *key is what to index the sample by once
- * kept (key->p NULL: not eligible). */
+ * is decoded, in one pass over the sample. When an earlier foldable sample
+ * has the same bytes (so the same ids) and as many values, and this one's
+ * are foldable, they are added to it: true. Otherwise false, and *key is
+ * what to index the sample by once kept (key->p NULL: not eligible, or
+ * the bytes are indexed already). */
 static bool fold_by_bytes(decoder *d, proto_reader body, bytes_key *key, uint64_t *h)
 {
     key->p = NULL;
-    size_t loc_fields = 0;
+    int64_t values[FOLD_MAX_VALUES];
+    size_t n = 0;
     uint32_t f;
     enum proto_wire_type t;
     proto_reader r = body, locs = {0};
+    bool have_locs = false;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == SAMPLE_LABEL)
-            return false;
         if (f == SAMPLE_LOCATION_ID) {
-            if (t != PROTO_BYTES || ++loc_fields > 1)
+            if (t != PROTO_BYTES || have_locs)
                 return false;
             locs = proto_get_bytes(&r);
-        } else
-            proto_skip(&r, t);
-    }
-    if (r.err || loc_fields != 1)
-        return false;
-    key->p = locs.p;
-    key->len = (size_t)(locs.end - locs.p);
-    *h = hash_words(key->p, key->len);
-    raw_sample *same = htab_find(&d->bytes_index, *h, bytes_key_eq, key);
-    if (!same || same->n_values > 16)
-        return false;
-    int64_t values[16];
-    size_t n = 0;
-    r = body;
-    while (proto_get_tag(&r, &f, &t)) {
-        if (f == SAMPLE_VALUE && n <= same->n_values)
-            read_repeated(&r, t, (uint64_t *)values, &n, same->n_values);
+            have_locs = true;
+        } else if (f == SAMPLE_VALUE) {
+            if (!read_fold_values(&r, t, values, &n))
+                return false;
+        } else if (f == SAMPLE_LABEL)
+            return false;
         else
             proto_skip(&r, t);
     }
-    if (r.err || n != same->n_values || !foldable(values, n))
+    if (r.err || !have_locs)
+        return false;
+    bytes_key k = {locs.p, (size_t)(locs.end - locs.p)};
+    uint64_t hash = hash_words(k.p, k.len);
+    fold_entry *same = htab_find(&d->bytes_index, hash, bytes_key_eq, &k);
+    if (!same) {
+        *key = k;
+        *h = hash;
+        return false;
+    }
+    if (n != same->n_values || !foldable(values, n))
         return false;
     for (size_t i = 0; i < n; i++)
         same->values[i] += values[i];
@@ -428,15 +468,23 @@ static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
     s->n_labels = got_labels;
     /* Room for a pointer per id: the ids become the sample's locations. */
     s->loc_ids = arena_dup(&d->p->mem, sc->ids, got_locs, sizeof *s->loc_ids);
-    s->values = arena_dup(&d->p->mem, values, got_values, sizeof *s->values);
     s->labels = got_labels ? arena_dup(&d->tmp, sc->labels, got_labels, sizeof *s->labels) : NULL;
+    if (fold && bkey.p && got_values <= FOLD_MAX_VALUES && bkey.len <= UINT32_MAX) {
+        /* Indexed by its bytes only: a later sample with the same ids
+         * written otherwise (unpacked) is merged, not folded. */
+        fold_entry *e =
+            arena_alloc(&d->p->mem, 1, sizeof *e + got_values * sizeof *e->values + bkey.len);
+        e->key_len = (uint32_t)bkey.len;
+        e->n_values = (uint32_t)got_values;
+        memcpy(e->values, values, got_values * sizeof *e->values);
+        memcpy((uint8_t *)(e->values + got_values), bkey.p, bkey.len);
+        s->values = e->values;
+        htab_insert(&d->bytes_index, bhash, e);
+        return;
+    }
+    s->values = arena_dup(&d->p->mem, values, got_values, sizeof *s->values);
     if (fold)
         htab_insert(&d->sample_index, h, s);
-    if (fold && bkey.p) {
-        s->key_bytes = bkey.p;
-        s->key_len = bkey.len;
-        htab_insert(&d->bytes_index, bhash, s);
-    }
 }
 
 static void decode_mapping(decoder *d, proto_reader r, size_t i)
