@@ -47,17 +47,11 @@ void htab_free(htab *t)
     htab_init(t, t->alloc);
 }
 
-/* The hash as stored: 0 marks an empty slot, so a real 0 becomes 1. */
-static uint64_t stored_hash(uint64_t hash)
-{
-    return hash ? hash : 1;
-}
-
 void **htab_find_slot(const htab *t, uint64_t hash, htab_eq_fn eq, const void *key)
 {
     if (!t->cap)
         return NULL;
-    hash = stored_hash(hash);
+    hash = htab_stored_hash(hash);
     size_t mask = t->cap - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         htab_slot *s = &t->slots[i];
@@ -110,7 +104,7 @@ int htab_insert(htab *t, uint64_t hash, void *item)
 {
     if ((t->len + 1) * 2 > t->cap && grow(t) != 0)
         return -1;
-    place(t->slots, t->cap, stored_hash(hash), item);
+    place(t->slots, t->cap, htab_stored_hash(hash), item);
     t->len++;
     return 0;
 }

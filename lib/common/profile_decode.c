@@ -118,6 +118,8 @@ typedef struct decoder {
     htab sample_index; /* compact: raw_sample by (locations, labels) */
     htab bytes_index;  /* compact: fold_entry by its packed location bytes */
     sample_scratch scratch;
+    struct fold_scan *batch; /* compact: samples read, not yet decoded */
+    size_t n_batch;
 } decoder;
 
 static void decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -354,61 +356,85 @@ static bool read_fold_values(proto_reader *r, enum proto_wire_type t, int64_t *v
     return !r->err;
 }
 
-/* Compact mode's fast path: a sample whose location ids are one packed
- * field and that has no labels is looked up by those bytes, before any id
- * is decoded, in one pass over the sample. When an earlier foldable sample
- * has the same bytes (so the same ids) and as many values, and this one's
- * are foldable, they are added to it: true. Otherwise false, and *key is
- * what to index the sample by once kept (key->p NULL: not eligible, or
- * the bytes are indexed already). */
-static bool fold_by_bytes(decoder *d, proto_reader body, bytes_key *key, uint64_t *h)
-{
-    key->p = NULL;
+/* Compact mode's fast path, first half: a sample whose location ids are
+ * one packed field, that has no labels and at most FOLD_MAX_VALUES values
+ * is keyed by those bytes, before any id is decoded, in one pass over the
+ * sample. The scan of one sample of a batch. */
+typedef struct fold_scan {
+    proto_reader body;
+    size_t wire;
+    bool eligible;
+    bytes_key key;
+    uint64_t hash;
+    size_t n_values;
     int64_t values[FOLD_MAX_VALUES];
-    size_t n = 0;
+} fold_scan;
+
+/* Fills sc->eligible, and when it is, the key, its hash and the values. */
+static void fold_scan_sample(fold_scan *sc)
+{
+    sc->eligible = false;
+    sc->n_values = 0;
     uint32_t f;
     enum proto_wire_type t;
-    proto_reader r = body, locs = {0};
+    proto_reader r = sc->body, locs = {0};
     bool have_locs = false;
     while (proto_get_tag(&r, &f, &t)) {
         if (f == SAMPLE_LOCATION_ID) {
             if (t != PROTO_BYTES || have_locs)
-                return false;
+                return;
             locs = proto_get_bytes(&r);
             have_locs = true;
         } else if (f == SAMPLE_VALUE) {
-            if (!read_fold_values(&r, t, values, &n))
-                return false;
+            if (!read_fold_values(&r, t, sc->values, &sc->n_values))
+                return;
         } else if (f == SAMPLE_LABEL)
-            return false;
+            return;
         else
             proto_skip(&r, t);
     }
     if (r.err || !have_locs)
+        return;
+    sc->key.p = locs.p;
+    sc->key.len = (size_t)(locs.end - locs.p);
+    sc->hash = hash_words(sc->key.p, sc->key.len);
+    sc->eligible = true;
+}
+
+/* Second half: when an earlier foldable sample has the same bytes (so the
+ * same ids) and as many values, and this one's are foldable, they are
+ * added to it: true. Otherwise false, and *key is what to index the sample
+ * by once kept (key->p NULL: not eligible, or the bytes are indexed
+ * already). */
+static bool fold_by_bytes(decoder *d, const fold_scan *sc, bytes_key *key, uint64_t *h)
+{
+    key->p = NULL;
+    if (!sc->eligible)
         return false;
-    bytes_key k = {locs.p, (size_t)(locs.end - locs.p)};
-    uint64_t hash = hash_words(k.p, k.len);
-    fold_entry *same = htab_find(&d->bytes_index, hash, bytes_key_eq, &k);
+    fold_entry *same = htab_find(&d->bytes_index, sc->hash, bytes_key_eq, &sc->key);
     if (!same) {
-        *key = k;
-        *h = hash;
+        *key = sc->key;
+        *h = sc->hash;
         return false;
     }
-    if (n != same->n_values || !foldable(values, n))
+    size_t n = sc->n_values;
+    if (n != same->n_values || !foldable(sc->values, n))
         return false;
     for (size_t i = 0; i < n; i++)
-        same->values[i] += values[i];
+        same->values[i] += sc->values[i];
     return true;
 }
 
 /* The sample at wire position wire, read into the scratch, then kept as
- * d->samples[*n] (and *n incremented), or, in compact mode, added to the
- * earlier sample with the same locations and labels. */
-static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
+ * d->samples[*n] (and *n incremented), or, in compact mode (scan: its
+ * fast-path scan), added to the earlier sample with the same locations and
+ * labels. */
+static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n,
+                          const fold_scan *scan)
 {
     bytes_key bkey = {NULL, 0};
     uint64_t bhash = 0;
-    if (d->compact && fold_by_bytes(d, body, &bkey, &bhash))
+    if (scan && fold_by_bytes(d, scan, &bkey, &bhash))
         return;
     size_t n_locs = 0, n_values = 0, n_labels = 0;
     uint32_t f;
@@ -485,6 +511,44 @@ static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
     s->values = arena_dup(&d->p->mem, values, got_values, sizeof *s->values);
     if (fold)
         htab_insert(&d->sample_index, h, s);
+}
+
+/* Compact mode decodes samples in batches of FOLD_BATCH, so that the
+ * table lookups, which on a large profile each miss the cache twice (the
+ * slot, then the entry), overlap: every sample of the batch is scanned and
+ * its slot prefetched, then the entries found there are prefetched, then
+ * the samples are folded or kept in order (an insert by one is seen by the
+ * next: the prefetches are only hints). */
+#define FOLD_BATCH 16
+
+/* Folds or keeps the pending samples, in order, and empties the batch. */
+static void flush_batch(decoder *d, size_t *n_samples)
+{
+    htab *t = &d->bytes_index;
+    for (size_t i = 0; i < d->n_batch; i++) {
+        fold_scan_sample(&d->batch[i]);
+        if (d->batch[i].eligible)
+            htab_prefetch(t, d->batch[i].hash);
+    }
+    for (size_t i = 0; i < d->n_batch; i++)
+        if (d->batch[i].eligible)
+            htab_prefetch_item(t, d->batch[i].hash);
+    for (size_t i = 0; i < d->n_batch && !d->failed; i++)
+        decode_sample(d, d->batch[i].body, d->batch[i].wire, n_samples, &d->batch[i]);
+    d->n_batch = 0;
+}
+
+/* Decodes the sample now (not compact), or adds it to the batch. */
+static void add_sample(decoder *d, proto_reader body, size_t wire, size_t *n_samples)
+{
+    if (!d->compact) {
+        decode_sample(d, body, wire, n_samples, NULL);
+        return;
+    }
+    d->batch[d->n_batch].body = body;
+    d->batch[d->n_batch].wire = wire;
+    if (++d->n_batch == FOLD_BATCH)
+        flush_batch(d, n_samples);
 }
 
 static void decode_mapping(decoder *d, proto_reader r, size_t i)
@@ -695,6 +759,11 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
     uint32_t f;
     enum proto_wire_type t;
     while (!d->failed && proto_get_tag(&r, &f, &t)) {
+        if (f != PROFILE_SAMPLE && d->n_batch) {
+            flush_batch(d, &n_samples); /* errors in the order of the fields */
+            if (d->failed)
+                break;
+        }
         switch (f) {
         case PROFILE_SAMPLE_TYPE:
             d->sample_types[p->n_sample_types] =
@@ -702,7 +771,7 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
             p->n_sample_types++;
             break;
         case PROFILE_SAMPLE:
-            decode_sample(d, get_message(&r, t), wire_samples++, &n_samples);
+            add_sample(d, get_message(&r, t), wire_samples++, &n_samples);
             break;
         case PROFILE_MAPPING:
             decode_mapping(d, get_message(&r, t), p->n_mappings++);
@@ -749,6 +818,8 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
             proto_skip(&r, t);
         }
     }
+    if (!d->failed)
+        flush_batch(d, &n_samples);
     reader_failed(d, &r, "profile", (size_t)-1);
     p->n_samples = n_samples;
     p->n_comments = n_comments;
@@ -955,6 +1026,8 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, bool comp
     htab_init(&d.sample_index, &htab_xalloc);
     htab_init(&d.bytes_index, &htab_xalloc);
     arena_init(&d.tmp);
+    if (compact)
+        d.batch = arena_alloc(&d.tmp, FOLD_BATCH, sizeof *d.batch);
     proto_reader r;
     proto_reader_init(&r, data, len);
     counts c;
