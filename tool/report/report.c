@@ -135,31 +135,15 @@ static void keep_nodes(node_set *s, gnode *const *nodes, size_t n, int64_t cutof
             node_set_add(s, &nodes[i]->info);
 }
 
-/* The nodes of nodes[0..n) in the set, in their order, moved to the front;
- * how many. */
-static size_t filter_nodes(gnode **nodes, size_t n, const node_set *kept)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (node_set_has(kept, &nodes[i]->info))
-            nodes[w++] = nodes[i];
-    return w;
-}
-
-graph *report_trimmed_graph(report *r, bool with_edges, size_t *orig_count, size_t *dropped_nodes)
+graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes)
 {
     const report_opts *o = &r->o;
     enum node_order order = o->cum_sort ? ORDER_CUM_NAME : ORDER_FLAT_NAME;
     /* When nodes may be dropped, the first graph only serves to pick them,
      * and node values do not depend on edges: it is built without its
      * edges, on a big profile most of the cost (3 M edges for 200,000
-     * samples of the analyzer benchmark). Kept whole, it is built again.
-     * Without edges (top), pprof's rebuilds change nothing but which nodes
-     * there are: a kept node's flat and cum are what they were (a sample
-     * adds to a node's cum when the node is in its stack, to its flat when
-     * it is the leaf, whichever other nodes are kept), so the first graph
-     * is filtered instead of built again. */
-    bool edges = with_edges && o->node_fraction == 0;
+     * samples of the analyzer benchmark). Kept whole, it is built again. */
+    bool edges = o->node_fraction == 0;
     graph *g = new_graph(r, NULL, false, edges);
     int64_t total_value;
     nodes_sum(g->nodes, g->n_nodes, &total_value, NULL);
@@ -171,28 +155,22 @@ graph *report_trimmed_graph(report *r, bool with_edges, size_t *orig_count, size
         keep_nodes(&kept, g->nodes, g->n_nodes, node_cutoff);
         if (kept.t.len != g->n_nodes) {
             *dropped_nodes = g->n_nodes - kept.t.len;
-            if (with_edges) {
-                graph_free(g);
-                g = report_new_graph(r, &kept, false);
-                edges = true;
-            } else
-                g->n_nodes = filter_nodes(g->nodes, g->n_nodes, &kept);
+            graph_free(g);
+            g = report_new_graph(r, &kept, false);
+            edges = true;
         }
         node_set_free(&kept);
     }
-    if (with_edges && !edges) {
+    if (!edges) {
         graph_free(g);
         g = report_new_graph(r, NULL, false);
     }
     *orig_count = g->n_nodes;
     graph_sort(g->nodes, g->n_nodes, order);
     if (o->node_count > 0) {
-        if (with_edges)
-            graph_trim_edges(g, edge_cutoff);
+        graph_trim_edges(g, edge_cutoff);
         size_t top = (size_t)o->node_count < g->n_nodes ? (size_t)o->node_count : g->n_nodes;
-        if (top != g->n_nodes && !with_edges)
-            g->n_nodes = top; /* sorted: the first top are those kept */
-        else if (top != g->n_nodes) {
+        if (top != g->n_nodes) {
             node_set kept;
             keep_nodes(&kept, g->nodes, top, 0);
             graph_free(g);
@@ -201,8 +179,7 @@ graph *report_trimmed_graph(report *r, bool with_edges, size_t *orig_count, size
             node_set_free(&kept);
         }
     }
-    if (with_edges)
-        graph_trim_edges(g, edge_cutoff);
+    graph_trim_edges(g, edge_cutoff);
     return g;
 }
 

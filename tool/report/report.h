@@ -60,10 +60,8 @@ void report_init(report *r, cp_profile *p, const report_opts *o);
 char *report_format_value(const report *r, int64_t v, char *out);
 /* report.newGraph: the full graph, or only the nodes in kept. */
 graph *report_new_graph(report *r, const node_set *kept, bool obj_names);
-/* report.newTrimmedGraph: drop nodes below node_fraction, keep node_count.
- * with_edges false (reports that print nodes only: top) leaves the graph
- * without edges and builds it once. The caller frees the graph. */
-graph *report_trimmed_graph(report *r, bool with_edges, size_t *orig_count, size_t *dropped_nodes);
+/* report.newTrimmedGraph: drop nodes below node_fraction, keep node_count. */
+graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes);
 /* report.selectOutputUnit for "minimum". */
 void report_select_output_unit(report *r, const graph *g);
 /* ProfileLabels and reportLabels: the header lines. */

@@ -179,7 +179,7 @@ int report_dot(report *r, FILE *out, cp_err *err)
 {
     (void)err;
     size_t orig = 0, dropped = 0;
-    graph *g = report_trimmed_graph(r, true, &orig, &dropped);
+    graph *g = report_trimmed_graph(r, &orig, &dropped);
     report_select_output_unit(r, g);
     fputs("digraph \"unnamed\" {\nnode [style=filled fillcolor=\"#f8f8f8\"]\n", out);
     write_legend(r, out, g, orig, dropped);

@@ -33,12 +33,11 @@ const char *report_inline_label(const gnode *n)
 }
 
 /* The graph top and tree print, trimmed as pprof trims it, after the
- * header lines (File, Type, Showing nodes ..., Dropped ...); tree's with
- * its edges. The caller frees it. */
-static graph *trimmed_graph_with_header(report *r, bool with_edges, FILE *out)
+ * header lines (File, Type, Showing nodes ..., Dropped ...). */
+static graph *trimmed_graph_with_header(report *r, FILE *out)
 {
     size_t orig, dropped;
-    graph *g = report_trimmed_graph(r, with_edges, &orig, &dropped);
+    graph *g = report_trimmed_graph(r, &orig, &dropped);
     report_select_output_unit(r, g);
     strlist labels = {0};
     report_labels(r, g, orig, dropped, &labels);
@@ -50,7 +49,7 @@ static graph *trimmed_graph_with_header(report *r, bool with_edges, FILE *out)
 int report_top(report *r, FILE *out, cp_err *err)
 {
     (void)err;
-    graph *g = trimmed_graph_with_header(r, false, out);
+    graph *g = trimmed_graph_with_header(r, out);
     fprintf(out, "%10s %5s%% %5s%% %10s %5s%%\n", "flat", "flat", "sum", "cum", "cum");
     int64_t flat_sum = 0;
     for (size_t i = 0; i < g->n_nodes; i++) {
@@ -88,7 +87,7 @@ int report_tree(report *r, FILE *out, cp_err *err)
         "----------------------------------------------------------+-------------";
     static const char legend[] =
         "      flat  flat%   sum%        cum   cum%   calls calls% + context 	 	 ";
-    graph *g = trimmed_graph_with_header(r, true, out);
+    graph *g = trimmed_graph_with_header(r, out);
     fprintf(out, "%s\n%s\n", separator, legend);
     int64_t flat_sum = 0;
     size_t matched = 0;

@@ -116,7 +116,7 @@ static int emit_top(report *r, void *ctx, cp_err *err)
     web_page *pg = ctx;
     buf *b = pg->body;
     size_t orig, dropped;
-    graph *g = report_trimmed_graph(r, false, &orig, &dropped);
+    graph *g = report_trimmed_graph(r, &orig, &dropped);
     report_select_output_unit(r, g);
     strlist labels = {0};
     report_labels(r, g, orig, dropped, &labels);
