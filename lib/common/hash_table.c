@@ -79,13 +79,12 @@ static void place(htab_slot *slots, size_t cap, uint64_t hash, void *item)
     slots[i].item = item;
 }
 
-/* Double the slot array (first: HTAB_MIN_CAP) and re-place every item;
- * 0, or -1 with the table unchanged. */
-static int grow(htab *t)
+/* Grow the slot array to cap slots (a power of two, larger than now) and
+ * re-place every item; 0, or -1 with the table unchanged. */
+static int grow_to(htab *t, size_t cap)
 {
     const htab_alloc *a = alloc_of(t);
-    size_t cap = t->cap ? t->cap * 2 : HTAB_MIN_CAP;
-    if (cap < t->cap || cap > SIZE_MAX / sizeof(htab_slot))
+    if (cap > SIZE_MAX / sizeof(htab_slot))
         return -1;
     htab_slot *slots = a->zalloc(cap, sizeof *slots, a->ctx);
     if (!slots)
@@ -98,6 +97,26 @@ static int grow(htab *t)
     t->slots = slots;
     t->cap = cap;
     return 0;
+}
+
+/* Double the slot array (first: HTAB_MIN_CAP); 0, or -1 with the table
+ * unchanged. */
+static int grow(htab *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : HTAB_MIN_CAP;
+    if (cap < t->cap)
+        return -1;
+    return grow_to(t, cap);
+}
+
+int htab_reserve(htab *t, size_t n)
+{
+    size_t cap = t->cap ? t->cap : HTAB_MIN_CAP;
+    if (n > SIZE_MAX / 4)
+        return -1;
+    while (n * 2 > cap)
+        cap *= 2;
+    return cap == t->cap ? 0 : grow_to(t, cap);
 }
 
 int htab_insert(htab *t, uint64_t hash, void *item)

@@ -93,6 +93,12 @@ static inline void htab_prefetch_item(const htab *t, uint64_t hash)
     }
 }
 
+/* Grow the slot array now so that n items in all fit without growing
+ * again (one allocation instead of a doubling per power of two, each
+ * placing every item anew). Returns 0, or -1 when it could not grow (the
+ * table is then unchanged). */
+int htab_reserve(htab *t, size_t n);
+
 /* Iteration in slot order (not insertion order):
  *     size_t cursor = 0;
  *     for (void **it; (it = htab_next(t, &cursor));) use(*it);
