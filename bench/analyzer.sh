@@ -35,7 +35,8 @@ rounds=${4:-3}
 before=${CPROF_BEFORE:-}
 work=$(mktemp -d /tmp/cprof-bench.XXXXXX)
 web_pid=""
-trap '[ -z "$web_pid" ] || { kill "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null; }
+# (errexit applies in the trap too: nothing in it may fail before the rm)
+trap 'if [ -n "$web_pid" ]; then kill "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null || true; fi
       rm -rf "$work"' EXIT
 
 make -C "$root" --no-print-directory build/cprof build/bench/genprofile >/dev/null
