@@ -110,6 +110,18 @@ static void put_vt(buf *b, int64_t type, int64_t unit)
 
 static void put_tables(buf *b);
 
+/* A sample's value (packed) and, when labelled, its label k=v. */
+static void put_values_label(buf *b, int64_t value, bool labelled)
+{
+    proto_put_packed_int64(b, 2, &value, 1);
+    if (labelled) {
+        size_t l = proto_begin_message(b, 3);
+        proto_put_int64(b, 1, 5);
+        proto_put_int64(b, 2, 6);
+        proto_end_message(b, l);
+    }
+}
+
 /* Samples on the same stack (main -> leaf, leaf inlined into a location
  * with two lines) with these values, labelled k=v where labelled[i];
  * strings: "", samples, count, main, leaf, k, v. */
@@ -120,13 +132,7 @@ static void make_repeats(buf *b, const int64_t *values, const bool *labelled, si
         size_t m = proto_begin_message(b, 2);
         uint64_t locs[] = {1, 2};
         proto_put_packed_uint64(b, 1, locs, 2);
-        proto_put_packed_int64(b, 2, &values[i], 1);
-        if (labelled[i]) {
-            size_t l = proto_begin_message(b, 3);
-            proto_put_int64(b, 1, 5);
-            proto_put_int64(b, 2, 6);
-            proto_end_message(b, l);
-        }
+        put_values_label(b, values[i], labelled[i]);
         proto_end_message(b, m);
     }
     put_tables(b);
@@ -311,13 +317,7 @@ static void make_mixed(buf *b, size_t n, size_t bad)
                 proto_put_uint64(b, 1, stacks[k][j]);
         } else
             proto_put_packed_uint64(b, 1, stacks[k], depth[k]);
-        proto_put_packed_int64(b, 2, &v, 1);
-        if (i % 5 == 4) {
-            size_t l = proto_begin_message(b, 3);
-            proto_put_int64(b, 1, 5);
-            proto_put_int64(b, 2, 6);
-            proto_end_message(b, l);
-        }
+        put_values_label(b, v, i % 5 == 4);
         proto_end_message(b, m);
     }
     put_tables(b);
