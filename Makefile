@@ -206,7 +206,7 @@ bench-symbolize: deps
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:
 	@bench/analyzer.sh 1200000 20000 service
-	@bench/analyzer.sh
+	@bench/analyzer.sh 1000000 20000 unmerged 1
 
 # libFuzzer targets for the cprof decoders (clang): build/fuzz/fuzz_decode fuzz/corpus,
 # build/fuzz/fuzz_legacy fuzz/corpus_legacy

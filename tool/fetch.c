@@ -72,36 +72,48 @@ char *source_url(const char *source)
     return NULL;
 }
 
+/* The whole file at path appended to out (the caller frees it): 0, or -1
+ * with err (cannot open or read, larger than -max_size). */
 int read_file(const char *path, buf *out, cp_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         cp_err_set(err, "%s", strerror(errno));
         return -1;
     }
     struct stat st;
-    /* One allocation for a regular file of sane size (no doubling copies). */
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= profile_size_limit())
+    /* One allocation for a regular file of sane size (no doubling copies),
+     * read straight into it (no stdio copy). */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= profile_size_limit()) {
+        size_t was = out->cap;
         buf_reserve(out, (size_t)st.st_size + 1);
-    char chunk[1 << 16];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf_append(out, chunk, n);
+        if (out->cap != was)
+            memory_hint_huge(out->data, out->cap);
+    }
+    for (;;) {
+        if ((out->cap == 0 || out->len + 1 >= out->cap) && buf_reserve(out, 1 << 16) != 0)
+            out->oom = 1;
         if (out->oom || out->len > profile_size_limit()) {
             char limit[32];
             size_words(profile_size_limit(), limit, sizeof limit);
             cp_err_set(err, "file larger than %s (-max_size)", limit);
-            fclose(f);
+            close(fd);
             return -1;
         }
+        ssize_t n = read(fd, out->data + out->len, out->cap - 1 - out->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cp_err_set(err, "read error: %s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        cp_err_set(err, "read error: %s", strerror(errno));
-        return -1;
-    }
+    close(fd);
     return 0;
 }
 

@@ -44,6 +44,7 @@ static int run_report(cli *c)
 
 int main(int argc, char **argv)
 {
+    arena_set_huge_pages(true); /* large profiles: see arena.c */
     if (argc > 1 && !strcmp(argv[1], "watch"))
         return watch_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "push"))

@@ -9,6 +9,12 @@
  * tenth of a large report's time).
  * Every size computation is overflow-checked: counts come from untrusted
  * profile data.
+ * Huge pages: a process that opts in (arena_set_huge_pages: the cprof tool;
+ * never the library's host) has its large chunks and hash-table slot
+ * arrays marked MADV_HUGEPAGE before they are touched. A large profile's
+ * decoding is bound by page faults and TLB misses on those (random lookups
+ * into tens of megabytes); one fault per 2 MiB instead of 512 cut the
+ * tool's CPU time by a fifth.
  */
 #include "arena.h"
 
@@ -17,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct arena_chunk {
     arena_chunk *next;
@@ -28,6 +35,27 @@ struct arena_chunk {
 #define ARENA_ALIGN (sizeof(max_align_t))
 
 static void (*oom_handler)(void);
+static bool huge_pages;
+
+/* Opt this process in (or out) of the huge-page hint (see the top). */
+void arena_set_huge_pages(bool on)
+{
+    huge_pages = on;
+}
+
+/* Mark the 2 MiB-aligned part of [p, p + n) for transparent huge pages
+ * when the process opted in; a hint: failure (no THP, old kernel) changes
+ * nothing. */
+void memory_hint_huge(void *p, size_t n)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (!huge_pages || n < 2 * huge)
+        return;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
 
 /* Install handler for die_oom (NULL restores the default). */
 void arena_set_oom_handler(void (*handler)(void))
@@ -84,7 +112,9 @@ char *xstrdup(const char *s)
 static void *htab_xcalloc(size_t n, size_t sz, void *ctx)
 {
     (void)ctx;
-    return xcalloc(n, sz);
+    void *p = xcalloc(n, sz);
+    memory_hint_huge(p, n * sz);
+    return p;
 }
 
 static void htab_xfree(void *p, void *ctx)
@@ -121,6 +151,7 @@ static void arena_grow(arena *a, size_t need)
     if (cap > SIZE_MAX - sizeof(arena_chunk))
         die_oom();
     arena_chunk *c = xcalloc(1, sizeof *c + cap);
+    memory_hint_huge(c, sizeof *c + cap);
     c->next = a->head;
     a->head = c;
     a->cap = cap;

@@ -13,6 +13,7 @@
 #ifndef CPROF_ARENA_H
 #define CPROF_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "hash_table.h"
@@ -42,6 +43,13 @@ __attribute__((noreturn)) void die_oom(void);
 /* Replace the out-of-memory handler (NULL: the default, exit). Process-wide;
  * set once before any allocation from another thread. */
 void arena_set_oom_handler(void (*handler)(void));
+/* Large chunks and slot arrays (and what memory_hint_huge is given) use
+ * transparent huge pages when on (default off: the library's host decides
+ * its own memory policy). Process-wide; set once at start. */
+void arena_set_huge_pages(bool on);
+/* Ask for huge pages over [p, p + n), fresh untouched memory, when on and
+ * n is large; a hint only. */
+void memory_hint_huge(void *p, size_t n);
 /* Hash tables over this kit take their slots from xcalloc: htab_init(&t,
  * &htab_xalloc), and htab_insert never fails. */
 extern const htab_alloc htab_xalloc;

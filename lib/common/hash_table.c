@@ -47,17 +47,11 @@ void htab_free(htab *t)
     htab_init(t, t->alloc);
 }
 
-/* The hash as stored: 0 marks an empty slot, so a real 0 becomes 1. */
-static uint64_t stored_hash(uint64_t hash)
-{
-    return hash ? hash : 1;
-}
-
 void **htab_find_slot(const htab *t, uint64_t hash, htab_eq_fn eq, const void *key)
 {
     if (!t->cap)
         return NULL;
-    hash = stored_hash(hash);
+    hash = htab_stored_hash(hash);
     size_t mask = t->cap - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         htab_slot *s = &t->slots[i];
@@ -85,13 +79,12 @@ static void place(htab_slot *slots, size_t cap, uint64_t hash, void *item)
     slots[i].item = item;
 }
 
-/* Double the slot array (first: HTAB_MIN_CAP) and re-place every item;
- * 0, or -1 with the table unchanged. */
-static int grow(htab *t)
+/* Grow the slot array to cap slots (a power of two, larger than now) and
+ * re-place every item; 0, or -1 with the table unchanged. */
+static int grow_to(htab *t, size_t cap)
 {
     const htab_alloc *a = alloc_of(t);
-    size_t cap = t->cap ? t->cap * 2 : HTAB_MIN_CAP;
-    if (cap < t->cap || cap > SIZE_MAX / sizeof(htab_slot))
+    if (cap > SIZE_MAX / sizeof(htab_slot))
         return -1;
     htab_slot *slots = a->zalloc(cap, sizeof *slots, a->ctx);
     if (!slots)
@@ -106,11 +99,31 @@ static int grow(htab *t)
     return 0;
 }
 
+/* Double the slot array (first: HTAB_MIN_CAP); 0, or -1 with the table
+ * unchanged. */
+static int grow(htab *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : HTAB_MIN_CAP;
+    if (cap < t->cap)
+        return -1;
+    return grow_to(t, cap);
+}
+
+int htab_reserve(htab *t, size_t n)
+{
+    size_t cap = t->cap ? t->cap : HTAB_MIN_CAP;
+    if (n > SIZE_MAX / 4)
+        return -1;
+    while (n * 2 > cap)
+        cap *= 2;
+    return cap == t->cap ? 0 : grow_to(t, cap);
+}
+
 int htab_insert(htab *t, uint64_t hash, void *item)
 {
     if ((t->len + 1) * 2 > t->cap && grow(t) != 0)
         return -1;
-    place(t->slots, t->cap, stored_hash(hash), item);
+    place(t->slots, t->cap, htab_stored_hash(hash), item);
     t->len++;
     return 0;
 }

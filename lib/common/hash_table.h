@@ -65,6 +65,40 @@ void **htab_find_slot(const htab *t, uint64_t hash, htab_eq_fn eq, const void *k
  * unchanged). Never fails while len + 1 <= cap / 2. */
 int htab_insert(htab *t, uint64_t hash, void *item);
 
+/* The hash as stored in a slot: 0 marks an empty slot, so a real 0 is 1. */
+static inline uint64_t htab_stored_hash(uint64_t hash)
+{
+    return hash ? hash : 1;
+}
+
+/* Hints for batched lookups (a lookup in a large table misses the cache):
+ * htab_prefetch brings in the slot where hash's probe starts; later, once
+ * that has arrived, htab_prefetch_item brings in the item stored there
+ * when it is a pointer stored under the same hash (two lines of it).
+ * Neither reads anything but the slot; both are only hints. */
+static inline void htab_prefetch(const htab *t, uint64_t hash)
+{
+    if (t->cap)
+        __builtin_prefetch(&t->slots[htab_stored_hash(hash) & (t->cap - 1)]);
+}
+static inline void htab_prefetch_item(const htab *t, uint64_t hash)
+{
+    if (!t->cap)
+        return;
+    hash = htab_stored_hash(hash);
+    const htab_slot *s = &t->slots[hash & (t->cap - 1)];
+    if (s->hash == hash) {
+        __builtin_prefetch(s->item);
+        __builtin_prefetch((const char *)s->item + 64);
+    }
+}
+
+/* Grow the slot array now so that n items in all fit without growing
+ * again (one allocation instead of a doubling per power of two, each
+ * placing every item anew). Returns 0, or -1 when it could not grow (the
+ * table is then unchanged). */
+int htab_reserve(htab *t, size_t n);
+
 /* Iteration in slot order (not insertion order):
  *     size_t cursor = 0;
  *     for (void **it; (it = htab_next(t, &cursor));) use(*it);

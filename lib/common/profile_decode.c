@@ -63,10 +63,21 @@ typedef struct raw_sample {
     size_t n_values;
     raw_label *labels;
     size_t n_labels;
-    size_t wire_index;        /* position in the file, for messages */
-    const uint8_t *key_bytes; /* compact, fast path: the packed location ids */
-    size_t key_len;
+    size_t wire_index; /* position in the file, for messages */
 } raw_sample;
+
+/* Compact mode's fast path indexes a kept sample by its packed location
+ * bytes: this entry holds the sample's values (they are the sample's: it
+ * lives in the profile's arena) followed by those bytes, so a lookup
+ * touches the table's slot and one entry, not the sample, its values and
+ * the input besides (on a large profile, each of those was a cache miss). */
+typedef struct fold_entry {
+    uint32_t key_len, n_values;
+    int64_t values[]; /* n_values, then key_len bytes */
+} fold_entry;
+
+/* The most values a fast-path sample may have (Go's profiles: 1 to 4). */
+#define FOLD_MAX_VALUES 16
 
 /* A sample being read, before it is kept (compact mode may fold it into
  * an earlier one); grown as needed, reused for every sample. */
@@ -105,8 +116,10 @@ typedef struct decoder {
     int64_t drop_frames, keep_frames, default_sample_type, doc_url;
     bool compact;      /* fold samples with equal stacks and labels */
     htab sample_index; /* compact: raw_sample by (locations, labels) */
-    htab bytes_index;  /* compact: raw_sample by its packed location bytes */
+    htab bytes_index;  /* compact: fold_entry by its packed location bytes */
     sample_scratch scratch;
+    struct fold_scan *batch; /* compact: samples read, not yet decoded */
+    size_t n_batch;
 } decoder;
 
 static void decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -291,11 +304,17 @@ typedef struct bytes_key {
     size_t len;
 } bytes_key;
 
+/* The packed location bytes of a fold_entry. */
+static const uint8_t *entry_key(const fold_entry *e)
+{
+    return (const uint8_t *)(e->values + e->n_values);
+}
+
 static int bytes_key_eq(const void *key, const void *item)
 {
     const bytes_key *k = key;
-    const raw_sample *r = item;
-    return r->key_len == k->len && !memcmp(r->key_bytes, k->p, k->len);
+    const fold_entry *e = item;
+    return e->key_len == k->len && !memcmp(entry_key(e), k->p, k->len);
 }
 
 /* A table hash of n bytes, a word at a time. */
@@ -314,61 +333,108 @@ static uint64_t hash_words(const uint8_t *p, size_t n)
     return h;
 }
 
-/* Compact mode's fast path: a sample whose location ids are one packed
- * field and that has no labels is looked up by those bytes, before any id
- * is decoded. When an earlier foldable sample has the same bytes (so the
- * same ids) and this one's values are foldable, they are added to it:
- * true. Otherwise false, and *key is what to index the sample by once
- * kept (key->p NULL: not eligible). */
-static bool fold_by_bytes(decoder *d, proto_reader body, bytes_key *key, uint64_t *h)
+/* Reads a repeated int64 field's values into v[*n] (room FOLD_MAX_VALUES).
+ * false when the field is malformed or holds more: the slow path decides. */
+static bool read_fold_values(proto_reader *r, enum proto_wire_type t, int64_t *v, size_t *n)
 {
-    key->p = NULL;
-    size_t loc_fields = 0;
+    if (t == PROTO_VARINT) {
+        uint64_t x = proto_get_varint(r);
+        if (r->err || *n == FOLD_MAX_VALUES)
+            return false;
+        v[(*n)++] = (int64_t)x;
+        return true;
+    }
+    if (t != PROTO_BYTES)
+        return false;
+    proto_reader packed = proto_get_bytes(r);
+    while (!r->err && proto_reader_more(&packed)) {
+        uint64_t x = proto_get_varint(&packed);
+        if (packed.err || *n == FOLD_MAX_VALUES)
+            return false;
+        v[(*n)++] = (int64_t)x;
+    }
+    return !r->err;
+}
+
+/* Compact mode's fast path, first half: a sample whose location ids are
+ * one packed field, that has no labels and at most FOLD_MAX_VALUES values
+ * is keyed by those bytes, before any id is decoded, in one pass over the
+ * sample. The scan of one sample of a batch. */
+typedef struct fold_scan {
+    proto_reader body;
+    size_t wire;
+    bool eligible;
+    bytes_key key;
+    uint64_t hash;
+    size_t n_values;
+    int64_t values[FOLD_MAX_VALUES];
+} fold_scan;
+
+/* Fills sc->eligible, and when it is, the key, its hash and the values. */
+static void fold_scan_sample(fold_scan *sc)
+{
+    sc->eligible = false;
+    sc->n_values = 0;
     uint32_t f;
     enum proto_wire_type t;
-    proto_reader r = body, locs = {0};
+    proto_reader r = sc->body, locs = {0};
+    bool have_locs = false;
     while (proto_get_tag(&r, &f, &t)) {
-        if (f == SAMPLE_LABEL)
-            return false;
         if (f == SAMPLE_LOCATION_ID) {
-            if (t != PROTO_BYTES || ++loc_fields > 1)
-                return false;
+            if (t != PROTO_BYTES || have_locs)
+                return;
             locs = proto_get_bytes(&r);
-        } else
-            proto_skip(&r, t);
-    }
-    if (r.err || loc_fields != 1)
-        return false;
-    key->p = locs.p;
-    key->len = (size_t)(locs.end - locs.p);
-    *h = hash_words(key->p, key->len);
-    raw_sample *same = htab_find(&d->bytes_index, *h, bytes_key_eq, key);
-    if (!same || same->n_values > 16)
-        return false;
-    int64_t values[16];
-    size_t n = 0;
-    r = body;
-    while (proto_get_tag(&r, &f, &t)) {
-        if (f == SAMPLE_VALUE && n <= same->n_values)
-            read_repeated(&r, t, (uint64_t *)values, &n, same->n_values);
+            have_locs = true;
+        } else if (f == SAMPLE_VALUE) {
+            if (!read_fold_values(&r, t, sc->values, &sc->n_values))
+                return;
+        } else if (f == SAMPLE_LABEL)
+            return;
         else
             proto_skip(&r, t);
     }
-    if (r.err || n != same->n_values || !foldable(values, n))
+    if (r.err || !have_locs)
+        return;
+    sc->key.p = locs.p;
+    sc->key.len = (size_t)(locs.end - locs.p);
+    sc->hash = hash_words(sc->key.p, sc->key.len);
+    sc->eligible = true;
+}
+
+/* Second half: when an earlier foldable sample has the same bytes (so the
+ * same ids) and as many values, and this one's are foldable, they are
+ * added to it: true. Otherwise false, and *key is what to index the sample
+ * by once kept (key->p NULL: not eligible, or the bytes are indexed
+ * already). */
+static bool fold_by_bytes(decoder *d, const fold_scan *sc, bytes_key *key, uint64_t *h)
+{
+    key->p = NULL;
+    if (!sc->eligible)
+        return false;
+    fold_entry *same = htab_find(&d->bytes_index, sc->hash, bytes_key_eq, &sc->key);
+    if (!same) {
+        *key = sc->key;
+        *h = sc->hash;
+        return false;
+    }
+    size_t n = sc->n_values;
+    if (n != same->n_values || !foldable(sc->values, n))
         return false;
     for (size_t i = 0; i < n; i++)
-        same->values[i] += values[i];
+        same->values[i] += sc->values[i];
     return true;
 }
 
 /* The sample at wire position wire, read into the scratch, then kept as
- * d->samples[*n] (and *n incremented), or, in compact mode, added to the
- * earlier sample with the same locations and labels. */
-static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
+ * d->samples[*n] (and *n incremented), or, in compact mode (scan: its
+ * fast-path scan), added to the earlier sample with the same locations and
+ * labels. */
+static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n,
+                          const fold_scan *scan)
 {
     bytes_key bkey = {NULL, 0};
     uint64_t bhash = 0;
-    if (d->compact && fold_by_bytes(d, body, &bkey, &bhash))
+    if (scan && fold_by_bytes(d, scan, &bkey, &bhash))
         return;
     size_t n_locs = 0, n_values = 0, n_labels = 0;
     uint32_t f;
@@ -428,15 +494,61 @@ static void decode_sample(decoder *d, proto_reader body, size_t wire, size_t *n)
     s->n_labels = got_labels;
     /* Room for a pointer per id: the ids become the sample's locations. */
     s->loc_ids = arena_dup(&d->p->mem, sc->ids, got_locs, sizeof *s->loc_ids);
-    s->values = arena_dup(&d->p->mem, values, got_values, sizeof *s->values);
     s->labels = got_labels ? arena_dup(&d->tmp, sc->labels, got_labels, sizeof *s->labels) : NULL;
+    if (fold && bkey.p && got_values <= FOLD_MAX_VALUES && bkey.len <= UINT32_MAX) {
+        /* Indexed by its bytes only: a later sample with the same ids
+         * written otherwise (unpacked) is merged, not folded. */
+        fold_entry *e =
+            arena_alloc(&d->p->mem, 1, sizeof *e + got_values * sizeof *e->values + bkey.len);
+        e->key_len = (uint32_t)bkey.len;
+        e->n_values = (uint32_t)got_values;
+        memcpy(e->values, values, got_values * sizeof *e->values);
+        memcpy((uint8_t *)(e->values + got_values), bkey.p, bkey.len);
+        s->values = e->values;
+        htab_insert(&d->bytes_index, bhash, e);
+        return;
+    }
+    s->values = arena_dup(&d->p->mem, values, got_values, sizeof *s->values);
     if (fold)
         htab_insert(&d->sample_index, h, s);
-    if (fold && bkey.p) {
-        s->key_bytes = bkey.p;
-        s->key_len = bkey.len;
-        htab_insert(&d->bytes_index, bhash, s);
+}
+
+/* Compact mode decodes samples in batches of FOLD_BATCH, so that the
+ * table lookups, which on a large profile each miss the cache twice (the
+ * slot, then the entry), overlap: every sample of the batch is scanned and
+ * its slot prefetched, then the entries found there are prefetched, then
+ * the samples are folded or kept in order (an insert by one is seen by the
+ * next: the prefetches are only hints). */
+#define FOLD_BATCH 16
+
+/* Folds or keeps the pending samples, in order, and empties the batch. */
+static void flush_batch(decoder *d, size_t *n_samples)
+{
+    htab *t = &d->bytes_index;
+    for (size_t i = 0; i < d->n_batch; i++) {
+        fold_scan_sample(&d->batch[i]);
+        if (d->batch[i].eligible)
+            htab_prefetch(t, d->batch[i].hash);
     }
+    for (size_t i = 0; i < d->n_batch; i++)
+        if (d->batch[i].eligible)
+            htab_prefetch_item(t, d->batch[i].hash);
+    for (size_t i = 0; i < d->n_batch && !d->failed; i++)
+        decode_sample(d, d->batch[i].body, d->batch[i].wire, n_samples, &d->batch[i]);
+    d->n_batch = 0;
+}
+
+/* Decodes the sample now (not compact), or adds it to the batch. */
+static void add_sample(decoder *d, proto_reader body, size_t wire, size_t *n_samples)
+{
+    if (!d->compact) {
+        decode_sample(d, body, wire, n_samples, NULL);
+        return;
+    }
+    d->batch[d->n_batch].body = body;
+    d->batch[d->n_batch].wire = wire;
+    if (++d->n_batch == FOLD_BATCH)
+        flush_batch(d, n_samples);
 }
 
 static void decode_mapping(decoder *d, proto_reader r, size_t i)
@@ -647,6 +759,11 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
     uint32_t f;
     enum proto_wire_type t;
     while (!d->failed && proto_get_tag(&r, &f, &t)) {
+        if (f != PROFILE_SAMPLE && d->n_batch) {
+            flush_batch(d, &n_samples); /* errors in the order of the fields */
+            if (d->failed)
+                break;
+        }
         switch (f) {
         case PROFILE_SAMPLE_TYPE:
             d->sample_types[p->n_sample_types] =
@@ -654,7 +771,7 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
             p->n_sample_types++;
             break;
         case PROFILE_SAMPLE:
-            decode_sample(d, get_message(&r, t), wire_samples++, &n_samples);
+            add_sample(d, get_message(&r, t), wire_samples++, &n_samples);
             break;
         case PROFILE_MAPPING:
             decode_mapping(d, get_message(&r, t), p->n_mappings++);
@@ -701,6 +818,8 @@ static void decode_top(decoder *d, proto_reader r, const counts *c)
             proto_skip(&r, t);
         }
     }
+    if (!d->failed)
+        flush_batch(d, &n_samples);
     reader_failed(d, &r, "profile", (size_t)-1);
     p->n_samples = n_samples;
     p->n_comments = n_comments;
@@ -907,6 +1026,8 @@ static cp_profile *parse_uncompressed(const uint8_t *data, size_t len, bool comp
     htab_init(&d.sample_index, &htab_xalloc);
     htab_init(&d.bytes_index, &htab_xalloc);
     arena_init(&d.tmp);
+    if (compact)
+        d.batch = arena_alloc(&d.tmp, FOLD_BATCH, sizeof *d.batch);
     proto_reader r;
     proto_reader_init(&r, data, len);
     counts c;

@@ -360,6 +360,10 @@ cp_profile *profile_merge(cp_profile **srcs, size_t n, cp_err *err)
     htab_init(&mg.locations, &htab_xalloc);
     htab_init(&mg.functions, &htab_xalloc);
     htab_init(&mg.mappings, &htab_xalloc);
+    size_t total = 0; /* at most this many samples, sized once */
+    for (size_t i = 0; i < n; i++)
+        total += srcs[i]->n_samples;
+    htab_reserve(&mg.samples, total);
     for (size_t i = 0; i < n; i++)
         merge_one(&mg, srcs[i]);
     htab_free(&mg.samples);

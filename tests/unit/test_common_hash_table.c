@@ -1,8 +1,8 @@
 /*
  * test_common_hash_table.c — the common kit's hash functions (known FNV-1a
  * vectors) and hash table: lookups across growth, colliding and zero
- * hashes, index items, iteration, and a failing allocator that must leave
- * the table unchanged.
+ * hashes, index items, iteration, a failing allocator that must leave
+ * the table unchanged, and reserving room ahead.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -198,6 +198,44 @@ static void test_allocator_and_failure(void **state)
     assert_ptr_equal(t.alloc, &a); /* still the caller's allocator */
 }
 
+/* htab_reserve: one allocation makes room for n items (inserting them
+ * allocates nothing more), keeps the items already in, is a no-op when
+ * there is room, and leaves the table unchanged when it cannot allocate. */
+static void test_reserve(void **state)
+{
+    (void)state;
+    budget b = {2, 0};
+    const htab_alloc a = {budget_zalloc, budget_release, &b};
+    htab t;
+    htab_init(&t, &a);
+    int v[200];
+    for (int i = 0; i < 200; i++)
+        v[i] = i;
+    assert_int_equal(htab_insert(&t, hash_mix(0, 0), &v[0]), 0); /* 16 slots */
+    assert_int_equal(htab_reserve(&t, 100), 0);
+    assert_int_equal(t.cap, 256);
+    assert_int_equal(b.allocs_left, 0);
+    assert_int_equal(b.live, 1);
+    assert_ptr_equal(htab_find(&t, hash_mix(0, 0), int_eq, &v[0]), &v[0]);
+    assert_int_equal(htab_reserve(&t, 128), 0); /* room already: nothing */
+    for (int i = 1; i < 128; i++)
+        assert_int_equal(htab_insert(&t, hash_mix(0, (uint64_t)i), &v[i]), 0);
+    assert_int_equal(htab_insert(&t, hash_mix(0, 128), &v[128]), -1); /* budget spent */
+    assert_int_equal(htab_reserve(&t, 199), -1);
+    assert_int_equal(t.cap, 256);
+    assert_int_equal(t.len, 128);
+    for (int i = 0; i < 128; i++)
+        assert_ptr_equal(htab_find(&t, hash_mix(0, (uint64_t)i), int_eq, &v[i]), &v[i]);
+    htab_free(&t);
+    assert_int_equal(b.live, 0);
+    htab t2;
+    htab_init(&t2, NULL); /* an empty table reserves its first array */
+    assert_int_equal(htab_reserve(&t2, 9), 0);
+    assert_int_equal(t2.cap, 32);
+    assert_int_equal(t2.len, 0);
+    htab_free(&t2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_index_items),
         cmocka_unit_test(test_iteration),
         cmocka_unit_test(test_allocator_and_failure),
+        cmocka_unit_test(test_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,6 +108,20 @@ static void put_vt(buf *b, int64_t type, int64_t unit)
     proto_end_message(b, m);
 }
 
+static void put_tables(buf *b);
+
+/* A sample's value (packed) and, when labelled, its label k=v. */
+static void put_values_label(buf *b, int64_t value, bool labelled)
+{
+    proto_put_packed_int64(b, 2, &value, 1);
+    if (labelled) {
+        size_t l = proto_begin_message(b, 3);
+        proto_put_int64(b, 1, 5);
+        proto_put_int64(b, 2, 6);
+        proto_end_message(b, l);
+    }
+}
+
 /* Samples on the same stack (main -> leaf, leaf inlined into a location
  * with two lines) with these values, labelled k=v where labelled[i];
  * strings: "", samples, count, main, leaf, k, v. */
@@ -118,15 +132,15 @@ static void make_repeats(buf *b, const int64_t *values, const bool *labelled, si
         size_t m = proto_begin_message(b, 2);
         uint64_t locs[] = {1, 2};
         proto_put_packed_uint64(b, 1, locs, 2);
-        proto_put_packed_int64(b, 2, &values[i], 1);
-        if (labelled[i]) {
-            size_t l = proto_begin_message(b, 3);
-            proto_put_int64(b, 1, 5);
-            proto_put_int64(b, 2, 6);
-            proto_end_message(b, l);
-        }
+        put_values_label(b, values[i], labelled[i]);
         proto_end_message(b, m);
     }
+    put_tables(b);
+}
+
+/* make_repeats's locations (1: main, 2: leaf), functions and strings. */
+static void put_tables(buf *b)
+{
     for (uint64_t id = 1; id <= 2; id++) {
         size_t m = proto_begin_message(b, 4);
         proto_put_uint64(b, 1, id);
@@ -279,6 +293,78 @@ static void test_decode_rejects_truncation_everywhere(void **state)
     buf_free(&b);
 }
 
+/* n samples over five stacks of locations 1 and 2 (packed, or unpacked
+ * for every 7th sample: the slow path), values from a fixed pseudo-random
+ * sequence with zeros and negatives, every 5th labelled k=v; sample bad
+ * (1-based, 0: none) refers to location 9, which does not exist. Strings
+ * and locations as make_repeats's. */
+static void make_mixed(buf *b, size_t n, size_t bad)
+{
+    static const uint64_t stacks[5][3] = {{1, 2}, {2, 1}, {1}, {2}, {1, 2, 1}};
+    static const size_t depth[5] = {2, 2, 1, 1, 3};
+    put_vt(b, 1, 2);
+    uint64_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t k = (size_t)(x >> 33) % 5;
+        int64_t v = (int64_t)((x >> 40) % 9) - 2; /* -2 .. 6 */
+        size_t m = proto_begin_message(b, 2);
+        if (i + 1 == bad) {
+            uint64_t nine = 9;
+            proto_put_packed_uint64(b, 1, &nine, 1);
+        } else if (i % 7 == 3) {
+            for (size_t j = 0; j < depth[k]; j++)
+                proto_put_uint64(b, 1, stacks[k][j]);
+        } else
+            proto_put_packed_uint64(b, 1, stacks[k], depth[k]);
+        put_values_label(b, v, i % 5 == 4);
+        proto_end_message(b, m);
+    }
+    put_tables(b);
+}
+
+/* Across many batches of compact decoding (fast and slow paths mixed,
+ * zeros, negatives, labels), compact parse + merge = parse + merge; and a
+ * bad sample in the middle of a batch gives the same error either way. */
+static void test_compact_parse_many_batches(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b);
+    make_mixed(&b, 1000, 0);
+    cp_err err = {""};
+    cp_profile *plain = profile_parse(b.data, b.len, &err);
+    assert_non_null(plain);
+    cp_profile *compact = profile_parse_compact(b.data, b.len, &err);
+    assert_non_null(compact);
+    assert_int_equal(plain->n_samples, 1000);
+    assert_true(compact->n_samples < 500); /* zeros and negatives stay apart */
+    cp_profile *a = profile_merge(&plain, 1, &err), *c = profile_merge(&compact, 1, &err);
+    assert_int_equal(a->n_samples, c->n_samples);
+    assert_true(a->n_samples >= 5);
+    for (size_t i = 0; i < a->n_samples; i++) {
+        assert_int_equal(a->samples[i].values[0], c->samples[i].values[0]);
+        assert_int_equal(a->samples[i].n_labels, c->samples[i].n_labels);
+        assert_int_equal(a->samples[i].n_locs, c->samples[i].n_locs);
+        for (size_t j = 0; j < a->samples[i].n_locs; j++)
+            assert_int_equal(a->samples[i].locs[j]->id, c->samples[i].locs[j]->id);
+    }
+    cp_profile_free(a);
+    cp_profile_free(c);
+    cp_profile_free(plain);
+    cp_profile_free(compact);
+    buf_free(&b);
+
+    buf_init(&b);
+    make_mixed(&b, 100, 40);
+    cp_err e1 = {""}, e2 = {""};
+    assert_null(profile_parse(b.data, b.len, &e1));
+    assert_null(profile_parse_compact(b.data, b.len, &e2));
+    assert_string_equal(e1.msg, e2.msg);
+    assert_non_null(strstr(e1.msg, "sample 40 refers to unknown location 9"));
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_encode_roundtrip_and_merge),
         cmocka_unit_test(test_decode_rejects_truncation_everywhere),
         cmocka_unit_test(test_compact_parse_merges_alike),
+        cmocka_unit_test(test_compact_parse_many_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
