@@ -95,7 +95,7 @@ typedef struct item {
 
 static struct {
     /* config (copied at start) */
-    char url[1024], service[128], labels[1024], auth[600], tenant[300];
+    char url[1024], service[128], labels[1024], auth[600], tenant[300], cacert[1024];
     int interval_ms;
     /* control (ctl_lock) */
     pthread_t thread;
@@ -334,6 +334,13 @@ static int send_head(void)
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, agent.curl_err);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "cprof-push-agent");
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* TLS: the peer's certificate and name are always verified (libcurl's
+     * defaults, set here so no reset or build default can turn them off);
+     * CPROF_PUSH_CACERT replaces the system's CA store. */
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (agent.cacert[0])
+        curl_easy_setopt(e, CURLOPT_CAINFO, agent.cacert);
     if (curl_multi_add_handle(agent.multi, e) != CURLM_OK)
         return -1;
     agent.in_flight = 1;
@@ -530,6 +537,7 @@ int push_agent_start(const push_config *c)
     snprintf(agent.url, sizeof agent.url, "%s", c->url);
     snprintf(agent.service, sizeof agent.service, "%s", c->service);
     snprintf(agent.labels, sizeof agent.labels, "%s", c->labels ? c->labels : "");
+    snprintf(agent.cacert, sizeof agent.cacert, "%s", c->cacert ? c->cacert : "");
     agent.interval_ms = (c->interval > 0 ? c->interval : 15) * 1000;
     curl_slist_free_all(agent.headers);
     agent.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
