@@ -7,8 +7,13 @@
  * does everything with libcurl's multi interface, so it never blocks on
  * the network:
  *
- *   every 100 ms   drain the CPU sampler's ring (cpu_session_drain), so
- *                  the ring never fills however long the interval
+ *   every 500 ms   drain the CPU sampler's ring (cpu_session_drain), so
+ *                  the ring never fills however long the interval (it
+ *                  holds a second of every CPU's samples, at least 256;
+ *                  a full one counts what it loses). The idle agent's
+ *                  one recurring cost is this wakeup, measured at ~95 us
+ *                  of CPU each on the loaded 2-CPU test VM: 2 a second
+ *                  (bench/push_idle.py, BENCHMARKS.md)
  *   every interval the CPU profile of the interval (the background consumer
  *                  of cpu_sampler.c: swap in a fresh stack table, build the
  *                  old one: samples/count + cpu/nanoseconds, which
@@ -79,7 +84,7 @@
 #include "process/own_threads.h"
 #include "threads/threads.h"
 
-#define TICK_MS 100
+#define TICK_MS 500 /* the idle step: drain, run libcurl */
 #define PUSH_EXIT_MIN_AGE_MS 500
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
