@@ -7,8 +7,8 @@
 #  - no CPROF_PUSH_CACERT (the system's store does not know the CA), another
 #    CA, or the trusted CA's certificate for another name: pushing fails with
 #    one clear stderr line, no request reaches the receiver (the handshake is
-#    refused), and the host is unaffected (runs to its end, exits 0, its exit
-#    is not held up by the failing push). Verification is never turned off.
+#    refused), and the host is unaffected (runs to its end, exits 0, serves
+#    its listener). Verification is never turned off.
 #  - CPROF_PUSH_CACERT naming no file, or a file without a certificate: one
 #    line, pushing disabled, the program runs.
 source "$(dirname "$0")/lib/common.sh"
@@ -73,8 +73,9 @@ pprof_clean -top "$WORK/recv/1.pb.gz" "$WORK/recv/3.pb.gz" >/dev/null
 echo "trusted: $cpu CPU and $mem memory profiles over TLS"
 
 # expect_refused NAME RECVDIR REASON [server]: one failure line naming the
-# URL and REASON, no recovery line, the exit not held up by the exit flush
-# (pushing was failing); with "server", the receiver saw the handshakes
+# URL and REASON, no recovery line (the wall time is printed; that a failing
+# push never holds up the exit is push_agent_down.sh's); with "server", the
+# receiver saw the handshakes
 # fail (with TLS 1.3 a client refusing the server's name only closes the
 # connection after the server's side of the handshake completed).
 expect_refused() {
@@ -85,8 +86,7 @@ expect_refused() {
         { cat "$WORK/$name.err"; fail "$name: want one line 'push to $url failed: ...$reason...'"; }
     if grep -q 'works again' "$WORK/$name.err"; then cat "$WORK/$name.err"; fail "$name: recovered?"; fi
     [ "${4:-}" != server ] || [ -s "$dir/tls_failures" ] || fail "$name: the receiver saw no refused handshake"
-    [ "$(cat "$WORK/$name.ms")" -lt 4800 ] || fail "$name: the host took $(cat "$WORK/$name.ms") ms for 3 s of work"
-    echo "$name: $(grep '^cprof: push to' "$WORK/$name.err")"
+    echo "$name ($(cat "$WORK/$name.ms") ms for 3 s of work): $(grep '^cprof: push to' "$WORK/$name.err")"
 }
 
 before=$(pushed "$WORK/recv")
