@@ -5,7 +5,11 @@
  * One thread (own_threads.c: born with the program's signals blocked,
  * marked internal, so neither its allocations nor its CPU are profiled)
  * does everything with libcurl's multi interface, so it never blocks on
- * the network:
+ * the network. With a thread-safe libcurl (CURL_VERSION_THREADSAFE) it
+ * also makes libcurl's global state (OpenSSL's initialisation, ~7 ms of
+ * CPU) and its multi handle, so the host's start does not pay for them;
+ * an older libcurl is initialised by push_agent_start, on the caller's
+ * thread, before any thread of ours uses it.
  *
  *   every 500 ms   drain the CPU sampler's ring (cpu_session_drain), so
  *                  the ring never fills however long the interval (it
@@ -109,6 +113,7 @@ static struct {
     int stop; /* 1 = stop, 2 = stop after flushing */
     int done; /* the thread has finished */
     CURLM *multi;
+    int init_in_thread; /* libcurl is thread-safe: its global init is the agent's */
     /* the agent thread's own */
     item queue[PUSH_QUEUE_MAX];
     size_t q_head, q_n;
@@ -444,12 +449,45 @@ static void flush_queue(int64_t deadline_ms)
 
 /* ---- the thread -------------------------------------------------------------- */
 
+/* libcurl's global state (OpenSSL's among it: ~7 ms of CPU) and the multi
+ * handle, made on the agent thread when libcurl is thread-safe, so neither
+ * the host's start nor its main thread pays for them. 0, or -1 with one
+ * stderr line, the agent marked not running (and the thread detached,
+ * unless push_agent_stop is already waiting to join it). */
+static int init_curl_here(void)
+{
+    if (!agent.init_in_thread)
+        return 0;
+    CURLM *m = NULL;
+    int ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
+             (agent.multi || (m = curl_multi_init()) != NULL);
+    pthread_mutex_lock(&ctl_lock);
+    if (m)
+        agent.multi = m;
+    if (!ok) {
+        /* push_agent_stop joins a thread it asked to stop; otherwise no
+         * one will: detach, and say the agent is not running. */
+        if (!agent.stop) {
+            agent.running = 0;
+            pthread_detach(pthread_self());
+        }
+        agent.done = 1;
+        pthread_cond_broadcast(&ctl_cond);
+    }
+    pthread_mutex_unlock(&ctl_lock);
+    if (!ok)
+        cprof_log("push: cannot initialise libcurl; pushing disabled");
+    return ok ? 0 : -1;
+}
+
 static void *agent_main(void *unused)
 {
     (void)unused;
     heap_thread_set_internal(1);
     threads_mark_internal_creator(1); /* libcurl's resolver threads are ours */
     pthread_setname_np(pthread_self(), "cprof-push");
+    if (init_curl_here() != 0)
+        return NULL;
     agent.interval_wall_start = profile_now_nanos();
     agent.interval_mono_start = monotonic_ns();
     agent.heap_prev = heap_now();
@@ -533,8 +571,12 @@ int push_agent_start(const push_config *c)
         cprof_log("push: the agent is already running");
         return -1;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        (!agent.multi && !(agent.multi = curl_multi_init()))) {
+    /* A thread-safe libcurl is initialised by the agent thread; another
+     * one here, before any thread of ours uses it. */
+    const curl_version_info_data *ver = curl_version_info(CURLVERSION_NOW);
+    agent.init_in_thread = ver && (ver->features & CURL_VERSION_THREADSAFE) != 0;
+    if (!agent.init_in_thread && (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+                                  (!agent.multi && !(agent.multi = curl_multi_init())))) {
         pthread_mutex_unlock(&ctl_lock);
         cprof_log("push: cannot initialise libcurl; pushing disabled");
         return -1;
@@ -588,7 +630,8 @@ void push_agent_stop(int flush)
     }
     agent.running = 0;
     agent.stop = flush ? 2 : 1;
-    curl_multi_wakeup(agent.multi);
+    if (agent.multi) /* else the thread has not reached its loop yet */
+        curl_multi_wakeup(agent.multi);
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += (PUSH_EXIT_FLUSH_MS + 1000) / 1000;

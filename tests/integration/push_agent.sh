@@ -13,8 +13,8 @@
 # MHD-*: the agent's encoding and symbolizing, the listener; a CPU profile
 # never samples them, their schedstat) and less the main thread's CPU
 # before main() (the exec in the forked shell, the loader, the libraries'
-# constructors: before any in-process profiler runs, ~40 ms of which cprof's
-# constructor is ~11 ms, see BENCHMARKS.md). Printed with it: the ratio over
+# constructors: before any in-process profiler runs, ~30-50 ms of which
+# cprof's constructor is ~4 ms, see BENCHMARKS.md). Printed with it: the ratio over
 # the program's threads including that pre-main CPU, and the raw one over
 # the whole process, and cprof's own account of its threads' CPU (each
 # profile's comment), which must agree with the kernel's within 50 ms.
