@@ -417,10 +417,11 @@ static void install_atfork(void)
 
 static size_t ring_slots(int hz)
 {
-    /* Half a second of samples from every CPU: the collector drains every
-     * 100 ms, so the ring fills only when it falls far behind. */
+    /* A second of samples from every CPU: a request's collector drains
+     * every 100 ms, the push agent every 500 ms (fewer wakeups of an idle
+     * agent), so the ring fills only when a collector falls far behind. */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t n = (size_t)hz * (size_t)(cpus > 0 ? cpus : 1) / 2;
+    size_t n = (size_t)hz * (size_t)(cpus > 0 ? cpus : 1);
     return n < 256 ? 256 : n > 65536 ? 65536 : n;
 }
 

@@ -479,9 +479,39 @@ static int header_value_ok(const char *v, size_t cap)
     return 1;
 }
 
-/* The push agent's settings. A bad URL, name, label, token or tenant is one
- * line and no pushing (a push under the wrong name or without its token is
- * worse than none); a bad interval is one line and the default. */
+/* CPROF_PUSH_CACERT: 0 when unset or a readable file holding a PEM
+ * certificate (its path copied to out), else -1 with one stderr line. The
+ * file is read once here to check it; libcurl reads it per connection. */
+static int push_cacert_from_env(char *out, size_t cap)
+{
+    out[0] = 0;
+    const char *path = getenv("CPROF_PUSH_CACERT");
+    if (!path || !*path)
+        return 0;
+    if (strlen(path) >= cap) {
+        cprof_log("CPROF_PUSH_CACERT: the path is too long; pushing disabled");
+        return -1;
+    }
+    char *pem = read_small_file(path, 16 << 20);
+    if (!pem) {
+        cprof_log("CPROF_PUSH_CACERT: cannot read %.200s: %s; pushing disabled", path,
+                  strerror(errno));
+        return -1;
+    }
+    int has_cert = strstr(pem, "-----BEGIN CERTIFICATE-----") != NULL;
+    free(pem);
+    if (!has_cert) {
+        cprof_log("CPROF_PUSH_CACERT: %.200s holds no PEM certificate; pushing disabled", path);
+        return -1;
+    }
+    snprintf(out, cap, "%s", path);
+    return 0;
+}
+
+/* The push agent's settings. A bad URL, name, label, token, tenant or CA
+ * file is one line and no pushing (a push under the wrong name or without
+ * its token is worse than none, and TLS verification is never turned off
+ * instead); a bad interval is one line and the default. */
 static void push_from_env(cprof_settings *s)
 {
     s->push_url[0] = 0;
@@ -527,6 +557,9 @@ static void push_from_env(cprof_settings *s)
                   tenant, sizeof s->push_tenant - 1);
         return;
     }
+    char cacert[sizeof s->push_cacert];
+    if (push_cacert_from_env(cacert, sizeof cacert) != 0)
+        return;
     if (interval && *interval) {
         size_t n = strlen(interval);
         char num[32];
@@ -545,6 +578,7 @@ static void push_from_env(cprof_settings *s)
     snprintf(s->push_labels, sizeof s->push_labels, "%s", labels ? labels : "");
     snprintf(s->push_token, sizeof s->push_token, "%s", token ? token : "");
     snprintf(s->push_tenant, sizeof s->push_tenant, "%s", tenant ? tenant : "");
+    snprintf(s->push_cacert, sizeof s->push_cacert, "%s", cacert);
     snprintf(s->push_url, sizeof s->push_url, "%s", url);
 }
 

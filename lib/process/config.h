@@ -65,6 +65,7 @@ typedef struct cprof_settings {
     int push_interval;                    /* CPROF_PUSH_INTERVAL: seconds, default 15 */
     char push_token[CPROF_MAX_TOKEN + 1]; /* CPROF_PUSH_TOKEN: Bearer; "" = none */
     char push_tenant[256];                /* CPROF_PUSH_TENANT: X-Scope-OrgID; "" = none */
+    char push_cacert[1024]; /* CPROF_PUSH_CACERT: PEM CA file for https; "" = system store */
 } cprof_settings;
 
 /* Read CPROF_HEAP_RATE, CPROF_ADDR, CPROF_PROGRAM, CPROF_SEED, CPROF_TOKEN,
@@ -78,8 +79,8 @@ void settings_from_env(cprof_settings *s);
  * CPROF_FOLLOW_FORK, CPROF_SOCKET, CPROF_SYMBOLIZE, CPROF_VERBOSE, CPROF_CPU_MAX_SECONDS,
  * CPROF_MUTEX_RATE, CPROF_BLOCK_RATE, CPROF_CPU_PROFILE, CPROF_CPU_HZ, CPROF_CPU_SIGNAL,
  * CPROF_SIGNAL, CPROF_METRICS_PATH, CPROF_MERGE_MAX_KB, and the push agent's CPROF_PUSH_URL,
- * CPROF_SERVICE_NAME, CPROF_PUSH_LABELS, CPROF_PUSH_INTERVAL, CPROF_PUSH_TOKEN, CPROF_PUSH_TENANT.
- */
+ * CPROF_SERVICE_NAME, CPROF_PUSH_LABELS, CPROF_PUSH_INTERVAL, CPROF_PUSH_TOKEN, CPROF_PUSH_TENANT,
+ * CPROF_PUSH_CACERT. */
 void settings_from_config(const cprof_config *c, cprof_settings *s);
 /* Free what settings_from_* allocated (and wipe the token). */
 void settings_free(cprof_settings *s);

@@ -241,7 +241,8 @@ static int start_with(const cprof_settings *s)
                                         .labels = s->push_labels,
                                         .interval = s->push_interval,
                                         .token = s->push_token,
-                                        .tenant = s->push_tenant});
+                                        .tenant = s->push_tenant,
+                                        .cacert = s->push_cacert});
     int rc = 0;
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);

@@ -24,6 +24,9 @@ typedef struct push_config {
     int interval;        /* seconds, >= 1 */
     const char *token;   /* "" = no Authorization header */
     const char *tenant;  /* "" = no X-Scope-OrgID header */
+    const char *cacert;  /* PEM file of the CAs to trust for https (CURLOPT_CAINFO);
+                            "" or NULL = libcurl's default, the system's store.
+                            Peer and host verification are always on. */
 } push_config;
 
 /* Start the agent thread (own_threads.c: signals blocked, internal; it

@@ -5,10 +5,19 @@
  * One thread (own_threads.c: born with the program's signals blocked,
  * marked internal, so neither its allocations nor its CPU are profiled)
  * does everything with libcurl's multi interface, so it never blocks on
- * the network:
+ * the network. With a thread-safe libcurl (CURL_VERSION_THREADSAFE) it
+ * also makes libcurl's global state (OpenSSL's initialisation, ~7 ms of
+ * CPU) and its multi handle, so the host's start does not pay for them;
+ * an older libcurl is initialised by push_agent_start, on the caller's
+ * thread, before any thread of ours uses it.
  *
- *   every 100 ms   drain the CPU sampler's ring (cpu_session_drain), so
- *                  the ring never fills however long the interval
+ *   every 500 ms   drain the CPU sampler's ring (cpu_session_drain), so
+ *                  the ring never fills however long the interval (it
+ *                  holds a second of every CPU's samples, at least 256;
+ *                  a full one counts what it loses). The idle agent's
+ *                  one recurring cost is this wakeup, measured at ~95 us
+ *                  of CPU each on the loaded 2-CPU test VM: 2 a second
+ *                  (bench/push_idle.py, BENCHMARKS.md)
  *   every interval the CPU profile of the interval (the background consumer
  *                  of cpu_sampler.c: swap in a fresh stack table, build the
  *                  old one: samples/count + cpu/nanoseconds, which
@@ -79,7 +88,7 @@
 #include "process/own_threads.h"
 #include "threads/threads.h"
 
-#define TICK_MS 100
+#define TICK_MS 500 /* the idle step: drain, run libcurl */
 #define PUSH_EXIT_MIN_AGE_MS 500
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
@@ -95,7 +104,7 @@ typedef struct item {
 
 static struct {
     /* config (copied at start) */
-    char url[1024], service[128], labels[1024], auth[600], tenant[300];
+    char url[1024], service[128], labels[1024], auth[600], tenant[300], cacert[1024];
     int interval_ms;
     /* control (ctl_lock) */
     pthread_t thread;
@@ -104,6 +113,7 @@ static struct {
     int stop; /* 1 = stop, 2 = stop after flushing */
     int done; /* the thread has finished */
     CURLM *multi;
+    int init_in_thread; /* libcurl is thread-safe: its global init is the agent's */
     /* the agent thread's own */
     item queue[PUSH_QUEUE_MAX];
     size_t q_head, q_n;
@@ -334,6 +344,13 @@ static int send_head(void)
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, agent.curl_err);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "cprof-push-agent");
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* TLS: the peer's certificate and name are always verified (libcurl's
+     * defaults, set here so no reset or build default can turn them off);
+     * CPROF_PUSH_CACERT replaces the system's CA store. */
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (agent.cacert[0])
+        curl_easy_setopt(e, CURLOPT_CAINFO, agent.cacert);
     if (curl_multi_add_handle(agent.multi, e) != CURLM_OK)
         return -1;
     agent.in_flight = 1;
@@ -432,12 +449,45 @@ static void flush_queue(int64_t deadline_ms)
 
 /* ---- the thread -------------------------------------------------------------- */
 
+/* libcurl's global state (OpenSSL's among it: ~7 ms of CPU) and the multi
+ * handle, made on the agent thread when libcurl is thread-safe, so neither
+ * the host's start nor its main thread pays for them. 0, or -1 with one
+ * stderr line, the agent marked not running (and the thread detached,
+ * unless push_agent_stop is already waiting to join it). */
+static int init_curl_here(void)
+{
+    if (!agent.init_in_thread)
+        return 0;
+    CURLM *m = NULL;
+    int ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
+             (agent.multi || (m = curl_multi_init()) != NULL);
+    pthread_mutex_lock(&ctl_lock);
+    if (m)
+        agent.multi = m;
+    if (!ok) {
+        /* push_agent_stop joins a thread it asked to stop; otherwise no
+         * one will: detach, and say the agent is not running. */
+        if (!agent.stop) {
+            agent.running = 0;
+            pthread_detach(pthread_self());
+        }
+        agent.done = 1;
+        pthread_cond_broadcast(&ctl_cond);
+    }
+    pthread_mutex_unlock(&ctl_lock);
+    if (!ok)
+        cprof_log("push: cannot initialise libcurl; pushing disabled");
+    return ok ? 0 : -1;
+}
+
 static void *agent_main(void *unused)
 {
     (void)unused;
     heap_thread_set_internal(1);
     threads_mark_internal_creator(1); /* libcurl's resolver threads are ours */
     pthread_setname_np(pthread_self(), "cprof-push");
+    if (init_curl_here() != 0)
+        return NULL;
     agent.interval_wall_start = profile_now_nanos();
     agent.interval_mono_start = monotonic_ns();
     agent.heap_prev = heap_now();
@@ -521,8 +571,12 @@ int push_agent_start(const push_config *c)
         cprof_log("push: the agent is already running");
         return -1;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        (!agent.multi && !(agent.multi = curl_multi_init()))) {
+    /* A thread-safe libcurl is initialised by the agent thread; another
+     * one here, before any thread of ours uses it. */
+    const curl_version_info_data *ver = curl_version_info(CURLVERSION_NOW);
+    agent.init_in_thread = ver && (ver->features & CURL_VERSION_THREADSAFE) != 0;
+    if (!agent.init_in_thread && (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+                                  (!agent.multi && !(agent.multi = curl_multi_init())))) {
         pthread_mutex_unlock(&ctl_lock);
         cprof_log("push: cannot initialise libcurl; pushing disabled");
         return -1;
@@ -530,6 +584,7 @@ int push_agent_start(const push_config *c)
     snprintf(agent.url, sizeof agent.url, "%s", c->url);
     snprintf(agent.service, sizeof agent.service, "%s", c->service);
     snprintf(agent.labels, sizeof agent.labels, "%s", c->labels ? c->labels : "");
+    snprintf(agent.cacert, sizeof agent.cacert, "%s", c->cacert ? c->cacert : "");
     agent.interval_ms = (c->interval > 0 ? c->interval : 15) * 1000;
     curl_slist_free_all(agent.headers);
     agent.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
@@ -575,7 +630,8 @@ void push_agent_stop(int flush)
     }
     agent.running = 0;
     agent.stop = flush ? 2 : 1;
-    curl_multi_wakeup(agent.multi);
+    if (agent.multi) /* else the thread has not reached its loop yet */
+        curl_multi_wakeup(agent.multi);
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += (PUSH_EXIT_FLUSH_MS + 1000) / 1000;

@@ -7,10 +7,18 @@
 # (alloc_*/inuse_*: memory). A /debug/pprof/profile taken while the agent
 # samples works (one shared session) and a second one is still refused. The
 # CPU profiles of >= 10 intervals, the exit flush's included, hold >= 95 %
-# of the CPU the program's threads used: its utime+stime (getrusage at the
-# end) less the CPU of cprof's own threads (the agent's encoding and
-# symbolizing, which a CPU profile never samples, reported in each
-# profile's comments). /metrics counts the pushes.
+# of the CPU the program's threads used from main() on: the process's
+# utime+stime (getrusage at the end) less the CPU of cprof's own threads as
+# the kernel counts it (the threads /proc/PID/task/*/comm names cprof-* or
+# MHD-*: the agent's encoding and symbolizing, the listener; a CPU profile
+# never samples them, their schedstat) and less the main thread's CPU
+# before main() (the exec in the forked shell, the loader, the libraries'
+# constructors: before any in-process profiler runs, ~30-50 ms of which
+# cprof's constructor is ~4 ms, see BENCHMARKS.md). Printed with it: the ratio over
+# the program's threads including that pre-main CPU, and the raw one over
+# the whole process, and cprof's own account of its threads' CPU (each
+# profile's comment), which must agree with the kernel's within 50 ms.
+# /metrics counts the pushes.
 source "$(dirname "$0")/lib/common.sh"
 start_receiver "$WORK/recv" --auth s3cret --tenant team-a
 
@@ -70,11 +78,18 @@ pprof_clean -top -sample_index=alloc_space "$(ls "$WORK/recv/"*.pb.gz | sort -V 
 pprof_clean -top -unit=ms -sample_index=cpu "${cpu_files[@]}" >"$WORK/all.top"
 pushed_ms=$(sed -n 's/.*Total samples = \([0-9.]*\)ms.*/\1/p' "$WORK/all.top")
 [ -n "$pushed_ms" ] || { head "$WORK/all.top"; fail "no total"; }
-own_s=$(for f in "${cpu_files[@]}"; do go tool pprof -comments "$f" 2>/dev/null; done |
+own_ns=$(sed -n 's/^own_ns //p' "$WORK/busy.out")
+pre_ns=$(sed -n 's/^pre_main_ns //p' "$WORK/busy.out")
+[ -n "$own_ns" ] && [ -n "$pre_ns" ] || fail "no own_ns/pre_main_ns line"
+said_s=$(for f in "${cpu_files[@]}"; do go tool pprof -comments "$f" 2>/dev/null; done |
     sed -n 's/.*own threads (push agent.*) used \([0-9.]*\) s of CPU.*/\1/p' | awk '{s += $1} END {printf "%.3f", s}')
-read -r ratio raw <<<"$(awk -v p="$pushed_ms" -v c="$cpu_ns" -v o="$own_s" \
-    'BEGIN {printf "%.3f %.3f", p / (c / 1e6 - o * 1000), p / (c / 1e6)}')"
-echo "pushed ${pushed_ms} ms in ${#cpu_files[@]} CPU profiles; process ${cpu_ns} ns, cprof's own ${own_s} s; ratio $ratio (raw $raw)"
-awk -v r="$ratio" 'BEGIN {exit !(r >= 0.95 && r <= 1.05)}' || fail "pushed CPU is $ratio of the program's"
+read -r ratio with_pre raw <<<"$(awk -v p="$pushed_ms" -v c="$cpu_ns" -v o="$own_ns" -v b="$pre_ns" \
+    'BEGIN {printf "%.3f %.3f %.3f", p / ((c - o - b) / 1e6), p / ((c - o) / 1e6), p / (c / 1e6)}')"
+echo "pushed ${pushed_ms} ms in ${#cpu_files[@]} CPU profiles; process ${cpu_ns} ns, of it cprof's threads" \
+    "${own_ns} ns (kernel; the profiles' comments say ${said_s} s), before main ${pre_ns} ns;" \
+    "of the program's threads from main on: $ratio (with their CPU before main: $with_pre; raw, the whole process: $raw)"
+awk -v r="$ratio" 'BEGIN {exit !(r >= 0.95 && r <= 1.05)}' || fail "pushed CPU is $ratio of the program's threads'"
+awk -v o="$own_ns" -v s="$said_s" 'BEGIN {d = o / 1e9 - s; exit !(d < 0.05 && d > -0.05)}' ||
+    fail "the profiles say cprof's threads used $said_s s, the kernel ${own_ns} ns"
 grep -q 'push to .* failed:' "$WORK/busy.err" && { cat "$WORK/busy.err"; fail "a push failed"; }
 true

@@ -55,7 +55,8 @@ static void clear_env(void)
                           "CPROF_SOCKET",          "CPROF_VERBOSE",      "CPROF_PROGRAM",
                           "CPROF_SYMBOLIZE",       "CPROF_METRICS_PATH", "CPROF_PUSH_URL",
                           "CPROF_SERVICE_NAME",    "CPROF_PUSH_LABELS",  "CPROF_PUSH_INTERVAL",
-                          "CPROF_PUSH_TOKEN",      "CPROF_PUSH_TENANT",  "CPROF_MERGE_MAX_KB"};
+                          "CPROF_PUSH_TOKEN",      "CPROF_PUSH_TENANT",  "CPROF_MERGE_MAX_KB",
+                          "CPROF_PUSH_CACERT"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -166,6 +167,40 @@ static void test_push_settings(void **state)
         free(keep);
     }
     assert_int_equal(s.push_interval, 15);
+    /* CPROF_PUSH_CACERT: a readable PEM certificate file is kept; a missing
+     * file or one without a certificate is one line and no pushing (never
+     * a push with verification off). */
+    assert_string_equal(s.push_cacert, "");
+    char dir[] = "/tmp/cprof-test-cacert.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char pem[128], junk[128];
+    snprintf(pem, sizeof pem, "%s/ca.pem", dir);
+    snprintf(junk, sizeof junk, "%s/junk.pem", dir);
+    FILE *f = fopen(pem, "w");
+    assert_non_null(f);
+    fputs("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", f);
+    fclose(f);
+    f = fopen(junk, "w");
+    assert_non_null(f);
+    fputs("not a certificate\n", f);
+    fclose(f);
+    setenv("CPROF_PUSH_CACERT", pem, 1);
+    assert_string_equal(env_settings_capturing_stderr(&s), "");
+    assert_string_equal(s.push_cacert, pem);
+    assert_true(s.push_url[0] != 0);
+    const char *bad_ca[][2] = {{"/nonexistent/ca.pem", "CPROF_PUSH_CACERT: cannot read "},
+                               {junk, "holds no PEM certificate; pushing disabled"}};
+    for (size_t i = 0; i < 2; i++) {
+        setenv("CPROF_PUSH_CACERT", bad_ca[i][0], 1);
+        const char *err = env_settings_capturing_stderr(&s);
+        assert_int_equal(count_lines(err), 1);
+        assert_non_null(strstr(err, bad_ca[i][1]));
+        assert_string_equal(s.push_url, "");
+    }
+    unsetenv("CPROF_PUSH_CACERT");
+    unlink(pem);
+    unlink(junk);
+    rmdir(dir);
     unsetenv("CPROF_SERVICE_NAME");
     env_settings_capturing_stderr(&s);
     assert_true(s.push_service[0] != 0);

@@ -8,16 +8,20 @@ format=pprof a body that is a gzipped profile.proto (raw, Content-Type
 application/octet-stream) or multipart/form-data.
 
 usage: pyroscope_receiver.py DIR [--auth TOKEN] [--tenant ID] [--status N] [--port N]
+                             [--tls-cert PEM --tls-key PEM]
 Prints "ready PORT" once listening on 127.0.0.1 (port 0, a free one, unless
 --port: a receiver started again on the port of one that was stopped).
 Numbering goes on from the files already in DIR. Request N (from 1) goes to
 DIR/N.pb.gz with its query string in DIR/N.query; a request that breaks the
 API gets 400 and a line in DIR/errors. --status answers every request so
-(after the checks), to test a failing server."""
+(after the checks), to test a failing server. --tls-cert/--tls-key serve
+HTTPS with that certificate chain and key (python's ssl module); a client
+that fails the handshake is counted in DIR/tls_failures, one line each."""
 import argparse
 import http.server
 import os
 import re
+import ssl
 import sys
 import time
 import urllib.parse
@@ -33,6 +37,8 @@ def main():
     ap.add_argument("--tenant")
     ap.add_argument("--status", type=int, default=200)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     count = [len([f for f in os.listdir(args.dir) if f.endswith(".pb.gz")])]
 
@@ -109,7 +115,26 @@ def main():
         do_DELETE = do_GET
         do_PATCH = do_GET
 
-    srv = http.server.HTTPServer(("127.0.0.1", args.port), Handler)
+    class Server(http.server.HTTPServer):
+        def get_request(self):
+            sock, addr = self.socket.accept()
+            if not args.tls_cert:
+                return sock, addr
+            try:
+                sock.settimeout(10)
+                conn = tls.wrap_socket(sock, server_side=True)
+                conn.settimeout(None)
+                return conn, addr
+            except (ssl.SSLError, OSError) as e:
+                with open(os.path.join(args.dir, "tls_failures"), "a") as f:
+                    f.write("%s\n" % e)
+                sock.close()
+                raise
+
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+    srv = Server(("127.0.0.1", args.port), Handler)
     print("ready %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
 
