@@ -70,6 +70,7 @@ enum id {
     O_TAGROOT,
     O_TAGLEAF,
     O_MEAN,
+    O_CALL_TREE,
 };
 
 static const flag_spec specs[] = {
@@ -147,6 +148,7 @@ static const flag_spec specs[] = {
     {"tagroot", FLAG_STRING, O_TAGROOT},
     {"tagleaf", FLAG_STRING, O_TAGLEAF},
     {"mean", FLAG_BOOL, O_MEAN},
+    {"call_tree", FLAG_BOOL, O_CALL_TREE},
 };
 
 static const struct {
@@ -216,6 +218,7 @@ void cli_usage(FILE *out)
           "  -add_comment=TEXT      a comment added to the profile\n"
           "  -total_delay -contentions  -sample_index=delay / contentions\n"
           "  -mean                  values over the first value (count); -mean_delay\n"
+          "  -call_tree             graphs (dot, callgraph_svg): a node per calling context\n"
           "  -unit=UNIT             ms, s, MB, ... (default: chosen per report)\n"
           "  -output=FILE (-o)      write the report to FILE\n"
           "  -source_path=DIRS -trim_path=PREFIXES   where list finds sources\n"
@@ -496,6 +499,9 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         return 0;
     case O_MEAN:
         c->mean = v->on;
+        return 0;
+    case O_CALL_TREE:
+        c->call_tree = v->on;
         return 0;
     }
     return 0;

@@ -302,6 +302,9 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, cp_
     o->edge_fraction = c->edgefraction;
     o->value_index = index;
     o->mean = c->mean;
+    /* As in pprof, only the graphs honour -call_tree (the flame graph is
+     * a call tree anyway). */
+    o->call_tree = c->call_tree && (c->format == FMT_DOT || c->format == FMT_CALLGRAPH_SVG);
     o->sample_type = p->sample_types[index].type;
     if (c->mean) {
         char mean_type[256];

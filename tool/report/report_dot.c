@@ -28,14 +28,15 @@
 #include "profile/measure.h"
 #include "report.h"
 
-/* A DOT string body: quotes and backslashes escaped, newlines as \n. */
+/* escapeForDot: quotes and backslashes escaped, a newline as \l (a
+ * left-justified line break); control characters as '?'. */
 static void dot_escape(FILE *out, const char *s)
 {
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
             fputc('\\', out);
         if (*s == '\n')
-            fputs("\\n", out);
+            fputs("\\l", out);
         else
             fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
     }
@@ -85,48 +86,65 @@ static void dot_color(double score, bool background, char out[8])
              (unsigned)(b * 255.0) & 0xff);
 }
 
-static void write_legend(report *r, FILE *out, const graph *g, size_t orig, size_t dropped)
+/* The graph's title (report.New's Title): the main binary's base name, or
+ * "" (the graph is then "unnamed"). */
+static const char *graph_title(const report *r)
 {
-    strlist lines = {0};
-    report_labels(r, g, orig, dropped, &lines);
-    if (lines.n == 0)
-        return;
-    fputs("subgraph cluster_L { \"", out);
-    dot_escape(out, lines.v[0]);
-    fputs("\" [shape=box fontsize=16 label=\"", out);
-    for (size_t i = 0; i < lines.n; i++) {
-        dot_escape(out, lines.v[i]);
-        fputs("\\l", out);
-    }
-    fputs("\" tooltip=\"", out);
-    dot_escape(out, lines.v[0]);
-    fputs("\"] }\n", out);
-    strlist_free(&lines);
+    const cp_profile *p = r->p;
+    return p->n_mappings > 0 && *p->mappings[0]->file ? path_base(p->mappings[0]->file) : "";
 }
 
-static void write_node(report *r, FILE *out, const gnode *n, size_t id, int64_t max_flat)
+/* addLegend: the header lines in a box, each ending in \l. */
+static void write_legend(report *r, FILE *out, const strlist *lines)
 {
-    char flat[64], cum[64], fp[32], cp[32], fg[8], bg[8];
-    double score = r->total ? (double)n->cum / (double)abs64(r->total) : 0;
-    double font = 8 + ceil(16 * sqrt(max_flat ? (double)abs64(n->flat) / (double)max_flat : 0));
+    if (lines->n == 0)
+        return;
+    fputs("subgraph cluster_L { \"", out);
+    dot_escape(out, lines->v[0]);
+    fputs("\" [shape=box fontsize=16 label=\"", out);
+    for (size_t i = 0; i < lines->n; i++) {
+        dot_escape(out, lines->v[i]);
+        fputs("\\l", out);
+    }
+    fputs("\"", out);
+    if (*graph_title(r)) {
+        fputs(" tooltip=\"", out);
+        dot_escape(out, graph_title(r));
+        fputs("\"", out);
+    }
+    fputs("] }\n", out);
+}
+
+/* addNode: the name, "flat (flat%)" or "0", and " of cum (cum%)" when cum
+ * differs (own line after a flat value), the mean with -mean; font size by
+ * flat, colours by cum. */
+static void write_node(report *r, FILE *out, const gnode *n, size_t id, double max_flat)
+{
+    char flat_s[64], cum_s[64], fp[32], cp[32], fg[8], bg[8];
+    int64_t flat = gnode_flat_value(n), cum = gnode_cum_value(n);
+    double score = r->total ? (double)cum / (double)abs64(r->total) : 0;
+    int font = 8;
+    if (max_flat != 0 && flat != 0 && (double)abs64(flat) <= max_flat)
+        font += (int)ceil(16.0 * sqrt((double)abs64(flat) / max_flat));
     dot_color(score, false, fg);
     dot_color(score, true, bg);
     fprintf(out, "N%zu [label=\"", id);
     dot_node_name(out, n->printable);
-    report_format_value(r, n->flat, flat);
-    report_format_value(r, n->cum, cum);
-    measure_percentage(fp, n->flat, r->total);
-    measure_percentage(cp, n->cum, r->total);
-    /* pprof: "flat (flat%)" or "0", then " of cum (cum%)" (own line after a flat value). */
-    if (n->flat != 0)
-        fprintf(out, "\\n%s (%s)", flat, fp + strspn(fp, " "));
+    report_format_value(r, flat, flat_s);
+    measure_percentage(fp, flat, r->total);
+    const char *cum_shown = flat_s;
+    if (flat != 0)
+        fprintf(out, "\\n%s (%s)", flat_s, fp + strspn(fp, " "));
     else
         fputs("\\n0", out);
-    if (n->cum != n->flat)
-        fprintf(out, "%sof %s (%s)", n->flat != 0 ? "\\n" : " ", cum, cp + strspn(cp, " "));
-    fprintf(out, "\" id=\"node%zu\" fontsize=%.0f shape=box tooltip=\"", id, font);
+    if (cum != flat) {
+        cum_shown = report_format_value(r, cum, cum_s);
+        measure_percentage(cp, cum, r->total);
+        fprintf(out, "%sof %s (%s)", flat != 0 ? "\\n" : " ", cum_s, cp + strspn(cp, " "));
+    }
+    fprintf(out, "\" id=\"node%zu\" fontsize=%d shape=box tooltip=\"", id, font);
     dot_escape(out, n->printable);
-    fprintf(out, " (%s)\" color=\"%s\" fillcolor=\"%s\"]\n", cum, fg, bg);
+    fprintf(out, " (%s)\" color=\"%s\" fillcolor=\"%s\"]\n", cum_shown, fg, bg);
 }
 
 /* Node ids (N1, N2...) are positions in the sorted graph; edges look them
@@ -153,55 +171,93 @@ static size_t node_id(const node_ids *m, const graph *g, const gnode *want)
     return slot ? (size_t)(slot - g->nodes) + 1 : 0;
 }
 
-static void write_edge(report *r, FILE *out, const graph *g, const node_ids *ids, const gedge *e,
-                       int64_t max_edge)
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* addEdge: the weight (the mean with -mean), "(inline)", graphviz's
+ * weight and pen width by the share of the total, dotted when residual
+ * (the tooltip then says "..." instead of "->"). */
+static void write_edge(report *r, FILE *out, const graph *g, const node_ids *ids, const gedge *e)
 {
     size_t from = node_id(ids, g, e->src), to = node_id(ids, g, e->dest);
     if (!from || !to)
         return;
     char w[64], col[8];
-    double score = r->total ? (double)e->weight / (double)abs64(r->total) : 0;
-    double share = max_edge ? (double)abs64(e->weight) / (double)max_edge : 0;
-    dot_color(score, false, col);
-    report_format_value(r, e->weight, w);
-    fprintf(out, "N%zu -> N%zu [label=\" %s%s\" weight=%d penwidth=%.2f color=\"%s\"", from, to, w,
-            e->is_inline ? "\\n (inline)" : "", 1 + (int)(100 * share), 1 + 5 * share, col);
+    int64_t v = gedge_weight_value(e), total = r->total;
+    report_format_value(r, v, w);
+    fprintf(out, "N%zu -> N%zu [label=\" %s%s\"", from, to, w, e->is_inline ? "\\n (inline)" : "");
+    if (total != 0) {
+        int weight = 1 + (int)min64(abs64(v * 100 / total), 100);
+        int width = 1 + (int)min64(abs64(v * 5 / total), 5);
+        if (weight > 1)
+            fprintf(out, " weight=%d", weight);
+        if (width > 1)
+            fprintf(out, " penwidth=%d", width);
+        dot_color((double)v / (double)abs64(total), false, col);
+        fprintf(out, " color=\"%s\"", col);
+    }
+    for (int k = 0; k < 2; k++) {
+        fputs(k ? " labeltooltip=\"" : " tooltip=\"", out);
+        dot_escape(out, e->src->printable);
+        fputs(e->residual ? " ... " : " -> ", out);
+        dot_escape(out, e->dest->printable);
+        fprintf(out, " (%s)\"", w);
+    }
     if (e->residual)
         fputs(" style=\"dotted\"", out);
-    fputs(" tooltip=\"", out);
-    dot_escape(out, e->src->printable);
-    fputs(" -> ", out);
-    dot_escape(out, e->dest->printable);
-    fprintf(out, " (%s)\"]\n", w);
+    fputs("]\n", out);
+}
+
+/* edgeList.Less, over every edge of the graph (EdgeMap.Sort). */
+static int cmp_edges(const void *pa, const void *pb)
+{
+    const gedge *a = *(gedge *const *)pa, *b = *(gedge *const *)pb;
+    if (a->weight != b->weight && abs64(a->weight) != abs64(b->weight))
+        return abs64(a->weight) > abs64(b->weight) ? -1 : 1;
+    int c = strcmp(a->src->printable, b->src->printable);
+    return c ? c : strcmp(a->dest->printable, b->dest->printable);
 }
 
 int report_dot(report *r, FILE *out, cp_err *err)
 {
     (void)err;
-    size_t orig = 0, dropped = 0;
-    graph *g = report_trimmed_graph(r, &orig, &dropped);
+    size_t orig = 0, dropped = 0, dropped_edges = 0;
+    graph *g = report_trimmed_graph(r, &orig, &dropped, &dropped_edges);
     report_select_output_unit(r, g);
-    fputs("digraph \"unnamed\" {\nnode [style=filled fillcolor=\"#f8f8f8\"]\n", out);
-    write_legend(r, out, g, orig, dropped);
-    int64_t max_flat = 0, max_edge = 0;
-    for (size_t i = 0; i < g->n_nodes; i++) {
-        if (abs64(g->nodes[i]->flat) > max_flat)
-            max_flat = abs64(g->nodes[i]->flat);
-        for (size_t j = 0; j < g->nodes[i]->n_out; j++)
-            if (!g->nodes[i]->out[j]->removed && abs64(g->nodes[i]->out[j]->weight) > max_edge)
-                max_edge = abs64(g->nodes[i]->out[j]->weight);
-    }
+    strlist labels = {0};
+    report_labels(r, g, orig, dropped, dropped_edges, &labels);
+    fputs("digraph \"", out);
+    dot_escape(out, *graph_title(r) ? graph_title(r) : "unnamed");
+    fputs("\" {\nnode [style=filled fillcolor=\"#f8f8f8\"]\n", out);
+    write_legend(r, out, &labels);
+    strlist_free(&labels);
+    double max_flat = g->n_nodes ? (double)abs64(gnode_flat_value(g->nodes[0])) : 0;
     for (size_t i = 0; i < g->n_nodes; i++)
+        if ((double)abs64(gnode_flat_value(g->nodes[i])) > max_flat)
+            max_flat = (double)abs64(gnode_flat_value(g->nodes[i]));
+    size_t n_edges = 0, cap = 0;
+    gedge **edges = NULL;
+    for (size_t i = 0; i < g->n_nodes; i++) {
         write_node(r, out, g->nodes[i], i + 1, max_flat);
+        size_t n;
+        gedge **mine = node_edges_sorted(g->nodes[i], false, &n);
+        if (n_edges + n > cap) {
+            cap = (n_edges + n) * 2;
+            edges = xrealloc(edges, cap, sizeof *edges);
+        }
+        memcpy(edges + n_edges, mine, n * sizeof *mine);
+        n_edges += n;
+        free(mine);
+    }
+    if (n_edges > 1)
+        qsort(edges, n_edges, sizeof *edges, cmp_edges);
     node_ids ids;
     node_ids_build(&ids, g);
-    for (size_t i = 0; i < g->n_nodes; i++) {
-        size_t n;
-        gedge **edges = node_edges_sorted(g->nodes[i], false, &n);
-        for (size_t j = 0; j < n; j++)
-            write_edge(r, out, g, &ids, edges[j], max_edge);
-        free(edges);
-    }
+    for (size_t i = 0; i < n_edges; i++)
+        write_edge(r, out, g, &ids, edges[i]);
+    free(edges);
     htab_free(&ids.t);
     fputs("}\n", out);
     graph_free(g);

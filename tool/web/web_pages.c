@@ -116,10 +116,10 @@ static int emit_top(report *r, void *ctx, cp_err *err)
     web_page *pg = ctx;
     buf *b = pg->body;
     size_t orig, dropped;
-    graph *g = report_trimmed_graph(r, &orig, &dropped);
+    graph *g = report_trimmed_graph(r, &orig, &dropped, NULL);
     report_select_output_unit(r, g);
     strlist labels = {0};
-    report_labels(r, g, orig, dropped, &labels);
+    report_labels(r, g, orig, dropped, 0, &labels);
     append_legend(b, &labels);
     strlist_free(&labels);
     tools_with_search(b);
