@@ -17,12 +17,15 @@
  * -Tsvg FILE` through popen; when dot is not on PATH it fails before
  * writing anything, in one line.
  */
+#include <inttypes.h>
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph.h"
 #include "hash.h"
 #include "hash_table.h"
 #include "profile/measure.h"
@@ -42,21 +45,115 @@ static void dot_escape(FILE *out, const char *s)
     }
 }
 
-/* pprof's multi-line node name: package and scope separators break lines. */
-static void dot_node_name(FILE *out, const char *name)
+static bool go_word_char(char c)
 {
-    for (const char *s = name; *s; s++) {
-        if (s[0] == ':' && s[1] == ':') {
-            fputs("\\n", out);
-            s++;
-        } else if (*s == '.' && s != name && s[1] && s[1] != '.' && s[-1] != '.') {
-            fputs("\\n", out);
-        } else if (*s == '"' || *s == '\\') {
-            fputc('\\', out);
-            fputc(*s, out);
-        } else {
-            fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+}
+
+/* group of re (POSIX ERE) in s when it matches, into out; false if not. */
+static bool regex_group(const char *pattern, int group, const char *s, char *out, size_t cap)
+{
+    regex_t re;
+    regmatch_t m[8];
+    if (regcomp(&re, pattern, REG_EXTENDED) != 0)
+        return false;
+    bool ok = regexec(&re, s, 8, m, 0) == 0 && m[group].rm_so >= 0;
+    if (ok)
+        snprintf(out, cap, "%.*s", (int)(m[group].rm_eo - m[group].rm_so), s + m[group].rm_so);
+    regfree(&re);
+    return ok;
+}
+
+/* graph.ShortenFunctionName into out (cap bytes): C++'s anonymous
+ * namespace prefix and a Go module's /vN dropped, then the first of: a Go
+ * name without its package path (goRegExp), a Java method without its
+ * package, a C++ Class::method without its namespaces. */
+static void shorten_function_name(const char *f, char *out, size_t cap)
+{
+    char buf[4096];
+    static const char anon[] = "(anonymous namespace)::";
+    if (!strncmp(f, anon, sizeof anon - 1))
+        f += sizeof anon - 1;
+    snprintf(buf, sizeof buf, "%s", f);
+    /* goVerRegExp: ^(.*?)/v(?:[2-9]|[1-9][0-9]+)([./].*)$ */
+    for (char *v = strstr(buf, "/v"); v; v = strstr(v + 1, "/v")) {
+        const char *d = v + 2;
+        size_t n = strspn(d, "0123456789");
+        if (n == 0 || (n == 1 && *d < '2') || (n > 1 && *d == '0') || (d[n] != '.' && d[n] != '/'))
+            continue;
+        memmove(v, d + n, strlen(d + n) + 1);
+        break;
+    }
+    /* goRegExp: ^(?:[\w\-\.]+\/)+(.+) */
+    size_t i = 0, cut = 0;
+    for (;;) {
+        size_t start = i;
+        while (go_word_char(buf[i]))
+            i++;
+        if (i == start || buf[i] != '/')
+            break;
+        cut = ++i;
+    }
+    if (cut > 0 && buf[cut]) {
+        snprintf(out, cap, "%s", buf + cut);
+        return;
+    }
+    if (regex_group(
+            "^([a-z][[:alnum:]_]*\\.)*([A-Z][[:alnum:]_$]*\\.(<init>|[a-z][[:alnum:]_$]*(\\$["
+            "0-9]+)?))(\\(|$)",
+            2, buf, out, cap) ||
+        regex_group("^([_a-zA-Z][[:alnum:]_]*::)+(_*[A-Z][[:alnum:]_]*::~?[_a-zA-Z][[:alnum:]_]*(<"
+                    ".*>)?)",
+                    2, buf, out, cap))
+        return;
+    snprintf(out, cap, "%s", buf);
+}
+
+/* multilinePrintableName: the shortened name, escaped, broken at "::" and
+ * "." ("[...]", Go's type parameters, kept as "[…]"), then the file's base
+ * name (and line) or the binary, each component on its line, ending in a
+ * line break. */
+static void dot_node_name(FILE *out, const node_info *i)
+{
+    char name[4096];
+    shorten_function_name(i->name, name, sizeof name);
+    if (i->address)
+        fprintf(out, "%016" PRIx64 "\\n", i->address);
+    if (*i->name) {
+        for (const char *s = name; *s; s++) {
+            if (s[0] == ':' && s[1] == ':') {
+                fputs("\\n", out);
+                s++;
+            } else if (!strncmp(s, "[...]", 5)) {
+                fputs("[\xe2\x80\xa6]", out);
+                s += 4;
+            } else if (*s == '.') {
+                fputs("\\n", out);
+            } else if (*s == '\n') {
+                fputs("\\l", out);
+            } else {
+                if (*s == '"' || *s == '\\')
+                    fputc('\\', out);
+                fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
+            }
         }
+        fputs("\\n", out);
+    }
+    const char *file = *i->file ? path_base(i->file) : "";
+    if (i->lineno != 0) {
+        dot_escape(out, file);
+        fprintf(out, ":%" PRId64 "\\n", i->lineno);
+    } else if (*file) {
+        dot_escape(out, file);
+        fputs("\\n", out);
+    } else if (*i->name) {
+    } else if (*i->objfile) {
+        fputs("[", out);
+        dot_escape(out, path_base(i->objfile));
+        fputs("]\\n", out);
+    } else {
+        fputs("<unknown>\\n", out);
     }
 }
 
@@ -129,14 +226,14 @@ static void write_node(report *r, FILE *out, const gnode *n, size_t id, double m
     dot_color(score, false, fg);
     dot_color(score, true, bg);
     fprintf(out, "N%zu [label=\"", id);
-    dot_node_name(out, n->printable);
+    dot_node_name(out, &n->info);
     report_format_value(r, flat, flat_s);
     measure_percentage(fp, flat, r->total);
     const char *cum_shown = flat_s;
     if (flat != 0)
-        fprintf(out, "\\n%s (%s)", flat_s, fp + strspn(fp, " "));
+        fprintf(out, "%s (%s)", flat_s, fp + strspn(fp, " "));
     else
-        fputs("\\n0", out);
+        fputs("0", out);
     if (cum != flat) {
         cum_shown = report_format_value(r, cum, cum_s);
         measure_percentage(cp, cum, r->total);
