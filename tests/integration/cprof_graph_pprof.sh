@@ -1,7 +1,10 @@
-# The graphs against go tool pprof: `cprof -dot` and `go tool pprof -dot`
-# draw the same graph (tests/integration/lib/dot_compare.py: the legend, the
-# nodes with their flat and cum values, the edges with their weights,
-# residual and inline marks), with and without -call_tree (a node per
+# The graphs against go tool pprof: `cprof -dot` prints what `go tool pprof
+# -dot` prints, byte for byte (node order, labels, nodelets of the labels
+# and "bytes" values, edges, legend); with -call_tree, where pprof's order
+# of tied nodes is Go's map order, the same graph
+# (tests/integration/lib/dot_compare.py: the legend, the nodes with their
+# flat and cum values, the edges with their weights, residual and inline
+# marks). With and without -call_tree (a node per
 # calling context: pprof's newTree and TrimTree), with -mean (node and edge
 # values over the counts), -nodecount, -cum, -focus, -lines,
 # -relative_percentages, -compact_labels, -tagroot; on Go's profiles (the
@@ -26,12 +29,22 @@ cd "$WORK/go"
 # pprof's order (same score, name and flat value): which of them -nodecount
 # keeps is then Go's map order, different from run to run; so with
 # -call_tree, cprof's graph must be the one of at least one of 8 runs of
-# pprof (one run when there is no tie).
+# pprof (one run when there is no tie). Without it, the text is pprof's.
 same_graph() {
     local runs=1 i
-    case " $* " in *" -call_tree "*) runs=8 ;; esac
     "$CPROF" -dot "$@" >"$WORK/cprof.dot" 2>"$WORK/cprof.err" ||
         { cat "$WORK/cprof.err" >&2; fail "cprof -dot $* failed"; }
+    case " $* " in
+    *" -call_tree "*) runs=8 ;;
+    *)
+        go tool pprof -dot "$@" >"$WORK/pprof.dot" 2>"$WORK/pprof.err" ||
+            { cat "$WORK/pprof.err" >&2; fail "go tool pprof -dot $* failed"; }
+        if ! cmp -s "$WORK/pprof.dot" "$WORK/cprof.dot"; then
+            diff "$WORK/pprof.dot" "$WORK/cprof.dot" | head -n 20 >&2
+            fail "cprof -dot $* is not pprof's text"
+        fi
+        ;;
+    esac
     for i in $(seq 1 $runs); do
         go tool pprof -dot "$@" >"$WORK/pprof.dot" 2>"$WORK/pprof.err" ||
             { cat "$WORK/pprof.err" >&2; fail "go tool pprof -dot $* failed"; }
@@ -56,16 +69,19 @@ same_graph -call_tree -compact_labels -nodecount=1000 cpu.out
 same_graph -nodecount=20 -cum -focus=Fields cpu.out
 same_graph -mean cpu.out
 same_graph -call_tree -mean -nodecount=1000 cpu.out
-# Heap profiles: pprof counts a node's label nodelets (the "bytes" values)
-# against -nodecount, which cprof does not draw; with room for every node
-# the graphs are the same.
+# Heap profiles: a node's "bytes" values are nodelets under it, and count
+# against -nodecount.
 for p in mem.out cheap.pb; do
-    same_graph -nodecount=1000 $p
-    same_graph -call_tree -nodecount=1000 $p
-    same_graph -call_tree -nodecount=1000 -mean -alloc_space $p
-    same_graph -mean -inuse_space -nodecount=1000 $p
-    same_graph -call_tree -tagroot=bytes -nodecount=1000 $p
+    same_graph $p
+    same_graph -nodecount=8 $p
+    same_graph -lines -alloc_space $p
+    same_graph -mean -inuse_space $p
+    same_graph -tagleaf=bytes $p
+    same_graph -call_tree $p
+    same_graph -call_tree -mean -alloc_space $p
+    same_graph -call_tree -tagroot=bytes $p
 done
+same_graph -diff_base=mem2.out mem.out
 # pprof honours -call_tree only in graphs.
 same_output -top -call_tree cpu.out
 same_output -tree -call_tree cpu.out

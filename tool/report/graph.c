@@ -22,6 +22,7 @@
 
 #include "hash.h"
 #include "intern.h"
+#include "profile/measure.h"
 
 /* ---- paths ------------------------------------------------------------- */
 
@@ -269,10 +270,149 @@ static void add_to_edge(graph *g, gnode *parent, gnode *n, int64_t w, int64_t dw
         e->is_inline = false;
 }
 
+/* ---- tags (the graph views) ---------------------------------------------- */
+
+/* One sample's tag names: its joined string labels, and its "bytes"
+ * values formatted (pprof's report.newGraph keeps no other numeric
+ * label). */
+typedef struct sample_tags {
+    const char *labels; /* "" when the sample has no string label */
+    const char **names; /* numeric tags' names */
+    int64_t *values;
+    size_t n;
+    const char *unit;
+} sample_tags;
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* joinLabels and the numeric tags of s, into st (its arrays the caller's
+ * to free). */
+static void sample_tags_of(const cp_sample *s, const graph_opts *o, sample_tags *st)
+{
+    const char *bytes = intern_cstr("bytes");
+    char **parts = xcalloc(s->n_labels + 1, sizeof *parts);
+    size_t np = 0, len = 0;
+    st->names = xcalloc(s->n_labels + 1, sizeof *st->names);
+    st->values = xcalloc(s->n_labels + 1, sizeof *st->values);
+    st->n = 0;
+    st->unit = num_label_unit(o->label_units, bytes);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        const cp_label *l = &s->labels[i];
+        if (l->str) {
+            if (asprintf(&parts[np], "%s:%s", l->key, l->str) < 0)
+                die_oom();
+            len += strlen(parts[np++]) + 2;
+        } else if (l->key == bytes) {
+            char name[64];
+            measure_scaled_label(name, l->num, st->unit, o->output_unit);
+            st->names[st->n] = intern_cstr(name);
+            st->values[st->n++] = l->num;
+        }
+    }
+    qsort(parts, np, sizeof *parts, cmp_cstr);
+    char *joined = xmalloc(len + 1);
+    joined[0] = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i)
+            strcat(joined, "\\n");
+        strcat(joined, parts[i]);
+        free(parts[i]);
+    }
+    st->labels = intern_cstr(joined);
+    free(joined);
+    free(parts);
+}
+
+static void sample_tags_free(sample_tags *st)
+{
+    free(st->names);
+    free(st->values);
+}
+
+/* TagMap.findOrAddTag on n: the tag named name under labels (NULL: a
+ * label tag), found by a linear search (a node has few tags; only the
+ * graph views build them). */
+static gtag *node_tag(graph *g, gnode *n, const char *labels, const char *name, const char *unit,
+                      int64_t value)
+{
+    for (size_t i = 0; i < n->n_tags; i++)
+        if (n->tags[i]->labels == labels && n->tags[i]->name == name)
+            return n->tags[i];
+    gtag *t = arena_alloc(&g->mem, 1, sizeof *t);
+    t->name = name;
+    t->labels = labels;
+    t->unit = unit;
+    t->value = value;
+    if (n->n_tags == n->cap_tags) {
+        n->cap_tags = n->cap_tags ? 2 * n->cap_tags : 4;
+        n->tags = xrealloc(n->tags, n->cap_tags, sizeof *n->tags);
+    }
+    n->tags[n->n_tags++] = t;
+    return t;
+}
+
+/* Node.addSample's tags: the sample's weight on n's tags, flat or cum. */
+static void add_tags(graph *g, gnode *n, const sample_tags *st, int64_t w, int64_t dw, bool flat)
+{
+    gtag *ts[65];
+    size_t k = 0;
+    if (*st->labels)
+        ts[k++] = node_tag(g, n, NULL, st->labels, STR_EMPTY, 0);
+    for (size_t i = 0; i < st->n && k < 65; i++)
+        ts[k++] = node_tag(g, n, st->labels, st->names[i], st->unit, st->values[i]);
+    for (size_t i = 0; i < k; i++) {
+        if (flat) {
+            ts[i]->flat += w;
+            ts[i]->flat_div += dw;
+        } else {
+            ts[i]->cum += w;
+            ts[i]->cum_div += dw;
+        }
+    }
+}
+
+void graph_trim_tags(graph *g, int64_t cutoff)
+{
+    for (size_t i = 0; i < g->n_nodes; i++)
+        for (size_t j = 0; j < g->nodes[i]->n_tags; j++) {
+            gtag *t = g->nodes[i]->tags[j];
+            if (abs64(t->flat) < cutoff && abs64(t->cum) < cutoff)
+                t->removed = true;
+        }
+}
+
+size_t gnode_count_tags(const gnode *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n->n_tags; i++)
+        k += !n->tags[i]->removed && n->tags[i]->flat != 0;
+    return k;
+}
+
+size_t graph_select_top(const graph *g, size_t max_nodes, bool visual)
+{
+    if (max_nodes > 0 && visual) {
+        size_t count = 0;
+        for (size_t i = 0; i < g->n_nodes; i++) {
+            size_t tags = gnode_count_tags(g->nodes[i]);
+            if (tags > 4)
+                tags = 4;
+            if ((count += tags + 1) >= max_nodes) {
+                max_nodes = i + 1;
+                break;
+            }
+        }
+    }
+    return max_nodes < g->n_nodes ? max_nodes : g->n_nodes;
+}
+
 /* ---- building ----------------------------------------------------------- */
 
 static void add_sample(graph *g, const cp_sample *s, int64_t w, int64_t dw, size_t stamp,
-                       bool edges)
+                       bool edges, const sample_tags *st)
 {
     gnode *parent = NULL;
     bool residual = false;
@@ -290,6 +430,8 @@ static void add_sample(graph *g, const cp_sample *s, int64_t w, int64_t dw, size
                 n->stamp = stamp;
                 n->cum += w;
                 n->cum_div += dw;
+                if (st)
+                    add_tags(g, n, st, w, dw, false);
             }
             if (edges && parent && n != parent)
                 add_to_edge(g, parent, n, w, dw, residual, ni != nn - 1, stamp);
@@ -300,6 +442,8 @@ static void add_sample(graph *g, const cp_sample *s, int64_t w, int64_t dw, size
     if (parent && !residual) {
         parent->flat += w;
         parent->flat_div += dw;
+        if (st)
+            add_tags(g, parent, st, w, dw, true);
     }
 }
 
@@ -389,6 +533,9 @@ static void build_tree(graph *g, const cp_profile *p, const graph_opts *o)
         int64_t w = s->values[o->value_index], dw = o->mean ? s->values[0] : 0;
         if (w == 0 && dw == 0)
             continue;
+        sample_tags st;
+        if (o->tags)
+            sample_tags_of(s, o, &st);
         gnode *parent = NULL;
         for (size_t j = s->n_locs; j-- > 0;) {
             const cp_location *l = s->locs[j];
@@ -397,6 +544,8 @@ static void build_tree(graph *g, const cp_profile *p, const graph_opts *o)
                 gnode *n = tree_child(g, parent, &infos[l->index][k]);
                 n->cum += w;
                 n->cum_div += dw;
+                if (o->tags)
+                    add_tags(g, n, &st, w, dw, false);
                 if (parent)
                     add_to_edge(g, parent, n, w, dw, false, k != nl - 1, i + 1);
                 parent = n;
@@ -405,7 +554,11 @@ static void build_tree(graph *g, const cp_profile *p, const graph_opts *o)
         if (parent) {
             parent->flat += w;
             parent->flat_div += dw;
+            if (o->tags)
+                add_tags(g, parent, &st, w, dw, true);
         }
+        if (o->tags)
+            sample_tags_free(&st);
     }
     free(infos);
 }
@@ -422,8 +575,14 @@ graph *graph_new(const cp_profile *p, const graph_opts *o)
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t w = p->samples[i].values[o->value_index];
         int64_t dw = o->mean ? p->samples[i].values[0] : 0;
-        if (w != 0 || dw != 0)
-            add_sample(g, &p->samples[i], w, dw, i + 1, !o->no_edges);
+        if (w == 0 && dw == 0)
+            continue;
+        sample_tags st;
+        if (o->tags)
+            sample_tags_of(&p->samples[i], o, &st);
+        add_sample(g, &p->samples[i], w, dw, i + 1, !o->no_edges, o->tags ? &st : NULL);
+        if (o->tags)
+            sample_tags_free(&st);
     }
     select_nodes(g, o);
     return g;
@@ -438,6 +597,7 @@ void graph_free(graph *g)
         gnode *n = *it;
         free(n->in);
         free(n->out);
+        free(n->tags);
     }
     htab_free(&g->node_map);
     htab_free(&g->edge_map);

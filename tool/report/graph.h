@@ -38,6 +38,19 @@ typedef struct node_info {
 
 typedef struct gedge gedge;
 
+/* graph.Tag: a node's share of the samples carrying some labels. A label
+ * tag (labels NULL) is named by the samples' string labels joined
+ * ("key:value" sorted, joined by a literal \n); a numeric tag by a "bytes"
+ * value formatted in the output unit, under the string labels of its
+ * samples (labels, "" for none). */
+typedef struct gtag {
+    const char *name, *labels; /* interned; labels NULL for a label tag */
+    const char *unit;          /* numeric: the value's unit */
+    int64_t value;             /* numeric: the first value seen */
+    int64_t flat, flat_div, cum, cum_div;
+    bool removed; /* graph_trim_tags */
+} gtag;
+
 typedef struct gnode {
     node_info info;
     const char *printable; /* NodeInfo.PrintableName() */
@@ -49,6 +62,8 @@ typedef struct gnode {
     int64_t score;       /* graph_sort's EntropyOrder score */
     bool keep;           /* graph_trim_tree: stays in the graph */
     size_t visit;        /* graph_remove_redundant_edges' search mark */
+    gtag **tags;         /* with graph_opts.tags; includes removed ones */
+    size_t n_tags, cap_tags;
 } gnode;
 
 struct gedge {
@@ -81,12 +96,15 @@ static inline int64_t gedge_weight_value(const gedge *e)
 
 typedef struct graph_opts {
     int value_index;
-    bool mean;            /* -mean: sum value 0 as each value's divisor */
-    bool obj_names;       /* keep the binary name in every node */
-    bool drop_negative;   /* leave out nodes with negative values */
-    const node_set *kept; /* NULL: every node */
-    bool no_edges;        /* node values only (they never depend on edges) */
-    bool call_tree;       /* -call_tree: a node per calling context (graph.newTree) */
+    bool mean;                          /* -mean: sum value 0 as each value's divisor */
+    bool obj_names;                     /* keep the binary name in every node */
+    bool drop_negative;                 /* leave out nodes with negative values */
+    const node_set *kept;               /* NULL: every node */
+    bool no_edges;                      /* node values only (they never depend on edges) */
+    bool call_tree;                     /* -call_tree: a node per calling context (graph.newTree) */
+    bool tags;                          /* label and "bytes" tags on the nodes (the graph views) */
+    const num_label_units *label_units; /* tags: the numeric labels' units */
+    const char *output_unit;            /* tags: the unit numeric tags are named in */
 } graph_opts;
 
 typedef struct graph {
@@ -132,6 +150,24 @@ void graph_trim_tree(graph *g);
  * is not residual) are removed when their source still reaches the node
  * another way. */
 void graph_remove_redundant_edges(graph *g);
+/* Graph.TrimLowFrequencyTags: tags whose |flat| and |cum| are both below
+ * cutoff are marked removed. */
+void graph_trim_tags(graph *g, int64_t cutoff);
+/* countTags: n's live tags with a flat value (label and numeric). */
+size_t gnode_count_tags(const gnode *n);
+/* Graph.selectTopNodes: how many of the first nodes to keep for
+ * max_nodes; in a graph view (visual), a node's tags (at most 4, pprof's
+ * maxNodelets) count as nodes. */
+size_t graph_select_top(const graph *g, size_t max_nodes, bool visual);
+/* Tag.FlatValue and CumValue. */
+static inline int64_t gtag_flat_value(const gtag *t)
+{
+    return t->flat_div ? t->flat / t->flat_div : t->flat;
+}
+static inline int64_t gtag_cum_value(const gtag *t)
+{
+    return t->cum_div ? t->cum / t->cum_div : t->cum;
+}
 /* Live edges of a node, sorted like EdgeMap.Sort(); caller frees. */
 gedge **node_edges_sorted(const gnode *n, bool incoming, size_t *count);
 

@@ -121,6 +121,9 @@ static graph *new_graph(report *r, const node_set *kept, bool obj_names, bool ed
         .kept = kept,
         .no_edges = !edges,
         .call_tree = r->o.call_tree,
+        .tags = report_is_visual(r),
+        .label_units = &r->o.label_units,
+        .output_unit = r->o.output_unit,
     };
     return graph_new(p, &go);
 }
@@ -165,8 +168,9 @@ static graph *trimmed_tree(report *r, size_t *orig_count, size_t *dropped_nodes,
     *orig_count = g->n_nodes;
     graph_sort(g->nodes, g->n_nodes, order);
     if (o->node_count > 0) {
+        graph_trim_tags(g, node_cutoff);
         graph_trim_edges(g, edge_cutoff);
-        size_t top = (size_t)o->node_count < g->n_nodes ? (size_t)o->node_count : g->n_nodes;
+        size_t top = graph_select_top(g, (size_t)o->node_count, visual);
         if (top != g->n_nodes) {
             for (size_t i = 0; i < g->n_nodes; i++)
                 g->nodes[i]->keep = i < top;
@@ -174,6 +178,7 @@ static graph *trimmed_tree(report *r, size_t *orig_count, size_t *dropped_nodes,
             graph_sort(g->nodes, g->n_nodes, order);
         }
     }
+    graph_trim_tags(g, node_cutoff);
     *dropped_edges = graph_trim_edges(g, edge_cutoff);
     if (visual)
         graph_remove_redundant_edges(g);
@@ -226,8 +231,9 @@ graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes
     *orig_count = g->n_nodes;
     graph_sort(g->nodes, g->n_nodes, order);
     if (o->node_count > 0) {
+        graph_trim_tags(g, node_cutoff);
         graph_trim_edges(g, edge_cutoff);
-        size_t top = (size_t)o->node_count < g->n_nodes ? (size_t)o->node_count : g->n_nodes;
+        size_t top = graph_select_top(g, (size_t)o->node_count, visual);
         if (top != g->n_nodes) {
             node_set kept;
             keep_nodes(&kept, g->nodes, top, 0);
@@ -237,6 +243,7 @@ graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes
             node_set_free(&kept);
         }
     }
+    graph_trim_tags(g, node_cutoff);
     *dropped_edges = graph_trim_edges(g, edge_cutoff);
     if (visual)
         graph_remove_redundant_edges(g);

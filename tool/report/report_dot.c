@@ -244,6 +244,172 @@ static void write_node(report *r, FILE *out, const gnode *n, size_t id, double m
     fprintf(out, " (%s)\" color=\"%s\" fillcolor=\"%s\"]\n", cum_shown, fg, bg);
 }
 
+/* ---- nodelets: a node's tags drawn under it (dotgraph.go addNodelets) ---- */
+
+#define MAX_NODELETS 4
+
+/* SortTags: by |cum| (unless *flat), then |flat|, then name. */
+static int cmp_tags(const void *pa, const void *pb, void *flat)
+{
+    const gtag *a = *(gtag *const *)pa, *b = *(gtag *const *)pb;
+    if (!*(bool *)flat && a->cum != b->cum)
+        return abs64(a->cum) > abs64(b->cum) ? -1 : 1;
+    if (a->flat != b->flat)
+        return abs64(a->flat) > abs64(b->flat) ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+static void sort_tags(gtag **ts, size_t n, bool flat)
+{
+    if (n > 1)
+        qsort_r(ts, n, sizeof *ts, cmp_tags, &flat);
+}
+
+/* tagDistance: |t's value - u's in t's unit|. */
+static double tag_distance(const gtag *t, const gtag *u)
+{
+    const char *unused;
+    double v = measure_scale(u->value, u->unit, t->unit, &unused);
+    return v < (double)t->value ? (double)t->value - v : v - (double)t->value;
+}
+
+/* collapsedTags: ts sorted; past count of them, each joins the group of
+ * the nearest of the first count, and a group becomes one tag named
+ * "min..max" (tagGroupLabel) with its summed values (means with -mean).
+ * The tags to draw (arena's), *n updated. */
+static gtag **collapsed_tags(arena *mem, gtag **ts, size_t *n, size_t count, bool flat)
+{
+    sort_tags(ts, *n, flat);
+    if (*n <= count)
+        return ts;
+    size_t *group = arena_alloc(mem, *n, sizeof *group);
+    for (size_t i = 0; i < *n; i++) {
+        group[i] = i;
+        if (i < count)
+            continue;
+        double d = tag_distance(ts[i], ts[0]);
+        group[i] = 0;
+        for (size_t k = 1; k < count; k++) {
+            double nd = tag_distance(ts[i], ts[k]);
+            if (nd < d)
+                group[i] = k, d = nd;
+        }
+    }
+    gtag **out = arena_alloc(mem, count, sizeof *out);
+    for (size_t k = 0; k < count; k++) {
+        gtag *t = arena_alloc(mem, 1, sizeof *t), *min = ts[k], *max = ts[k];
+        int64_t f = min->flat, df = min->flat_div, c = min->cum, dc = min->cum_div;
+        size_t members = 1;
+        const char *unused;
+        for (size_t i = count; i < *n; i++) {
+            if (group[i] != k)
+                continue;
+            members++;
+            if ((int64_t)measure_scale(ts[i]->value, ts[i]->unit, min->unit, &unused) < min->value)
+                min = ts[i];
+            if ((int64_t)measure_scale(ts[i]->value, ts[i]->unit, max->unit, &unused) > max->value)
+                max = ts[i];
+            f += ts[i]->flat, df += ts[i]->flat_div, c += ts[i]->cum, dc += ts[i]->cum_div;
+        }
+        char a[64], b[64];
+        if (members == 1) {
+            t->name = arena_printf(mem, "%s", measure_label(a, ts[k]->value, ts[k]->unit));
+            t->flat = gtag_flat_value(ts[k]);
+            t->cum = gtag_cum_value(ts[k]);
+        } else {
+            t->name = arena_printf(mem, "%s..%s", measure_label(a, min->value, min->unit),
+                                   measure_label(b, max->value, max->unit));
+            t->flat = df ? f / df : f;
+            t->cum = dc ? c / dc : c;
+        }
+        out[k] = t;
+    }
+    *n = count;
+    sort_tags(out, count, flat);
+    return out;
+}
+
+/* numericNodelets: the numeric tags nts (at most MAX_NODELETS boxes) under
+ * the box named source. Whether anything was drawn. */
+static bool numeric_nodelets(report *r, FILE *out, arena *mem, gtag **nts, size_t n, bool flat,
+                             const char *source)
+{
+    bool drawn = false;
+    gtag **ts = collapsed_tags(mem, nts, &n, MAX_NODELETS, flat);
+    for (size_t j = 0; j < n; j++) {
+        int64_t w = gtag_cum_value(ts[j]);
+        const char *attr = " style=\"dotted\"";
+        if (flat || gtag_flat_value(ts[j]) == gtag_cum_value(ts[j]))
+            w = gtag_flat_value(ts[j]), attr = "";
+        if (w == 0)
+            continue;
+        char weight[64];
+        report_format_value(r, w, weight);
+        fprintf(out,
+                "N%s_%zu [label = \"%s\" id=\"N%s_%zu\" fontsize=8 shape=box3d tooltip=\"%s\"]\n",
+                source, j, ts[j]->name, source, j, weight);
+        fprintf(out,
+                "%s -> N%s_%zu [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"%s]\n",
+                source, source, j, weight, weight, weight, attr);
+        drawn = true;
+    }
+    return drawn;
+}
+
+/* addNodelets: n's label tags (the MAX_NODELETS heaviest) and under each
+ * its numeric tags, then the numeric tags of unlabelled samples; flat
+ * values for a node with callees, cum for a leaf. Whether anything was
+ * drawn. */
+static bool write_nodelets(report *r, FILE *out, const gnode *n, size_t id)
+{
+    bool flat = false, drawn = false;
+    for (size_t i = 0; i < n->n_out && !flat; i++)
+        flat = !n->out[i]->removed && n->out[i]->src == n;
+    arena mem;
+    arena_init(&mem);
+    gtag **labels = arena_alloc(&mem, n->n_tags + 1, sizeof *labels);
+    gtag **nums = arena_alloc(&mem, n->n_tags + 1, sizeof *nums);
+    size_t nl = 0;
+    for (size_t i = 0; i < n->n_tags; i++)
+        if (!n->tags[i]->removed && !n->tags[i]->labels)
+            labels[nl++] = n->tags[i];
+    sort_tags(labels, nl, flat);
+    if (nl > MAX_NODELETS)
+        nl = MAX_NODELETS;
+    char source[64];
+    for (size_t i = 0; i < nl; i++) {
+        gtag *t = labels[i];
+        int64_t w = flat ? gtag_flat_value(t) : gtag_cum_value(t);
+        if (w == 0)
+            continue;
+        char weight[64];
+        report_format_value(r, w, weight);
+        fprintf(out,
+                "N%zu_%zu [label = \"%s\" id=\"N%zu_%zu\" fontsize=8 shape=box3d tooltip=\"%s\"]\n",
+                id, i, t->name, id, i, weight);
+        fprintf(out,
+                "N%zu -> N%zu_%zu [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"]\n",
+                id, id, i, weight, weight, weight);
+        drawn = true;
+        size_t nn = 0;
+        for (size_t k = 0; k < n->n_tags; k++)
+            if (!n->tags[k]->removed && n->tags[k]->labels == t->name)
+                nums[nn++] = n->tags[k];
+        snprintf(source, sizeof source, "N%zu_%zu", id, i);
+        if (nn)
+            numeric_nodelets(r, out, &mem, nums, nn, flat, source);
+    }
+    size_t nn = 0;
+    for (size_t k = 0; k < n->n_tags; k++)
+        if (!n->tags[k]->removed && n->tags[k]->labels && !*n->tags[k]->labels)
+            nums[nn++] = n->tags[k];
+    snprintf(source, sizeof source, "N%zu", id);
+    if (nn && numeric_nodelets(r, out, &mem, nums, nn, flat, source))
+        drawn = true;
+    arena_free(&mem);
+    return drawn;
+}
+
 /* Node ids (N1, N2...) are positions in the sorted graph; edges look them
  * up by pointer (a graph can have thousands of nodes with -nodecount=0). */
 typedef struct node_ids {
@@ -276,7 +442,8 @@ static int64_t min64(int64_t a, int64_t b)
 /* addEdge: the weight (the mean with -mean), "(inline)", graphviz's
  * weight and pen width by the share of the total, dotted when residual
  * (the tooltip then says "..." instead of "->"). */
-static void write_edge(report *r, FILE *out, const graph *g, const node_ids *ids, const gedge *e)
+static void write_edge(report *r, FILE *out, const graph *g, const node_ids *ids, const gedge *e,
+                       const bool *has_nodelets)
 {
     size_t from = node_id(ids, g, e->src), to = node_id(ids, g, e->dest);
     if (!from || !to)
@@ -304,6 +471,8 @@ static void write_edge(report *r, FILE *out, const graph *g, const node_ids *ids
     }
     if (e->residual)
         fputs(" style=\"dotted\"", out);
+    if (has_nodelets[from - 1]) /* children further from a source with tags */
+        fputs(" minlen=2", out);
     fputs("]\n", out);
 }
 
@@ -336,8 +505,10 @@ int report_dot(report *r, FILE *out, cp_err *err)
             max_flat = (double)abs64(gnode_flat_value(g->nodes[i]));
     size_t n_edges = 0, cap = 0;
     gedge **edges = NULL;
+    bool *has_nodelets = xcalloc(g->n_nodes + 1, sizeof *has_nodelets);
     for (size_t i = 0; i < g->n_nodes; i++) {
         write_node(r, out, g->nodes[i], i + 1, max_flat);
+        has_nodelets[i] = write_nodelets(r, out, g->nodes[i], i + 1);
         size_t n;
         gedge **mine = node_edges_sorted(g->nodes[i], false, &n);
         if (n_edges + n > cap) {
@@ -353,8 +524,9 @@ int report_dot(report *r, FILE *out, cp_err *err)
     node_ids ids;
     node_ids_build(&ids, g);
     for (size_t i = 0; i < n_edges; i++)
-        write_edge(r, out, g, &ids, edges[i]);
+        write_edge(r, out, g, &ids, edges[i], has_nodelets);
     free(edges);
+    free(has_nodelets);
     htab_free(&ids.t);
     fputs("}\n", out);
     graph_free(g);
