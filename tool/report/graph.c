@@ -647,15 +647,6 @@ static int cmp_flat_name(const void *pa, const void *pb)
     return compare_infos(l, r);
 }
 
-static int cmp_cum_name(const void *pa, const void *pb)
-{
-    const gnode *l = *(gnode *const *)pa, *r = *(gnode *const *)pb;
-    DESC(abs64(l->cum), abs64(r->cum));
-    STR_ASC(l->printable, r->printable);
-    DESC(abs64(l->flat), abs64(r->flat));
-    return compare_infos(l, r);
-}
-
 static int cmp_name(const void *pa, const void *pb)
 {
     const gnode *l = *(gnode *const *)pa, *r = *(gnode *const *)pb;
@@ -680,7 +671,8 @@ static int cmp_address(const void *pa, const void *pb)
     return compare_infos(l, r);
 }
 
-/* Nodes.Sort's EntropyOrder: by the score, then as CumNameOrder. */
+/* Nodes.Sort's CumNameOrder and EntropyOrder: by the score (cum, or
+ * entropyScore), then the name, then flat. */
 static int cmp_score_name(const void *pa, const void *pb)
 {
     const gnode *l = *(gnode *const *)pa, *r = *(gnode *const *)pb;
@@ -748,13 +740,13 @@ static int64_t entropy_score(const gnode *n)
 void graph_sort(gnode **nodes, size_t n, enum node_order order)
 {
     static int (*const cmp[])(const void *, const void *) = {
-        [ORDER_FLAT_NAME] = cmp_flat_name, [ORDER_CUM_NAME] = cmp_cum_name,
+        [ORDER_FLAT_NAME] = cmp_flat_name, [ORDER_CUM_NAME] = cmp_score_name,
         [ORDER_NAME] = cmp_name,           [ORDER_FILE] = cmp_file,
         [ORDER_ADDRESS] = cmp_address,     [ORDER_ENTROPY] = cmp_score_name,
     };
-    if (order == ORDER_ENTROPY)
+    if (order == ORDER_ENTROPY || order == ORDER_CUM_NAME)
         for (size_t i = 0; i < n; i++)
-            nodes[i]->score = entropy_score(nodes[i]);
+            nodes[i]->score = order == ORDER_CUM_NAME ? nodes[i]->cum : entropy_score(nodes[i]);
     if (n > 1)
         qsort(nodes, n, sizeof *nodes, cmp[order]);
 }

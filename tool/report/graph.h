@@ -59,7 +59,7 @@ typedef struct gnode {
     size_t n_in, n_out, cap_in, cap_out;
     size_t stamp;        /* last sample that counted this node */
     struct gnode *above; /* call tree: the node it was created under (NULL: a root) */
-    int64_t score;       /* graph_sort's EntropyOrder score */
+    int64_t score;       /* graph_sort: CumNameOrder and EntropyOrder score */
     bool keep;           /* graph_trim_tree: stays in the graph */
     size_t visit;        /* graph_remove_redundant_edges' search mark */
     gtag **tags;         /* with graph_opts.tags; includes removed ones */

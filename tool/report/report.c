@@ -141,53 +141,17 @@ static void keep_nodes(node_set *s, gnode *const *nodes, size_t n, int64_t cutof
             node_set_add(s, &nodes[i]->info);
 }
 
-/* The call tree's newTrimmedGraph: nodes are dropped from the tree itself
- * (graph_trim_tree), never by rebuilding it from the samples, since a
- * node_info names several nodes. */
-static graph *trimmed_tree(report *r, size_t *orig_count, size_t *dropped_nodes,
-                           size_t *dropped_edges)
-{
-    const report_opts *o = &r->o;
-    bool visual = report_is_visual(r);
-    enum node_order order = visual ? ORDER_ENTROPY : o->cum_sort ? ORDER_CUM_NAME : ORDER_FLAT_NAME;
-    graph *g = new_graph(r, NULL, false, true);
-    int64_t total_value;
-    nodes_sum(g->nodes, g->n_nodes, &total_value, NULL);
-    int64_t node_cutoff = abs64((int64_t)((double)total_value * o->node_fraction));
-    int64_t edge_cutoff = abs64((int64_t)((double)total_value * o->edge_fraction));
-    *dropped_nodes = 0;
-    if (node_cutoff > 0) {
-        size_t kept = 0;
-        for (size_t i = 0; i < g->n_nodes; i++)
-            kept += g->nodes[i]->keep = abs64(g->nodes[i]->cum) >= node_cutoff;
-        if (kept != g->n_nodes) {
-            *dropped_nodes = g->n_nodes - kept;
-            graph_trim_tree(g);
-        }
-    }
-    *orig_count = g->n_nodes;
-    graph_sort(g->nodes, g->n_nodes, order);
-    if (o->node_count > 0) {
-        graph_trim_tags(g, node_cutoff);
-        graph_trim_edges(g, edge_cutoff);
-        size_t top = graph_select_top(g, (size_t)o->node_count, visual);
-        if (top != g->n_nodes) {
-            for (size_t i = 0; i < g->n_nodes; i++)
-                g->nodes[i]->keep = i < top;
-            graph_trim_tree(g);
-            graph_sort(g->nodes, g->n_nodes, order);
-        }
-    }
-    graph_trim_tags(g, node_cutoff);
-    *dropped_edges = graph_trim_edges(g, edge_cutoff);
-    if (visual)
-        graph_remove_redundant_edges(g);
-    return g;
-}
-
 bool report_is_visual(const report *r)
 {
     return r->o.format == FMT_DOT || r->o.format == FMT_CALLGRAPH_SVG;
+}
+
+/* graph_trim_tree keeping the first n of g's nodes. */
+static void keep_first(graph *g, size_t n)
+{
+    for (size_t i = 0; i < g->n_nodes; i++)
+        g->nodes[i]->keep = i < n;
+    graph_trim_tree(g);
 }
 
 graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes,
@@ -196,24 +160,32 @@ graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes
     size_t unused;
     if (!dropped_edges)
         dropped_edges = &unused;
-    if (r->o.call_tree)
-        return trimmed_tree(r, orig_count, dropped_nodes, dropped_edges);
     const report_opts *o = &r->o;
-    bool visual = report_is_visual(r);
+    bool visual = report_is_visual(r), tree = o->call_tree;
     enum node_order order = visual ? ORDER_ENTROPY : o->cum_sort ? ORDER_CUM_NAME : ORDER_FLAT_NAME;
     /* When nodes may be dropped, the first graph only serves to pick them,
      * and node values do not depend on edges: it is built without its
      * edges, on a big profile most of the cost (3 M edges for 200,000
      * samples of the analyzer benchmark). Kept whole, it is built again.
-     * The graph views' order depends on the edges: they are built then. */
-    bool edges = o->node_fraction == 0 || visual;
+     * The graph views' order depends on the edges: they are built then. A
+     * call tree is trimmed in place (a node_info names several of its
+     * nodes), never rebuilt. */
+    bool edges = o->node_fraction == 0 || visual || tree;
     graph *g = new_graph(r, NULL, false, edges);
     int64_t total_value;
     nodes_sum(g->nodes, g->n_nodes, &total_value, NULL);
     int64_t node_cutoff = abs64((int64_t)((double)total_value * o->node_fraction));
     int64_t edge_cutoff = abs64((int64_t)((double)total_value * o->edge_fraction));
     *dropped_nodes = 0;
-    if (node_cutoff > 0) {
+    if (node_cutoff > 0 && tree) {
+        size_t kept = 0;
+        for (size_t i = 0; i < g->n_nodes; i++)
+            kept += g->nodes[i]->keep = abs64(g->nodes[i]->cum) >= node_cutoff;
+        if (kept != g->n_nodes) {
+            *dropped_nodes = g->n_nodes - kept;
+            graph_trim_tree(g);
+        }
+    } else if (node_cutoff > 0) {
         node_set kept;
         keep_nodes(&kept, g->nodes, g->n_nodes, node_cutoff);
         if (kept.t.len != g->n_nodes) {
@@ -234,14 +206,17 @@ graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes
         graph_trim_tags(g, node_cutoff);
         graph_trim_edges(g, edge_cutoff);
         size_t top = graph_select_top(g, (size_t)o->node_count, visual);
-        if (top != g->n_nodes) {
+        if (top != g->n_nodes && tree) {
+            keep_first(g, top);
+        } else if (top != g->n_nodes) {
             node_set kept;
             keep_nodes(&kept, g->nodes, top, 0);
             graph_free(g);
             g = report_new_graph(r, &kept, false);
-            graph_sort(g->nodes, g->n_nodes, order);
             node_set_free(&kept);
         }
+        if (top != *orig_count)
+            graph_sort(g->nodes, g->n_nodes, order);
     }
     graph_trim_tags(g, node_cutoff);
     *dropped_edges = graph_trim_edges(g, edge_cutoff);

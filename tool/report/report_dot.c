@@ -329,6 +329,25 @@ static gtag **collapsed_tags(arena *mem, gtag **ts, size_t *n, size_t count, boo
     return out;
 }
 
+/* One nodelet: the box N<box>_<j> named name (as pprof writes it: the
+ * joined labels' \n breaks lines; only a quote is escaped), and its edge
+ * from the box named from, weighing w (attr: more edge attributes). */
+static void write_nodelet(report *r, FILE *out, const char *box, const char *from, size_t j,
+                          const char *name, int64_t w, const char *attr)
+{
+    char weight[64];
+    report_format_value(r, w, weight);
+    fprintf(out, "N%s_%zu [label = \"", box, j);
+    for (const char *c = name; *c; c++) { /* pprof writes it as it is; a quote would end it */
+        if (*c == '"')
+            fputc('\\', out);
+        fputc((unsigned char)*c < 0x20 ? '?' : *c, out);
+    }
+    fprintf(out, "\" id=\"N%s_%zu\" fontsize=8 shape=box3d tooltip=\"%s\"]\n", box, j, weight);
+    fprintf(out, "%s -> N%s_%zu [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"%s]\n",
+            from, box, j, weight, weight, weight, attr);
+}
+
 /* numericNodelets: the numeric tags nts (at most MAX_NODELETS boxes) under
  * the box named source. Whether anything was drawn. */
 static bool numeric_nodelets(report *r, FILE *out, arena *mem, gtag **nts, size_t n, bool flat,
@@ -343,14 +362,7 @@ static bool numeric_nodelets(report *r, FILE *out, arena *mem, gtag **nts, size_
             w = gtag_flat_value(ts[j]), attr = "";
         if (w == 0)
             continue;
-        char weight[64];
-        report_format_value(r, w, weight);
-        fprintf(out,
-                "N%s_%zu [label = \"%s\" id=\"N%s_%zu\" fontsize=8 shape=box3d tooltip=\"%s\"]\n",
-                source, j, ts[j]->name, source, j, weight);
-        fprintf(out,
-                "%s -> N%s_%zu [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"%s]\n",
-                source, source, j, weight, weight, weight, attr);
+        write_nodelet(r, out, source, source, j, ts[j]->name, w, attr);
         drawn = true;
     }
     return drawn;
@@ -382,14 +394,10 @@ static bool write_nodelets(report *r, FILE *out, const gnode *n, size_t id)
         int64_t w = flat ? gtag_flat_value(t) : gtag_cum_value(t);
         if (w == 0)
             continue;
-        char weight[64];
-        report_format_value(r, w, weight);
-        fprintf(out,
-                "N%zu_%zu [label = \"%s\" id=\"N%zu_%zu\" fontsize=8 shape=box3d tooltip=\"%s\"]\n",
-                id, i, t->name, id, i, weight);
-        fprintf(out,
-                "N%zu -> N%zu_%zu [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"]\n",
-                id, id, i, weight, weight, weight);
+        char box[32], from[32];
+        snprintf(box, sizeof box, "%zu", id);
+        snprintf(from, sizeof from, "N%zu", id);
+        write_nodelet(r, out, box, from, i, t->name, w, "");
         drawn = true;
         size_t nn = 0;
         for (size_t k = 0; k < n->n_tags; k++)
@@ -515,7 +523,8 @@ int report_dot(report *r, FILE *out, cp_err *err)
             cap = (n_edges + n) * 2;
             edges = xrealloc(edges, cap, sizeof *edges);
         }
-        memcpy(edges + n_edges, mine, n * sizeof *mine);
+        if (n)
+            memcpy(edges + n_edges, mine, n * sizeof *mine);
         n_edges += n;
         free(mine);
     }
