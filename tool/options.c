@@ -71,6 +71,7 @@ enum id {
     O_TAGLEAF,
     O_MEAN,
     O_CALL_TREE,
+    O_BUILDID,
 };
 
 static const flag_spec specs[] = {
@@ -149,6 +150,7 @@ static const flag_spec specs[] = {
     {"tagleaf", FLAG_STRING, O_TAGLEAF},
     {"mean", FLAG_BOOL, O_MEAN},
     {"call_tree", FLAG_BOOL, O_CALL_TREE},
+    {"buildid", FLAG_STRING, O_BUILDID},
 };
 
 static const struct {
@@ -237,6 +239,7 @@ void cli_usage(FILE *out)
           "                         /usr/lib/debug/.build-id\n"
           "  -debuginfod            also ask $DEBUGINFOD_URLS for missing debug info\n"
           "  -symbolize=none        leave addresses as they are (default: local)\n"
+          "  -buildid=ID            the build ID of the main binary (first mapping)\n"
           "Web UI:\n"
           "  -http=[HOST]:PORT      serve views in a browser (HOST default 127.0.0.1;\n"
           "                         port 0 picks a free one); -no_browser is implied\n"
@@ -502,6 +505,9 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         return 0;
     case O_CALL_TREE:
         c->call_tree = v->on;
+        return 0;
+    case O_BUILDID:
+        c->build_id = value;
         return 0;
     }
     return 0;
