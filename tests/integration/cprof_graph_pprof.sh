@@ -70,6 +70,8 @@ same_graph -call_tree -nodecount=0 -nodefraction=0 -edgefraction=0 cpu.out
 same_graph -call_tree -compact_labels -nodecount=1000 cpu.out
 same_graph -nodecount=20 -cum -focus=Fields cpu.out
 same_graph -mean cpu.out
+same_graph -compact_labels -relative_percentages -focus=Fields cpu.out
+same_graph -noinlines -edgefraction=0.01 cpu.out
 same_graph -call_tree -mean -nodecount=1000 cpu.out
 # Heap profiles: a node's "bytes" values are nodelets under it, and count
 # against -nodecount.
@@ -81,6 +83,7 @@ for p in mem.out cheap.pb; do
     same_graph -lines -alloc_space -symbolize=none $p
     same_graph -mean -inuse_space $p
     same_graph -tagleaf=bytes $p
+    same_graph -tagroot=bytes -unit=kb $p
     same_graph -call_tree $p
     same_graph -call_tree -mean -alloc_space $p
     same_graph -call_tree -tagroot=bytes $p
