@@ -70,6 +70,8 @@ enum id {
     O_TAGROOT,
     O_TAGLEAF,
     O_MEAN,
+    O_CALL_TREE,
+    O_BUILDID,
 };
 
 static const flag_spec specs[] = {
@@ -149,6 +151,8 @@ static const flag_spec specs[] = {
     {"tagroot", FLAG_STRING, O_TAGROOT},
     {"tagleaf", FLAG_STRING, O_TAGLEAF},
     {"mean", FLAG_BOOL, O_MEAN},
+    {"call_tree", FLAG_BOOL, O_CALL_TREE},
+    {"buildid", FLAG_STRING, O_BUILDID},
 };
 
 static const struct {
@@ -222,6 +226,7 @@ void cli_usage(FILE *out)
           "  -add_comment=TEXT      a comment added to the profile\n"
           "  -total_delay -contentions  -sample_index=delay / contentions\n"
           "  -mean                  values over the first value (count); -mean_delay\n"
+          "  -call_tree             graphs (dot, callgraph_svg): a node per calling context\n"
           "  -unit=UNIT             ms, s, MB, ... (default: chosen per report)\n"
           "  -output=FILE (-o)      write the report to FILE\n"
           "  -source_path=DIRS -trim_path=PREFIXES   where list, weblist find sources\n"
@@ -240,6 +245,7 @@ void cli_usage(FILE *out)
           "                         /usr/lib/debug/.build-id\n"
           "  -debuginfod            also ask $DEBUGINFOD_URLS for missing debug info\n"
           "  -symbolize=none        leave addresses as they are (default: local)\n"
+          "  -buildid=ID            the build ID of the main binary (first mapping)\n"
           "Web UI:\n"
           "  -http=[HOST]:PORT      serve views in a browser (HOST default 127.0.0.1;\n"
           "                         port 0 picks a free one); -no_browser is implied\n"
@@ -502,6 +508,12 @@ static int set_option(void *ctx, const flag_spec *s, const flag_value *v, cp_err
         return 0;
     case O_MEAN:
         c->mean = v->on;
+        return 0;
+    case O_CALL_TREE:
+        c->call_tree = v->on;
+        return 0;
+    case O_BUILDID:
+        c->build_id = value;
         return 0;
     }
     return 0;

@@ -30,6 +30,8 @@ typedef struct cli {
     double nodefraction, edgefraction;
     bool trim;                     /* -trim (default): honour the three above */
     bool mean;                     /* values over the first value (count) */
+    bool call_tree;                /* graphs: a node per calling context */
+    const char *build_id;          /* -buildid: the first mapping's build ID */
     bool relative_percentages;     /* percentages of what the filters keep */
     bool normalize;                /* scale the sources to the base's total */
     double divide_by;              /* values shown divided by this (default 1) */

@@ -76,13 +76,23 @@ static const char *exec_argument(const strlist *sources)
     return elf ? a : NULL;
 }
 
-/* pprof's locateBinaries override: the executable named on the command
- * line becomes the file of the profile's first mapping (the main binary:
- * the legacy parsers put it first), or of a mapping made for every
- * location when the profile has none (Go's legacy text), so the
- * symbolizer reads it. */
-static void use_exec(cp_profile *p, const char *exec)
+/* pprof's isBuildID: hex digits only. */
+static bool is_build_id(const char *s)
 {
+    return s[strspn(s, "0123456789abcdefABCDEF")] == '\0';
+}
+
+/* pprof's locateBinaries override: the executable named on the command
+ * line (exec, may be NULL) becomes the file of the profile's first mapping
+ * (the main binary: the legacy parsers put it first), and -buildid (or a
+ * first argument of hex digits; build_id, may be NULL) its build ID; a
+ * mapping is made for every location when the profile has none (Go's
+ * legacy text). Before symbolizing, which then reads that file and looks
+ * for that build ID. */
+static void use_exec(cp_profile *p, const char *exec, const char *build_id)
+{
+    if (!exec && !build_id)
+        return;
     if (p->n_mappings == 0) {
         cp_mapping *m = arena_alloc(&p->mem, 1, sizeof *m);
         m->id = 1;
@@ -94,16 +104,21 @@ static void use_exec(cp_profile *p, const char *exec)
             p->locations[i]->mapping = m;
         cp_profile_reindex(p);
     }
+    if (build_id)
+        p->mappings[0]->build_id = intern_cstr(build_id);
+    if (!exec)
+        return;
     char *abs = realpath(exec, NULL); /* the symbolizer opens absolute paths */
     p->mappings[0]->file = intern_cstr(abs ? abs : exec);
     free(abs);
 }
 
 /* One source: its bytes (fetched or read), parsed (profile.proto or a
- * legacy format), given the executable named on the command line (exec,
- * may be NULL), symbolized; fetched ones saved. The profile (caller
- * frees), or NULL with err. */
-static cp_profile *load_source(const char *source, const char *exec, const cli *c, cp_err *err)
+ * legacy format), given the executable and build ID named on the command
+ * line (exec, build_id: may be NULL), symbolized; fetched ones saved. The
+ * profile (caller frees), or NULL with err. */
+static cp_profile *load_source(const char *source, const char *exec, const char *build_id,
+                               const cli *c, cp_err *err)
 {
     const fetch_opts *fo = &c->fetch;
     buf data;
@@ -116,8 +131,8 @@ static cp_profile *load_source(const char *source, const char *exec, const cli *
         if (save_fetched(&data, p, &save_err) != 0)
             fprintf(stderr, "Could not save profile: %s\n", save_err.msg);
     }
-    if (p && exec)
-        use_exec(p, exec);
+    if (p)
+        use_exec(p, exec, build_id);
     if (p)
         profile_symbolize(p, &c->symbolize);
     free(url);
@@ -138,14 +153,14 @@ static cp_profile *combine(cp_profile **ps, size_t n, cp_err *err)
 /* Like pprof, a source that fails is reported and skipped; only when every
  * source fails is it an error (and the per-source lines say why). The
  * merged profile (caller frees), or NULL. */
-static cp_profile *load_all(const strlist *sources, const char *exec, const cli *c,
-                            const char *kind, cp_err *last)
+static cp_profile *load_all(const strlist *sources, const char *exec, const char *build_id,
+                            const cli *c, const char *kind, cp_err *last)
 {
     cp_profile **ps = xcalloc(sources->n, sizeof *ps);
     size_t ok = 0;
     cp_err err;
     for (size_t i = 0; i < sources->n; i++) {
-        ps[ok] = load_source(sources->v[i], exec, c, &err);
+        ps[ok] = load_source(sources->v[i], exec, build_id, c, &err);
         if (ps[ok])
             ok++;
         else {
@@ -168,17 +183,23 @@ static cp_profile *load_all(const strlist *sources, const char *exec, const cli 
 }
 
 /* The sources with the bases subtracted (caller frees), or NULL. A first
- * source that is an executable applies to every profile, bases too. */
+ * source that is an executable, or else (without -buildid) hex digits, a
+ * build ID, applies to every profile, bases too (pprof's cli.go). */
 static cp_profile *load_profiles(const cli *c, cp_err *last)
 {
     const char *exec = exec_argument(&c->sources);
+    const char *build_id = c->build_id && *c->build_id ? c->build_id : NULL;
     strlist sources = c->sources;
-    if (exec)
+    if (exec) {
         sources.v++, sources.n--;
-    cp_profile *p = load_all(&sources, exec, c, "source", last);
+    } else if (sources.n > 1 && !build_id && is_build_id(sources.v[0])) {
+        build_id = sources.v[0];
+        sources.v++, sources.n--;
+    }
+    cp_profile *p = load_all(&sources, exec, build_id, c, "source", last);
     if (!p || c->bases.n == 0)
         return p;
-    cp_profile *base = load_all(&c->bases, exec, c, "base", last);
+    cp_profile *base = load_all(&c->bases, exec, build_id, c, "base", last);
     if (!base) {
         cp_profile_free(p);
         return NULL;
@@ -314,6 +335,9 @@ static int report_options(const cp_profile *p, const cli *c, report_opts *o, cp_
     o->edge_fraction = c->edgefraction;
     o->value_index = index;
     o->mean = c->mean;
+    /* As in pprof, only the graphs honour -call_tree (the flame graph is
+     * a call tree anyway). */
+    o->call_tree = c->call_tree && (c->format == FMT_DOT || c->format == FMT_CALLGRAPH_SVG);
     o->sample_type = p->sample_types[index].type;
     if (c->mean) {
         char mean_type[256];

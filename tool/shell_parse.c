@@ -34,6 +34,9 @@ static const char *const granularity_choices[] = {"functions", "filefunctions", 
 
 const shell_option shell_options[] = {
     {"output", SOPT_STRING, AT(output), NULL, "Output filename for file-based outputs"},
+    {"call_tree", SOPT_BOOL, AT(call_tree), NULL,
+     "Create a context-sensitive call tree\n"
+     "Treat locations reached through different paths as separate."},
     {"relative_percentages", SOPT_BOOL, AT(relative_percentages), NULL,
      "Show percentages relative to focused subgraph\n"
      "If unset, percentages are relative to full graph before focusing\n"

@@ -5,7 +5,7 @@
 # -diff_base), -divide_by, -add_comment, -tagroot/-tagleaf (numeric labels
 # scaled by -unit, several keys, a key no sample has, a filter naming the
 # pseudo frames), -total_delay/-contentions, -symbolize's words,
-# -compact_labels. Then the same settings in the interactive shell's
+# -compact_labels, -buildid (and a build ID as the first argument). Then the same settings in the interactive shell's
 # grammar through cli_set (flags_set), checked by the shell test.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
@@ -42,6 +42,8 @@ for p in cpu.out cheap1.pb; do
     same_output -top -compact_labels -focus=site_a\|Fields $p
     same_output -top -symbolize=none $p
     same_output -top -symbolize=fastlocal:force $p
+    same_output -top -buildid=0123abcdef $p
+    same_output -top 0123abcdef $p
 done
 for p in mem.out cheap1.pb; do
     base=mem2.out

@@ -1,8 +1,9 @@
 /*
  * test_cprof_model.c — pieces of the cprof tool that the integration tests
  * only reach indirectly: pprof's number formatting (units, rounding,
- * percentages), the tabwriter layout of the tags report, and the decoder,
- * encoder and merge on small hand-made profiles (run under ASan too).
+ * percentages), the tabwriter layout of the tags report, the decoder,
+ * encoder and merge on small hand-made profiles, and the call tree's
+ * construction and trimming (run under ASan too).
  *
  * The tool's objects are not in core.a, so the sources are compiled in
  * here; each is self-contained apart from the wire codec and buf (core.a).
@@ -24,6 +25,7 @@
 
 #include "profile/measure.h"
 
+#include "report/graph.h"
 #include "report/tabwriter.h"
 
 static void check_label(int64_t v, const char *from, const char *to, const char *want)
@@ -272,6 +274,111 @@ static void test_compact_parse_merges_alike(void **state)
     buf_free(&b);
 }
 
+/* ---- the call tree (-call_tree) --------------------------------------- */
+
+/* main -> a -> c (10) and main -> b -> c (20): functions and locations
+ * 1..4 are main, a, b, c; strings: "", samples, count, main, a, b, c. */
+static cp_profile *diamond(void)
+{
+    buf b;
+    buf_init(&b);
+    put_vt(&b, 1, 2);
+    const uint64_t stacks[2][3] = {{4, 2, 1}, {4, 3, 1}};
+    const int64_t values[2] = {10, 20};
+    for (size_t i = 0; i < 2; i++) {
+        size_t m = proto_begin_message(&b, 2);
+        proto_put_packed_uint64(&b, 1, stacks[i], 3);
+        proto_put_packed_int64(&b, 2, &values[i], 1);
+        proto_end_message(&b, m);
+    }
+    for (uint64_t id = 1; id <= 4; id++) {
+        size_t m = proto_begin_message(&b, 4);
+        proto_put_uint64(&b, 1, id);
+        size_t ln = proto_begin_message(&b, 4);
+        proto_put_uint64(&b, 1, id);
+        proto_end_message(&b, ln);
+        proto_end_message(&b, m);
+        m = proto_begin_message(&b, 5);
+        proto_put_uint64(&b, 1, id);
+        proto_put_int64(&b, 2, (int64_t)id + 2);
+        proto_end_message(&b, m);
+    }
+    const char *strs[] = {"", "samples", "count", "main", "a", "b", "c"};
+    for (size_t i = 0; i < 7; i++)
+        proto_put_string(&b, 6, strs[i]);
+    cp_profile *p = parse_buf(&b);
+    buf_free(&b);
+    return p;
+}
+
+/* The nodes named name, in g's order, into out; how many. */
+static size_t named(const graph *g, const char *name, gnode **out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (!strcmp(g->nodes[i]->info.name, name))
+            out[k++] = g->nodes[i];
+    return k;
+}
+
+/* n's one live incoming edge (asserted). */
+static gedge *only_in(const gnode *n)
+{
+    gedge *in = NULL;
+    for (size_t i = 0; i < n->n_in; i++)
+        if (!n->in[i]->removed) {
+            assert_null(in);
+            in = n->in[i];
+        }
+    assert_non_null(in);
+    return in;
+}
+
+static void test_call_tree_splits_and_trims(void **state)
+{
+    (void)state;
+    cp_profile *p = diamond();
+    graph *g = graph_new(p, &(graph_opts){.value_index = 0});
+    gnode *c[4], *m[2];
+    assert_int_equal(g->n_nodes, 4); /* the graph: one c, cum 30 */
+    assert_int_equal(named(g, "c", c), 1);
+    assert_int_equal(c[0]->cum, 30);
+    graph_free(g);
+
+    g = graph_new(p, &(graph_opts){.value_index = 0, .call_tree = true});
+    assert_int_equal(g->n_nodes, 5); /* the tree: c under a, c under b */
+    assert_int_equal(named(g, "c", c), 2);
+    gnode *under_a = !strcmp(only_in(c[0])->src->info.name, "a") ? c[0] : c[1];
+    gnode *under_b = under_a == c[0] ? c[1] : c[0];
+    assert_int_equal(under_a->cum, 10);
+    assert_int_equal(under_a->flat, 10);
+    assert_int_equal(under_b->cum, 20);
+    assert_int_equal(only_in(under_b)->weight, 20);
+    assert_int_equal(named(g, "main", m), 1);
+    assert_int_equal(m[0]->cum, 30);
+
+    /* Dropping a: its callee hangs from main by a residual edge. */
+    for (size_t i = 0; i < g->n_nodes; i++)
+        g->nodes[i]->keep = strcmp(g->nodes[i]->info.name, "a") != 0;
+    graph_trim_tree(g);
+    assert_int_equal(g->n_nodes, 4);
+    gedge *e = only_in(under_a);
+    assert_ptr_equal(e->src, m[0]);
+    assert_true(e->residual);
+    assert_int_equal(e->weight, 10);
+    assert_false(only_in(under_b)->residual);
+
+    /* Dropping the root: its callees become roots. */
+    for (size_t i = 0; i < g->n_nodes; i++)
+        g->nodes[i]->keep = g->nodes[i] != m[0];
+    graph_trim_tree(g);
+    assert_int_equal(g->n_nodes, 3);
+    for (size_t i = 0; i < under_a->n_in; i++)
+        assert_true(under_a->in[i]->removed);
+    graph_free(g);
+    cp_profile_free(p);
+}
+
 static void test_decode_rejects_truncation_everywhere(void **state)
 {
     (void)state;
@@ -377,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_decode_rejects_truncation_everywhere),
         cmocka_unit_test(test_compact_parse_merges_alike),
         cmocka_unit_test(test_compact_parse_many_batches),
+        cmocka_unit_test(test_call_tree_splits_and_trims),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,8 @@ const char *trim_source_path(const char *path, const char *trim_path, const char
 
 /* ---- graphs ------------------------------------------------------------- */
 
+/* report.newGraph: the graph of r's profile (the call tree with
+ * r->o.call_tree), only the nodes in kept when it is given. */
 static graph *new_graph(report *r, const node_set *kept, bool obj_names, bool edges)
 {
     cp_profile *p = r->p;
@@ -118,6 +120,10 @@ static graph *new_graph(report *r, const node_set *kept, bool obj_names, bool ed
         .drop_negative = r->o.drop_negative,
         .kept = kept,
         .no_edges = !edges,
+        .call_tree = r->o.call_tree,
+        .tags = report_is_visual(r),
+        .label_units = &r->o.label_units,
+        .output_unit = r->o.output_unit,
     };
     return graph_new(p, &go);
 }
@@ -135,22 +141,51 @@ static void keep_nodes(node_set *s, gnode *const *nodes, size_t n, int64_t cutof
             node_set_add(s, &nodes[i]->info);
 }
 
-graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes)
+bool report_is_visual(const report *r)
 {
+    return r->o.format == FMT_DOT || r->o.format == FMT_CALLGRAPH_SVG;
+}
+
+/* graph_trim_tree keeping the first n of g's nodes. */
+static void keep_first(graph *g, size_t n)
+{
+    for (size_t i = 0; i < g->n_nodes; i++)
+        g->nodes[i]->keep = i < n;
+    graph_trim_tree(g);
+}
+
+graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes,
+                            size_t *dropped_edges)
+{
+    size_t unused;
+    if (!dropped_edges)
+        dropped_edges = &unused;
     const report_opts *o = &r->o;
-    enum node_order order = o->cum_sort ? ORDER_CUM_NAME : ORDER_FLAT_NAME;
+    bool visual = report_is_visual(r), tree = o->call_tree;
+    enum node_order order = visual ? ORDER_ENTROPY : o->cum_sort ? ORDER_CUM_NAME : ORDER_FLAT_NAME;
     /* When nodes may be dropped, the first graph only serves to pick them,
      * and node values do not depend on edges: it is built without its
      * edges, on a big profile most of the cost (3 M edges for 200,000
-     * samples of the analyzer benchmark). Kept whole, it is built again. */
-    bool edges = o->node_fraction == 0;
+     * samples of the analyzer benchmark). Kept whole, it is built again.
+     * The graph views' order depends on the edges: they are built then. A
+     * call tree is trimmed in place (a node_info names several of its
+     * nodes), never rebuilt. */
+    bool edges = o->node_fraction == 0 || visual || tree;
     graph *g = new_graph(r, NULL, false, edges);
     int64_t total_value;
     nodes_sum(g->nodes, g->n_nodes, &total_value, NULL);
     int64_t node_cutoff = abs64((int64_t)((double)total_value * o->node_fraction));
     int64_t edge_cutoff = abs64((int64_t)((double)total_value * o->edge_fraction));
     *dropped_nodes = 0;
-    if (node_cutoff > 0) {
+    if (node_cutoff > 0 && tree) {
+        size_t kept = 0;
+        for (size_t i = 0; i < g->n_nodes; i++)
+            kept += g->nodes[i]->keep = abs64(g->nodes[i]->cum) >= node_cutoff;
+        if (kept != g->n_nodes) {
+            *dropped_nodes = g->n_nodes - kept;
+            graph_trim_tree(g);
+        }
+    } else if (node_cutoff > 0) {
         node_set kept;
         keep_nodes(&kept, g->nodes, g->n_nodes, node_cutoff);
         if (kept.t.len != g->n_nodes) {
@@ -168,18 +203,25 @@ graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes
     *orig_count = g->n_nodes;
     graph_sort(g->nodes, g->n_nodes, order);
     if (o->node_count > 0) {
+        graph_trim_tags(g, node_cutoff);
         graph_trim_edges(g, edge_cutoff);
-        size_t top = (size_t)o->node_count < g->n_nodes ? (size_t)o->node_count : g->n_nodes;
-        if (top != g->n_nodes) {
+        size_t top = graph_select_top(g, (size_t)o->node_count, visual);
+        if (top != g->n_nodes && tree) {
+            keep_first(g, top);
+        } else if (top != g->n_nodes) {
             node_set kept;
             keep_nodes(&kept, g->nodes, top, 0);
             graph_free(g);
             g = report_new_graph(r, &kept, false);
-            graph_sort(g->nodes, g->n_nodes, order);
             node_set_free(&kept);
         }
+        if (top != *orig_count)
+            graph_sort(g->nodes, g->n_nodes, order);
     }
-    graph_trim_edges(g, edge_cutoff);
+    graph_trim_tags(g, node_cutoff);
+    *dropped_edges = graph_trim_edges(g, edge_cutoff);
+    if (visual)
+        graph_remove_redundant_edges(g);
     return g;
 }
 
@@ -269,10 +311,11 @@ static const char *trim_space(const char *s)
 }
 
 void report_labels(const report *r, const graph *g, size_t orig_count, size_t dropped_nodes,
-                   strlist *out)
+                   size_t dropped_edges, strlist *out)
 {
     char a[64], b[64], pct[32];
-    if (!r->o.compact_labels)
+    bool full = report_is_visual(r); /* the graph's legend: fullHeaders */
+    if (full || !r->o.compact_labels)
         report_profile_labels(r, out);
     int64_t flat_sum = 0; /* of Node.FlatValue (the mean with -mean) */
     for (size_t i = 0; i < g->n_nodes; i++)
@@ -296,7 +339,13 @@ void report_labels(const report *r, const graph *g, size_t orig_count, size_t dr
             strlist_pushf(
                 out, "Dropped %zu node%s (cum <= %s)", dropped_nodes, dropped_nodes > 1 ? "s" : "",
                 report_format_value(r, abs64((int64_t)((double)r->total * r->o.node_fraction)), a));
+        if (dropped_edges > 0)
+            strlist_pushf(
+                out, "Dropped %zu edge%s (freq <= %s)", dropped_edges, dropped_edges > 1 ? "s" : "",
+                report_format_value(r, abs64((int64_t)((double)r->total * r->o.edge_fraction)), a));
         if (g->n_nodes > 0 && g->n_nodes < orig_count)
             strlist_pushf(out, "Showing top %zu nodes out of %zu", g->n_nodes, orig_count);
     }
+    if (full)
+        strlist_push(out, "\nSee https://git.io/JfYMW for how to read the graph");
 }

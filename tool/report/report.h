@@ -50,6 +50,7 @@ typedef struct report_opts {
     double ratio;                    /* 1 / -divide_by: values are shown multiplied by it (0: 1) */
     bool mean;                       /* -mean: values over the first value (count) */
     const symbolize_opts *symbolize; /* where disasm/weblist find binaries */
+    bool call_tree; /* -call_tree: the graph views draw a node per calling context */
 } report_opts;
 
 typedef struct report {
@@ -64,14 +65,24 @@ void report_init(report *r, cp_profile *p, const report_opts *o);
 char *report_format_value(const report *r, int64_t v, char *out);
 /* report.newGraph: the full graph, or only the nodes in kept. */
 graph *report_new_graph(report *r, const node_set *kept, bool obj_names);
-/* report.newTrimmedGraph: drop nodes below node_fraction, keep node_count. */
-graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes);
+/* report.newTrimmedGraph: drop nodes below node_fraction, keep node_count,
+ * then edges below edge_fraction (how many: *dropped_edges, which may be
+ * NULL). For the graph views (report_is_visual) nodes are in pprof's
+ * entropy order and redundant residual edges are removed; with call_tree
+ * the graph is the call tree, trimmed as one. Caller frees with graph_free. */
+graph *report_trimmed_graph(report *r, size_t *orig_count, size_t *dropped_nodes,
+                            size_t *dropped_edges);
+/* Whether r is a graph view (dot, callgraph_svg): pprof's visualMode. */
+bool report_is_visual(const report *r);
 /* report.selectOutputUnit for "minimum". */
 void report_select_output_unit(report *r, const graph *g);
-/* ProfileLabels and reportLabels: the header lines. */
+/* ProfileLabels and reportLabels: the header lines, into out (the
+ * caller's). A graph view's (report_is_visual) are pprof's fullHeaders:
+ * the profile's lines even with compact_labels, the dropped edges, and
+ * pprof's pointer to how to read the graph after an empty line ("\n"). */
 void report_profile_labels(const report *r, strlist *out);
 void report_labels(const report *r, const graph *g, size_t orig_count, size_t dropped_nodes,
-                   strlist *out);
+                   size_t dropped_edges, strlist *out);
 void print_lines(FILE *out, const strlist *l);
 
 /* report_top.c */

@@ -16,12 +16,20 @@
  * delta. Without a base, colours are a hash of the function name in a warm
  * palette, so one function has one colour everywhere.
  *
+ * With -mean a frame stands for the mean over the samples through it, as
+ * a node of pprof's call tree does (its CumValue: the sum over the sum of
+ * the first values, the counts; the root "all" is the sum of its
+ * children's, as pprof's flame graph's root): every value shown and every
+ * width is the mean, in the same scale; a mean callee can be wider than
+ * its caller, and is clipped to the caller's right edge.
+ *
  * Output needs nothing external: no script, no web font (generic
  * monospace). Every frame is a <g data-value=".."> holding a <title>
  * tooltip (name, value, percent of the report total), its <rect>, its label
  * when it fits, and its children's <g>s: the tree is the XML nesting.
  * Frames narrower than MIN_WIDTH pixels are left out (not their parents).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +52,7 @@ struct frame {
     const char *name; /* interned */
     frame *parent, *first_child, *next_sibling;
     int64_t grown, shrunk; /* sums of positive / negative sample values */
+    int64_t div;           /* -mean: the sum of the samples' first values (counts) */
     size_t n_children;
 };
 
@@ -53,7 +62,7 @@ typedef struct flame {
     frame root;
     int depth; /* deepest frame, root = 0 */
     const report *r;
-    bool diff;
+    bool diff, mean;
 } flame;
 
 typedef struct child_key {
@@ -85,25 +94,26 @@ static frame *child_of(flame *fl, frame *parent, const char *name)
     return f;
 }
 
-static void add_value(frame *f, int64_t v)
+static void add_value(frame *f, int64_t v, int64_t dv)
 {
     if (v > 0)
         f->grown += v;
     else
         f->shrunk += v;
+    f->div += dv;
 }
 
-static void flame_add_sample(flame *fl, const graph *g, const cp_sample *s, int64_t v)
+static void flame_add_sample(flame *fl, const graph *g, const cp_sample *s, int64_t v, int64_t dv)
 {
     frame *f = &fl->root;
     int depth = 0;
-    add_value(f, v);
+    add_value(f, v, dv);
     /* Root first: locations from the end, a location's lines caller first. */
     for (size_t j = s->n_locs; j-- > 0;) {
         size_t li = s->locs[j]->index;
         for (size_t k = g->loc_n_nodes[li]; k-- > 0;) {
             f = child_of(fl, f, g->loc_nodes[li][k]->printable);
-            add_value(f, v);
+            add_value(f, v, dv);
             depth++;
         }
     }
@@ -111,9 +121,46 @@ static void flame_add_sample(flame *fl, const graph *g, const cp_sample *s, int6
         fl->depth = depth;
 }
 
-static int64_t frame_width_value(const frame *f)
+/* With -mean, what a frame's sums are divided by (|counts|, or 1 when
+ * they sum to 0, as Node.CumValue does). */
+static int64_t frame_div(const flame *fl, const frame *f)
 {
-    return f->grown - f->shrunk;
+    return fl->mean && f->div != 0 ? abs64(f->div) : 1;
+}
+
+/* The value a frame's width stands for: grown + |shrunk| (the mean of
+ * each with -mean). */
+static int64_t frame_width_value(const flame *fl, const frame *f)
+{
+    return f->grown / frame_div(fl, f) - f->shrunk / frame_div(fl, f);
+}
+
+/* The value shown: the net sum, or Node.CumValue's mean with -mean. */
+static int64_t frame_value(const flame *fl, const frame *f)
+{
+    int64_t net = f->grown + f->shrunk;
+    return fl->mean && f->div != 0 ? net / f->div : net;
+}
+
+/* -mean: the root's value is its children's (pprof's rootValue), kept as
+ * grown and shrunk over a divisor of 1. */
+static void mean_root(flame *fl)
+{
+    int64_t grown = 0, shrunk = 0;
+    for (frame *c = fl->root.first_child; c; c = c->next_sibling) {
+        int64_t v = frame_value(fl, c);
+        if (fl->diff) {
+            grown += c->grown / frame_div(fl, c);
+            shrunk += c->shrunk / frame_div(fl, c);
+        } else if (v > 0) {
+            grown += v;
+        } else {
+            shrunk += v;
+        }
+    }
+    fl->root.grown = grown;
+    fl->root.shrunk = shrunk;
+    fl->root.div = 0;
 }
 
 static int cmp_frame_name(const void *a, const void *b)
@@ -162,7 +209,7 @@ static void write_title(const flame *fl, FILE *out, const frame *f)
 {
     const report *r = fl->r;
     char v[64], pct[32], a[64], b[64];
-    int64_t net = f->grown + f->shrunk;
+    int64_t net = frame_value(fl, f), d = frame_div(fl, f);
     fputs("<title>", out);
     xml_escape(out, f->name, (size_t)-1);
     const char *pc = measure_percentage(pct, net, r->total);
@@ -177,8 +224,8 @@ static void write_title(const flame *fl, FILE *out, const frame *f)
             net > 0   ? "+"
             : net < 0 ? "-"
                       : "",
-            pc, measure_label(a, f->grown, r->o.sample_unit),
-            measure_label(b, -f->shrunk, r->o.sample_unit));
+            pc, measure_label(a, f->grown / d, r->o.sample_unit),
+            measure_label(b, -f->shrunk / d, r->o.sample_unit));
 }
 
 static void write_label(FILE *out, const frame *f, double x, double y, double w)
@@ -199,9 +246,9 @@ static void write_label(FILE *out, const frame *f, double x, double y, double w)
 /* Depth 0 (the root) at the bottom, callees above their callers. Writes
  * f's opening <g>, title, rect and label; its children and "</g>" follow. */
 static void open_frame(const flame *fl, FILE *out, const frame *f, int depth, double x,
-                       double scale)
+                       double scale, double max_w)
 {
-    double w = (double)frame_width_value(f) * scale;
+    double w = fmin((double)frame_width_value(fl, f) * scale, max_w);
     double y = HEADER + (double)(fl->depth - depth) * (FRAME_HEIGHT + 1);
     char colour[48];
     if (fl->diff)
@@ -210,10 +257,11 @@ static void open_frame(const flame *fl, FILE *out, const frame *f, int depth, do
         snprintf(colour, sizeof colour, "rgb(240,200,120)");
     else
         hash_colour(f->name, colour, sizeof colour);
-    fprintf(out, "<g data-value=\"%lld\"", (long long)(f->grown + f->shrunk));
+    int64_t d = frame_div(fl, f);
+    fprintf(out, "<g data-value=\"%lld\"", (long long)frame_value(fl, f));
     if (fl->diff)
-        fprintf(out, " data-grown=\"%lld\" data-shrunk=\"%lld\"", (long long)f->grown,
-                (long long)-f->shrunk);
+        fprintf(out, " data-grown=\"%lld\" data-shrunk=\"%lld\"", (long long)(f->grown / d),
+                (long long)(-f->shrunk / d));
     fputs(">", out);
     write_title(fl, out, f);
     fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"/>", x, y,
@@ -227,7 +275,7 @@ static void open_frame(const flame *fl, FILE *out, const frame *f, int depth, do
 typedef struct open_g {
     frame **kids; /* owned, NULL when there are none */
     size_t n_kids, next;
-    double next_x;
+    double next_x, end_x; /* end_x: the frame's right edge */
 } open_g;
 
 /* The sorted children of f, or NULL when it has none; the caller frees. */
@@ -249,18 +297,21 @@ static void write_frames(const flame *fl, FILE *out, const frame *root, double s
 {
     size_t cap = (size_t)fl->depth + 1, top = 0;
     open_g *st = xcalloc(cap, sizeof *st);
-    open_frame(fl, out, root, 0, MARGIN, scale);
-    st[0] = (open_g){sorted_children(root), root->n_children, 0, MARGIN};
+    double root_w = (double)frame_width_value(fl, root) * scale;
+    open_frame(fl, out, root, 0, MARGIN, scale, root_w);
+    st[0] = (open_g){sorted_children(root), root->n_children, 0, MARGIN, MARGIN + root_w};
     for (;;) {
         open_g *g = &st[top];
         if (g->next < g->n_kids) {
             frame *c = g->kids[g->next++];
-            double cx = g->next_x, cw = (double)frame_width_value(c) * scale;
+            double cx = g->next_x, cw = (double)frame_width_value(fl, c) * scale;
             g->next_x += cw;
+            if (fl->mean) /* a mean callee may be wider than its caller */
+                cw = fmin(cw, g->end_x - cx);
             if (cw < MIN_WIDTH)
                 continue;
-            open_frame(fl, out, c, (int)top + 1, cx, scale);
-            st[++top] = (open_g){sorted_children(c), c->n_children, 0, cx};
+            open_frame(fl, out, c, (int)top + 1, cx, scale, cw);
+            st[++top] = (open_g){sorted_children(c), c->n_children, 0, cx, cx + cw};
             continue;
         }
         fputs("</g>\n", out);
@@ -276,7 +327,7 @@ static void write_svg(const flame *fl, FILE *out)
 {
     const report *r = fl->r;
     double height = HEADER + (fl->depth + 1) * (FRAME_HEIGHT + 1) + MARGIN;
-    int64_t span = frame_width_value(&fl->root);
+    int64_t span = frame_width_value(fl, &fl->root);
     double scale = span ? (IMAGE_WIDTH - 2 * MARGIN) / (double)span : 0;
     char total[64];
     fprintf(out,
@@ -303,15 +354,18 @@ int report_flame(report *r, FILE *out, cp_err *err)
     const cp_profile *p = r->p;
     graph_opts go = {.value_index = r->o.value_index};
     graph *g = graph_nodes_only(p, &go);
-    flame fl = {.r = r, .diff = r->o.has_base};
+    flame fl = {.r = r, .diff = r->o.has_base, .mean = r->o.mean};
     arena_init(&fl.mem);
     htab_init(&fl.children, &htab_xalloc);
     fl.root.name = intern_cstr("all");
     for (size_t i = 0; i < p->n_samples; i++) {
         int64_t v = p->samples[i].values[r->o.value_index];
-        if (v != 0)
-            flame_add_sample(&fl, g, &p->samples[i], v);
+        int64_t dv = fl.mean ? p->samples[i].values[0] : 0;
+        if (v != 0 || dv != 0)
+            flame_add_sample(&fl, g, &p->samples[i], v, dv);
     }
+    if (fl.mean)
+        mean_root(&fl);
     write_svg(&fl, out);
     htab_free(&fl.children);
     arena_free(&fl.mem);

@@ -37,10 +37,10 @@ const char *report_inline_label(const gnode *n)
 static graph *trimmed_graph_with_header(report *r, FILE *out)
 {
     size_t orig, dropped;
-    graph *g = report_trimmed_graph(r, &orig, &dropped);
+    graph *g = report_trimmed_graph(r, &orig, &dropped, NULL);
     report_select_output_unit(r, g);
     strlist labels = {0};
-    report_labels(r, g, orig, dropped, &labels);
+    report_labels(r, g, orig, dropped, 0, &labels);
     print_lines(out, &labels);
     strlist_free(&labels);
     return g;

@@ -120,10 +120,10 @@ static int emit_top(report *r, void *ctx, cp_err *err)
     web_page *pg = ctx;
     buf *b = pg->body;
     size_t orig, dropped;
-    graph *g = report_trimmed_graph(r, &orig, &dropped);
+    graph *g = report_trimmed_graph(r, &orig, &dropped, NULL);
     report_select_output_unit(r, g);
     strlist labels = {0};
-    report_labels(r, g, orig, dropped, &labels);
+    report_labels(r, g, orig, dropped, 0, &labels);
     append_legend(b, &labels);
     strlist_free(&labels);
     tools_with_search(b);
@@ -139,16 +139,15 @@ static int emit_top(report *r, void *ctx, cp_err *err)
     for (size_t i = 0; i < g->n_nodes; i++) {
         const gnode *n = g->nodes[i];
         char flat[64], cum[64], p1[32], p2[32], p3[32];
-        flat_sum += n->flat;
-        buf_printf(b, "<tr data-flat=\"%lld\" data-cum=\"%lld\" data-name=\"", (long long)n->flat,
-                   (long long)n->cum);
+        int64_t fv = gnode_flat_value(n), cv = gnode_cum_value(n); /* means with -mean */
+        flat_sum += fv;
+        buf_printf(b, "<tr data-flat=\"%lld\" data-cum=\"%lld\" data-name=\"", (long long)fv,
+                   (long long)cv);
         buf_append_html(b, n->printable, (size_t)-1);
         buf_printf(b, "\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
-                   report_format_value(r, n->flat, flat),
-                   unpadded(measure_percentage(p1, n->flat, r->total)),
+                   report_format_value(r, fv, flat), unpadded(measure_percentage(p1, fv, r->total)),
                    unpadded(measure_percentage(p2, flat_sum, r->total)),
-                   report_format_value(r, n->cum, cum),
-                   unpadded(measure_percentage(p3, n->cum, r->total)));
+                   report_format_value(r, cv, cum), unpadded(measure_percentage(p3, cv, r->total)));
         source_link(b, pg, n->printable);
         buf_append_html(b, report_inline_label(n), (size_t)-1);
         buf_append_str(b, "</td></tr>\n");
