@@ -8,34 +8,13 @@
 //   TIDS         the program threads of the file's trace, comma-separated
 //   ARTIFACTS    where screenshots go
 // Prints one "ok ..." line per check; any failure throws (exit status 1).
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
+import { env, launch } from "./browser.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-};
 const FILE = env("FILE_URL"), URL_SRC = env("URL_URL"), PROFILE = env("PROFILE_URL");
 const BIG = env("BIG_URL"), ARTIFACTS = env("ARTIFACTS");
 const TIDS = env("TIDS").split(",").map(Number).sort((a, b) => a - b);
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--headless=new", "--disable-gpu"],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-const jsErrors = [];
-page.on("pageerror", (e) => jsErrors.push(e.message));
-page.on("console", (m) => {
-  if (m.type() === "error" && !/status of 404 \(Not Found\)/.test(m.text())) jsErrors.push(m.text());
-});
-page.setDefaultTimeout(30000);
-const ok = (what) => console.log("ok " + what);
-const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, name) });
+const { browser, page, jsErrors, ok, shot } = await launch(ARTIFACTS, /status of 404 \(Not Found\)/);
 const view = () => page.evaluate(() => window.cprofTimeline.view());
 
 async function openTimeline(url) {
