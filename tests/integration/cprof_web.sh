@@ -53,6 +53,11 @@ for path in / /ui/ /ui/flamegraph /ui/graph "/ui/source?f=Fields" /ui/source /ui
     expect_status 200 "$MAIN_URL$path"
 done
 grep -q '<table id="top"' <(curl -s "$MAIN_URL/") || fail "/ is not the top view"
+# A Go profile's binary is not here: the Source view says so on stderr once
+# for the process, not once a page (three views of it above and here).
+expect_status 200 "$MAIN_URL/ui/source?f=Fields"
+n=$(grep -c 'no binary found' "$WORK/main.err" || true)
+[ "$n" = 1 ] || { cat "$WORK/main.err" >&2; fail "'no binary found' said $n times, want once"; }
 expect_status 400 "$MAIN_URL/ui/?f=%28"
 grep -q 'id="error">parsing focus regexp (: ' "$WORK/body" || fail "bad regexp: no reason on the page"
 expect_status 400 "$MAIN_URL/ui/flamegraph?i=a%5B"

@@ -86,7 +86,7 @@ static size_t find_symbols(report *r, graph *g, const uint64_t *address, disasm_
         cp_err err;
         objfile *f = objfile_open(m, r->o.symbolize, &err);
         if (!f) {
-            fprintf(stderr, "cprof: %s\n", err.msg);
+            objfile_say_once(&err);
             continue;
         }
         obj_sym *syms;

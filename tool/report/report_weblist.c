@@ -224,7 +224,7 @@ static objfile *object_for(weblist *w, const cp_mapping *m)
     cp_err err;
     objfile *f = objfile_open(m, w->r->o.symbolize, &err);
     if (!f)
-        fprintf(stderr, "cprof: %s\n", err.msg);
+        objfile_say_once(&err);
     w->obj_files = xrealloc(w->obj_files, w->n_objs + 1, sizeof *w->obj_files);
     w->objs = xrealloc(w->objs, w->n_objs + 1, sizeof *w->objs);
     w->obj_files[w->n_objs] = m->file;

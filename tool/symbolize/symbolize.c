@@ -885,6 +885,22 @@ objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err)
     return f;
 }
 
+/* objfile_say_once (symbolize.h): the messages said so far, kept for the
+ * process's life (bounded: past SAID_MAX distinct ones, each is said). The
+ * tool is single-threaded where reports run (the web UI's one thread). */
+void objfile_say_once(const cp_err *err)
+{
+    enum { SAID_MAX = 256 };
+    static char *said[SAID_MAX];
+    static size_t n_said;
+    for (size_t i = 0; i < n_said; i++)
+        if (strcmp(said[i], err->msg) == 0)
+            return;
+    fprintf(stderr, "cprof: %s\n", err->msg);
+    if (n_said < SAID_MAX)
+        said[n_said++] = xstrdup(err->msg);
+}
+
 /* The binary nm and objdump read (symbolize.h). */
 const char *objfile_path(const objfile *f)
 {

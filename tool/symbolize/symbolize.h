@@ -71,6 +71,10 @@ void symbol_memo_free(symbol_memo *memo);
  */
 typedef struct objfile objfile;
 objfile *objfile_open(const cp_mapping *m, const symbolize_opts *o, cp_err *err);
+/* objfile_open's error on stderr ("cprof: MESSAGE"), the first time this
+ * process meets that message only: the web UI renders a view per request,
+ * and a missing binary is said once, not on every page. */
+void objfile_say_once(const cp_err *err);
 /* The file nm and objdump read (the objfile's). */
 const char *objfile_path(const objfile *f);
 /* ObjAddr: a profile address of the mapping as an address of the file;
