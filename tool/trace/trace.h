@@ -69,6 +69,12 @@ typedef struct trace_doc {
  * (pid, tid), slices sorted by start and nested (depth, parent). 0, or -1
  * with a one-line reason in err. */
 int trace_doc_load(trace_doc *d, const uint8_t *data, size_t len, cp_err *err);
+/* A trace source's bytes into out, gunzipped when gzip (at most 2 GiB): the
+ * file, or the URL source_url makes of it fetched with fo (the caller's
+ * fetch settings). 0, or -1 with a one-line reason in err; the caller frees
+ * out either way. */
+struct fetch_opts;
+int trace_source_read(const char *source, const struct fetch_opts *fo, buf *out, cp_err *err);
 void trace_doc_free(trace_doc *d);
 
 /* cprof's track layout (otherData's state_track_offset and

@@ -394,9 +394,7 @@ int trace_main(int argc, char **argv)
     }
     buf raw;
     buf_init(&raw);
-    char *url = source_url(a.source);
-    int rc = url ? fetch_url(url, &a.fetch, &raw, NULL, &err) : read_file(a.source, &raw, &err);
-    free(url);
+    int rc = trace_source_read(a.source, &a.fetch, &raw, &err);
     trace_doc d;
     if (rc != 0 || trace_doc_load(&d, raw.data, raw.len, &err) != 0) {
         fprintf(stderr, "cprof: trace: %s\n", err.msg);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fetch.h"
 #include "gzip.h"
 #include "hash.h"
 #include "hash_table.h"
@@ -254,19 +255,49 @@ static int take_event(loader *ld, const json_value *e)
     }
 }
 
+/* data as plain text: itself, or gunzipped into *plain (bounded by
+ * MAX_TRACE_BYTES) with *data and *len pointing there. 0, or -1 with err. */
+static int gunzip_if_gzip(const uint8_t **data, size_t *len, buf *plain, cp_err *err)
+{
+    if (!gzip_is_gzip(*data, *len))
+        return 0;
+    if (gzip_decompress(plain, *data, *len, MAX_TRACE_BYTES, err) != 0)
+        return -1;
+    *data = plain->data;
+    *len = plain->len;
+    return 0;
+}
+
+/* See trace.h. */
+int trace_source_read(const char *source, const fetch_opts *fo, buf *out, cp_err *err)
+{
+    char *url = source_url(source);
+    int rc = url ? fetch_url(url, fo, out, NULL, err) : read_file(source, out, err);
+    free(url);
+    const uint8_t *data = out->data;
+    size_t len = out->len;
+    buf plain;
+    buf_init(&plain);
+    if (rc != 0 || gunzip_if_gzip(&data, &len, &plain, err) != 0) {
+        buf_free(&plain);
+        return -1;
+    }
+    if (data == plain.data) { /* gunzipped: out holds the plain text instead */
+        buf_free(out);
+        *out = plain;
+    }
+    return 0;
+}
+
 /* See trace.h. */
 int trace_doc_load(trace_doc *d, const uint8_t *data, size_t len, cp_err *err)
 {
     memset(d, 0, sizeof *d);
     buf plain;
     buf_init(&plain);
-    if (gzip_is_gzip(data, len)) {
-        if (gzip_decompress(&plain, data, len, MAX_TRACE_BYTES, err) != 0) {
-            buf_free(&plain);
-            return -1;
-        }
-        data = plain.data;
-        len = plain.len;
+    if (gunzip_if_gzip(&data, &len, &plain, err) != 0) {
+        buf_free(&plain);
+        return -1;
     }
     json_value *root = json_parse((const char *)data, len, err);
     buf_free(&plain);

@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "fetch.h"
-#include "gzip.h"
 #include "trace/trace.h"
 #include "web.h"
 
@@ -34,8 +33,6 @@ static const trace_timeline_limits timeline_limits = {
     .max_counter_points = 20000,
     .max_args_bytes = 8u << 20,
 };
-
-#define MAX_TRACE_BYTES ((size_t)2 << 30)
 
 /* Whether url's path (before any query) ends in "/trace". */
 static bool trace_url(const char *url)
@@ -64,18 +61,12 @@ int web_trace_load(const cli *c, buf *json, cp_err *err)
         free(url);
         return 0;
     }
-    buf raw, plain;
-    buf_init(&raw);
-    buf_init(&plain);
-    int rc = url ? fetch_url(url, &c->fetch, &raw, NULL, err) : read_file(source, &raw, err);
     free(url);
-    const uint8_t *data = raw.data;
-    size_t len = raw.len;
-    if (rc == 0 && gzip_is_gzip(data, len)) {
-        rc = gzip_decompress(&plain, data, len, MAX_TRACE_BYTES, err);
-        data = plain.data;
-        len = plain.len;
-    }
+    buf plain;
+    buf_init(&plain);
+    int rc = trace_source_read(source, &c->fetch, &plain, err);
+    const uint8_t *data = plain.data;
+    size_t len = plain.len;
     if (rc != 0) {
         rc = -1;
     } else if (!json_text(data, len)) {
@@ -95,7 +86,6 @@ int web_trace_load(const cli *c, buf *json, cp_err *err)
             }
         }
     }
-    buf_free(&raw);
     buf_free(&plain);
     return rc;
 }
