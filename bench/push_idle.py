@@ -1,208 +1,99 @@
 #!/usr/bin/env python3
-"""Overhead of an idle push agent on the churn benchmark (issue 17), measured
-so a shared, noisy 2-CPU machine can still resolve a fraction of a percent.
+"""Overhead of an idle push agent on the churn benchmark (issue 17: <= 0.5 %
+of the program's CPU), with the controls that show what the measurement
+resolves.
 
-bench/churn (2 threads of malloc/free churn) runs preloaded with libcprof,
-CPROF_ADDR=off, in pairs of runs: one without CPROF_PUSH_URL (baseline),
-one with it pointing at a local receiver
-(tests/integration/lib/pyroscope_receiver.py, every request checked against
-Pyroscope's ingest API) at the default 15 s interval. The agent is idle but
-for its 100 Hz CPU timers on the program's threads, its drains every 500 ms,
-and a push when a run outlives an interval, and the exit flush.
+Runs build/bench/push_idle_ab (see its opening comment for the method: one
+process, the agent switched on and off in alternating windows, CPU per
+churn step of the same threads compared pair by pair) preloaded with
+libcprof, CPROF_ADDR=off, pushing to a local receiver
+(tests/integration/lib/pyroscope_receiver.py, every request checked
+against Pyroscope's ingest API), three times:
 
-Per run, measured by the kernel, never wall time:
-  inproc  churn's own getrusage(RUSAGE_SELF) at the end of main, before the
-          exit flush: the idle agent's whole steady-state cost is in it;
-  wait4   the child's user+sys from wait4: the process's lifetime, with the
-          agent's start and its exit flush (one CPU and one memory profile
-          built, encoded and posted);
-  agent   the CPU of the agent's thread (comm "cprof-push", its schedstat)
-          at the last look before exit, polled every 50 ms: a direct lower
-          bound of the agent's cost, free of the noise of the comparison.
-The comparison is the median over pairs of agent/baseline, with the
-interquartile range of those ratios, and the ratio of the best runs. The
-two runs of a pair run at the same time (--sequential: one after the other,
-in random order), so a burst of load from elsewhere hits both alike.
+  agent    windows with the agent against windows without, then a hold of
+           31 s with the agent at its default 15 s interval (two pushes)
+           for its own thread's CPU;
+  A/A      both windows of a pair without the agent: must come out 0
+           within its interval;
+  inject   A/A, but the "on" windows do INJECT % more churn than they
+           count: a known overhead the method must find.
 
-Fixed costs (the agent's start, its exit flush) are not idle overhead, and
-in runs of a second or two they are a percent; so every pair is run at two
-lengths, STEPS and 4 x STEPS, and the marginal overhead is the growth of
-the agent-baseline difference over the growth of the baseline's CPU.
-
-usage: bench/push_idle.py [PAIRS] [STEPS_PER_THREAD] [--sequential]   (default 12, 6000000)
+usage: bench/push_idle.py [PAIRS] [WINDOW_MS] [INJECT_PCT]   (default 300, 500, 0.5)
+Prints each run's lines and a verdict: the target is met when the upper
+end of the agent's 95 % interval is <= 0.5 % and both controls pass.
 """
 import os
-import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIB = os.path.join(ROOT, "build", "libcprof.so")
-CHURN = os.path.join(ROOT, "build", "bench", "churn")
+BENCH = os.path.join(ROOT, "build", "bench", "push_idle_ab")
 RECEIVER = os.path.join(ROOT, "tests", "integration", "lib", "pyroscope_receiver.py")
+TARGET = 0.5  # percent
+RESULT = re.compile(r"^result: overhead ([-+0-9.]+) % \[([-+0-9.]+), ([-+0-9.]+)\]", re.M)
 
 
-def tasks(pid):
-    """[(comm, cpu ns)] of pid's live threads (schedstat), or None when gone."""
-    out = []
-    try:
-        tids = os.listdir("/proc/%d/task" % pid)
-    except OSError:
-        return None
-    for tid in tids:
-        try:
-            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                comm = f.read().strip()
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                out.append((comm, int(f.read().split()[0])))
-        except (OSError, ValueError, IndexError):
-            pass
-    return out
-
-
-class Run:
-    """One churn run being watched."""
-
-    def __init__(self, name, env, steps):
-        self.name = name
-        self.t0 = time.monotonic()
-        self.p = subprocess.Popen([CHURN, "2", str(steps)], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL)
-        self.ru = None
-        self.agent = 0      # the agent thread's CPU at the last look (ns)
-        self.steady = None  # (agent ns, process ns) at the first steady look
-        self.last = None    # ... and at the last look with both workers alive
-
-    def look(self):
-        """Poll once: reap, or read the threads. True once it ended."""
-        pid, status, ru = os.wait4(self.p.pid, os.WNOHANG)
-        if pid:
-            self.ru, self.status = ru, status
-            return True
-        ts = tasks(self.p.pid)
-        if not ts:
-            return False
-        agent = sum(ns for comm, ns in ts if comm.startswith("cprof-push"))
-        self.agent = max(self.agent, agent)
-        workers = sum(1 for comm, _ in ts if comm == "churn") >= 3  # main + 2 workers
-        if workers and agent and time.monotonic() - self.t0 >= 0.5:
-            point = (agent, sum(ns for _, ns in ts))
-            if self.steady is None:
-                self.steady = point
-            self.last = point
-        return False
-
-    def result(self):
-        """(inproc s, wait4 s, agent-thread s, steady agent share or None)."""
-        out = self.p.stdout.read().decode()
-        self.p.stdout.close()
-        if self.status != 0:
-            sys.exit("churn failed (%d): %s" % (self.status, out))
-        m = re.search(r"cpu ([0-9.]+) s", out)
-        share = None
-        if self.steady and self.last and self.last[1] > self.steady[1]:
-            share = (self.last[0] - self.steady[0]) / (self.last[1] - self.steady[1])
-        return float(m.group(1)), self.ru.ru_utime + self.ru.ru_stime, self.agent / 1e9, share
-
-
-def run_pair(envs, steps, together):
-    """Both configurations, at the same time (together) or one after the
-    other in random order: {name: result}."""
-    names = list(envs)
-    random.shuffle(names)
-    res = {}
-    if together:
-        runs = [Run(n, envs[n], steps) for n in names]
-        while runs:
-            runs = [r for r in runs if not r.look() or res.update({r.name: r.result()})]
-            time.sleep(0.05)
-        return res
-    for n in names:
-        r = Run(n, envs[n], steps)
-        while not r.look():
-            time.sleep(0.05)
-        res[n] = r.result()
-    return res
-
-
-def report(label, res):
-    """The table of one run length; returns {measure: (median base, median agent)}."""
-    print(label)
-    print("  %-7s %10s %10s %24s %10s" % ("measure", "baseline", "agent", "median pair ratio [IQR]",
-                                          "best/best"))
-    med = {}
-    for i, name in ((0, "inproc"), (1, "wait4")):
-        b = [r[i] for r in res["baseline"]]
-        a = [r[i] for r in res["agent"]]
-        ratios = sorted(x[i] / y[i] for x, y in zip(res["agent"], res["baseline"]))
-        q = statistics.quantiles(ratios, n=4)
-        print("  %-7s %9.3fs %9.3fs %9.4fx [%.4f-%.4f] %9.4fx" % (
-            name, statistics.median(b), statistics.median(a), statistics.median(ratios), q[0], q[2],
-            min(a) / min(b)))
-        med[name] = (statistics.median(b), statistics.median(a),
-                     statistics.median(x[i] - y[i] for x, y in zip(res["agent"], res["baseline"])))
-    agent_s = [r[2] for r in res["agent"]]
-    share = sorted(r[2] / r[0] for r in res["agent"])
-    print("  agent thread (cprof-push, schedstat), start and exit flush included: median %.2f ms a "
-          "run, %.3f %% of the process's CPU (max %.3f %%)" % (
-              statistics.median(agent_s) * 1e3, statistics.median(share) * 100, share[-1] * 100))
-    steady = sorted(r[3] for r in res["agent"] if r[3] is not None)
-    if steady:
-        print("  agent thread while idle (from 0.5 s to the workers' end): median %.4f %% of the "
-              "process's CPU (max %.4f %%, %d runs)" % (statistics.median(steady) * 100,
-                                                        steady[-1] * 100, len(steady)))
-    return med
+def run(url, env, args):
+    """One push_idle_ab run: (estimate, low, high) in percent, and its output."""
+    p = subprocess.run([BENCH, url] + args, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.exit("push_idle_ab %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
+    m = RESULT.search(p.stdout)
+    if not m:
+        sys.exit("push_idle_ab printed no result line:\n" + p.stdout)
+    return tuple(float(x) for x in m.groups()), p.stdout
 
 
 def main():
-    together = "--sequential" not in sys.argv
-    args = [a for a in sys.argv[1:] if a != "--sequential"]
-    pairs = int(args[0]) if len(args) > 0 else 12
-    steps = int(args[1]) if len(args) > 1 else 6000000
-    lengths = (steps, 4 * steps)
+    args = sys.argv[1:]
+    pairs = args[0] if len(args) > 0 else "300"
+    window = args[1] if len(args) > 1 else "500"
+    inject = float(args[2]) if len(args) > 2 else 0.5
+    for path in (LIB, BENCH):
+        if not os.path.exists(path):
+            sys.exit("%s is missing: run make first" % path)
     with tempfile.TemporaryDirectory(prefix="cprof-push-idle.") as tmp:
-        recv_dir = os.path.join(tmp, "recv")
-        os.mkdir(recv_dir)
-        recv = subprocess.Popen([sys.executable, RECEIVER, recv_dir], stdout=subprocess.PIPE,
+        recv = subprocess.Popen([sys.executable, RECEIVER, tmp], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)
         try:
-            port = int(recv.stdout.readline().split()[1])
-            base = dict(os.environ, CPROF_ADDR="off", LD_PRELOAD=LIB)
-            for k in list(base):
+            url = "http://127.0.0.1:%d" % int(recv.stdout.readline().split()[1])
+            env = dict(os.environ, CPROF_ADDR="off", LD_PRELOAD=LIB)
+            for k in list(env):
                 if k.startswith("CPROF_PUSH") or k == "CPROF_SERVICE_NAME":
-                    del base[k]
-            agent_env = dict(base, CPROF_PUSH_URL="http://127.0.0.1:%d" % port)
-            res = {n: {"baseline": [], "agent": []} for n in lengths}
-            for _ in range(pairs):
-                for n in lengths:
-                    pair = run_pair({"baseline": base, "agent": agent_env}, n, together)
-                    for c in res[n]:
-                        res[n][c].append(pair[c])
-            pushed = len([f for f in os.listdir(recv_dir) if f.endswith(".pb.gz")])
-            refused = os.path.exists(os.path.join(recv_dir, "errors"))
+                    del env[k]
+            runs = [("agent", [pairs, window, "--hold", "31"]),
+                    ("A/A", [pairs, window, "--aa"]),
+                    ("inject", [pairs, window, "--aa", "--inject", str(inject)])]
+            res = {}
+            for name, a in runs:
+                res[name], out = run(url, env, a)
+                print("== %s: push_idle_ab %s" % (name, " ".join(a)))
+                print(out, end="", flush=True)
+            pushed = len([f for f in os.listdir(tmp) if f.endswith(".pb.gz")])
+            refused = os.path.exists(os.path.join(tmp, "errors"))
         finally:
             recv.terminate()
             recv.wait()
-    print("bench/churn 2 STEPS preloaded (CPROF_ADDR=off), without and with CPROF_PUSH_URL (the "
-          "default 15 s interval), %d pairs of each length, the two runs of a pair %s" % (
-              pairs, "at the same time" if together else "one after the other"))
-    med = {n: report("STEPS=%d" % n, res[n]) for n in lengths}
-    short, long_ = lengths
-    print("marginal (what the agent adds per CPU-second of the program, fixed start and exit "
-          "costs cancelled: the median agent-baseline difference of the long runs less the short "
-          "runs', over the baseline's difference):")
-    for name in ("inproc", "wait4"):
-        extra = med[long_][name][2] - med[short][name][2]
-        work = med[long_][name][0] - med[short][name][0]
-        fixed = med[short][name][2] - extra / work * med[short][name][0]
-        print("  %-7s %+.3f %%   (fixed per run: %.1f ms)" % (name, 100 * extra / work, fixed * 1e3))
-    print("receiver: %d profiles pushed, %s" % (
-        pushed, "requests REFUSED" if refused else "none refused"))
+    aa_ok = res["A/A"][1] <= 0 <= res["A/A"][2]
+    inject_ok = res["inject"][1] <= inject <= res["inject"][2] and res["inject"][1] > 0
+    agent_ok = res["agent"][2] <= TARGET
+    print("receiver: %d profiles pushed, %s" % (pushed, "requests REFUSED" if refused else
+                                                  "none refused"))
+    print("controls: A/A %s (0 %s [%+.3f, %+.3f]), inject %s (%.2f %s [%+.3f, %+.3f]%s)" % (
+        "passed" if aa_ok else "FAILED", "in" if aa_ok else "not in", res["A/A"][1],
+        res["A/A"][2], "passed" if inject_ok else "FAILED", inject,
+        "in" if res["inject"][1] <= inject <= res["inject"][2] else "not in", res["inject"][1],
+        res["inject"][2], "" if res["inject"][1] > 0 else ", which does not exclude 0"))
+    verdict = ("met" if agent_ok and aa_ok and inject_ok else
+               "not shown" if not (aa_ok and inject_ok) else "NOT met")
+    print("verdict: idle push agent %+.3f %% [%+.3f, %+.3f] of the program's CPU: target <= %.1f "
+          "%% %s" % (res["agent"] + (TARGET, verdict)))
+    return 0 if verdict == "met" and pushed >= 2 and not refused else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
