@@ -69,7 +69,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
-.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu bench-symbolize
+.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu bench-symbolize bench-push
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 lib: $(BUILD)/libcprof.so
@@ -119,7 +119,7 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/core.a
 	$(CC) $(ALL_CFLAGS) $(LIB_INC) -O1 $(SANITIZE) -o $@ $< $(BUILD)/asan/core.a $(LIB_LIBS) -lcmocka
 
 # Test helpers and examples keep exact call sites: -O0 -g, frame pointers.
-$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libcprof.so
+$(BUILD)/tests/helpers/%: tests/helpers/%.c tests/helpers/helper.h $(BUILD)/libcprof.so
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -o $@ $< \
 	    -L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lcprof -lpthread
@@ -202,6 +202,12 @@ bench-cpu: deps
 bench-symbolize: deps
 	@$(MAKE) --no-print-directory all
 	@bench/symbolize.sh
+
+# The idle push agent's cost on bench/churn, with its A/A and injected-work controls
+# (~8 min: not in make test)
+bench-push: deps
+	@$(MAKE) --no-print-directory all
+	@bench/push_idle.py
 
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:

@@ -8,58 +8,62 @@
  * drifts by tens of percent within minutes, and each process gets its own
  * physical pages), so with/without comparisons across processes resolve a
  * few percent at best. Here the same threads, on the same heap, churn
- * throughout while the agent is switched on and off through the public API
- * in alternating windows; a pair of adjacent windows sees the same machine.
+ * throughout (churn.h, 2 threads by default) and each times chunks of
+ * CHUNK_STEPS steps with its own CLOCK_THREAD_CPUTIME_ID. Run preloaded
+ * (LD_PRELOAD=libcprof.so, CPROF_ADDR=off, no CPROF_PUSH_URL in the
+ * environment: the library starts without an agent; the bench starts it
+ * with cprof_stop and cprof_start(NULL), CPROF_PUSH_URL set to URL).
  *
- * Run preloaded (LD_PRELOAD=libcprof.so, CPROF_ADDR=off, no CPROF_PUSH_URL
- * in the environment: the library starts without an agent). Windows come in
- * pairs, agent on and agent off in random order. At every window's start
- * the main thread restarts libcprof (cprof_stop, then cprof_start(NULL)
- * with CPROF_PUSH_URL set or unset), so both kinds of window follow the
- * same restart; the restart and --settle MS after it (200) are not measured (the
- * agent's start is a fixed cost, not idle overhead).
+ * --fine S (the precise one): the agent runs for S seconds and every
+ * worker times its chunks in pairs, one with the sampler's signal blocked
+ * and one with it unblocked, in random order. A timer that expires in a
+ * blocked chunk leaves its signal pending until the next unblocking, which
+ * is the first thing an unblocked chunk does, so the whole cost of every
+ * sample (the kernel's delivery, the handler's unwind, what both take from
+ * the worker's caches) lands in unblocked chunks, while both kinds make
+ * one mask change. The samples' share of the program's work is then
+ * (unblocked - blocked) / (2 blocked), with a 95 % interval from the
+ * pairs' spread (tens of thousands of ~2.5 ms pairs: a pair sees one
+ * moment of the machine). The agent thread's own CPU (comm "cprof-push",
+ * its schedstat: drains every 500 ms, a push every interval) is added.
  *
- * Measured per window:
- *   - the workers' CPU per churn step: each worker times chunks of
- *     CHUNK_STEPS steps with its own CLOCK_THREAD_CPUTIME_ID and credits a
- *     chunk to the window only when the window did not change during it.
- *     Whatever the agent makes the program's threads pay (its 100 Hz CPU
- *     timers' signals and unwinds, cache and lock effects) is in it;
- *   - the agent thread's own CPU (comm "cprof-push", its schedstat), read
- *     by the main thread at the window's measured start and end.
- * The overhead is the shift of (on - off) / off of CPU per step over the
- * pairs, estimated robustly (Hodges-Lehmann, with the Wilcoxon 95 %
- * interval: the machine's bursts give the differences heavy tails; the
- * mean with Student's t interval is printed too), plus the agent thread's
- * CPU over the workers' in the "on" windows (or over the hold).
+ * Windows (the default): the whole agent switched on and off, cruder but
+ * with nothing left out (timers merely armed, the agent thread's effect on
+ * the caches). Windows come in pairs, agent on and off in random order;
+ * each starts with a restart of libcprof (both kinds alike), and the
+ * restart and --settle MS after it (200) are not measured. A chunk counts
+ * for a window only when the window did not change during it. The shift
+ * of log(on / off) of CPU per step over the pairs is estimated robustly
+ * (Hodges-Lehmann, with the Wilcoxon 95 % interval: the machine's bursts
+ * give heavy tails; the geometric mean with Student's t interval is
+ * printed too), and the agent thread's CPU in the "on" windows (or over
+ * --hold S: one stretch of S seconds with the agent, pushes included) is
+ * added. --pairs-out FILE writes each pair's CPU per step ("pair off_ns
+ * on_ns"); --cpu HZ puts a CPU profile to a file (cprof_cpu_start) at HZ in
+ * the "on" windows instead of the agent.
  *
- * Windows are shorter than the agent's push interval, so they hold its
- * drains but no push; --hold S ends the run with one "on" stretch of S
- * seconds at the agent's configured interval, reporting the agent
- * thread's CPU over it, pushes included.
+ * Both designs check that the agent's timers were there: one POSIX timer
+ * per program thread (/proc/self/timers) with it, none without.
  *
- * Controls, to show what the method resolves:
- *   --aa          both windows of a pair without the agent: the result
- *                 must be 0 within its interval;
- *   --inject PCT  the workers do PCT % more steps per chunk in the "on"
- *                 windows than they count: a known overhead the result
- *                 must find.
- * And to tell the agent's parts apart:
- *   --cpu HZ      the "on" windows run a CPU profile to a file
- *                 (cprof_cpu_start) at HZ instead of the agent: the
- *                 sampler's share, and how it scales with the rate.
+ * Controls, to show what a design resolves:
+ *   --aa          no agent in either half: the result must be 0 within its
+ *                 interval;
+ *   --inject PCT  the "on" (unblocked) halves do PCT % more steps than they
+ *                 count: a known cost the result must find (with --fine,
+ *                 PCT/2 % of the work).
  *
- * usage: push_idle_ab URL [PAIRS] [WINDOW_MS] [THREADS] [--aa] [--inject PCT] [--hold S]
- *                     [--cpu HZ] [--settle MS]
- *        (defaults 30 pairs, 500 ms, 2 threads: a window then holds one of
- *        the agent's drains, every 500 ms)
- * Prints one "result" line (the overhead and its interval, in percent) and
- * the details; exits 2 on bad usage, 1 when libcprof is not preloaded.
+ * usage: push_idle_ab URL [PAIRS] [WINDOW_MS] [THREADS] [--fine S] [--aa] [--inject PCT]
+ *                     [--hold S] [--cpu HZ] [--settle MS] [--pairs-out FILE]
+ * Defaults: 30 pairs, 500 ms windows (each then holds one of the agent's
+ * drains), 2 threads. Prints one "result" line (the overhead and its
+ * interval, in percent) and the details; exits 2 on bad usage, 1 when
+ * libcprof is not preloaded or the timers were not as claimed.
  */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +167,22 @@ static double agent_thread_ns(void)
     return ns;
 }
 
+/* The POSIX timers this process has now (/proc/self/timers: one "ID:" line
+ * each), -1 when the kernel does not list them. The agent's CPU sampler
+ * arms one per program thread; none may be left in a window without it. */
+static int timers_now(void)
+{
+    FILE *f = fopen("/proc/self/timers", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int n = 0;
+    while (fgets(line, sizeof line, f))
+        n += strncmp(line, "ID:", 3) == 0;
+    fclose(f);
+    return n;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
@@ -178,6 +198,7 @@ static const char *push_url;
 static int cpu_hz; /* --cpu: a file CPU profile at this rate instead of the agent */
 static char cpu_path[] = "/tmp/push_idle_ab.XXXXXX";
 static int cpu_running;
+static FILE *pairs_out;     /* --pairs-out: "pair off_ns on_ns" per pair */
 static int settle_ms = 200; /* --settle: not measured after each restart */
 
 /* Restart libcprof with or without the agent (on the main thread); with
@@ -258,10 +279,130 @@ static window_acc window_total(int threads, int w)
     return t;
 }
 
+/* --fine: per worker, over the chunk pairs of the measured stretch. */
+typedef struct fine_acc {
+    double pairs;
+    double on, off; /* CPU of the chunks with the signal unblocked, blocked */
+    double d, d2;   /* sum of (on - off) per pair, and of its square */
+} fine_acc;
+static fine_acc fine[MAX_THREADS];
+static int fine_mode;
+
+/* A worker in --fine mode (see the top): chunk pairs, the sampler's
+ * signal blocked in one and unblocked in the other; the mask change is
+ * inside the timed stretch. */
+static void *fine_worker(void *arg)
+{
+    unsigned index = (unsigned)(uintptr_t)arg;
+    churn_state c;
+    if (churn_begin(&c, index) != 0)
+        return NULL;
+    sigset_t sig;
+    sigemptyset(&sig);
+    sigaddset(&sig, SIGPROF);
+    uint64_t rng = 0x2545F4914F6CDD1Dull * (index + 1);
+    long step = 0;
+    while (!atomic_load_explicit(&stopping, memory_order_relaxed)) {
+        uint64_t tag = atomic_load_explicit(&window_tag, memory_order_acquire);
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        int first_on = (int)(rng >> 63);
+        double cost[2];
+        for (int k = 0; k < 2; k++) {
+            int on = (k == 0) == first_on;
+            long extra = on ? lround(CHUNK_STEPS * inject_fraction) : 0;
+            double t0 = now_thread_ns();
+            pthread_sigmask(on ? SIG_UNBLOCK : SIG_BLOCK, &sig, NULL);
+            churn_steps(&c, step, CHUNK_STEPS + extra);
+            cost[on] = now_thread_ns() - t0;
+            step += CHUNK_STEPS + extra;
+        }
+        if ((tag & 1) && atomic_load_explicit(&window_tag, memory_order_acquire) == tag) {
+            fine_acc *a = &fine[index];
+            a->pairs++;
+            a->on += cost[1];
+            a->off += cost[0];
+            a->d += cost[1] - cost[0];
+            a->d2 += (cost[1] - cost[0]) * (cost[1] - cost[0]);
+        }
+    }
+    pthread_sigmask(SIG_UNBLOCK, &sig, NULL);
+    churn_end(&c);
+    return NULL;
+}
+
+/* --fine: the agent on for seconds s (or off, with aa), the workers
+ * alternating; prints the samples' share of the workers' CPU. 0, or 1. */
+static int run_fine(int threads, int seconds, int aa, double inject_pct)
+{
+    pthread_t th[MAX_THREADS];
+    for (int i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, fine_worker, (void *)(uintptr_t)i);
+    restart(!aa);
+    sleep_ms(settle_ms);
+    int armed = timers_now();
+    double a0 = agent_thread_ns();
+    atomic_store_explicit(&window_tag, 1, memory_order_release);
+    sleep_ms(seconds * 1000L);
+    atomic_store_explicit(&window_tag, 2, memory_order_release);
+    double agent = agent_thread_ns() - a0;
+    atomic_store(&stopping, 1);
+    for (int i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    restart(0);
+    stop_fn();
+    if (armed >= 0 && (aa ? armed > 0 : armed < threads + 1)) {
+        fprintf(stderr, "push_idle_ab: %d POSIX timers with the agent %s\n", armed,
+                aa ? "off" : "on");
+        return 1;
+    }
+    fine_acc t = {0, 0, 0, 0, 0};
+    for (int i = 0; i < threads; i++) {
+        t.pairs += fine[i].pairs;
+        t.on += fine[i].on;
+        t.off += fine[i].off;
+        t.d += fine[i].d;
+        t.d2 += fine[i].d2;
+    }
+    if (t.pairs < 100 || t.off <= 0) {
+        fprintf(stderr, "push_idle_ab: too few chunk pairs measured\n");
+        return 1;
+    }
+    /* All of the samples' cost is in the unblocked half of the chunks, so
+     * against the program's work (twice the blocked chunks) it is
+     * (on - off) / (2 off); its standard error from the pairs' spread. */
+    double mean_d = t.d / t.pairs;
+    double var_d = (t.d2 - t.pairs * mean_d * mean_d) / (t.pairs - 1);
+    double per_pair_off = t.off / t.pairs;
+    double share = mean_d / (2 * per_pair_off);
+    double half = 1.96 * sqrt(var_d / t.pairs) / (2 * per_pair_off);
+    printf("push_idle_ab --fine: %.0f chunk pairs over %d s, %d churn threads, %s%s\n", t.pairs,
+           seconds, threads, aa ? "no agent (A/A control)" : "the agent on",
+           inject_pct > 0 ? ", injected extra work in the unblocked chunks" : "");
+    if (inject_pct > 0)
+        printf("  injected: %.3f %% more steps in the unblocked chunks (%.3f %% of the work)\n",
+               inject_pct, inject_pct / 2);
+    printf("  chunk pair: blocked %.1f us, unblocked %.1f us, difference %+.3f us (sd %.1f us)\n",
+           per_pair_off / 1e3, t.on / t.pairs / 1e3, mean_d / 1e3, sqrt(var_d) / 1e3);
+    /* The agent thread's own CPU over the work the program did (twice the
+     * blocked chunks' CPU): its drains, and a push every interval. */
+    double agent_share = agent / (2 * t.off);
+    printf("  samples (signals, unwinds, what they cost the workers' caches): %+.4f %% [%+.4f, "
+           "%+.4f]\n",
+           100 * share, 100 * (share - half), 100 * (share + half));
+    printf("  agent thread: %.1f ms, %.4f %%\n", agent / 1e6, 100 * agent_share);
+    printf("result: overhead %+.3f %% [%+.3f, %+.3f] (samples %+.3f %%, agent thread %.4f %%)\n",
+           100 * (share + agent_share), 100 * (share - half + agent_share),
+           100 * (share + half + agent_share), 100 * share, 100 * agent_share);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: push_idle_ab URL [PAIRS] [WINDOW_MS] [THREADS] [--aa] "
-                    "[--inject PCT] [--hold S] [--cpu HZ] [--settle MS]\n");
+    fprintf(stderr,
+            "usage: push_idle_ab URL [PAIRS] [WINDOW_MS] [THREADS] [--aa] "
+            "[--inject PCT] [--hold S] [--cpu HZ] [--settle MS] [--pairs-out FILE] [--fine S]\n");
     return 2;
 }
 
@@ -275,8 +416,16 @@ int main(int argc, char **argv)
             aa = 1;
         else if (strcmp(argv[i], "--inject") == 0 && i + 1 < argc)
             inject_pct = atof(argv[++i]);
-        else if (strcmp(argv[i], "--settle") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--pairs-out") == 0 && i + 1 < argc) {
+            pairs_out = fopen(argv[++i], "w");
+            if (!pairs_out) {
+                perror("push_idle_ab: --pairs-out");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--settle") == 0 && i + 1 < argc)
             settle_ms = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--fine") == 0 && i + 1 < argc)
+            fine_mode = atoi(argv[++i]);
         else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
             cpu_hz = atoi(argv[++i]);
         else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
@@ -294,7 +443,8 @@ int main(int argc, char **argv)
     }
     if (!push_url || pairs < 10 || 2 * pairs + 1 > MAX_WINDOWS || window_ms < 100 || threads < 1 ||
         threads > MAX_THREADS || inject_pct < 0 || inject_pct > 100 || hold_s < 0 ||
-        settle_ms < 0 || cpu_hz < 0 || cpu_hz > 5000 || (cpu_hz && (aa || hold_s)))
+        settle_ms < 0 || fine_mode < 0 || (fine_mode && (cpu_hz || hold_s)) || cpu_hz < 0 ||
+        cpu_hz > 5000 || (cpu_hz && (aa || hold_s)))
         return usage();
     start_fn = (cprof_start_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cprof_start");
     stop_fn = (cprof_stop_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cprof_stop");
@@ -318,12 +468,14 @@ int main(int argc, char **argv)
         close(fd);
     }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    if (fine_mode)
+        return run_fine(threads, fine_mode, aa, inject_pct);
 
     pthread_t th[MAX_THREADS];
     for (int i = 0; i < threads; i++)
         pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)i);
 
-    int on_window[MAX_WINDOWS];
+    int on_window[MAX_WINDOWS], timers[MAX_WINDOWS];
     double agent_ns[MAX_WINDOWS];
     for (int p = 0; p < pairs; p++) {
         int first_on = rand() & 1;
@@ -335,6 +487,7 @@ int main(int argc, char **argv)
             restart(on && !aa);
             atomic_store_explicit(&inject_now, on && inject_fraction > 0, memory_order_relaxed);
             sleep_ms(settle_ms);
+            timers[w] = timers_now();
             double a0 = agent_thread_ns();
             atomic_store_explicit(&window_tag, ((uint64_t)w << 1) | 1, memory_order_release);
             sleep_ms(window_ms);
@@ -364,6 +517,20 @@ int main(int argc, char **argv)
     if (cpu_hz)
         unlink(cpu_path);
 
+    /* The windows were what they claim: timers on every program thread
+     * (the workers and main) with the sampler, none without. */
+    int bad = 0;
+    for (int w = 0; w < 2 * pairs; w++) {
+        int sampled = on_window[w] && !aa;
+        if (timers[w] >= 0 && (sampled ? timers[w] < threads + 1 : timers[w] > 0)) {
+            fprintf(stderr, "push_idle_ab: window %d (%s) had %d POSIX timers\n", w,
+                    sampled ? "sampled" : "not sampled", timers[w]);
+            bad = 1;
+        }
+    }
+    if (bad)
+        return 1;
+
     /* Per pair: the relative difference of CPU per step, on against off. */
     double d[MAX_WINDOWS / 2], sum = 0, on_ns = 0, on_agent = 0, per_step[2] = {0, 0};
     int counted = 0;
@@ -384,7 +551,12 @@ int main(int argc, char **argv)
             continue;
         per_step[0] += cost[0];
         per_step[1] += cost[1];
-        d[counted] = cost[1] / cost[0] - 1;
+        /* The log of the ratio: with the order of a pair random, its
+         * distribution is symmetric when the agent does nothing, which the
+         * Hodges-Lehmann interval needs (the plain ratio is skewed right). */
+        d[counted] = log(cost[1] / cost[0]);
+        if (pairs_out)
+            fprintf(pairs_out, "%d %.4f %.4f\n", p, cost[0], cost[1]);
         sum += d[counted++];
     }
     if (counted < 10) {
@@ -396,6 +568,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "push_idle_ab: out of memory\n");
         return 1;
     }
+    /* Back from logs to relative differences. */
+    hl = expm1(hl);
+    hl_lo = expm1(hl_lo);
+    hl_hi = expm1(hl_hi);
     double mean = sum / counted, var = 0;
     for (int i = 0; i < counted; i++)
         var += (d[i] - mean) * (d[i] - mean);
@@ -412,9 +588,10 @@ int main(int argc, char **argv)
         printf("  injected: %.3f %% more steps per counted step\n", inject_pct);
     printf("  CPU per step: off %.2f ns, on %.2f ns (means over pairs)\n", per_step[0] / counted,
            per_step[1] / counted);
-    printf("  pair differences (on - off) / off: mean %+.3f %%, 95 %% CI [%+.3f, %+.3f] %%, "
-           "median %+.3f %%, sd %.3f %%\n",
-           100 * mean, 100 * (mean - half), 100 * (mean + half), 100 * median, 100 * sd);
+    printf("  pair ratios on / off - 1: geometric mean %+.3f %%, 95 %% CI [%+.3f, %+.3f] %%, "
+           "median %+.3f %%, sd of the logs %.3f %%\n",
+           100 * expm1(mean), 100 * expm1(mean - half), 100 * expm1(mean + half),
+           100 * expm1(median), 100 * sd);
     printf("  Hodges-Lehmann shift: %+.3f %%, 95 %% CI [%+.3f, %+.3f] %%\n", 100 * hl, 100 * hl_lo,
            100 * hl_hi);
     printf("  agent thread in the \"on\" windows: %.4f %% of the workers' CPU\n",
@@ -427,6 +604,8 @@ int main(int argc, char **argv)
         if (t.ns > 0)
             agent_share = hold_agent / t.ns;
     }
+    if (pairs_out)
+        fclose(pairs_out);
     printf("result: overhead %+.3f %% [%+.3f, %+.3f] (workers %+.3f %%, agent thread %.4f %%)\n",
            100 * (hl + agent_share), 100 * (hl_lo + agent_share), 100 * (hl_hi + agent_share),
            100 * hl, 100 * agent_share);

@@ -511,17 +511,19 @@ static int push_cacert_from_env(char *out, size_t cap)
 /* The push agent's settings. A bad URL, name, label, token, tenant or CA
  * file is one line and no pushing (a push under the wrong name or without
  * its token is worse than none, and TLS verification is never turned off
- * instead); a bad interval is one line and the default. */
+ * instead); a bad interval or rate is one line and the default. */
 static void push_from_env(cprof_settings *s)
 {
     s->push_url[0] = 0;
     s->push_interval = 15;
+    s->push_hz = CPU_DEFAULT_HZ;
     const char *url = getenv("CPROF_PUSH_URL");
     if (!url || !*url)
         return;
     const char *svc = getenv("CPROF_SERVICE_NAME");
     const char *labels = getenv("CPROF_PUSH_LABELS");
     const char *interval = getenv("CPROF_PUSH_INTERVAL");
+    const char *hz = getenv("CPROF_PUSH_HZ");
     const char *token = getenv("CPROF_PUSH_TOKEN");
     const char *tenant = getenv("CPROF_PUSH_TENANT");
     char err[300];
@@ -570,6 +572,11 @@ static void push_from_env(cprof_settings *s)
                       interval);
             s->push_interval = 15;
         }
+    }
+    if (hz && *hz && parse_bounded(hz, CPU_MIN_HZ, CPU_MAX_HZ, &s->push_hz) != 0) {
+        cprof_log("CPROF_PUSH_HZ=\"%.40s\" is not an integer from %d to %d; using %d", hz,
+                  CPU_MIN_HZ, CPU_MAX_HZ, CPU_DEFAULT_HZ);
+        s->push_hz = CPU_DEFAULT_HZ;
     }
     if (svc && *svc)
         snprintf(s->push_service, sizeof s->push_service, "%s", svc);

@@ -240,6 +240,7 @@ static int start_with(const cprof_settings *s)
                                         .service = s->push_service,
                                         .labels = s->push_labels,
                                         .interval = s->push_interval,
+                                        .hz = s->push_hz,
                                         .token = s->push_token,
                                         .tenant = s->push_tenant,
                                         .cacert = s->push_cacert});

@@ -22,6 +22,8 @@ typedef struct push_config {
     const char *service; /* the application name */
     const char *labels;  /* "k=v,..." or "" */
     int interval;        /* seconds, >= 1 */
+    int hz;              /* CPU samples a CPU-second (1-5000; 0 = 100). An HTTP
+                            /profile while the agent runs gets this rate. */
     const char *token;   /* "" = no Authorization header */
     const char *tenant;  /* "" = no X-Scope-OrgID header */
     const char *cacert;  /* PEM file of the CAs to trust for https (CURLOPT_CAINFO);

@@ -106,6 +106,7 @@ static struct {
     /* config (copied at start) */
     char url[1024], service[128], labels[1024], auth[600], tenant[300], cacert[1024];
     int interval_ms;
+    int hz; /* CPU samples a CPU-second */
     /* control (ctl_lock) */
     pthread_t thread;
     int running; /* a thread exists in agent_pid */
@@ -247,7 +248,7 @@ static void cpu_join(void)
     cpu_stacks *acc = cpu_stacks_new();
     char err[256] = "out of memory";
     profile_status st =
-        acc ? cpu_background_begin(CPU_DEFAULT_HZ, acc, err, sizeof err) : PROFILE_FAILED;
+        acc ? cpu_background_begin(agent.hz, acc, err, sizeof err) : PROFILE_FAILED;
     if (st == PROFILE_OK) {
         agent.cpu_on = 1;
         return;
@@ -272,7 +273,7 @@ static void collect_interval(void)
         cpu_stacks *fresh = cpu_stacks_new();
         cpu_stacks *old = fresh ? cpu_background_swap(fresh) : NULL;
         if (old) {
-            profile *p = cpu_stacks_profile(old, CPU_DEFAULT_HZ, agent.interval_wall_start,
+            profile *p = cpu_stacks_profile(old, agent.hz, agent.interval_wall_start,
                                             mono - agent.interval_mono_start);
             cpu_stacks_free(old);
             int64_t own = threads_internal_cpu_ns(NULL);
@@ -586,6 +587,7 @@ int push_agent_start(const push_config *c)
     snprintf(agent.labels, sizeof agent.labels, "%s", c->labels ? c->labels : "");
     snprintf(agent.cacert, sizeof agent.cacert, "%s", c->cacert ? c->cacert : "");
     agent.interval_ms = (c->interval > 0 ? c->interval : 15) * 1000;
+    agent.hz = c->hz >= CPU_MIN_HZ && c->hz <= CPU_MAX_HZ ? c->hz : CPU_DEFAULT_HZ;
     curl_slist_free_all(agent.headers);
     agent.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
     agent.headers = curl_slist_append(agent.headers, "Expect:");

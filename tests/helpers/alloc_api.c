@@ -16,13 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "alloc_api: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "helper.h"
 
 static void fill(unsigned char *p, size_t n, unsigned seed)
 {

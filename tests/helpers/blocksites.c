@@ -12,19 +12,14 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "helper.h"
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int tickets;
 static sem_t sem;
 static int rounds = 20;
 static long long cond_ns, sem_ns;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
 
 static void sleep_ms(long ms)
 {
@@ -36,9 +31,9 @@ __attribute__((noinline)) static void wait_cond(void)
 {
     pthread_mutex_lock(&lock);
     while (tickets == 0) {
-        long long t0 = now_ns();
+        long long t0 = clock_ns(CLOCK_MONOTONIC);
         pthread_cond_wait(&cond, &lock);
-        cond_ns += now_ns() - t0;
+        cond_ns += clock_ns(CLOCK_MONOTONIC) - t0;
     }
     tickets--;
     pthread_mutex_unlock(&lock);
@@ -46,9 +41,9 @@ __attribute__((noinline)) static void wait_cond(void)
 
 __attribute__((noinline)) static void wait_sem(void)
 {
-    long long t0 = now_ns();
+    long long t0 = clock_ns(CLOCK_MONOTONIC);
     sem_wait(&sem);
-    sem_ns += now_ns() - t0;
+    sem_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 }
 
 static void *cond_waiter(void *arg)
@@ -79,11 +74,11 @@ int main(int argc, char **argv)
     pthread_t a, b;
     pthread_create(&a, NULL, cond_waiter, NULL);
     pthread_create(&b, NULL, sem_waiter, NULL);
-    long long start = now_ns();
+    long long start = clock_ns(CLOCK_MONOTONIC);
     int posted = 0, signalled = 0;
     while (posted < rounds || signalled < rounds) {
         sleep_ms(10);
-        long long ms = (now_ns() - start) / 1000000;
+        long long ms = (clock_ns(CLOCK_MONOTONIC) - start) / 1000000;
         if (posted < rounds && ms >= 20 * (posted + 1)) {
             sem_post(&sem);
             posted++;

@@ -39,17 +39,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 #define CHECK_ITERS 20000 /* work between reads of the thread CPU clock */
 
 static _Atomic int64_t spent_f, spent_g, spent_h;
 static atomic_int stop;
-
-static int64_t clock_ns(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* The loop is in each function itself, so each is the leaf of its samples. */
 #define BURN(acc, ms)                                                                              \

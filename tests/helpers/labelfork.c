@@ -29,28 +29,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 static volatile unsigned long sink;
 static atomic_int parent_ready;
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "labelfork: %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            exit(2);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static long long cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static void spin_1ms(void)
 {
-    long long end = cpu_ns() + 1000000;
-    while (cpu_ns() < end)
+    long long end = clock_ns(CLOCK_THREAD_CPUTIME_ID) + 1000000;
+    while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < end)
         for (int i = 0; i < 1000; i++)
             sink += (unsigned long)i * 2654435761u;
 }

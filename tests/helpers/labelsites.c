@@ -20,31 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t cond_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static atomic_int stop;
 static volatile unsigned long sink;
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "labelsites: %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-            exit(2);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static long long cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 __attribute__((noinline)) static void burn(void)
 {
-    long long end = cpu_ns() + 1000000;
-    while (cpu_ns() < end)
+    long long end = clock_ns(CLOCK_THREAD_CPUTIME_ID) + 1000000;
+    while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < end)
         for (int i = 0; i < 1000; i++)
             sink += (unsigned long)i * 2654435761u;
 }

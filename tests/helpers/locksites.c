@@ -19,17 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic long long waited_a, waited_b;
 static long long deadline;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
 
 static void hold(long us)
 {
@@ -39,18 +34,18 @@ static void hold(long us)
 
 __attribute__((noinline)) static void wait_a(void)
 {
-    long long t0 = now_ns();
+    long long t0 = clock_ns(CLOCK_MONOTONIC);
     pthread_mutex_lock(&lock_a);
-    waited_a += now_ns() - t0;
+    waited_a += clock_ns(CLOCK_MONOTONIC) - t0;
     hold(200);
     pthread_mutex_unlock(&lock_a);
 }
 
 __attribute__((noinline)) static void wait_b(void)
 {
-    long long t0 = now_ns();
+    long long t0 = clock_ns(CLOCK_MONOTONIC);
     pthread_mutex_lock(&lock_b);
-    waited_b += now_ns() - t0;
+    waited_b += clock_ns(CLOCK_MONOTONIC) - t0;
     hold(200);
     pthread_mutex_unlock(&lock_b);
 }
@@ -58,20 +53,12 @@ __attribute__((noinline)) static void wait_b(void)
 static void *worker(void *arg)
 {
     void (*wait)(void) = (void (*)(void))arg;
-    while (now_ns() < deadline) {
+    while (clock_ns(CLOCK_MONOTONIC) < deadline) {
         wait();
         hold(20); /* outside the lock: others get their turn, no barging */
     }
     return NULL;
 }
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "locksites: %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
-            exit(2);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static void *try_timed(void *arg)
 {
@@ -129,7 +116,7 @@ int main(int argc, char **argv)
     if (nb > 32)
         nb = 32;
     int n = na + nb;
-    deadline = now_ns() + ms * 1000000ll;
+    deadline = clock_ns(CLOCK_MONOTONIC) + ms * 1000000ll;
     for (int i = 0; i < n; i++)
         pthread_create(&t[i], NULL, worker, (void *)(i < na ? wait_a : wait_b));
     for (int i = 0; i < n; i++)

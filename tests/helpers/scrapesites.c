@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "helper.h"
+
 #define CONTENDERS 4
 #define KEPT 512
 
@@ -38,13 +40,6 @@ static void sleep_us(long us)
 {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
     nanosleep(&ts, NULL);
-}
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
 __attribute__((noinline)) static void contend_lock(void)
@@ -123,8 +118,8 @@ static void *allocator(void *arg)
 
 __attribute__((noinline)) static void burn_cpu(void)
 {
-    long long end = now_ns() + 2000000;
-    while (now_ns() < end)
+    long long end = clock_ns(CLOCK_MONOTONIC) + 2000000;
+    while (clock_ns(CLOCK_MONOTONIC) < end)
         for (int k = 0; k < 1000; k++)
             sink += (unsigned long)k * 2654435761u;
 }

@@ -1,8 +1,10 @@
 # The push agent's settings through a preloaded program: each bad value is
 # one stderr line; a bad URL, name, label, token or tenant disables pushing
 # only (the program runs, the listener serves, no push is attempted); a bad
-# interval falls back to 15 s. An http URL with a path prefix is accepted.
+# interval falls back to 15 s, a bad rate to 100 Hz. An http URL with a path
+# prefix is accepted.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/cprof_common.sh"
 run() { # NAME VAR=VALUE... [-- CMD...]: push_busy for 1 s (or CMD) under the preload with those
     local name=$1 vars=()
     shift
@@ -33,6 +35,9 @@ run interval CPROF_PUSH_INTERVAL=0.5 CPROF_PUSH_URL=http://127.0.0.1:9/pyroscope
 grep -qF 'cprof: CPROF_PUSH_INTERVAL="0.5" is not a number of seconds from 1 to 3600; using 15' "$WORK/interval.err" &&
     grep -qE '^cprof: pid [0-9]+ pushing profiles to http://127.0.0.1:9/pyroscope/ every 15 s as push_busy$' "$WORK/interval.err" ||
     { cat "$WORK/interval.err"; fail "bad interval"; }
+run hz CPROF_PUSH_HZ=fast
+grep -qF 'cprof: CPROF_PUSH_HZ="fast" is not an integer from 1 to 5000; using 100' "$WORK/hz.err" &&
+    grep -q 'pushing profiles to' "$WORK/hz.err" || { cat "$WORK/hz.err"; fail "bad rate"; }
 # A process CPROF_PROGRAM does not name (a wrapper) starts no agent.
 run wrapper CPROF_PROGRAM=postgres CPROF_PUSH_URL=http://127.0.0.1:9
 if grep -q 'pushing profiles\|push to' "$WORK/wrapper.err"; then cat "$WORK/wrapper.err"; fail "a wrapper pushed"; fi
@@ -41,9 +46,11 @@ if grep -q 'pushing profiles\|push to' "$WORK/wrapper.err"; then cat "$WORK/wrap
 # Fork: the agent thread stays with the parent. A forked child that exits
 # through exit() neither crashes nor pushes (no exit flush of the parent's
 # interval twice): a 60 s interval leaves exactly the parent's exit flush,
-# one CPU and one memory profile.
+# one CPU and one memory profile. CPROF_PUSH_HZ sets the CPU profile's rate.
 start_receiver "$WORK/recv"
-run fork CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=60 -- "$HELPERS/push_busy" 1 1 fork
+run fork CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=60 CPROF_PUSH_HZ=50 -- "$HELPERS/push_busy" 1 1 fork
 grep -q '^child exited 0$' "$WORK/fork.out" || { cat "$WORK/fork.out" "$WORK/fork.err"; fail "the forked child"; }
 [ "$(ls "$WORK/recv/" | grep -c '\.pb\.gz$')" = 2 ] || { ls "$WORK/recv"; fail "want the parent's two profiles only"; }
 [ ! -e "$WORK/recv/errors" ] || { cat "$WORK/recv/errors"; fail "requests that break Pyroscope's API"; }
+periods=$(for f in "$WORK"/recv/*.pb.gz; do "$CPROF" -raw "$f" | grep -A1 '^PeriodType: cpu nanoseconds$' | sed -n 's/^Period: //p'; done)
+[ "$periods" = 20000000 ] || fail "want one CPU profile at 50 Hz (period 20000000 ns), got: $periods"
