@@ -247,8 +247,7 @@ static void cpu_join(void)
         return;
     cpu_stacks *acc = cpu_stacks_new();
     char err[256] = "out of memory";
-    profile_status st =
-        acc ? cpu_background_begin(agent.hz, acc, err, sizeof err) : PROFILE_FAILED;
+    profile_status st = acc ? cpu_background_begin(agent.hz, acc, err, sizeof err) : PROFILE_FAILED;
     if (st == PROFILE_OK) {
         agent.cpu_on = 1;
         return;

@@ -49,7 +49,7 @@ static atomic_int stop;
 /* The loop is in each function itself, so each is the leaf of its samples. */
 #define BURN(acc, ms)                                                                              \
     do {                                                                                           \
-        int64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t1, end = t0 + (int64_t)(ms) * 1000000;   \
+        int64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t1, end = t0 + (int64_t)(ms)*1000000;      \
         volatile uint64_t x = 1;                                                                   \
         do {                                                                                       \
             for (int i = 0; i < CHECK_ITERS; i++)                                                  \
