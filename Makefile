@@ -171,7 +171,7 @@ $(BUILD)/cprof: $(BUILD)/tool/main.o $(BUILD)/tool.a
 $(BUILD)/asan/cprof: $(BUILD)/asan/tool/main.o $(BUILD)/asan/tool.a
 	$(CC) $(SANITIZE) -o $@ $^ $(TOOL_LIBS)
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c bench/churn.h tests/helpers/helper.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $< -lpthread -lm
 

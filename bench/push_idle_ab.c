@@ -72,6 +72,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tests/helpers/helper.h"
 #include "churn.h"
 
 #define MAX_THREADS 8
@@ -100,9 +101,7 @@ static window_acc acc[MAX_THREADS][MAX_WINDOWS];
 
 static double now_thread_ns(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+    return (double)clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* A worker: churn in chunks until stopping; credits each chunk that began
@@ -133,38 +132,11 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* CPU nanoseconds of this process's threads named cprof-push (schedstat),
+/* CPU nanoseconds of this process's threads named cprof-push (the agent),
  * 0 when there is none. */
 static double agent_thread_ns(void)
 {
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return 0;
-    double ns = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300], comm[32] = "";
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        if (!fgets(comm, sizeof comm, f))
-            comm[0] = 0;
-        fclose(f);
-        if (strncmp(comm, "cprof-push", 10) != 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
-        f = fopen(path, "r");
-        unsigned long long run = 0;
-        if (f && fscanf(f, "%llu", &run) == 1)
-            ns += (double)run;
-        if (f)
-            fclose(f);
-    }
-    closedir(d);
-    return ns;
+    return (double)threads_cpu_ns((const char *const[]){"cprof-push", NULL});
 }
 
 /* The POSIX timers this process has now (/proc/self/timers: one "ID:" line

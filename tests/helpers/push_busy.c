@@ -7,8 +7,8 @@
  * "MHD-...", libmicrohttpd's threads of cprof's listener; their
  * sum_exec_runtime from .../schedstat) as "own_ns N", and the main
  * thread's CPU before main() (the loader and libcprof's constructor) as
- * "pre_main_ns N", and returns from main, so the agent's exit flush runs. With SECONDS 0 it runs until stdin closes.
- * A third argument "fork": first a forked child burns 100 ms and exit()s
+ * "pre_main_ns N", and returns from main, so the agent's exit flush runs. With SECONDS 0 it runs
+ * until stdin closes. A third argument "fork": first a forked child burns 100 ms and exit()s
  * (running atexit handlers), the parent waits for it ("child exited N").
  */
 #include <dirent.h>
@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "helper.h"
 
 static atomic_int stop;
 static volatile double sink;
@@ -44,40 +46,10 @@ __attribute__((noinline)) static void burn_b(void)
     burn_a();
 }
 
-/* The CPU time (ns) of this process's live threads named "cprof-..."
- * (cprof's own threads, lib/process/own_threads.c, and the threads they
- * start, which inherit the name) or "MHD-..." (libmicrohttpd's threads of
- * cprof's listener; this program does not use libmicrohttpd). */
-static long long own_threads_ns(void)
-{
-    long long total = 0;
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[300], comm[64] = "";
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        if (!fgets(comm, sizeof comm, f))
-            comm[0] = 0;
-        fclose(f);
-        if (strncmp(comm, "cprof-", 6) != 0 && strncmp(comm, "MHD-", 4) != 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
-        long long ns = 0;
-        f = fopen(path, "r");
-        if (f && fscanf(f, "%lld", &ns) == 1)
-            total += ns;
-        if (f)
-            fclose(f);
-    }
-    if (d)
-        closedir(d);
-    return total;
-}
+/* cprof's own threads: "cprof-..." (lib/process/own_threads.c, and the
+ * threads they start) and "MHD-..." (libmicrohttpd's, of cprof's listener;
+ * this program does not use libmicrohttpd). */
+static const char *const own_thread_names[] = {"cprof-", "MHD-", NULL};
 
 static void *worker(void *arg)
 {
@@ -124,7 +96,7 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     long long ns = (long long)ru.ru_utime.tv_sec * 1000000000 + ru.ru_utime.tv_usec * 1000LL +
                    (long long)ru.ru_stime.tv_sec * 1000000000 + ru.ru_stime.tv_usec * 1000LL;
-    long long own = own_threads_ns();
+    long long own = threads_cpu_ns(own_thread_names);
     printf("cpu_ns %lld\nown_ns %lld\npre_main_ns %lld\n", ns, own,
            (long long)pre.tv_sec * 1000000000 + pre.tv_nsec);
     fflush(stdout);
