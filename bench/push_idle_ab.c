@@ -415,8 +415,8 @@ int main(int argc, char **argv)
     }
     if (!push_url || pairs < 10 || 2 * pairs + 1 > MAX_WINDOWS || window_ms < 100 || threads < 1 ||
         threads > MAX_THREADS || inject_pct < 0 || inject_pct > 100 || hold_s < 0 ||
-        settle_ms < 0 || fine_mode < 0 || (fine_mode && (cpu_hz || hold_s)) || cpu_hz < 0 ||
-        cpu_hz > 5000 || (cpu_hz && (aa || hold_s)))
+        settle_ms < 0 || fine_mode < 0 || (fine_mode && (cpu_hz || hold_s || pairs_out)) ||
+        cpu_hz < 0 || cpu_hz > 5000 || (cpu_hz && (aa || hold_s)))
         return usage();
     start_fn = (cprof_start_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cprof_start");
     stop_fn = (cprof_stop_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cprof_stop");
@@ -503,7 +503,7 @@ int main(int argc, char **argv)
     if (bad)
         return 1;
 
-    /* Per pair: the relative difference of CPU per step, on against off. */
+    /* Per pair: the log ratio of CPU per step, on against off. */
     double d[MAX_WINDOWS / 2], sum = 0, on_ns = 0, on_agent = 0, per_step[2] = {0, 0};
     int counted = 0;
     for (int p = 0; p < pairs; p++) {
