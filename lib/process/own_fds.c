@@ -358,6 +358,6 @@ void own_fds_adopt_libunwind_pipe(void)
     /* libunwind opens the pipe at its first local unwind. */
     own_fds_snapshot *before = own_fds_snapshot_take();
     uint64_t pcs[4];
-    unwind_capture(pcs, 4);
+    unwind_capture_libunwind(pcs, 4);
     own_fds_adopt_new(before, "pipe:");
 }

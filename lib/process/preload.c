@@ -38,6 +38,7 @@
 #include "proc_socket.h"
 #include "threads/threads.h"
 #include "threads/threads_blocking.h"
+#include "unwind/unwind.h"
 #include "common/rundir.h"
 
 #include <pthread.h>
@@ -469,6 +470,9 @@ static int loaded_by_preload(void)
 __attribute__((constructor(101))) static void cprof_library_init(void)
 {
     heap_hooks_init();
+    /* libgcc's unwinder, loaded here rather than by a hook's first capture
+     * (dlopen in a malloc hook). */
+    unwind_signal_init();
     own_fds_init();
     /* Nothing we open here may be 0, 1 or 2 (own_fds.c). */
     int std_held[3];

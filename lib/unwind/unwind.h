@@ -18,11 +18,19 @@
 
 /*
  * Capture the calling thread's stack as return addresses, leaf first,
- * dropping the profiler's own frames. For malloc-hook context (not signal
- * safe: libunwind builds a per-thread cache on first use). Never allocates
- * through the hooked malloc without the caller's recursion guard being set.
+ * dropping the profiler's own frames; returns how many of pcs[0..max) it
+ * filled. For hook context, not signal handlers. A thread's first 16
+ * captures go through libgcc (no per-thread state: a short-lived thread
+ * pays a few µs a capture), later ones through libunwind's per-thread
+ * trace cache (a one-time fill of ~280 µs, then ~8 ns a frame), so threads
+ * started per request never pay the fill. Never allocates through the
+ * hooked malloc without the caller's recursion guard being set.
  */
 size_t unwind_capture(uint64_t *pcs, size_t max);
+/* The two walks unwind_capture chooses between, same contract (the libgcc
+ * one falls back to libunwind when libgcc_s cannot be loaded). */
+size_t unwind_capture_libgcc(uint64_t *pcs, size_t max);
+size_t unwind_capture_libunwind(uint64_t *pcs, size_t max);
 
 /*
  * Signal-safe capture (thread dumps, CPU samples): libgcc's
@@ -37,7 +45,9 @@ int unwind_signal_init(void);
  * In a signal handler: the interrupted thread's stack from the handler's
  * ucontext, leaf first; the handler's own frames and those of cprof's
  * interposers (PROFILER_TEXT) are dropped. pcs[0] is exact: the interrupted
- * pc, or when that was an interposer's, the call instruction in its caller. Async-signal-safe once
+ * pc, or when that was an interposer's, the call instruction in its caller.
+ * A thread interrupted inside unwind_capture keeps its interposer frames:
+ * that time is cprof's work and shows as such. Async-signal-safe once
  * unwind_signal_init succeeded. Returns the number of pcs (at least 1).
  */
 size_t unwind_from_signal(const void *ucontext, uint64_t *pcs, size_t max);
