@@ -69,7 +69,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 SONAME   := libcprof.so.$(SOMAJOR)
 LIBREAL  := $(BUILD)/libcprof.so.$(VERSION)
 
-.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu bench-symbolize bench-push
+.PHONY: all lib test unit asan demo bench install clean deps format fuzz bench-analyzer bench-cpu bench-symbolize bench-push bench-threads
 all: lib $(TOOL_BIN) $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS) $(BENCH_BINS)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 lib: $(BUILD)/libcprof.so
@@ -208,6 +208,11 @@ bench-symbolize: deps
 bench-push: deps
 	@$(MAKE) --no-print-directory all
 	@bench/push_idle.py
+
+# The preload's cost on python3 http.server (a thread per request), vs none
+bench-threads: deps
+	@$(MAKE) --no-print-directory all
+	@bench/thread_per_request.sh
 
 # cprof top vs go tool pprof -top on a ~83 MB profile (minutes: not in make test)
 bench-analyzer:
