@@ -3,8 +3,8 @@
 # once: each runs a short load with the usual client (ab, redis-benchmark, a
 # memcached client, pgbench, an HTTP client) while every endpoint is scraped
 # in a loop. Each server: no crash, no hang (every scrape answers), no
-# client error, its CPU profiles >= 95 % its own code (not cprof's, not the
-# libraries only cprof's threads run), and a clean exit within 2 s on its
+# client error, its CPU profiles >= 90 % its own code (not cprof's, not the
+# libraries only cprof's threads run: OWN_MAX_PCT below), and a clean exit within 2 s on its
 # usual signal. Redis: DEBUG DIGEST after the same writes is the same with
 # and without the preload. nginx's 30 shutdowns are host_nginx.sh.
 source "$(dirname "$0")/lib/common.sh"
@@ -64,15 +64,21 @@ serving() {
 }
 
 # scrape NAME: every endpoint of $BASE in a loop until $WORK/NAME.stop
-# exists, a CPU profile first in each round (saved as NAME.cpu.ROUND.pb.gz);
+# exists, a CPU profile first in each round (saved as NAME.cpu.ROUND.pb.gz,
+# its sample count appended to NAME.samples);
 # each finished round appends a line to NAME.rounds, each failed or timed
 # out request one to NAME.scrape_err.
 scrape() {
     local name=$1 round=0 p
     while [ ! -e "$WORK/$name.stop" ]; do
         round=$((round + 1))
-        curl -sf --max-time 30 -o "$WORK/$name.cpu.$round.pb.gz" "$BASE/profile?seconds=2&hz=500" ||
+        if curl -sf --max-time 30 -o "$WORK/$name.cpu.$round.pb.gz" "$BASE/profile?seconds=2&hz=500"; then
+            go tool pprof -raw "$WORK/$name.cpu.$round.pb.gz" 2>/dev/null |
+                awk '/^Samples:/ {s = 1; next} /^Locations/ {s = 0} s && /^ +[0-9]+ +[0-9]+: / {n += $1}
+                     END {print n + 0}' >>"$WORK/$name.samples"
+        else
             echo "profile?seconds=2&hz=500 (curl exit $?)" >>"$WORK/$name.scrape_err"
+        fi
         for p in "" heap allocs "goroutine?debug=1" "goroutine?debug=2" threads "threads?debug=1" "threads?debug=2" \
             symbol cmdline "heap?debug=1"; do
             curl -sf --max-time 30 -o /dev/null "$BASE/$p" ||
@@ -82,17 +88,37 @@ scrape() {
     done
 }
 
+# The CPU-profile check: at most OWN_MAX_PCT % of a server's samples in
+# cprof's own code, judged on at least MIN_SAMPLES samples (at 500 Hz on a
+# 250 Hz kernel a signal often carries 2 samples: 5 % of 60 samples is one
+# or two signals, noise). cprof's unwinding in the hooks counts (it shows
+# under the hooks: lib/unwind/unwind.c). Seven servers share the machine
+# here, and that unwinding, a chain of cache misses, suffers from it more
+# than the servers' own loops: python3's http.server, which starts a thread
+# per request and so unwinds for every one (threadcreate), shows 3-5 %
+# here for a CPU cost of 1.3 % measured alone (bench/thread_per_request.sh,
+# target <= 1.05x). The bound is an alarm for cprof work that takes over a
+# profile (the libunwind cache fill on every new thread was 16-20 %), with
+# room for that noise.
+OWN_MAX_PCT=10
+MIN_SAMPLES=300
+MAX_ROUNDS=12
+
 # under_scrape NAME PID LOAD...: scrape NAME's endpoint while LOAD runs, the
-# LOAD again and again until one scrape round is done; fails on a failed
-# LOAD, a failed scrape or a dead server. Then the CPU profiles: at most
-# 5 % of their samples (all rounds together: one profile of a mostly idle
-# server may have 20 samples) may be in cprof's own code.
+# LOAD again and again until one scrape round is done and, for a server
+# whose own process works (not the postmaster or nginx's master, which only
+# fork), until its CPU profiles hold MIN_SAMPLES samples or MAX_ROUNDS
+# rounds are done; fails on a failed LOAD, a failed scrape or a dead
+# server. Then the CPU profiles: at most OWN_MAX_PCT % of their samples
+# (all rounds together) may be in cprof's own code: its functions and the
+# libraries only its threads run.
 under_scrape() {
-    local name=$1 pid=$2 runs=0 f pct n own samples=0 own_total=0
+    local name=$1 pid=$2 runs=0 f pct n own samples=0 own_total=0 want=$MIN_SAMPLES
     shift 2
+    [ "$name" != postgres ] && [ "$name" != nginx ] || want=0
     scrape "$name" &
     local scraper=$!
-    while [ "$runs" = 0 ] || [ ! -s "$WORK/$name.rounds" ]; do
+    while [ "$runs" = 0 ] || ! enough_rounds "$name" "$want"; do
         runs=$((runs + 1))
         "$@" >>"$WORK/$name.load" 2>&1 || { tail "$WORK/$name.load" >&2; fail "$name: client errors (run $runs: $*)"; }
         kill -0 "$pid" 2>/dev/null || { tail "$WORK/$name.err" >&2; fail "$name crashed"; }
@@ -108,18 +134,25 @@ under_scrape() {
         echo "$name: $(basename "$f"): ${pct}% of $n samples in cprof's own code"
         samples=$((samples + n))
         own_total=$((own_total + own))
-        if [ "$pct" != 0.0 ]; then # which of cprof's functions, for the log
-            for m in $(own_code_mappings "$f.raw"); do
-                grep -E "^ +[0-9]+: 0x[0-9a-f]+ M=$m " "$f.raw" | awk '{print "  own frame:", $4}' | sort -u | head -5
-            done
-        fi
     done
-    [ $((own_total * 100)) -le $((samples * 5)) ] ||
-        fail "$name: $own_total of $samples CPU samples in cprof's own code (more than 5 %)"
+    # which of cprof's functions, for the log: samples by leafmost own frame
+    own_code_leaves "$WORK/$name".cpu.*.pb.gz.raw | head -8 | sed 's/^/  own: /'
+    [ $((own_total * 100)) -le $((samples * OWN_MAX_PCT)) ] ||
+        fail "$name: $own_total of $samples CPU samples in cprof's own code (more than $OWN_MAX_PCT %)"
     echo "$name: $own_total of $samples CPU samples in cprof's own code"
-    # The postmaster and nginx's master only fork: their children do the
-    # work, unprofiled here.
-    [ "$name" = postgres ] || [ "$name" = nginx ] || [ "$samples" -gt 0 ] || fail "$name: no CPU samples at all"
+    [ "$want" = 0 ] || [ "$samples" -gt 0 ] || fail "$name: no CPU samples at all"
+}
+
+# enough_rounds NAME WANT: true when NAME's scraper finished a round and its
+# CPU profiles so far hold WANT samples, or it finished MAX_ROUNDS rounds.
+enough_rounds() {
+    local rounds total
+    [ -s "$WORK/$1.rounds" ] || return 1
+    rounds=$(wc -l <"$WORK/$1.rounds")
+    [ "$rounds" -lt "$MAX_ROUNDS" ] || return 0
+    [ "$2" -gt 0 ] || return 0
+    total=$(cat "$WORK/$1.samples" 2>/dev/null | awk '{s += $1} END {print s + 0}')
+    [ "$total" -ge "$2" ]
 }
 
 # stop_within_2s NAME PID SIGNAL STATUS: send SIGNAL to PID (a child of

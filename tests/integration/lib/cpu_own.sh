@@ -34,3 +34,28 @@ own_code_percent() {
             }
             printf "%.1f %d %d\n", total ? 100 * own / total : 0, total, own }' "$1"
 }
+
+# own_code_leaves RAW...: for the samples of the -raw dumps RAW... whose
+# stack has a location in cprof's own code, the leafmost such location's
+# function: "SAMPLES FUNCTION" lines, most samples first (for logs).
+own_code_leaves() {
+    local raw
+    for raw in "$@"; do
+        awk -v maps="$(own_code_mappings "$raw")" '
+            BEGIN { n = split(maps, m, " "); for (i = 1; i <= n; i++) own_map[m[i]] = 1 }
+            /^Samples:/ { sec = "s"; next }
+            /^Locations/ { sec = "l"; next }
+            /^Mappings/ { sec = "m"; next }
+            sec == "s" && /^ +[0-9]+ +[0-9]+: / {
+                ns++; w[ns] = $1; ids[ns] = substr($0, index($0, ":") + 1); next }
+            sec == "l" && /^ +[0-9]+: 0x/ {
+                id = $1; sub(":", "", id); mp = $3; sub("M=", "", mp)
+                if (mp in own_map) own_fn[id] = $4 }
+            END {
+                for (i = 1; i <= ns; i++) {
+                    k = split(ids[i], l, " ")
+                    for (j = 1; j <= k; j++) if (l[j] in own_fn) { print w[i], own_fn[l[j]]; break }
+                }
+            }' "$raw"
+    done | awk '{s[$2] += $1} END {for (f in s) print s[f], f}' | sort -rn
+}
