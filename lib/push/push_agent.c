@@ -52,6 +52,14 @@
  * Exit: an atexit handler asks the thread to collect the interval so far
  * and flush the queue within PUSH_EXIT_FLUSH_MS, and waits at most that
  * plus 1 s; a receiver that does not answer costs the host's exit no more.
+ * It is registered only once libcurl's global init returned: that init
+ * makes OpenSSL register its own atexit cleanup, which frees OpenSSL's
+ * locks, and exit runs handlers last-registered first, so ours (stopping
+ * the thread) runs before OpenSSL's and the thread is never inside a TLS
+ * request when its locks go. (Registered before that init, as it was, it
+ * ran after OpenSSL's: push_agent_tls segfaulted at exit in
+ * CRYPTO_THREAD_read_lock, called by the exit flush's TLS request, in 2 of
+ * 34 runs here and in one fresh-machine run.)
  * No flush (the exit does not wait) while pushing is failing, or in a
  * process that lived under half a second (wrappers and the short commands
  * of a script preloaded with the same environment).
@@ -135,6 +143,7 @@ static struct {
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ctl_cond = PTHREAD_COND_INITIALIZER;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t n_ok, n_failed, n_dropped, n_queued;
 
 /* Milliseconds on the monotonic clock. */
@@ -449,6 +458,19 @@ static void flush_queue(int64_t deadline_ms)
 
 /* ---- the thread -------------------------------------------------------------- */
 
+/* atexit: the last interval, bounded; the thread stopped (or given up on)
+ * before OpenSSL's own exit handler runs (see "Exit" above). */
+static void at_exit_flush(void)
+{
+    push_agent_stop(1);
+}
+
+/* Register at_exit_flush, once libcurl's global init has returned. */
+static void register_exit_flush(void)
+{
+    atexit(at_exit_flush);
+}
+
 /* libcurl's global state (OpenSSL's among it: ~7 ms of CPU) and the multi
  * handle, made on the agent thread when libcurl is thread-safe, so neither
  * the host's start nor its main thread pays for them. 0, or -1 with one
@@ -475,9 +497,12 @@ static int init_curl_here(void)
         pthread_cond_broadcast(&ctl_cond);
     }
     pthread_mutex_unlock(&ctl_lock);
-    if (!ok)
+    if (!ok) {
         cprof_log("push: cannot initialise libcurl; pushing disabled");
-    return ok ? 0 : -1;
+        return -1;
+    }
+    pthread_once(&exit_once, register_exit_flush);
+    return 0;
 }
 
 static void *agent_main(void *unused)
@@ -541,12 +566,6 @@ static void *agent_main(void *unused)
     return NULL;
 }
 
-/* atexit: the last interval, bounded. */
-static void at_exit_flush(void)
-{
-    push_agent_stop(1);
-}
-
 /* A forked child: the thread stayed with the parent, and another thread
  * may have held ctl_lock at the fork. agent_pid tells the child it has no
  * agent (no queue, no exit flush). */
@@ -556,10 +575,9 @@ static void atfork_child(void)
     pthread_cond_init(&ctl_cond, NULL);
 }
 
-/* Register the exit flush and the fork handler once. */
-static void setup_exit(void)
+/* Register the fork handler once. */
+static void setup_fork(void)
 {
-    atexit(at_exit_flush);
     pthread_atfork(NULL, NULL, atfork_child);
 }
 
@@ -615,7 +633,9 @@ int push_agent_start(const push_config *c)
         cprof_log("push: cannot start the agent thread; pushing disabled");
         return -1;
     }
-    pthread_once(&exit_once, setup_exit);
+    pthread_once(&fork_once, setup_fork);
+    if (!agent.init_in_thread) /* libcurl initialised above: see "Exit" */
+        pthread_once(&exit_once, register_exit_flush);
     cprof_log("pid %d pushing profiles to %.200s every %d s as %s%s%s%s", (int)getpid(), agent.url,
               agent.interval_ms / 1000, agent.service, agent.labels[0] ? "{" : "", agent.labels,
               agent.labels[0] ? "}" : "");
