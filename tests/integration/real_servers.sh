@@ -65,17 +65,21 @@ serving() {
 
 # scrape NAME: every endpoint of $BASE in a loop until $WORK/NAME.stop
 # exists, a CPU profile first in each round (saved as NAME.cpu.ROUND.pb.gz,
-# its sample count appended to NAME.samples);
+# its `go tool pprof -raw` dump beside it as .raw, its sample count appended
+# to NAME.samples; a dump pprof cannot make is a scrape error);
 # each finished round appends a line to NAME.rounds, each failed or timed
 # out request one to NAME.scrape_err.
 scrape() {
-    local name=$1 round=0 p
+    local name=$1 round=0 p f
     while [ ! -e "$WORK/$name.stop" ]; do
         round=$((round + 1))
-        if curl -sf --max-time 30 -o "$WORK/$name.cpu.$round.pb.gz" "$BASE/profile?seconds=2&hz=500"; then
-            go tool pprof -raw "$WORK/$name.cpu.$round.pb.gz" 2>/dev/null |
-                awk '/^Samples:/ {s = 1; next} /^Locations/ {s = 0} s && /^ +[0-9]+ +[0-9]+: / {n += $1}
-                     END {print n + 0}' >>"$WORK/$name.samples"
+        f=$WORK/$name.cpu.$round.pb.gz
+        if curl -sf --max-time 30 -o "$f" "$BASE/profile?seconds=2&hz=500"; then
+            if go tool pprof -raw "$f" >"$f.raw" 2>/dev/null; then
+                own_code_percent "$f.raw" | awk '{print $2}' >>"$WORK/$name.samples"
+            else
+                echo "pprof cannot read $(basename "$f")" >>"$WORK/$name.scrape_err"
+            fi
         else
             echo "profile?seconds=2&hz=500 (curl exit $?)" >>"$WORK/$name.scrape_err"
         fi
@@ -129,7 +133,6 @@ under_scrape() {
     [ ! -s "$WORK/$name.scrape_err" ] || { cat "$WORK/$name.scrape_err" >&2; fail "$name: scrapes failed"; }
     echo "$name: $runs load runs, $(wc -l <"$WORK/$name.rounds") scrape rounds, 0 errors"
     for f in "$WORK/$name".cpu.*.pb.gz; do
-        go tool pprof -raw "$f" >"$f.raw" 2>/dev/null || fail "$name: pprof cannot read $f"
         read -r pct n own < <(own_code_percent "$f.raw")
         echo "$name: $(basename "$f"): ${pct}% of $n samples in cprof's own code"
         samples=$((samples + n))
