@@ -31,6 +31,8 @@
 #define CPU_DEFAULT_HZ 100
 #define CPU_MIN_HZ 1
 #define CPU_MAX_HZ 5000
+/* A request that names no rate: the running session's, else the default. */
+#define CPU_HZ_ANY 0
 #define CPU_DEFAULT_SECONDS 30 /* Go's default */
 #define CPU_BUSY_MESSAGE "Could not enable CPU profiling: cpu profiling already in use"
 
@@ -98,16 +100,21 @@ uint64_t cpu_lost_samples_pc(void);
 
 /* Begin the foreground consumer of the one session (an HTTP /profile, a
  * file profile): arm the timers, or share those the push agent's
- * background consumer runs at the same hz; samples go into acc (which the
- * caller owns). Returns PROFILE_OK; PROFILE_BUSY (Go's CPU_BUSY_MESSAGE in
- * err) when a foreground consumer runs, or the agent samples at another
- * rate; PROFILE_FAILED with a one-line reason in err. */
-profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len);
+ * background consumer runs at the same rate; samples go into acc (which
+ * the caller owns). *hz is the rate asked for, or CPU_HZ_ANY (a request
+ * that named none): then the agent's rate when it samples, else
+ * CPU_DEFAULT_HZ, as Go keeps the running rate; on PROFILE_OK *hz is the
+ * rate the samples come at. Returns PROFILE_OK; PROFILE_BUSY (Go's
+ * CPU_BUSY_MESSAGE in err) when a foreground consumer runs, or the agent
+ * samples at another rate than a named one; PROFILE_FAILED with a one-line
+ * reason in err. */
+profile_status cpu_session_begin(int *hz, cpu_stacks *acc, char *err, size_t err_len);
 /* The same with any sink instead of a stack table (the trace, lib/trace:
  * every record with its tid and time, handed to fn under the session's
  * lock); end it with cpu_session_end_to, which hands fn the rest and puts
  * the samples lost meanwhile in *lost (may be NULL). */
-profile_status cpu_session_begin_to(int hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len);
+profile_status cpu_session_begin_to(int *hz, cpu_sample_fn fn, void *ctx, char *err,
+                                    size_t err_len);
 void cpu_session_end_to(uint64_t *lost);
 /* Move what the handler wrote so far into every consumer's table (either
  * consumer may call it). */

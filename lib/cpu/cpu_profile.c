@@ -61,8 +61,9 @@ typedef struct collection {
     int64_t start_wall, start_mono;
 } collection;
 
-/* Start one collection at hz: PROFILE_OK, or the session's status with the
- * reason in err (nothing left to free). */
+/* Start one collection at hz (CPU_HZ_ANY: the running session's rate, else
+ * the default; c->hz is the rate it runs at): PROFILE_OK, or the session's
+ * status with the reason in err (nothing left to free). */
 static profile_status collection_begin(collection *c, int hz, char *err, size_t err_len)
 {
     memset(c, 0, sizeof *c);
@@ -72,7 +73,7 @@ static profile_status collection_begin(collection *c, int hz, char *err, size_t 
         snprintf(err, err_len, "Could not enable CPU profiling: out of memory");
         return PROFILE_FAILED;
     }
-    profile_status status = cpu_session_begin(hz, c->acc, err, err_len);
+    profile_status status = cpu_session_begin(&c->hz, c->acc, err, err_len);
     if (status != 0) {
         cpu_stacks_free(c->acc);
         return status;
@@ -261,9 +262,7 @@ EXPORT int cprof_cpu_start(const char *path, int hz)
         cprof_log("cprof_cpu_start: a file path is required");
         return -1;
     }
-    if (hz == 0)
-        hz = CPU_DEFAULT_HZ;
-    if (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ) {
+    if (hz != CPU_HZ_ANY && (hz < CPU_MIN_HZ || hz > CPU_MAX_HZ)) {
         cprof_log("cprof_cpu_start: hz %d is not from %d to %d", hz, CPU_MIN_HZ, CPU_MAX_HZ);
         return -1;
     }

@@ -469,14 +469,19 @@ static profile_status start_locked(int hz, char *err, size_t err_len)
 }
 
 /* Join consumer c (session_lock held): start the timers, or share them
- * when the other consumer runs them at the same rate. */
-static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_sample_fn fn, void *ctx,
-                                  char *err, size_t err_len)
+ * when the other consumer runs them at the same rate; CPU_HZ_ANY takes the
+ * other's rate when it runs, else CPU_DEFAULT_HZ. Returns PROFILE_OK with
+ * *hz the session's rate, or the refusal with its reason in err. */
+static profile_status join_locked(consumer *c, consumer *other, int *hz_inout, cpu_sample_fn fn,
+                                  void *ctx, char *err, size_t err_len)
 {
     if (c->active) {
         snprintf(err, err_len, "%s", CPU_BUSY_MESSAGE);
         return PROFILE_BUSY;
     }
+    int hz = *hz_inout;
+    if (hz == CPU_HZ_ANY)
+        hz = session_running && other->active ? session_hz : CPU_DEFAULT_HZ;
     if (session_running && other->active && hz != session_hz) {
         if (c == &fg)
             snprintf(err, err_len, "%s (the push agent samples at %d Hz; ask for hz=%d)",
@@ -492,6 +497,7 @@ static profile_status join_locked(consumer *c, consumer *other, int hz, cpu_samp
             return st;
     }
     cpu_ring *ring = atomic_load(&active_ring);
+    *hz_inout = hz;
     c->active = 1;
     c->fn = fn;
     c->ctx = ctx;
@@ -534,13 +540,14 @@ static void settle_lost_locked(consumer *c)
 }
 
 /* The foreground consumer as a stack table (HTTP /profile, file, API). */
-profile_status cpu_session_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
+profile_status cpu_session_begin(int *hz, cpu_stacks *acc, char *err, size_t err_len)
 {
     return cpu_session_begin_to(hz, cpu_stacks_sink, acc, err, err_len);
 }
 
 /* The foreground consumer with any sink (the trace: records with tid, time). */
-profile_status cpu_session_begin_to(int hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len)
+profile_status cpu_session_begin_to(int *hz, cpu_sample_fn fn, void *ctx, char *err,
+                                    size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
     profile_status st = join_locked(&fg, &bg, hz, fn, ctx, err, err_len);
@@ -659,7 +666,7 @@ void cpu_session_end_to(uint64_t *lost)
 profile_status cpu_background_begin(int hz, cpu_stacks *acc, char *err, size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
-    profile_status st = join_locked(&bg, &fg, hz, cpu_stacks_sink, acc, err, err_len);
+    profile_status st = join_locked(&bg, &fg, &hz, cpu_stacks_sink, acc, err, err_len);
     pthread_mutex_unlock(&session_lock);
     return st;
 }

@@ -166,13 +166,13 @@ static const profile_source sources[] = {
         .name = "profile",
         .description =
             "CPU profile. You can specify the duration in the seconds GET parameter (default 30) "
-            "and the sampling rate in hz (default 100). After you get the profile file, use the "
-            "go tool pprof command to investigate the profile.",
+            "and the sampling rate in hz (default 100, or the push agent's while it samples). After "
+            "you get the profile file, use the go tool pprof command to investigate the profile.",
         .write = cpu_profile_write,
         .params =
             {
                 [PARAM_SECONDS] = {PARAM_LENIENT, CPU_DEFAULT_SECONDS},
-                [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
+                [PARAM_HZ] = {PARAM_STRICT, CPU_HZ_ANY},
                 [PARAM_PID] = {PARAM_STRICT, 0},
             },
     },
@@ -206,12 +206,13 @@ static const profile_source sources[] = {
             "chrome://tracing, speedscope; not Go's execution trace): CPU samples as a flame "
             "chart over time, thread states, births and exits, spans, heap and thread counters. "
             "You can specify the duration in the seconds GET parameter (default 1) and the "
-            "sampling rate in hz (default 100). Read it with cprof trace.",
+            "sampling rate in hz (default 100, or the push agent's while it samples). Read it with "
+            "cprof trace.",
         .write = trace_profile_write,
         .params =
             {
                 [PARAM_SECONDS] = {PARAM_LENIENT_FLOAT, TRACE_DEFAULT_SECONDS},
-                [PARAM_HZ] = {PARAM_STRICT, CPU_DEFAULT_HZ},
+                [PARAM_HZ] = {PARAM_STRICT, CPU_HZ_ANY},
                 [PARAM_PID] = {PARAM_STRICT, 0},
             },
         .content_type = "application/json",

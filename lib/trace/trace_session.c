@@ -265,7 +265,8 @@ profile_status trace_profile_write(const profile_request *req, buf *out, char *e
         return profile_out_of_memory(req, err, err_len);
     }
     char cpu_err[256];
-    status = cpu_session_begin_to(req->hz, keep_sample, &d, cpu_err, sizeof cpu_err);
+    int hz = req->hz; /* CPU_HZ_ANY becomes the session's rate */
+    status = cpu_session_begin_to(&hz, keep_sample, &d, cpu_err, sizeof cpu_err);
     if (status != PROFILE_OK) {
         snprintf(err, err_len, "%s", status == PROFILE_BUSY ? TRACE_CPU_BUSY_MESSAGE : cpu_err);
         free(look);
@@ -276,14 +277,14 @@ profile_status trace_profile_write(const profile_request *req, buf *out, char *e
     uint32_t gen = atomic_fetch_add(&trace_gen, 1) + 1;
     atomic_store(&n_thread_slots, 0);
     trace_spans_drain(NULL, NULL); /* whatever an earlier trace left */
-    d.hz = req->hz;
+    d.hz = hz;
     d.pid = getpid();
     d.start_wall_ns = profile_now_nanos();
     d.start_ns = monotonic_ns();
     atomic_store(&trace_active, 1);
     list_live(&d);
     read_counters(&d);
-    int64_t period = 1000000000LL / req->hz;
+    int64_t period = 1000000000LL / hz;
     int64_t deadline = d.start_ns + req->window_ns;
     int64_t next_drain = d.start_ns + DRAIN_EVERY_NS;
     int gone = 0;

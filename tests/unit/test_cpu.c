@@ -50,14 +50,14 @@ static void test_params_defaults_and_go_fallbacks(void **state)
     for (size_t i = 0; i < sizeof fallbacks / sizeof *fallbacks; i++) {
         assert_int_equal(params(fallbacks[i], 300, &secs, &hz, err), 0);
         assert_int_equal(secs, 30);
-        assert_int_equal(hz, 100);
+        assert_int_equal(hz, CPU_HZ_ANY); /* the session's rate, else 100 */
     }
     assert_int_equal(params("seconds=7&hz=1000", 300, &secs, &hz, err), 0);
     assert_int_equal(secs, 7);
     assert_int_equal(hz, 1000);
     assert_int_equal(params("seconds=300&hz=", 300, &secs, &hz, err), 0);
     assert_int_equal(secs, 300);
-    assert_int_equal(hz, 100);
+    assert_int_equal(hz, CPU_HZ_ANY);
     /* A limit under Go's default lowers the default. */
     assert_int_equal(params(NULL, 10, &secs, &hz, err), 0);
     assert_int_equal(secs, 10);
@@ -260,18 +260,24 @@ static void *burner(void *arg)
     return NULL;
 }
 
+/* cpu_session_begin at a named rate (its in/out rate argument). */
+static profile_status begin_at(int hz, cpu_stacks *acc, char *err, size_t err_len)
+{
+    return cpu_session_begin(&hz, acc, err, err_len);
+}
+
 static void test_session_samples_threads(void **state)
 {
     (void)state;
     char err[256];
     cpu_stacks *acc = cpu_stacks_new();
     size_t before = 0;
-    assert_int_equal(cpu_session_begin(1000, acc, err, sizeof err), 0);
+    assert_int_equal(begin_at(1000, acc, err, sizeof err), 0);
     before = cpu_session_armed_threads();
     assert_true(before >= 1);
     /* A second session is refused with Go's message. */
     char err2[256];
-    assert_int_equal(cpu_session_begin(100, acc, err2, sizeof err2), PROFILE_BUSY);
+    assert_int_equal(begin_at(100, acc, err2, sizeof err2), PROFILE_BUSY);
     assert_string_equal(err2, CPU_BUSY_MESSAGE);
     burn_ms(100);
     /* A thread born now arms its own timer and deletes it when it ends. */
@@ -296,10 +302,14 @@ static void test_session_samples_threads(void **state)
         assert_int_equal(fgetc(timers), EOF);
         fclose(timers);
     }
-    /* After the end: no timer fires, a new session can begin. */
+    /* After the end: no timer fires, a new session can begin; one naming no
+     * rate, with no agent, runs at the default. */
     burn_ms(30);
     acc = cpu_stacks_new();
-    assert_int_equal(cpu_session_begin(100, acc, err, sizeof err), 0);
+    int hz = CPU_HZ_ANY;
+    assert_int_equal(cpu_session_begin(&hz, acc, err, sizeof err), 0);
+    assert_int_equal(hz, CPU_DEFAULT_HZ);
+    assert_int_equal(cpu_session_hz(), CPU_DEFAULT_HZ);
     cpu_session_end(acc);
     cpu_stacks_free(acc);
 }
@@ -314,10 +324,13 @@ static void test_session_shared_with_background(void **state)
     cpu_stacks *bg_acc = cpu_stacks_new(), *fg_acc = cpu_stacks_new(), *other = cpu_stacks_new();
     assert_int_equal(cpu_background_begin(1000, bg_acc, err, sizeof err), PROFILE_OK);
     assert_int_equal(cpu_session_hz(), 1000);
-    assert_int_equal(cpu_session_begin(100, fg_acc, err, sizeof err), PROFILE_BUSY);
+    assert_int_equal(begin_at(100, fg_acc, err, sizeof err), PROFILE_BUSY);
     assert_non_null(strstr(err, "ask for hz=1000"));
-    assert_int_equal(cpu_session_begin(1000, fg_acc, err, sizeof err), PROFILE_OK);
-    assert_int_equal(cpu_session_begin(1000, other, err, sizeof err), PROFILE_BUSY);
+    /* A request naming no rate gets the agent's. */
+    int hz = CPU_HZ_ANY;
+    assert_int_equal(cpu_session_begin(&hz, fg_acc, err, sizeof err), PROFILE_OK);
+    assert_int_equal(hz, 1000);
+    assert_int_equal(begin_at(1000, other, err, sizeof err), PROFILE_BUSY);
     assert_string_equal(err, CPU_BUSY_MESSAGE);
     burn_ms(100);
     cpu_session_drain();
@@ -393,7 +406,7 @@ static void test_router_client_gone(void **state)
     /* Everything was released: the next profile begins. */
     char err[256];
     cpu_stacks *acc = cpu_stacks_new();
-    assert_int_equal(cpu_session_begin(100, acc, err, sizeof err), 0);
+    assert_int_equal(begin_at(100, acc, err, sizeof err), 0);
     cpu_session_end(acc);
     cpu_stacks_free(acc);
 }
