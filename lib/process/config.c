@@ -23,6 +23,7 @@
 #include "contention/contention.h"
 #include "cpu/cpu.h"
 #include "pprof/profiles.h"
+#include "push/push.h"
 #include "threads/threads.h"
 
 void cprof_log(const char *fmt, ...)
@@ -516,7 +517,7 @@ static void push_from_env(cprof_settings *s)
 {
     s->push_url[0] = 0;
     s->push_interval = 15;
-    s->push_hz = CPU_DEFAULT_HZ;
+    s->push_hz = PUSH_DEFAULT_HZ;
     const char *url = getenv("CPROF_PUSH_URL");
     if (!url || !*url)
         return;
@@ -575,8 +576,8 @@ static void push_from_env(cprof_settings *s)
     }
     if (hz && *hz && parse_bounded(hz, CPU_MIN_HZ, CPU_MAX_HZ, &s->push_hz) != 0) {
         cprof_log("CPROF_PUSH_HZ=\"%.40s\" is not an integer from %d to %d; using %d", hz,
-                  CPU_MIN_HZ, CPU_MAX_HZ, CPU_DEFAULT_HZ);
-        s->push_hz = CPU_DEFAULT_HZ;
+                  CPU_MIN_HZ, CPU_MAX_HZ, PUSH_DEFAULT_HZ);
+        s->push_hz = PUSH_DEFAULT_HZ;
     }
     if (svc && *svc)
         snprintf(s->push_service, sizeof s->push_service, "%s", svc);

@@ -63,7 +63,7 @@ typedef struct cprof_settings {
     char push_service[128];               /* CPROF_SERVICE_NAME, default the program name */
     char push_labels[1024];               /* CPROF_PUSH_LABELS: "k=v,..." or "" */
     int push_interval;                    /* CPROF_PUSH_INTERVAL: seconds, default 15 */
-    int push_hz;                          /* CPROF_PUSH_HZ: CPU samples a CPU-second, 100 */
+    int push_hz;                          /* CPROF_PUSH_HZ: CPU samples a CPU-second, 50 */
     char push_token[CPROF_MAX_TOKEN + 1]; /* CPROF_PUSH_TOKEN: Bearer; "" = none */
     char push_tenant[256];                /* CPROF_PUSH_TENANT: X-Scope-OrgID; "" = none */
     char push_cacert[1024]; /* CPROF_PUSH_CACERT: PEM CA file for https; "" = system store */

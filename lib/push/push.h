@@ -16,14 +16,23 @@
 #define PUSH_QUEUE_MAX 8
 /* The longest the host's exit waits for the last interval's push. */
 #define PUSH_EXIT_FLUSH_MS 2000
+/* The agent's CPU rate unless CPROF_PUSH_HZ says otherwise: half Go's 100.
+ * The samples are nearly all of an idle agent's cost (the signal, the
+ * unwind and what both take from the program's caches: 12-30 us each on
+ * bench/churn), so the rate sets it: 0.14-0.33 % of churn's CPU at 100 Hz,
+ * 0.07-0.23 % here (rarer samples find colder caches, so halving the rate
+ * takes off ~40 %), for an always-on profile whose intervals (750 samples
+ * a busy thread in 15 s) and their sums in Pyroscope need no more
+ * (BENCHMARKS.md, "Push agent overhead"). */
+#define PUSH_DEFAULT_HZ 50
 
 typedef struct push_config {
     const char *url;     /* Pyroscope's base URL, http:// or https:// */
     const char *service; /* the application name */
     const char *labels;  /* "k=v,..." or "" */
     int interval;        /* seconds, >= 1 */
-    int hz;              /* CPU samples a CPU-second (1-5000; 0 = 100). An HTTP
-                            /profile while the agent runs gets this rate. */
+    int hz;              /* CPU samples a CPU-second (1-5000; 0 = PUSH_DEFAULT_HZ).
+                            An HTTP /profile while the agent runs gets this rate. */
     const char *token;   /* "" = no Authorization header */
     const char *tenant;  /* "" = no X-Scope-OrgID header */
     const char *cacert;  /* PEM file of the CAs to trust for https (CURLOPT_CAINFO);

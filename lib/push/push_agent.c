@@ -604,7 +604,7 @@ int push_agent_start(const push_config *c)
     snprintf(agent.labels, sizeof agent.labels, "%s", c->labels ? c->labels : "");
     snprintf(agent.cacert, sizeof agent.cacert, "%s", c->cacert ? c->cacert : "");
     agent.interval_ms = (c->interval > 0 ? c->interval : 15) * 1000;
-    agent.hz = c->hz >= CPU_MIN_HZ && c->hz <= CPU_MAX_HZ ? c->hz : CPU_DEFAULT_HZ;
+    agent.hz = c->hz >= CPU_MIN_HZ && c->hz <= CPU_MAX_HZ ? c->hz : PUSH_DEFAULT_HZ;
     curl_slist_free_all(agent.headers);
     agent.headers = curl_slist_append(NULL, "Content-Type: application/octet-stream");
     agent.headers = curl_slist_append(agent.headers, "Expect:");

@@ -1,7 +1,7 @@
 # The push agent's settings through a preloaded program: each bad value is
 # one stderr line; a bad URL, name, label, token or tenant disables pushing
 # only (the program runs, the listener serves, no push is attempted); a bad
-# interval falls back to 15 s, a bad rate to 100 Hz. An http URL with a path
+# interval falls back to 15 s, a bad rate to the default 50 Hz. An http URL with a path
 # prefix is accepted.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
@@ -36,7 +36,7 @@ grep -qF 'cprof: CPROF_PUSH_INTERVAL="0.5" is not a number of seconds from 1 to 
     grep -qE '^cprof: pid [0-9]+ pushing profiles to http://127.0.0.1:9/pyroscope/ every 15 s as push_busy$' "$WORK/interval.err" ||
     { cat "$WORK/interval.err"; fail "bad interval"; }
 run hz CPROF_PUSH_HZ=fast
-grep -qF 'cprof: CPROF_PUSH_HZ="fast" is not an integer from 1 to 5000; using 100' "$WORK/hz.err" &&
+grep -qF 'cprof: CPROF_PUSH_HZ="fast" is not an integer from 1 to 5000; using 50' "$WORK/hz.err" &&
     grep -q 'pushing profiles to' "$WORK/hz.err" || { cat "$WORK/hz.err"; fail "bad rate"; }
 # A process CPROF_PROGRAM does not name (a wrapper) starts no agent.
 run wrapper CPROF_PROGRAM=postgres CPROF_PUSH_URL=http://127.0.0.1:9
@@ -46,9 +46,9 @@ if grep -q 'pushing profiles\|push to' "$WORK/wrapper.err"; then cat "$WORK/wrap
 # Fork: the agent thread stays with the parent. A forked child that exits
 # through exit() neither crashes nor pushes (no exit flush of the parent's
 # interval twice): a 60 s interval leaves exactly the parent's exit flush,
-# one CPU and one memory profile. CPROF_PUSH_HZ sets the CPU profile's rate.
+# one CPU and one memory profile, at the default rate (50 Hz).
 start_receiver "$WORK/recv"
-run fork CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=60 CPROF_PUSH_HZ=50 -- "$HELPERS/push_busy" 1 1 fork
+run fork CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=60 -- "$HELPERS/push_busy" 1 1 fork
 grep -q '^child exited 0$' "$WORK/fork.out" || { cat "$WORK/fork.out" "$WORK/fork.err"; fail "the forked child"; }
 [ "$(ls "$WORK/recv/" | grep -c '\.pb\.gz$')" = 2 ] || { ls "$WORK/recv"; fail "want the parent's two profiles only"; }
 [ ! -e "$WORK/recv/errors" ] || { cat "$WORK/recv/errors"; fail "requests that break Pyroscope's API"; }

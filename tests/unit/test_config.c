@@ -137,7 +137,7 @@ static void test_push_settings(void **state)
     setenv("CPROF_PUSH_TOKEN", "s3cr3t", 1);
     setenv("CPROF_PUSH_TENANT", "team-a", 1);
     assert_string_equal(env_settings_capturing_stderr(&s), "");
-    assert_int_equal(s.push_hz, 100);
+    assert_int_equal(s.push_hz, 50); /* PUSH_DEFAULT_HZ */
     setenv("CPROF_PUSH_HZ", "49", 1);
     assert_string_equal(env_settings_capturing_stderr(&s), "");
     assert_int_equal(s.push_hz, 49);
@@ -157,7 +157,7 @@ static void test_push_settings(void **state)
         {"CPROF_PUSH_LABELS", "env={x}", "CPROF_PUSH_LABELS: bad label \"env={x}\"", 0},
         {"CPROF_PUSH_TOKEN", "a b", "CPROF_PUSH_TOKEN: the token must be", 0},
         {"CPROF_PUSH_TENANT", "t\x01", "CPROF_PUSH_TENANT=", 0},
-        {"CPROF_PUSH_HZ", "100x", "is not an integer from 1 to 5000; using 100", 1},
+        {"CPROF_PUSH_HZ", "100x", "is not an integer from 1 to 5000; using 50", 1},
         {"CPROF_PUSH_INTERVAL", "0", "is not a number of seconds from 1 to 3600; using 15", 1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
