@@ -115,8 +115,9 @@ int cprof_handle_async(const cprof_request *req, cprof_done_fn done, void *user)
 /* ---- CPU profile to a file (no HTTP needed) ----
  *
  * Sample every thread's CPU time at hz samples per CPU-second (1..5000;
- * 0: the push agent's rate while it samples, else 100) until cprof_cpu_stop, then write a gzipped profile.proto to
- * path (read it with `go tool pprof`). Threads created meanwhile are
+ * 0: the push agent's rate while it samples, else 100) until
+ * cprof_cpu_stop, then write a gzipped profile.proto to path (read it with
+ * `go tool pprof`). Threads created meanwhile are
  * sampled too. One CPU profile at a time, HTTP requests included:
  * cprof_cpu_start returns -1 (with one line on stderr) when one runs. A
  * profile still running at exit is written then. CPROF_CPU_PROFILE=FILE

@@ -546,8 +546,7 @@ profile_status cpu_session_begin(int *hz, cpu_stacks *acc, char *err, size_t err
 }
 
 /* The foreground consumer with any sink (the trace: records with tid, time). */
-profile_status cpu_session_begin_to(int *hz, cpu_sample_fn fn, void *ctx, char *err,
-                                    size_t err_len)
+profile_status cpu_session_begin_to(int *hz, cpu_sample_fn fn, void *ctx, char *err, size_t err_len)
 {
     pthread_mutex_lock(&session_lock);
     profile_status st = join_locked(&fg, &bg, hz, fn, ctx, err, err_len);

@@ -166,7 +166,8 @@ static const profile_source sources[] = {
         .name = "profile",
         .description =
             "CPU profile. You can specify the duration in the seconds GET parameter (default 30) "
-            "and the sampling rate in hz (default 100, or the push agent's while it samples). After "
+            "and the sampling rate in hz (default 100, or the push agent's while it samples). "
+            "After "
             "you get the profile file, use the go tool pprof command to investigate the profile.",
         .write = cpu_profile_write,
         .params =
