@@ -40,7 +40,9 @@
  * --hold S: one stretch of S seconds with the agent, pushes included) is
  * added. --pairs-out FILE writes each pair's CPU per step ("pair off_ns
  * on_ns"); --cpu HZ puts a CPU profile to a file (cprof_cpu_start) at HZ in
- * the "on" windows instead of the agent.
+ * the "on" windows instead of the agent, and --keep with it leaves
+ * libcprof started throughout (no restart: only that profile is started
+ * and stopped), to tell what the restarts add from what the sampler costs.
  *
  * Both designs check that the agent's timers were there: one POSIX timer
  * per program thread (/proc/self/timers) with it, none without.
@@ -53,7 +55,7 @@
  *                 PCT/2 % of the work).
  *
  * usage: push_idle_ab URL [PAIRS] [WINDOW_MS] [THREADS] [--fine S] [--aa] [--inject PCT]
- *                     [--hold S] [--cpu HZ] [--settle MS] [--pairs-out FILE]
+ *                     [--hold S] [--cpu HZ [--keep]] [--settle MS] [--pairs-out FILE]
  * Defaults: 30 pairs, 500 ms windows (each then holds one of the agent's
  * drains), 2 threads. Prints one "result" line (the overhead and its
  * interval, in percent) and the details; exits 2 on bad usage, 1 when
@@ -172,6 +174,7 @@ static char cpu_path[] = "/tmp/push_idle_ab.XXXXXX";
 static int cpu_running;
 static FILE *pairs_out;     /* --pairs-out: "pair off_ns on_ns" per pair */
 static int settle_ms = 200; /* --settle: not measured after each restart */
+static int keep_started;    /* --keep (with --cpu): no restart, only the CPU profile switched */
 
 /* Restart libcprof with or without the agent (on the main thread); with
  * --cpu, "with" is a CPU profile to a file at cpu_hz instead. */
@@ -180,6 +183,11 @@ static void restart(int agent)
     if (cpu_running) {
         cpu_stop_fn();
         cpu_running = 0;
+    }
+    if (keep_started) {
+        if (agent)
+            cpu_running = cpu_start_fn(cpu_path, cpu_hz) == 0;
+        return;
     }
     stop_fn();
     if (cpu_hz) {
@@ -374,7 +382,8 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: push_idle_ab URL [PAIRS] [WINDOW_MS] [THREADS] [--aa] "
-            "[--inject PCT] [--hold S] [--cpu HZ] [--settle MS] [--pairs-out FILE] [--fine S]\n");
+            "[--inject PCT] [--hold S] [--cpu HZ [--keep]] [--settle MS] [--pairs-out FILE] "
+            "[--fine S]\n");
     return 2;
 }
 
@@ -400,6 +409,8 @@ int main(int argc, char **argv)
             fine_mode = atoi(argv[++i]);
         else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
             cpu_hz = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep_started = 1;
         else if (strcmp(argv[i], "--hold") == 0 && i + 1 < argc)
             hold_s = atoi(argv[++i]);
         else if (pos == 0 && ++pos)
@@ -416,7 +427,7 @@ int main(int argc, char **argv)
     if (!push_url || pairs < 10 || 2 * pairs + 1 > MAX_WINDOWS || window_ms < 100 || threads < 1 ||
         threads > MAX_THREADS || inject_pct < 0 || inject_pct > 100 || hold_s < 0 ||
         settle_ms < 0 || fine_mode < 0 || (fine_mode && (cpu_hz || hold_s || pairs_out)) ||
-        cpu_hz < 0 || cpu_hz > 5000 || (cpu_hz && (aa || hold_s)))
+        cpu_hz < 0 || cpu_hz > 5000 || (cpu_hz && (aa || hold_s)) || (keep_started && !cpu_hz))
         return usage();
     start_fn = (cprof_start_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cprof_start");
     stop_fn = (cprof_stop_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "cprof_stop");
