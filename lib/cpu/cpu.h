@@ -132,6 +132,13 @@ void cpu_session_end(cpu_stacks *acc);
 profile_status cpu_background_begin(int hz, cpu_stacks *acc, char *err, size_t err_len);
 cpu_stacks *cpu_background_swap(cpu_stacks *fresh);
 cpu_stacks *cpu_background_end(void);
+/* The push agent's rate from its start to its stop (0: no agent in this
+ * process). A foreground consumer that names no rate (CPU_HZ_ANY) takes
+ * it, also before the agent's thread has joined the session, so that a
+ * file profile started with the agent (CPROF_CPU_PROFILE and
+ * CPROF_PUSH_URL) shares its timers instead of taking another rate. One
+ * atomic store: safe in an atfork child handler. */
+void cpu_background_expect(int hz);
 /* The running session's rate, 0 when none runs. */
 int cpu_session_hz(void);
 /* Sessions that began since start (HTTP profiles, files, the API), and

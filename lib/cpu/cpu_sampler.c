@@ -394,6 +394,7 @@ static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
 static int session_running; /* timers armed (session_lock) */
 static int session_hz;
 static consumer fg, bg;
+static atomic_int expected_bg_hz; /* cpu_background_expect: the agent's rate, 0 */
 
 static void atfork_child(void)
 {
@@ -470,8 +471,9 @@ static profile_status start_locked(int hz, char *err, size_t err_len)
 
 /* Join consumer c (session_lock held): start the timers, or share them
  * when the other consumer runs them at the same rate; CPU_HZ_ANY takes the
- * other's rate when it runs, else CPU_DEFAULT_HZ. Returns PROFILE_OK with
- * *hz the session's rate, or the refusal with its reason in err. */
+ * other's rate when it runs, else the push agent's expected rate, else
+ * CPU_DEFAULT_HZ. Returns PROFILE_OK with *hz the session's rate, or the
+ * refusal with its reason in err. */
 static profile_status join_locked(consumer *c, consumer *other, int *hz_inout, cpu_sample_fn fn,
                                   void *ctx, char *err, size_t err_len)
 {
@@ -480,8 +482,9 @@ static profile_status join_locked(consumer *c, consumer *other, int *hz_inout, c
         return PROFILE_BUSY;
     }
     int hz = *hz_inout;
+    int expected = atomic_load(&expected_bg_hz);
     if (hz == CPU_HZ_ANY)
-        hz = session_running && other->active ? session_hz : CPU_DEFAULT_HZ;
+        hz = session_running && other->active ? session_hz : expected ? expected : CPU_DEFAULT_HZ;
     if (session_running && other->active && hz != session_hz) {
         if (c == &fg)
             snprintf(err, err_len, "%s (the push agent samples at %d Hz; ask for hz=%d)",
@@ -700,6 +703,12 @@ cpu_stacks *cpu_background_end(void)
     }
     pthread_mutex_unlock(&session_lock);
     return acc;
+}
+
+/* See cpu.h: the agent's rate, for CPU_HZ_ANY (join_locked). */
+void cpu_background_expect(int hz)
+{
+    atomic_store(&expected_bg_hz, hz);
 }
 
 int cpu_session_hz(void)

@@ -358,11 +358,12 @@ static void max_seconds_from_env(cprof_settings *s)
     }
 }
 
-/* CPROF_CPU_PROFILE, and CPROF_CPU_HZ only when a file is asked for. */
+/* CPROF_CPU_PROFILE, and CPROF_CPU_HZ only when a file is asked for; unset,
+ * the rate is CPU_HZ_ANY: the push agent's when it runs, else 100. */
 static void cpu_file_from_env(cprof_settings *s)
 {
     const char *path = getenv("CPROF_CPU_PROFILE");
-    s->cpu_hz = CPU_DEFAULT_HZ;
+    s->cpu_hz = CPU_HZ_ANY;
     if (!path || !*path)
         return;
     if (strlen(path) >= sizeof s->cpu_profile) {

@@ -50,7 +50,7 @@ typedef struct cprof_settings {
     int verbose;                      /* CPROF_VERBOSE=1: say more on stderr */
     int max_seconds;                  /* CPROF_CPU_MAX_SECONDS: window limit */
     char cpu_profile[CPROF_MAX_PATH]; /* CPROF_CPU_PROFILE: "" = none */
-    int cpu_hz;                       /* CPROF_CPU_HZ (with CPROF_CPU_PROFILE) */
+    int cpu_hz;                       /* CPROF_CPU_HZ (with the file); unset: CPU_HZ_ANY */
     int cpu_signal;                   /* CPROF_CPU_SIGNAL, default SIGPROF */
     int dump_signal;                  /* CPROF_SIGNAL, default SIGRTMIN+3; 0 = off */
     int64_t symbol_cache_mb;          /* MiB the symbolizer's indexes may hold */

@@ -232,10 +232,9 @@ static int start_with(const cprof_settings *s)
     http_merge_set_budget((size_t)s->merge_max_kb << 10);
     symbolize_set_mode(s->symbolize);
     threads_capture_start();
-    if (s->cpu_profile[0])
-        cprof_cpu_start(s->cpu_profile, s->cpu_hz);
     /* CPROF_PROGRAM names the service: a wrapper it does not name pushes
-     * nothing either. */
+     * nothing either. The agent starts first, so that a file profile with
+     * no CPROF_CPU_HZ takes its rate and shares its timers. */
     if (s->push_url[0] && s->program != PROGRAM_OTHER)
         push_agent_start(&(push_config){.url = s->push_url,
                                         .service = s->push_service,
@@ -245,6 +244,8 @@ static int start_with(const cprof_settings *s)
                                         .token = s->push_token,
                                         .tenant = s->push_tenant,
                                         .cacert = s->push_cacert});
+    if (s->cpu_profile[0])
+        cprof_cpu_start(s->cpu_profile, s->cpu_hz);
     int rc = 0;
     /* The listener's threads, and the threads they start, are ours. */
     threads_mark_internal_creator(1);

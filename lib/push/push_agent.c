@@ -491,6 +491,7 @@ static int init_curl_here(void)
          * one will: detach, and say the agent is not running. */
         if (!agent.stop) {
             agent.running = 0;
+            cpu_background_expect(0);
             pthread_detach(pthread_self());
         }
         agent.done = 1;
@@ -573,6 +574,7 @@ static void atfork_child(void)
 {
     pthread_mutex_init(&ctl_lock, NULL);
     pthread_cond_init(&ctl_cond, NULL);
+    cpu_background_expect(0);
 }
 
 /* Register the fork handler once. */
@@ -627,6 +629,7 @@ int push_agent_start(const push_config *c)
     if (rc == 0) {
         agent.running = 1;
         agent.agent_pid = getpid();
+        cpu_background_expect(agent.hz); /* a rateless /profile or file takes it */
     }
     pthread_mutex_unlock(&ctl_lock);
     if (rc != 0) {
@@ -650,6 +653,7 @@ void push_agent_stop(int flush)
         return;
     }
     agent.running = 0;
+    cpu_background_expect(0);
     agent.stop = flush ? 2 : 1;
     if (agent.multi) /* else the thread has not reached its loop yet */
         curl_multi_wakeup(agent.multi);

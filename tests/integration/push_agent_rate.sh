@@ -3,7 +3,9 @@
 # sampling at CPROF_PUSH_HZ=25, a plain /debug/pprof/profile (go tool
 # pprof's request) and a plain /trace are served at 25 Hz, a /profile that
 # asks for hz=100 gets Go's 500 naming the agent's rate, and hz=25 is
-# served. Without the agent a plain /profile is at 100 Hz (the default).
+# served. A whole-run file profile (CPROF_CPU_PROFILE, no CPROF_CPU_HZ)
+# started with the agent takes its rate too. Without the agent a plain
+# /profile is at 100 Hz (the default).
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cprof_common.sh"
 start_receiver "$WORK/recv"
@@ -35,6 +37,22 @@ code=$(curl -s -o "$WORK/trace.json" -w '%{http_code}' "$BASE/trace?seconds=0.5"
 [ "$code" = 200 ] && grep -q '"hz":25,' "$WORK/trace.json" ||
     { head -c 600 "$WORK/trace.json"; fail "plain /trace while the agent samples: $code"; }
 finish_app || fail "push_busy exited with $?"
+
+# A whole-run file profile with no CPROF_CPU_HZ, started with the agent
+# (CPROF_CPU_PROFILE and CPROF_PUSH_URL): it takes the agent's rate and
+# shares its timers, and the agent still pushes CPU profiles.
+start_receiver "$WORK/recv2"
+env CPROF_ADDR=off LD_PRELOAD="$LIB" CPROF_CPU_PROFILE="$WORK/whole.pb.gz" \
+    CPROF_PUSH_URL=http://127.0.0.1:$RECV_PORT CPROF_PUSH_INTERVAL=1 CPROF_PUSH_HZ=25 \
+    "$HELPERS/push_busy" 2 1 >"$WORK/whole.out" 2>"$WORK/whole.err" || fail "push_busy with a file profile: $?"
+if grep -q 'no CPU profile' "$WORK/whole.err"; then cat "$WORK/whole.err"; fail "the agent lost its CPU profile to the file's"; fi
+[ "$(period_of "$WORK/whole.pb.gz")" = 40000000 ] ||
+    fail "file profile: period $(period_of "$WORK/whole.pb.gz"), want the agent's 40000000 ns"
+pushed_cpu=0
+for f in "$WORK"/recv2/*.pb.gz; do
+    [ "$(period_of "$f")" = 40000000 ] && pushed_cpu=$((pushed_cpu + 1))
+done
+[ "$pushed_cpu" -ge 2 ] || { ls "$WORK/recv2"; fail "with a file profile: $pushed_cpu CPU profiles pushed"; }
 
 # No agent: a plain /profile is at the default 100 Hz.
 start_preloaded alone "$HELPERS/push_busy" 0 1

@@ -467,7 +467,7 @@ static void test_subsystem_defaults(void **state)
     assert_int_equal(s.follow_fork, 1);
     assert_int_equal(s.max_seconds, PROFILE_DEFAULT_MAX_SECONDS);
     assert_string_equal(s.cpu_profile, "");
-    assert_int_equal(s.cpu_hz, CPU_DEFAULT_HZ);
+    assert_int_equal(s.cpu_hz, CPU_HZ_ANY); /* the push agent's rate, else 100 */
     assert_int_equal(s.cpu_signal, SIGPROF);
     assert_int_equal(s.dump_signal, SIGRTMIN + 3);
     assert_int_equal(s.merge_max_kb, CPROF_DEFAULT_MERGE_MAX_KB);

@@ -353,6 +353,18 @@ static void test_session_shared_with_background(void **state)
     assert_true(cpu_stacks_total(last) >= 20);
     assert_int_equal(cpu_session_armed_threads(), 0);
     assert_int_equal(cpu_session_hz(), 0);
+    /* An agent that started but has not joined yet: a rateless consumer
+     * takes its rate, and the default again once it stopped. */
+    cpu_background_expect(25);
+    hz = CPU_HZ_ANY;
+    assert_int_equal(cpu_session_begin(&hz, other, err, sizeof err), PROFILE_OK);
+    assert_int_equal(hz, 25);
+    cpu_session_end(other);
+    cpu_background_expect(0);
+    hz = CPU_HZ_ANY;
+    assert_int_equal(cpu_session_begin(&hz, other, err, sizeof err), PROFILE_OK);
+    assert_int_equal(hz, CPU_DEFAULT_HZ);
+    cpu_session_end(other);
     cpu_stacks_free(first);
     cpu_stacks_free(last);
     cpu_stacks_free(fg_acc);
